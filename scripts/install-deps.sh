@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what the demo, the tests and the benchmarks need on a fresh Debian 12 machine.
+# Idempotent: every step checks first and does nothing when its result is already there.
+#   etcd 3.4 (bookworm's etcd-server/etcd-client) at /usr/bin
+#   etcd 3.5 (trixie's packages, extracted, never installed) under $ETCD35_ROOT
+set -euo pipefail
+
+root_dir=$(cd "$(dirname "$0")/.." && pwd)
+ETCD35_ROOT=${ETCD35_ROOT:-$root_dir/.cache/etcd-3.5}
+extra_packages=("$@")
+
+need=()
+command -v etcd >/dev/null || need+=(etcd-server)
+command -v etcdctl >/dev/null || need+=(etcd-client)
+command -v openssl >/dev/null || need+=(openssl)
+command -v mount >/dev/null || need+=(mount)
+for p in "${extra_packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-deps: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # etcd-server's maintainer scripts try to start a service; without systemd as PID 1 they just skip it.
+  apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+if [ ! -x "$ETCD35_ROOT/usr/bin/etcdutl" ]; then
+  echo "install-deps: fetching etcd 3.5 from trixie into $ETCD35_ROOT"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  mkdir -p "$work/lists/partial"
+  # The machine's own Debian source, first stanza only, with its suites swapped for trixie.
+  awk 'NF==0{exit} /^Suites:/{$0="Suites: trixie"} {print}' /etc/apt/sources.list.d/debian.sources > "$work/trixie.sources"
+  opts=(-o "Dir::Etc::SourceList=$work/trixie.sources" -o Dir::Etc::SourceParts=/nonexistent
+        -o "Dir::State::Lists=$work/lists" -o Debug::NoLocking=1)
+  apt-get "${opts[@]}" update -q
+  (cd "$work" && apt-get "${opts[@]}" download etcd-server etcd-client)
+  rm -rf "$ETCD35_ROOT.tmp" && mkdir -p "$ETCD35_ROOT.tmp"
+  for f in "$work"/*.deb; do dpkg -x "$f" "$ETCD35_ROOT.tmp"; done
+  rm -rf "$ETCD35_ROOT" && mv "$ETCD35_ROOT.tmp" "$ETCD35_ROOT"
+fi
+
+etcd --version | head -1
+"$ETCD35_ROOT/usr/bin/etcd" --version | head -1

@@ -1,0 +1,89 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace EtcdBackupd.Configuration;
+
+/// <summary>
+/// Typed reads of configuration keys that collect every problem, each naming its key as an operator
+/// writes it (<c>Etcd.Endpoints[1]</c>), so one start-up reports all of them at once.
+/// </summary>
+internal sealed class ConfigReader(IConfiguration configuration)
+{
+    private readonly List<string> _problems = [];
+
+    public IReadOnlyList<string> Problems => _problems;
+
+    public void Problem(string key, string message) => _problems.Add($"{key}: {message}");
+
+    public string? String(string key)
+    {
+        var value = configuration[ToPath(key)];
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    public string RequiredString(string key, string example)
+    {
+        var value = String(key);
+        if (value is null)
+        {
+            Problem(key, $"is required (for example {example})");
+            return "";
+        }
+
+        return value;
+    }
+
+    public IReadOnlyList<string> StringArray(string key)
+    {
+        var section = configuration.GetSection(ToPath(key));
+        if (section.Value is not null)
+        {
+            Problem(key, $"must be an array of strings, not '{section.Value}'");
+            return [];
+        }
+
+        return section.GetChildren()
+            .OrderBy(c => int.TryParse(c.Key, out var i) ? i : int.MaxValue)
+            .Select(c => c.Value ?? "")
+            .ToList();
+    }
+
+    public int Int(string key, int defaultValue, int min, int max)
+    {
+        var text = String(key);
+        if (text is null)
+        {
+            return defaultValue;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            Problem(key, $"'{text}' is not a whole number from {min} to {max}");
+            return defaultValue;
+        }
+
+        return value;
+    }
+
+    /// <summary>A file that must exist when the key is set.</summary>
+    public string? ExistingFile(string key)
+    {
+        var path = String(key);
+        if (path is not null && !File.Exists(path))
+        {
+            Problem(key, $"file '{path}' does not exist");
+        }
+
+        return path;
+    }
+
+    public void ThrowIfAny()
+    {
+        if (_problems.Count > 0)
+        {
+            throw new ConfigurationException(_problems);
+        }
+    }
+
+    private static string ToPath(string key) => key.Replace('.', ':');
+}

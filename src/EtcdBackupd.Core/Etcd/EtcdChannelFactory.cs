@@ -1,0 +1,89 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Net.Client;
+
+namespace EtcdBackupd.Etcd;
+
+/// <summary>Builds gRPC channels to etcd endpoints, plain or TLS with a private CA and a client certificate.</summary>
+internal sealed class EtcdChannelFactory : IDisposable
+{
+    private readonly X509Certificate2Collection? _trustedRoots;
+    private readonly X509Certificate2? _clientCertificate;
+
+    public EtcdChannelFactory(EtcdOptions options)
+    {
+        if (options.CaFile is not null)
+        {
+            _trustedRoots = [];
+            _trustedRoots.ImportFromPemFile(options.CaFile);
+            if (_trustedRoots.Count == 0)
+            {
+                throw new EtcdException($"Etcd.CaFile '{options.CaFile}' holds no PEM certificate");
+            }
+        }
+
+        if (options.CertFile is not null && options.KeyFile is not null)
+        {
+            try
+            {
+                _clientCertificate = X509Certificate2.CreateFromPemFile(options.CertFile, options.KeyFile);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                throw new EtcdException($"Etcd.CertFile/Etcd.KeyFile: cannot load the client certificate: {e.Message}", e);
+            }
+        }
+    }
+
+    public GrpcChannel Create(Uri endpoint)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = false,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            // A snapshot stream is one long response; a larger window keeps etcd sending while we write.
+            InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
+        };
+        if (endpoint.Scheme == Uri.UriSchemeHttps)
+        {
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = _clientCertificate is null ? null : [_clientCertificate],
+                RemoteCertificateValidationCallback = _trustedRoots is null ? null : ValidateAgainstCa,
+            };
+        }
+
+        return GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+        });
+    }
+
+    private bool ValidateAgainstCa(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0
+            || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+        {
+            return false;
+        }
+
+        // Trust exactly the configured CA, as etcdctl --cacert does, not the system store.
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.AddRange(_trustedRoots!);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (chain is not null)
+        {
+            custom.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
+        }
+
+        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return custom.Build(leaf);
+    }
+
+    public void Dispose() => _clientCertificate?.Dispose();
+}

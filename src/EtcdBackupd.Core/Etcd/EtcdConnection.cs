@@ -1,0 +1,92 @@
+using EtcdBackupd.Etcd.Protocol;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Etcd;
+
+/// <summary>A gRPC channel to the first configured endpoint that answered <c>Maintenance.Status</c>.</summary>
+internal sealed class EtcdConnection : IAsyncDisposable
+{
+    private readonly GrpcChannel _channel;
+    private int _disposed;
+
+    private EtcdConnection(Uri endpoint, GrpcChannel channel, StatusResponse status)
+    {
+        Endpoint = endpoint;
+        _channel = channel;
+        Status = status;
+        Maintenance = new Maintenance.MaintenanceClient(channel);
+        Cluster = new Cluster.ClusterClient(channel);
+        KV = new KV.KVClient(channel);
+    }
+
+    public Uri Endpoint { get; }
+
+    /// <summary>The answer that made this endpoint the chosen one.</summary>
+    public StatusResponse Status { get; }
+
+    public Maintenance.MaintenanceClient Maintenance { get; }
+
+    public Cluster.ClusterClient Cluster { get; }
+
+    public KV.KVClient KV { get; }
+
+    public static async Task<EtcdConnection> ConnectAsync(EtcdOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        using var factory = new EtcdChannelFactory(options);
+        var failures = new List<string>();
+        foreach (var endpoint in options.Endpoints)
+        {
+            var channel = factory.Create(endpoint);
+            try
+            {
+                var status = await new Maintenance.MaintenanceClient(channel).StatusAsync(
+                    new StatusRequest(), deadline: DateTime.UtcNow.Add(options.DialTimeout), cancellationToken: cancellationToken);
+                EtcdLog.UsingEndpoint(logger, endpoint, status.Version, failures.Count);
+                return new EtcdConnection(endpoint, channel, status);
+            }
+            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                var reason = EtcdErrors.Describe(e, options);
+                EtcdLog.EndpointUnavailable(logger, endpoint, reason);
+                failures.Add($"{endpoint}: {reason}");
+                channel.Dispose();
+            }
+            catch
+            {
+                channel.Dispose();
+                throw;
+            }
+        }
+
+        throw new EtcdException("no etcd endpoint answered: " + string.Join("; ", failures));
+    }
+
+    /// <summary>What a snapshot's manifest records about the member it was taken from.</summary>
+    public async Task<EtcdMemberInfo> DescribeMemberAsync(CancellationToken cancellationToken)
+    {
+        var members = await Cluster.MemberListAsync(new MemberListRequest(), cancellationToken: cancellationToken);
+        var self = members.Members.FirstOrDefault(m => m.ID == Status.Header.MemberId);
+        return new EtcdMemberInfo(
+            Endpoint,
+            Status.Version,
+            Status.Header.ClusterId,
+            Status.Header.MemberId,
+            string.IsNullOrEmpty(self?.Name) ? Status.Header.MemberId.ToString("x") : self.Name,
+            Status.Header.Revision,
+            Status.RaftIndex,
+            Status.DbSize,
+            Status.Leader);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _channel.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

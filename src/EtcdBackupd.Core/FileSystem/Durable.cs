@@ -1,0 +1,74 @@
+using System.Runtime.InteropServices;
+
+namespace EtcdBackupd.FileSystem;
+
+/// <summary>
+/// What makes a file survive a power cut once we say it exists: fsync the file, rename it into place,
+/// fsync the directory that holds the new name.
+/// </summary>
+internal static partial class Durable
+{
+    private const int ORdOnly = 0;
+    private const int OCloExec = 0x80000;
+
+    /// <summary>Renames without replacing, then makes the rename itself durable.</summary>
+    public static void RenameIntoPlace(string from, string to)
+    {
+        File.Move(from, to, overwrite: false);
+        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
+    }
+
+    /// <summary>Writes a small file next to its final name, fsyncs it and renames it into place.</summary>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, UnixFileMode mode)
+    {
+        var part = path + ".part";
+        try
+        {
+            using (var stream = new FileStream(part, new FileStreamOptions
+            {
+                Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode, BufferSize = 0,
+            }))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(part, path, overwrite: true);
+            SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
+        finally
+        {
+            File.Delete(part);
+        }
+    }
+
+    public static void SyncDirectory(string directory)
+    {
+        var fd = Open(directory, ORdOnly | OCloExec);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open directory '{directory}' to fsync it: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory '{directory}' failed: {Marshal.GetLastPInvokeErrorMessage()}");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

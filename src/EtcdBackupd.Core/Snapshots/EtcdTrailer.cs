@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+
+namespace EtcdBackupd.Snapshots;
+
+/// <summary>
+/// Checks etcd's trailer while the stream goes by: a snapshot is the bbolt file followed by the 32-byte
+/// SHA-256 of that file. Which bytes are the trailer is only known at the end of the stream, so the last
+/// 32 bytes seen are held back from the hash until more arrive.
+/// </summary>
+internal sealed class EtcdTrailer : IDisposable
+{
+    public const int Length = 32;
+
+    private readonly IncrementalHash _dbHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly byte[] _held = new byte[Length];
+    private int _heldCount;
+
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        if (data.Length >= Length)
+        {
+            _dbHash.AppendData(_held.AsSpan(0, _heldCount));
+            _dbHash.AppendData(data[..^Length]);
+            data[^Length..].CopyTo(_held);
+            _heldCount = Length;
+            return;
+        }
+
+        // A short piece: hash whatever no longer fits in the last 32 bytes, keep the rest.
+        var total = _heldCount + data.Length;
+        var spill = Math.Max(0, total - Length);
+        _dbHash.AppendData(_held.AsSpan(0, spill));
+        _held.AsSpan(spill, _heldCount - spill).CopyTo(_held);
+        _heldCount -= spill;
+        data.CopyTo(_held.AsSpan(_heldCount));
+        _heldCount += data.Length;
+    }
+
+    /// <summary>True when the last 32 bytes are the SHA-256 of everything before them.</summary>
+    public bool Matches()
+    {
+        var actual = _dbHash.GetHashAndReset();
+        return _heldCount == Length && CryptographicOperations.FixedTimeEquals(actual, _held);
+    }
+
+    /// <summary>A saved snapshot is a whole number of 512-byte units (bbolt pages) plus the trailer.</summary>
+    public static bool HasSnapshotSize(long size) => size >= 512 + Length && size % 512 == Length;
+
+    /// <summary>Verifies a snapshot file already on disk.</summary>
+    public static bool Verify(string path, CancellationToken cancellationToken)
+    {
+        using var trailer = new EtcdTrailer();
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+        if (!HasSnapshotSize(file.Length))
+        {
+            return false;
+        }
+
+        var buffer = new byte[1 << 20];
+        int read;
+        while ((read = file.Read(buffer)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            trailer.Append(buffer.AsSpan(0, read));
+        }
+
+        return trailer.Matches();
+    }
+
+    public void Dispose() => _dbHash.Dispose();
+}

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using EtcdBackupd.Etcd;
+using EtcdBackupd.FileSystem;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Snapshots;
+
+/// <summary>
+/// Turns a running etcd member into a snapshot file an operator can trust: etcd's trailer checked,
+/// written as <c>.part</c> (0600: it holds every Secret of the cluster), fsynced, renamed into place,
+/// with a manifest beside it. On any failure nothing that looks like a snapshot is left.
+/// </summary>
+internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, TimeProvider time, ILogger logger)
+{
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Takes one snapshot; <paramref name="onReceived"/> is called with the bytes received so far.</summary>
+    public async Task<SnapshotResult> TakeAsync(Action<long>? onReceived, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        EtcdMemberInfo member;
+        EtcdConnection connection;
+        try
+        {
+            connection = await EtcdConnection.ConnectAsync(etcd, logger, cancellationToken);
+            member = await connection.DescribeMemberAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is EtcdException or RpcException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SnapshotException(SnapshotFailure.EtcdUnavailable, e.Message, e);
+        }
+
+        await using (connection)
+        {
+            var createdAt = time.GetUtcNow();
+            var path = Path.Combine(options.Directory, SnapshotFileName.Build(createdAt, member.MemberName, member.Revision));
+            CheckFreeSpace(member.DbSizeBytes);
+            SnapshotLog.Started(logger, path, member.Endpoint, member.MemberName, member.Revision, member.DbSizeBytes);
+
+            var received = await ReceiveToFileAsync(connection, path, onReceived, cancellationToken);
+            var manifest = new SnapshotManifest
+            {
+                FileName = Path.GetFileName(path),
+                Sha256 = received.Sha256,
+                SizeBytes = received.SizeBytes,
+                EtcdVersion = member.Version,
+                ClusterId = member.ClusterId.ToString("x"),
+                MemberId = member.MemberId.ToString("x"),
+                MemberName = member.MemberName,
+                Endpoint = member.Endpoint.ToString(),
+                Revision = member.Revision,
+                RaftIndex = member.RaftIndex,
+                DbSizeBytes = member.DbSizeBytes,
+                CreatedAt = createdAt,
+                Host = Environment.MachineName,
+                EtcdBackupdVersion = ProductInfo.Version,
+            };
+            WriteManifest(path, manifest);
+            var seconds = time.GetElapsedTime(started).TotalSeconds;
+            SnapshotLog.Completed(logger, path, received.Sha256, member.Revision, received.SizeBytes, seconds);
+            return new SnapshotResult(path, manifest);
+        }
+    }
+
+    private static async Task<SnapshotStream.Received> ReceiveToFileAsync(
+        EtcdConnection connection, string path, Action<long>? onReceived, CancellationToken cancellationToken)
+    {
+        var part = path + ".part";
+        try
+        {
+            SnapshotStream.Received received;
+            await using (var file = new FileStream(part, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None,
+                UnixCreateMode = OwnerOnly, BufferSize = 0,
+            }))
+            {
+                received = await SnapshotStream.ReceiveAsync(connection.Maintenance, file, onReceived, cancellationToken);
+            }
+
+            Durable.RenameIntoPlace(part, path);
+            return received;
+        }
+        catch (Exception e)
+        {
+            TryDelete(part);
+            throw Classify(e, connection.Endpoint, cancellationToken);
+        }
+    }
+
+    private static void WriteManifest(string path, SnapshotManifest manifest)
+    {
+        try
+        {
+            Durable.WriteAllBytes(SnapshotFileName.ManifestOf(path), manifest.ToJson(), OwnerOnly);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A snapshot without its manifest would be trusted less than it deserves; report the whole failure.
+            TryDelete(path);
+            throw Classify(e, endpoint: null, CancellationToken.None);
+        }
+    }
+
+    private void CheckFreeSpace(long dbSizeBytes)
+    {
+        long available;
+        try
+        {
+            available = new DriveInfo(options.Directory).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return; // Unknown: the write itself will tell.
+        }
+
+        if (available < dbSizeBytes + EtcdTrailer.Length)
+        {
+            throw new SnapshotException(SnapshotFailure.DiskFull,
+                $"Snapshots.Directory '{options.Directory}' has {available} bytes free but etcd's database is {dbSizeBytes} bytes");
+        }
+    }
+
+    private static SnapshotException Classify(Exception e, Uri? endpoint, CancellationToken cancellationToken) => e switch
+    {
+        SnapshotException known => known,
+        _ when cancellationToken.IsCancellationRequested => new SnapshotException(SnapshotFailure.Cancelled, "the snapshot was cancelled", e),
+        RpcException rpc => new SnapshotException(SnapshotFailure.StreamBroken,
+            $"the snapshot stream from {endpoint} broke: {rpc.Status.StatusCode}: {rpc.Status.Detail}", e),
+        IOException io when IsDiskFull(io) => new SnapshotException(SnapshotFailure.DiskFull, $"the snapshot directory is full: {io.Message}", e),
+        IOException or UnauthorizedAccessException => new SnapshotException(SnapshotFailure.DiskError, $"cannot write the snapshot: {e.Message}", e),
+        _ => new SnapshotException(SnapshotFailure.StreamBroken, $"the snapshot failed: {e.Message}", e),
+    };
+
+    // ENOSPC is 28 on Linux; .NET reports it as the IOException's HResult.
+    private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.Ordinal);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Debug.WriteLine($"could not remove {path}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Snapshots;
+
+internal static partial class SnapshotLog
+{
+    [LoggerMessage(EventId = 2001, EventName = "SnapshotStarted", Level = LogLevel.Information,
+        Message = "Snapshot {SnapshotPath} started from {EtcdEndpoint} (member {EtcdMember}, revision {SnapshotRevision}, database {DbSizeBytes} bytes)")]
+    public static partial void Started(ILogger logger, string snapshotPath, Uri etcdEndpoint, string etcdMember, long snapshotRevision, long dbSizeBytes);
+
+    [LoggerMessage(EventId = 2002, EventName = "SnapshotCompleted", Level = LogLevel.Information,
+        Message = "Snapshot {SnapshotPath} saved and verified: sha256 {SnapshotSha256}, revision {SnapshotRevision}, {SnapshotSizeBytes} bytes in {DurationSeconds:F1} s")]
+    public static partial void Completed(ILogger logger, string snapshotPath, string snapshotSha256, long snapshotRevision, long snapshotSizeBytes, double durationSeconds);
+}

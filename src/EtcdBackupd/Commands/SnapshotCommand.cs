@@ -1,0 +1,62 @@
+using System.CommandLine;
+using EtcdBackupd.Configuration;
+using EtcdBackupd.Etcd;
+using EtcdBackupd.Logging;
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Commands;
+
+/// <summary><c>etcd-backupd snapshot --config FILE [--json]</c>: one verified snapshot, then exit. For cron and Ansible.</summary>
+internal static class SnapshotCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config", "-c")
+        {
+            Description = $"Configuration file (default {ConfigurationLoader.DefaultPath})",
+            DefaultValueFactory = _ => ConfigurationLoader.DefaultPath,
+        };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on stdout" };
+        var command = new Command("snapshot", "Take one verified snapshot of etcd now and exit (0 on success)") { config, json };
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(parse.GetValue(config)!, parse.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string configPath, bool json, CancellationToken cancellationToken)
+    {
+        using var logging = ConsoleLogging.Create();
+        var logger = logging.CreateLogger("etcd-backupd.snapshot");
+        SnapshotEngine engine;
+        try
+        {
+            var reader = new ConfigReader(ConfigurationLoader.Load(configPath));
+            var etcd = EtcdOptions.Read(reader);
+            var snapshots = SnapshotOptions.Read(reader);
+            reader.ThrowIfAny();
+            engine = new SnapshotEngine(etcd, snapshots, TimeProvider.System, logger);
+        }
+        catch (ConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync($"etcd-backupd: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            var result = await engine.TakeAsync(onReceived: null, cancellationToken);
+            await Console.Out.WriteLineAsync(json ? result.ToJson() : result.Path);
+            return ExitCodes.Success;
+        }
+        catch (SnapshotException e)
+        {
+            await Console.Error.WriteLineAsync($"etcd-backupd: snapshot failed ({e.Failure}): {e.Message}");
+            return ExitCodes.Failed;
+        }
+        catch (EtcdException e)
+        {
+            await Console.Error.WriteLineAsync($"etcd-backupd: snapshot failed: {e.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+}
