@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Publishes etcd-backupd and etcd-backupctl as programs that need no .NET runtime on the host.
+#   packaging/publish.sh aot OUTDIR             Native AOT: small and lean (needs glibc 2.34+ when linked here)
+#   packaging/publish.sh self-contained OUTDIR  single-file with the runtime inside: larger, runs on glibc 2.27+
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+flavour=${1:?usage: publish.sh aot|self-contained OUTDIR}
+out=$(realpath -m "${2:?usage: publish.sh aot|self-contained OUTDIR}")
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+case "$flavour" in
+  aot)
+    # The AOT linker step calls clang and links zlib.
+    "$root/scripts/install-deps.sh" clang zlib1g-dev >/dev/null
+    props=(-p:PublishAot=true -p:StripSymbols=true)
+    ;;
+  self-contained)
+    props=(--self-contained -p:PublishSingleFile=true -p:EnableCompressionInSingleFile=false -p:PublishTrimmed=true)
+    ;;
+  *) echo "publish.sh: unknown flavour '$flavour' (aot or self-contained)" >&2; exit 2 ;;
+esac
+
+for project in EtcdBackupd EtcdBackupctl; do
+  dotnet publish "$root/src/$project" -c Release -r linux-x64 "${props[@]}" -o "$out" -nologo -v quiet
+done
+rm -f "$out"/*.dbg "$out"/*.pdb "$out"/*.xml
+ls -l "$out"

@@ -1,0 +1,58 @@
+using EtcdBackupd.Configuration;
+using EtcdBackupd.Etcd;
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Tests.Configuration;
+
+[NonParallelizable]
+internal sealed class ConfigurationLoaderTests
+{
+    [Test]
+    public void Load_EnvironmentVariable_OverridesTheFile()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, """{ "Etcd": { "Endpoints": ["http://127.0.0.1:2379"] }, "Snapshots": { "Directory": "/nonexistent" } }""");
+            Environment.SetEnvironmentVariable("ETCD_BACKUPD_Snapshots__Directory", Path.GetTempPath());
+            Environment.SetEnvironmentVariable("ETCD_BACKUPD_Etcd__Endpoints__0", "https://10.0.0.1:2379");
+
+            var reader = new ConfigReader(ConfigurationLoader.Load(file));
+            var snapshots = SnapshotOptions.Read(reader);
+            var etcd = EtcdOptions.Read(reader);
+
+            Assert.That(reader.Problems, Is.Empty);
+            Assert.That(snapshots.Directory, Is.EqualTo(Path.GetFullPath(Path.GetTempPath())));
+            Assert.That(etcd.Endpoints, Is.EqualTo(new[] { new Uri("https://10.0.0.1:2379") }));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ETCD_BACKUPD_Snapshots__Directory", null);
+            Environment.SetEnvironmentVariable("ETCD_BACKUPD_Etcd__Endpoints__0", null);
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    public void Read_SeveralProblems_ReportsEveryOneByKey()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, """{ "Etcd": { "Endpoints": ["ftp://x"], "CertFile": "/nonexistent.pem" } }""");
+            var reader = new ConfigReader(ConfigurationLoader.Load(file));
+            EtcdOptions.Read(reader);
+            SnapshotOptions.Read(reader);
+
+            var error = Assert.Throws<ConfigurationException>(reader.ThrowIfAny);
+
+            Assert.That(error!.Problems, Has.Some.StartsWith("Etcd.Endpoints[0]:")
+                .And.Some.StartsWith("Etcd.CertFile: file '/nonexistent.pem' does not exist")
+                .And.Some.StartsWith("Snapshots.Directory: is required"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}

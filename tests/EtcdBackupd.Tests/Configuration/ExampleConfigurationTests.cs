@@ -1,0 +1,23 @@
+using EtcdBackupd.Configuration;
+using EtcdBackupd.Etcd;
+using EtcdBackupd.Snapshots;
+using EtcdBackupd.Tests.Support;
+
+namespace EtcdBackupd.Tests.Configuration;
+
+internal sealed class ExampleConfigurationTests
+{
+    [Test]
+    public void ExampleConfiguration_Parses_AndOnlyMissesTheHostsFiles()
+    {
+        var example = Path.Combine(EtcdBinaries.RepositoryRoot(), "deploy", "etcd-backupd.example.json");
+        var reader = new ConfigReader(ConfigurationLoader.Load(example));
+
+        var etcd = EtcdOptions.Read(reader);
+        SnapshotOptions.Read(reader);
+
+        Assert.That(etcd.Endpoints, Is.EqualTo(new[] { new Uri("https://172.17.1.20:2379") }));
+        // This machine is not a master: the certificate files and snapshot directory are the only complaints.
+        Assert.That(reader.Problems, Has.All.Match("^(Etcd.CaFile|Etcd.CertFile|Etcd.KeyFile|Snapshots.Directory): "));
+    }
+}

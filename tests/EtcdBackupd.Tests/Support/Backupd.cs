@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace EtcdBackupd.Tests.Support;
+
+/// <summary>Runs the built etcd-backupd program, as cron or Ansible would.</summary>
+internal static class Backupd
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "etcd-backupd.dll");
+
+    public static Task<ProcessResult> RunAsync(params string[] arguments) =>
+        ProcessRunner.RunAsync("dotnet", [Dll, .. arguments], timeout: TimeSpan.FromMinutes(3));
+
+    public static Task<ProcessResult> SnapshotAsync(string configFile) =>
+        RunAsync("snapshot", "--config", configFile, "--json");
+
+    /// <summary>Writes a configuration file for <paramref name="cluster"/> and returns its path.</summary>
+    public static string WriteConfig(string path, EtcdCluster cluster, string snapshotDirectory, params Uri[] endpoints)
+    {
+        var options = cluster.ClientOptions(endpoints);
+        var etcd = new JsonObject
+        {
+            ["Endpoints"] = new JsonArray(options.Endpoints.Select(e => (JsonNode)e.ToString()).ToArray()),
+        };
+        if (options.CaFile is not null)
+        {
+            etcd["CaFile"] = options.CaFile;
+            etcd["CertFile"] = options.CertFile;
+            etcd["KeyFile"] = options.KeyFile;
+        }
+
+        return WriteConfig(path, new JsonObject
+        {
+            ["Etcd"] = etcd,
+            ["Snapshots"] = new JsonObject { ["Directory"] = snapshotDirectory },
+        });
+    }
+
+    public static string WriteConfig(string path, JsonObject config)
+    {
+        File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return path;
+    }
+
+    public static JsonNode ParseResult(ProcessResult result)
+    {
+        Assert.That(result.ExitCode, Is.Zero, () => "etcd-backupd snapshot failed: " + result);
+        return JsonNode.Parse(result.StandardOutput) ?? throw new AssertionException("no JSON on stdout: " + result);
+    }
+
+    /// <summary>Names of everything in the directory that looks like a snapshot or a partial one.</summary>
+    public static string[] SnapshotLikeFiles(string directory) =>
+        Directory.GetFiles(directory).Select(Path.GetFileName).OfType<string>()
+            .Where(f => f.EndsWith(".db", StringComparison.Ordinal) || f.EndsWith(".part", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal))
+            .Order().ToArray();
+}

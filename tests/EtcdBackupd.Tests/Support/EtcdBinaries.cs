@@ -1,0 +1,44 @@
+namespace EtcdBackupd.Tests.Support;
+
+/// <summary>The etcd releases the tests run against, as installed by scripts/install-deps.sh.</summary>
+internal sealed record EtcdBinaries(string Label, string Etcd, string Etcdctl, string? Etcdutl)
+{
+    public static readonly EtcdBinaries V34 = new("3.4", "/usr/bin/etcd", "/usr/bin/etcdctl", null);
+
+    public static readonly EtcdBinaries V35 = FromRoot("3.5", Environment.GetEnvironmentVariable("ETCD35_ROOT")
+        ?? Path.Combine(RepositoryRoot(), ".cache", "etcd-3.5"));
+
+    public static IEnumerable<EtcdBinaries> All => [V34, V35];
+
+    /// <summary>etcd's own restore and status tool: etcdutl from 3.5 on, etcdctl before.</summary>
+    public string OfflineTool => Etcdutl ?? Etcdctl;
+
+    public void RequireInstalled()
+    {
+        foreach (var binary in new[] { Etcd, Etcdctl, Etcdutl }.OfType<string>())
+        {
+            if (!File.Exists(binary))
+            {
+                Assert.Fail($"etcd {Label} is not installed ({binary} is missing): run scripts/install-deps.sh");
+            }
+        }
+    }
+
+    public override string ToString() => "etcd " + Label;
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "EtcdBackupd.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("cannot find the repository root above " + AppContext.BaseDirectory);
+    }
+
+    private static EtcdBinaries FromRoot(string label, string root) =>
+        new(label, Path.Combine(root, "usr/bin/etcd"), Path.Combine(root, "usr/bin/etcdctl"), Path.Combine(root, "usr/bin/etcdutl"));
+}

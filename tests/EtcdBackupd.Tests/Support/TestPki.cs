@@ -1,0 +1,51 @@
+namespace EtcdBackupd.Tests.Support;
+
+/// <summary>A CA, a server certificate for 127.0.0.1 and a client certificate, made by openssl for one test.</summary>
+internal sealed class TestPki
+{
+    private TestPki(string directory, string name)
+    {
+        CaFile = Path.Combine(directory, $"{name}-ca.pem");
+        ServerCert = Path.Combine(directory, $"{name}-server.pem");
+        ServerKey = Path.Combine(directory, $"{name}-server.key");
+        ClientCert = Path.Combine(directory, $"{name}-client.pem");
+        ClientKey = Path.Combine(directory, $"{name}-client.key");
+    }
+
+    public string CaFile { get; }
+    public string ServerCert { get; }
+    public string ServerKey { get; }
+    public string ClientCert { get; }
+    public string ClientKey { get; }
+
+    public static async Task<TestPki> CreateAsync(string directory, string name)
+    {
+        var pki = new TestPki(directory, name);
+        var caKey = Path.Combine(directory, $"{name}-ca.key");
+        await OpenSsl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", caKey, "-out", pki.CaFile, "-days", "2", "-subj", $"/CN={name} test CA");
+        await IssueAsync(directory, pki.CaFile, caKey, pki.ServerCert, pki.ServerKey, "etcd",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
+        await IssueAsync(directory, pki.CaFile, caKey, pki.ClientCert, pki.ClientKey, "etcd-backupd",
+            "extendedKeyUsage=clientAuth\n");
+        return pki;
+    }
+
+    private static async Task IssueAsync(string directory, string caFile, string caKey, string cert, string key, string commonName, string extensions)
+    {
+        var csr = cert + ".csr";
+        var ext = cert + ".ext";
+        await File.WriteAllTextAsync(ext, extensions);
+        await OpenSsl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", csr, "-subj", $"/CN={commonName}");
+        await OpenSsl("x509", "-req", "-in", csr, "-CA", caFile, "-CAkey", caKey, "-CAcreateserial",
+            "-out", cert, "-days", "2", "-extfile", ext);
+        _ = directory;
+    }
+
+    private static async Task OpenSsl(params string[] arguments)
+    {
+        var result = await ProcessRunner.RunAsync("openssl", arguments);
+        Assert.That(result.ExitCode, Is.Zero, () => "openssl failed: " + result);
+    }
+}

@@ -1,0 +1,31 @@
+namespace EtcdBackupd.Tests.Support;
+
+/// <summary>A small tmpfs mounted for one test (a full or read-only snapshot directory); unmounted on dispose.</summary>
+internal sealed class Tmpfs : IAsyncDisposable
+{
+    private Tmpfs(string path) => Path = path;
+
+    public string Path { get; }
+
+    public static async Task<Tmpfs> MountAsync(string path, string size)
+    {
+        if (Environment.UserName != "root")
+        {
+            Assert.Ignore("mounting a tmpfs needs root (CI runs as root)");
+        }
+
+        Directory.CreateDirectory(path);
+        await MustRun("mount", "-t", "tmpfs", "-o", $"size={size},mode=0755", "tmpfs", path);
+        return new Tmpfs(path);
+    }
+
+    public Task RemountReadOnlyAsync() => MustRun("mount", "-o", "remount,ro", Path);
+
+    public async ValueTask DisposeAsync() => await ProcessRunner.RunAsync("umount", ["-l", Path]);
+
+    private static async Task MustRun(string tool, params string[] arguments)
+    {
+        var result = await ProcessRunner.RunAsync(tool, arguments);
+        Assert.That(result.ExitCode, Is.Zero, () => $"{tool} {string.Join(' ', arguments)}: {result}");
+    }
+}
