@@ -23,7 +23,7 @@ trap cleanup EXIT
 
 export ETCDCTL_API=3
 cluster="m1=http://127.0.0.1:12380,m2=http://127.0.0.1:22380,m3=http://127.0.0.1:32380"
-step "Starting a three-member etcd $(etcd --version | head -1 | awk '{print $3}') cluster on loopback"
+step "Starting a three-member etcd $(etcd --version | awk 'NR==1{print $3}') cluster on loopback"
 for i in 1 2 3; do
   etcd --name "m$i" --data-dir "$DEMO_DIR/m$i" \
     --listen-client-urls "http://127.0.0.1:${i}2379" --advertise-client-urls "http://127.0.0.1:${i}2379" \

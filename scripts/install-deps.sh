@@ -14,6 +14,8 @@ command -v etcd >/dev/null || need+=(etcd-server)
 command -v etcdctl >/dev/null || need+=(etcd-client)
 command -v openssl >/dev/null || need+=(openssl)
 command -v mount >/dev/null || need+=(mount)
+# systemd-journald (started standalone by the journal tests) and journalctl come with systemd.
+[ -x /lib/systemd/systemd-journald ] && command -v journalctl >/dev/null || need+=(systemd)
 for p in "${extra_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
@@ -41,5 +43,5 @@ if [ ! -x "$ETCD35_ROOT/usr/bin/etcdutl" ]; then
   rm -rf "$ETCD35_ROOT" && mv "$ETCD35_ROOT.tmp" "$ETCD35_ROOT"
 fi
 
-etcd --version | head -1
-"$ETCD35_ROOT/usr/bin/etcd" --version | head -1
+etcd --version | sed -n 1p
+"$ETCD35_ROOT/usr/bin/etcd" --version | sed -n 1p

@@ -43,8 +43,9 @@ internal sealed class EtcdChannelFactory : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(10),
             KeepAlivePingDelay = TimeSpan.FromSeconds(30),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            // A snapshot stream is one long response; a larger window keeps etcd sending while we write.
-            InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
+            // A snapshot stream is one long response: 1 MiB in flight keeps etcd sending on loopback and LAN
+            // while bounding what we buffer (dynamic window growth is off, see EtcdBackupd.csproj).
+            InitialHttp2StreamWindowSize = 1024 * 1024,
         };
         if (endpoint.Scheme == Uri.UriSchemeHttps)
         {

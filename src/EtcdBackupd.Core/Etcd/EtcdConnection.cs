@@ -28,6 +28,9 @@ internal sealed class EtcdConnection : IAsyncDisposable
 
     public Maintenance.MaintenanceClient Maintenance { get; }
 
+    /// <summary>For calls with hand-written marshallers (the snapshot stream).</summary>
+    public CallInvoker CallInvoker => _channel.CreateCallInvoker();
+
     public Cluster.ClusterClient Cluster { get; }
 
     public KV.KVClient KV { get; }
@@ -68,6 +71,7 @@ internal sealed class EtcdConnection : IAsyncDisposable
     {
         var members = await Cluster.MemberListAsync(new MemberListRequest(), cancellationToken: cancellationToken);
         var self = members.Members.FirstOrDefault(m => m.ID == Status.Header.MemberId);
+        var leader = members.Members.FirstOrDefault(m => m.ID == Status.Leader);
         return new EtcdMemberInfo(
             Endpoint,
             Status.Version,
@@ -77,7 +81,8 @@ internal sealed class EtcdConnection : IAsyncDisposable
             Status.Header.Revision,
             Status.RaftIndex,
             Status.DbSize,
-            Status.Leader);
+            Status.Leader,
+            string.IsNullOrEmpty(leader?.Name) ? Status.Leader.ToString("x") : leader.Name);
     }
 
     public ValueTask DisposeAsync()

@@ -10,7 +10,8 @@ internal sealed record EtcdMemberInfo(
     long Revision,
     ulong RaftIndex,
     long DbSizeBytes,
-    ulong LeaderId)
+    ulong LeaderId,
+    string LeaderName)
 {
     public bool IsLeader => LeaderId != 0 && LeaderId == MemberId;
 }

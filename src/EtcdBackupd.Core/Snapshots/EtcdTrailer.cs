@@ -5,7 +5,9 @@ namespace EtcdBackupd.Snapshots;
 /// <summary>
 /// Checks etcd's trailer while the stream goes by: a snapshot is the bbolt file followed by the 32-byte
 /// SHA-256 of that file. Which bytes are the trailer is only known at the end of the stream, so the last
-/// 32 bytes seen are held back from the hash until more arrive.
+/// 32 bytes seen are held back from the hash until more arrive. The same single pass also yields the
+/// SHA-256 of the whole file for the manifest: the hash of the db is read off midway, then the trailer
+/// is added to it.
 /// </summary>
 internal sealed class EtcdTrailer : IDisposable
 {
@@ -36,25 +38,28 @@ internal sealed class EtcdTrailer : IDisposable
         _heldCount += data.Length;
     }
 
-    /// <summary>True when the last 32 bytes are the SHA-256 of everything before them.</summary>
-    public bool Matches()
+    /// <summary>Whether the last 32 bytes are the SHA-256 of everything before them, and the whole file's SHA-256.</summary>
+    public (bool TrailerMatches, string FileSha256) Complete()
     {
-        var actual = _dbHash.GetHashAndReset();
-        return _heldCount == Length && CryptographicOperations.FixedTimeEquals(actual, _held);
+        var db = _dbHash.GetCurrentHash();
+        var matches = _heldCount == Length && CryptographicOperations.FixedTimeEquals(db, _held);
+        _dbHash.AppendData(_held.AsSpan(0, _heldCount));
+        _heldCount = 0;
+        return (matches, Convert.ToHexStringLower(_dbHash.GetHashAndReset()));
     }
 
     /// <summary>A saved snapshot is a whole number of 512-byte units (bbolt pages) plus the trailer.</summary>
     public static bool HasSnapshotSize(long size) => size >= 512 + Length && size % 512 == Length;
 
     /// <summary>Verifies a snapshot file already on disk.</summary>
-    public static bool Verify(string path, CancellationToken cancellationToken)
+    public static bool Verify(string path, CancellationToken cancellationToken) => Check(path, cancellationToken).TrailerMatches;
+
+    /// <summary>The trailer check and the SHA-256 of a snapshot file on disk.</summary>
+    public static (bool TrailerMatches, string FileSha256) Check(string path, CancellationToken cancellationToken)
     {
         using var trailer = new EtcdTrailer();
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-        if (!HasSnapshotSize(file.Length))
-        {
-            return false;
-        }
+        var sizeOk = HasSnapshotSize(file.Length);
 
         var buffer = new byte[1 << 20];
         int read;
@@ -64,7 +69,8 @@ internal sealed class EtcdTrailer : IDisposable
             trailer.Append(buffer.AsSpan(0, read));
         }
 
-        return trailer.Matches();
+        var (matches, sha) = trailer.Complete();
+        return (matches && sizeOk, sha);
     }
 
     public void Dispose() => _dbHash.Dispose();

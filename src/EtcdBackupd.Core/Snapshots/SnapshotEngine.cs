@@ -76,7 +76,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
                 UnixCreateMode = OwnerOnly, BufferSize = 0,
             }))
             {
-                received = await SnapshotStream.ReceiveAsync(connection.Maintenance, file, onReceived, cancellationToken);
+                received = await SnapshotStream.ReceiveAsync(connection.CallInvoker, file, onReceived, cancellationToken);
             }
 
             Durable.RenameIntoPlace(part, path);

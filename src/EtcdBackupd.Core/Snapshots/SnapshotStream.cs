@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using EtcdBackupd.Etcd.Protocol;
+using EtcdBackupd.FileSystem;
+using Grpc.Core;
 
 namespace EtcdBackupd.Snapshots;
 
@@ -11,40 +12,44 @@ namespace EtcdBackupd.Snapshots;
 /// </summary>
 internal static class SnapshotStream
 {
-    /// <summary>32 KiB messages: about 2 MiB in flight between the receiver and the writer.</summary>
-    private const int QueuedMessages = 64;
+    /// <summary>32 KiB messages: about 1 MiB in flight between the receiver and the writer.</summary>
+    private const int QueuedMessages = 32;
 
     public readonly record struct Received(long SizeBytes, string Sha256);
 
     public static async Task<Received> ReceiveAsync(
-        Maintenance.MaintenanceClient client, FileStream file, Action<long>? onReceived, CancellationToken cancellationToken)
+        CallInvoker etcd, FileStream file, Action<long>? onReceived, CancellationToken cancellationToken)
     {
-        var queue = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(QueuedMessages)
+        var queue = Channel.CreateBounded<SnapshotChunk>(new BoundedChannelOptions(QueuedMessages)
         {
             SingleReader = true,
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
-        });
+        }, chunk => chunk.Return());
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var trailer = new EtcdTrailer();
-        using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var writer = Task.Run(() => WriteAllAsync(queue.Reader, file, trailer, fileHash, stop), CancellationToken.None);
+        var writer = Task.Run(() => WriteAllAsync(queue.Reader, file, trailer, stop), CancellationToken.None);
 
         try
         {
-            using var call = client.Snapshot(new SnapshotRequest(), cancellationToken: stop.Token);
+            var method = SnapshotChunk.CreateMethod(new SnapshotChunk.Pool(QueuedMessages + 4));
+            using var call = etcd.AsyncServerStreamingCall(method, null, new CallOptions(cancellationToken: stop.Token), new SnapshotRequest());
             long received = 0;
             // Read to the end of the stream, not to remaining_bytes == 0: the trailer comes after that.
             while (await call.ResponseStream.MoveNext(stop.Token))
             {
-                var blob = call.ResponseStream.Current.Blob;
-                if (blob.Length == 0)
+                var chunk = call.ResponseStream.Current;
+                if (chunk.Length == 0)
                 {
                     continue;
                 }
 
-                received += blob.Length;
-                await queue.Writer.WriteAsync(blob.Memory, stop.Token);
+                received += chunk.Length;
+                if (!queue.Writer.TryWrite(chunk))
+                {
+                    await queue.Writer.WriteAsync(chunk, stop.Token);
+                }
+
                 onReceived?.Invoke(received);
             }
 
@@ -65,29 +70,40 @@ internal static class SnapshotStream
         }
 
         var size = await writer;
-        if (!trailer.Matches() || !EtcdTrailer.HasSnapshotSize(size))
+        var (matches, sha256) = trailer.Complete();
+        if (!matches || !EtcdTrailer.HasSnapshotSize(size))
         {
             throw new SnapshotException(SnapshotFailure.TrailerMismatch,
                 $"the stream ended after {size} bytes without a valid SHA-256 trailer: the snapshot is incomplete or corrupt");
         }
 
-        return new Received(size, Convert.ToHexStringLower(fileHash.GetHashAndReset()));
+        return new Received(size, sha256);
     }
 
     private static async Task<long> WriteAllAsync(
-        ChannelReader<ReadOnlyMemory<byte>> queue, FileStream file, EtcdTrailer trailer, IncrementalHash fileHash,
-        CancellationTokenSource stop)
+        ChannelReader<SnapshotChunk> queue, FileStream file, EtcdTrailer trailer, CancellationTokenSource stop)
     {
         long written = 0;
+        var writeback = new Writeback(file.SafeFileHandle);
         try
         {
-            await foreach (var chunk in queue.ReadAllAsync(stop.Token))
+            while (await queue.WaitToReadAsync(stop.Token))
             {
-                var span = chunk.Span;
-                trailer.Append(span);
-                fileHash.AppendData(span);
-                file.Write(span);
-                written += span.Length;
+                while (queue.TryRead(out var chunk))
+                {
+                    try
+                    {
+                        trailer.Append(chunk.Span);
+                        file.Write(chunk.Span);
+                        written += chunk.Length;
+                    }
+                    finally
+                    {
+                        chunk.Return();
+                    }
+
+                    writeback.Advance(written);
+                }
             }
 
             file.Flush(flushToDisk: true);

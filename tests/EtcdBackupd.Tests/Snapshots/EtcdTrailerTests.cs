@@ -27,7 +27,7 @@ internal sealed class EtcdTrailerTests
             trailer.Append(piece);
         }
 
-        Assert.That(trailer.Matches(), Is.True);
+        Assert.That(trailer.Complete().TrailerMatches, Is.True);
     }
 
     [Test]
@@ -39,7 +39,7 @@ internal sealed class EtcdTrailerTests
 
         trailer.Append(snapshot);
 
-        Assert.That(trailer.Matches(), Is.False);
+        Assert.That(trailer.Complete().TrailerMatches, Is.False);
     }
 
     [Test]
@@ -50,7 +50,7 @@ internal sealed class EtcdTrailerTests
 
         trailer.Append(snapshot.AsSpan(0, 4096));
 
-        Assert.That(trailer.Matches(), Is.False);
+        Assert.That(trailer.Complete().TrailerMatches, Is.False);
     }
 
     [Test]
@@ -60,7 +60,7 @@ internal sealed class EtcdTrailerTests
 
         trailer.Append(new byte[10]);
 
-        Assert.That(trailer.Matches(), Is.False);
+        Assert.That(trailer.Complete().TrailerMatches, Is.False);
     }
 
     [TestCase(4096 + 32, true)]

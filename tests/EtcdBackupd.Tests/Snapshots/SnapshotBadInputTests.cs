@@ -87,6 +87,33 @@ internal sealed class SnapshotBadInputTests
 
     [Test]
     [CancelAfter(120_000)]
+    public async Task Snapshot_CancelledMidStream_AsOnSigterm_LeavesNoPartialFile()
+    {
+        using var dir = new TempDirectory("cancelled");
+        await using var cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
+        var earlier = await TakeEarlierSnapshotAsync(dir.Path, cluster);
+        for (var i = 0; i < 24; i++)
+        {
+            await cluster.PutAsync($"/registry/configmaps/big-{i}", new byte[1 << 20]);
+        }
+
+        var engine = new SnapshotEngine(cluster.ClientOptions(), new SnapshotOptions { Directory = dir.Path }, TimeProvider.System, NullLogger.Instance);
+        using var stopping = new CancellationTokenSource();
+
+        var failure = Assert.ThrowsAsync<SnapshotException>(() => engine.TakeAsync(received =>
+        {
+            if (received > 1 << 20)
+            {
+                stopping.Cancel();
+            }
+        }, stopping.Token));
+
+        Assert.That(failure!.Failure, Is.EqualTo(SnapshotFailure.Cancelled));
+        Assert.That(DirectoryState.Capture(dir.Path), Is.EqualTo(earlier));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
     public async Task Snapshot_DirectoryTooSmallForTheDatabase_ExitsOneAndKeepsEarlierSnapshots()
     {
         using var dir = new TempDirectory("full");

@@ -1,0 +1,66 @@
+namespace EtcdBackupd.Snapshots;
+
+/// <summary>A snapshot file in the directory whose name is ours; its time comes from the name, never from mtime.</summary>
+internal sealed record SnapshotEntry(string Path, DateTimeOffset CreatedAt, string MemberName, long Revision, long SizeBytes)
+{
+    public string FileName => System.IO.Path.GetFileName(Path);
+
+    public string ManifestPath => SnapshotFileName.ManifestOf(Path);
+}
+
+/// <summary>
+/// What is in a snapshot directory, as far as etcd-backupd is concerned: only names of our shape count,
+/// so an operator's own files and other tools' backups are never touched.
+/// </summary>
+internal sealed class SnapshotDirectory(string directory)
+{
+    public string Path { get; } = directory;
+
+    /// <summary>Our snapshots, newest first.</summary>
+    public IReadOnlyList<SnapshotEntry> List()
+    {
+        var entries = new List<SnapshotEntry>();
+        foreach (var file in new DirectoryInfo(Path).EnumerateFiles(SnapshotFileName.Prefix + "*" + SnapshotFileName.Extension))
+        {
+            if (SnapshotFileName.TryParse(file.Name, out var createdAt, out var member, out var revision))
+            {
+                entries.Add(new SnapshotEntry(file.FullName, createdAt, member, revision, file.Length));
+            }
+        }
+
+        return entries.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Revision).ToList();
+    }
+
+    /// <summary>The newest snapshot that is at least the right shape (size); cheap, for scheduling decisions.</summary>
+    public SnapshotEntry? NewestPlausible() => List().FirstOrDefault(e => EtcdTrailer.HasSnapshotSize(e.SizeBytes));
+
+    /// <summary>Manifests of our naming whose snapshot is gone.</summary>
+    public IEnumerable<(string Path, DateTimeOffset CreatedAt)> OrphanManifests()
+    {
+        foreach (var file in new DirectoryInfo(Path).EnumerateFiles(SnapshotFileName.Prefix + "*" + SnapshotFileName.ManifestExtension))
+        {
+            var snapshotName = System.IO.Path.ChangeExtension(file.Name, SnapshotFileName.Extension);
+            if (SnapshotFileName.TryParse(snapshotName, out var createdAt, out _, out _)
+                && !File.Exists(System.IO.Path.Combine(Path, snapshotName)))
+            {
+                yield return (file.FullName, createdAt);
+            }
+        }
+    }
+
+    /// <summary>Partial files of our naming (an interrupted snapshot or copy) last written before <paramref name="before"/>.</summary>
+    public IEnumerable<string> StalePartials(DateTimeOffset before)
+    {
+        foreach (var file in new DirectoryInfo(Path).EnumerateFiles(SnapshotFileName.Prefix + "*.part"))
+        {
+            var name = file.Name[..^".part".Length];
+            var snapshotName = name.EndsWith(SnapshotFileName.ManifestExtension, StringComparison.Ordinal)
+                ? System.IO.Path.ChangeExtension(name, SnapshotFileName.Extension)
+                : name;
+            if (SnapshotFileName.TryParse(snapshotName, out _, out _, out _) && file.LastWriteTimeUtc < before.UtcDateTime)
+            {
+                yield return file.FullName;
+            }
+        }
+    }
+}
