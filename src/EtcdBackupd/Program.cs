@@ -1,5 +1,7 @@
 using System.CommandLine;
 using EtcdBackupd.Commands;
+using EtcdBackupd.Configuration;
+using EtcdBackupd.Service;
 
 namespace EtcdBackupd;
 
@@ -7,14 +9,15 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var root = new RootCommand("etcd-backupd: keeps a Kubernetes cluster's etcd recoverable with verified snapshots.");
-        root.Subcommands.Add(SnapshotCommand.Create());
-        root.SetAction(_ =>
+        var config = new Option<string>("--config", "-c")
         {
-            // The long-running service arrives with the schedules; until then only one-shot commands exist.
-            Console.Error.WriteLine("etcd-backupd: the daemon mode is not available in this version; use 'etcd-backupd snapshot --config FILE'");
-            return ExitCodes.Usage;
-        });
+            Description = $"Configuration file (default {ConfigurationLoader.DefaultPath})",
+            DefaultValueFactory = _ => ConfigurationLoader.DefaultPath,
+        };
+        var root = new RootCommand("etcd-backupd: keeps a Kubernetes cluster's etcd recoverable with verified snapshots. "
+            + "Without a command it runs as the daemon.") { config };
+        root.Subcommands.Add(SnapshotCommand.Create());
+        root.SetAction((parse, cancellationToken) => DaemonHost.RunAsync(parse.GetValue(config)!, cancellationToken));
         return await root.Parse(args).InvokeAsync();
     }
 }

@@ -15,8 +15,14 @@ internal sealed class ExampleConfigurationTests
 
         var etcd = EtcdOptions.Read(reader);
         SnapshotOptions.Read(reader);
+        var schedule = EtcdBackupd.Schedule.ScheduleOptions.Read(reader, TimeProvider.System);
+        var retention = EtcdBackupd.Retention.RetentionOptions.Read(reader);
+        EtcdBackupd.Metrics.MetricsOptions.Read(reader);
+        EtcdBackupd.Logging.LoggingOptions.Read(reader);
 
         Assert.That(etcd.Endpoints, Is.EqualTo(new[] { new Uri("https://172.17.1.20:2379") }));
+        Assert.That(schedule.Schedules.Select(s => s.Text), Is.EqualTo(new[] { "0 5 * * *" }));
+        Assert.That((retention.RetentionDays, retention.MinimumKept), Is.EqualTo((30, 3)));
         // This machine is not a master: the certificate files and snapshot directory are the only complaints.
         Assert.That(reader.Problems, Has.All.Match("^(Etcd.CaFile|Etcd.CertFile|Etcd.KeyFile|Snapshots.Directory): "));
     }

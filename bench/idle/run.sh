@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Idle cost of the daemon (Native AOT build): RSS and wake-ups between snapshots. Starts one etcd 3.4
+# member on loopback, runs etcd-backupd with the runbook's daily schedule (it takes one catch-up snapshot
+# at start), then watches it idle for IDLE seconds (default 60). Goal (issue 3): idle RSS <= 40 MiB.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+idle=${1:-60}
+work=$(mktemp -d /var/tmp/etcd-backupd-idle.XXXXXX)
+"$root/scripts/install-deps.sh" >/dev/null
+[ -x "$root/bench/out/etcd-backupd" ] || "$root/packaging/publish.sh" aot "$root/bench/out" >/dev/null
+
+ep=http://127.0.0.1:48379
+etcd --name idle --data-dir "$work/etcd" --listen-client-urls $ep --advertise-client-urls $ep \
+  --listen-peer-urls http://127.0.0.1:48380 --initial-advertise-peer-urls http://127.0.0.1:48380 \
+  --initial-cluster idle=http://127.0.0.1:48380 >"$work/etcd.log" 2>&1 &
+etcd_pid=$!
+mkdir -p "$work/snapshots"
+cat > "$work/config.json" <<JSON
+{ "Etcd": { "Endpoints": ["$ep"] },
+  "Snapshots": { "Directory": "$work/snapshots", "Schedules": ["0 5 * * *"] },
+  "Metrics": { "TextfilePath": "$work/etcd_backupd.prom" },
+  "Logging": { "Target": "console" } }
+JSON
+sleep 2
+"$root/bench/out/etcd-backupd" --config "$work/config.json" 2>"$work/daemon.log" &
+daemon=$!
+trap 'kill $daemon $etcd_pid 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do grep -q "saved and verified" "$work/daemon.log" && break; sleep 0.1; done
+sleep 5
+field() { awk -v f="$1" '$1 == f":" { print $2 }' "/proc/$daemon/status"; }
+switches() { echo $(( $(field voluntary_ctxt_switches) + $(field nonvoluntary_ctxt_switches) )); }
+cpu() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
+start_switches=$(switches); start_cpu=$(cpu); peak=0
+for _ in $(seq 1 $((idle / 5))); do
+  sleep 5
+  rss=$(field VmRSS); [ "$rss" -gt "$peak" ] && peak=$rss
+done
+echo "idle for $idle s after its start-up snapshot, watchdog off (not under systemd):"
+echo "  RSS now $(( $(field VmRSS) / 1024 )) MiB, highest sample $((peak / 1024)) MiB (goal <= 40 MiB); threads $(field Threads)"
+echo "  main-thread context switches while idle: $(( $(switches) - start_switches )); CPU ticks: $(( $(cpu) - start_cpu ))"

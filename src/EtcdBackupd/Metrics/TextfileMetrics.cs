@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text;
+using EtcdBackupd.FileSystem;
+using EtcdBackupd.Service;
+using EtcdBackupd.Snapshots;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Metrics;
+
+/// <summary>
+/// Rewrites the <c>.prom</c> file after every snapshot attempt, atomically (write, fsync, rename), so
+/// node_exporter never reads half a file. Skipped, with one log line, when its directory does not exist.
+/// </summary>
+internal sealed class TextfileMetrics(
+    MetricsOptions options, DaemonState state, SnapshotDirectory directory, ILogger<TextfileMetrics> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.TextfilePath is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (!Directory.Exists(Path.GetDirectoryName(options.TextfilePath)))
+        {
+            MetricsLog.Disabled(logger, options.TextfilePath);
+            return Task.CompletedTask;
+        }
+
+        state.Changed += Write;
+        Write();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        state.Changed -= Write;
+        return Task.CompletedTask;
+    }
+
+    internal static string Render(DaemonState state, int snapshotCount)
+    {
+        var text = new StringBuilder();
+        void Gauge(string name, string help, double value, string labels = "")
+        {
+            text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} gauge\n{name}{labels} {value}\n");
+        }
+
+        if (state.LastSuccess is { } success)
+        {
+            Gauge("etcd_backupd_last_success_timestamp_seconds", "Unix time of the last verified snapshot.", success.FinishedAt.ToUnixTimeSeconds());
+            Gauge("etcd_backupd_last_success_size_bytes", "Size of the last verified snapshot.", success.Result!.Manifest.SizeBytes);
+        }
+
+        if (state.LastAttempt is { } attempt)
+        {
+            Gauge("etcd_backupd_last_attempt_success", "1 if the last snapshot attempt succeeded, else 0.", attempt.Succeeded ? 1 : 0);
+            Gauge("etcd_backupd_last_attempt_timestamp_seconds", "Unix time the last snapshot attempt ended.", attempt.FinishedAt.ToUnixTimeSeconds());
+            Gauge("etcd_backupd_last_duration_seconds", "Duration of the last snapshot attempt.", Math.Round(attempt.Duration.TotalSeconds, 3));
+        }
+
+        Gauge("etcd_backupd_snapshots", "Snapshots in the snapshot directory.", snapshotCount);
+        text.Append("# HELP etcd_backupd_failures_total Failed snapshot attempts since start, by kind.\n# TYPE etcd_backupd_failures_total counter\n");
+        var failures = state.Failures;
+        foreach (var kind in Enum.GetValues<SnapshotFailure>())
+        {
+            text.Append(CultureInfo.InvariantCulture, $"etcd_backupd_failures_total{{kind=\"{kind}\"}} {failures.GetValueOrDefault(kind)}\n");
+        }
+
+        return text.ToString();
+    }
+
+    private void Write()
+    {
+        try
+        {
+            Durable.WriteAllBytes(options.TextfilePath!, Encoding.UTF8.GetBytes(Render(state, directory.List().Count)),
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            MetricsLog.WriteFailed(logger, options.TextfilePath!, e.Message);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Retention;
+
+internal static partial class RetentionLog
+{
+    [LoggerMessage(EventId = 3001, EventName = "RetentionDeleted", Level = LogLevel.Information,
+        Message = "Retention removed {SnapshotPath}: {Reason} (dry run: {DryRun})")]
+    public static partial void Deleted(ILogger logger, string snapshotPath, string reason, bool dryRun);
+
+    [LoggerMessage(EventId = 3002, EventName = "RetentionDeleteFailed", Level = LogLevel.Warning,
+        Message = "Retention could not remove {SnapshotPath}: {Reason}")]
+    public static partial void DeleteFailed(ILogger logger, string snapshotPath, string reason);
+}

@@ -1,0 +1,39 @@
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Retention;
+
+/// <summary>
+/// Which snapshots may go. One rule, and it is conservative: a snapshot is deleted only if it is older
+/// than the window by the time in its name AND at least <see cref="RetentionOptions.MinimumKept"/> newer
+/// snapshots pass etcd's trailer check. Backups that fail for 40 days therefore still leave the last good ones.
+/// </summary>
+internal static class RetentionPolicy
+{
+    public sealed record Deletion(SnapshotEntry Snapshot, string Reason);
+
+    /// <param name="newestFirst">Our snapshots, newest first.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="options">The window and the minimum kept.</param>
+    /// <param name="isGood">Trailer check; called newest-first only until enough good ones are found.</param>
+    public static IReadOnlyList<Deletion> Decide(
+        IReadOnlyList<SnapshotEntry> newestFirst, DateTimeOffset now, RetentionOptions options, Func<SnapshotEntry, bool> isGood)
+    {
+        var cutoff = now - TimeSpan.FromDays(options.RetentionDays);
+        var goodNewer = 0;
+        var deletions = new List<Deletion>();
+        foreach (var snapshot in newestFirst)
+        {
+            if (snapshot.CreatedAt < cutoff && goodNewer >= options.MinimumKept)
+            {
+                deletions.Add(new Deletion(snapshot,
+                    $"created {snapshot.CreatedAt:yyyy-MM-ddTHH:mm:ssZ}, older than {options.RetentionDays} days, and {goodNewer} newer verified snapshots remain"));
+            }
+            else if (goodNewer < options.MinimumKept && isGood(snapshot))
+            {
+                goodNewer++;
+            }
+        }
+
+        return deletions;
+    }
+}

@@ -1,0 +1,67 @@
+using EtcdBackupd.Snapshots;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Retention;
+
+/// <summary>Applies the retention policy to the snapshot directory: after every snapshot and once a day.</summary>
+internal sealed class RetentionService(
+    SnapshotDirectory directory, SnapshotVerifier verifier, RetentionOptions options, TimeProvider time, ILogger<RetentionService> logger)
+{
+    private readonly Lock _lock = new();
+
+    /// <summary>Deletes what the policy allows (or only reports it when <paramref name="dryRun"/>).</summary>
+    public IReadOnlyList<RetentionPolicy.Deletion> Prune(bool dryRun, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var now = time.GetUtcNow();
+            var deletions = RetentionPolicy.Decide(directory.List(), now, options, s => verifier.IsGood(s, cancellationToken));
+            foreach (var deletion in deletions)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!dryRun)
+                {
+                    Delete(deletion.Snapshot.Path);
+                    Delete(deletion.Snapshot.ManifestPath);
+                }
+
+                RetentionLog.Deleted(logger, deletion.Snapshot.Path, deletion.Reason, dryRun);
+            }
+
+            var cutoff = now - TimeSpan.FromDays(options.RetentionDays);
+            foreach (var (manifest, createdAt) in directory.OrphanManifests().Where(m => m.CreatedAt < cutoff).ToList())
+            {
+                if (!dryRun)
+                {
+                    Delete(manifest);
+                }
+
+                RetentionLog.Deleted(logger, manifest, "a manifest older than the window whose snapshot is gone", dryRun);
+            }
+
+            foreach (var partial in directory.StalePartials(now - RetentionOptions.StalePartialAge).ToList())
+            {
+                if (!dryRun)
+                {
+                    Delete(partial);
+                }
+
+                RetentionLog.Deleted(logger, partial, "a partial file untouched for more than a day", dryRun);
+            }
+
+            return deletions;
+        }
+    }
+
+    private void Delete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            RetentionLog.DeleteFailed(logger, path, e.Message);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Schedule;
+
+internal static partial class ScheduleLog
+{
+    [LoggerMessage(EventId = 5001, EventName = "ScheduledSnapshotSkipped", Level = LogLevel.Information,
+        Message = "Skipped the scheduled snapshot '{Schedule}' at {Occurrence:yyyy-MM-ddTHH:mm:ssZ}: {Reason}")]
+    public static partial void Skipped(ILogger logger, string schedule, DateTimeOffset occurrence, string reason);
+
+    [LoggerMessage(EventId = 5002, EventName = "MemberRoleUnknown", Level = LogLevel.Warning,
+        Message = "Cannot tell whether the local member leads: {Reason}")]
+    public static partial void RoleUnknown(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5003, EventName = "NothingScheduled", Level = LogLevel.Warning,
+        Message = "No schedule has a future occurrence; only requested snapshots will be taken")]
+    public static partial void NothingScheduled(ILogger logger);
+}

@@ -1,0 +1,88 @@
+using EtcdBackupd.Configuration;
+using EtcdBackupd.Logging;
+using EtcdBackupd.Metrics;
+using EtcdBackupd.Retention;
+using EtcdBackupd.Schedule;
+using EtcdBackupd.Snapshots;
+using EtcdBackupd.Systemd;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+
+namespace EtcdBackupd.Service;
+
+/// <summary><c>etcd-backupd [--config FILE]</c>: the long-running service.</summary>
+internal static class DaemonHost
+{
+    public static async Task<int> RunAsync(string configPath, CancellationToken cancellationToken)
+    {
+        var time = TimeProvider.System;
+        var notifications = new Notifications();
+        DaemonConfiguration configuration;
+        try
+        {
+            configuration = DaemonConfiguration.Load(configPath, time);
+        }
+        catch (ConfigurationException e)
+        {
+            // systemd shows both: the journal line in `systemctl status`, and the status text.
+            await Console.Error.WriteLineAsync($"etcd-backupd: {e.Message}");
+            notifications.Send($"STATUS=configuration error: {string.Join("; ", e.Problems)}");
+            return Commands.ExitCodes.Usage;
+        }
+
+        using var serilog = DaemonLogging.Create(configuration.Logging);
+        try
+        {
+            using var host = Build(configuration, notifications, time, serilog);
+            var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("etcd-backupd");
+            var s = configuration.Schedule;
+            var schedules = string.Join(", ", s.Schedules);
+            var takenBy = s.TakenBy.ToString().ToLowerInvariant();
+            ServiceLog.Started(logger, ProductInfo.Version, configuration.Snapshots.Directory, schedules, s.TimeZone.Id, takenBy,
+                configuration.Retention.RetentionDays, configuration.Retention.MinimumKept);
+            await host.RunAsync(cancellationToken);
+            return Commands.ExitCodes.Success;
+        }
+        catch (ConfigurationException e)
+        {
+            serilog.Error("Cannot start: {Reason}", e.Message);
+            notifications.Send($"STATUS=cannot start: {e.Message}");
+            return Commands.ExitCodes.Usage;
+        }
+    }
+
+    private static IHost Build(DaemonConfiguration configuration, Notifications notifications, TimeProvider time, Serilog.ILogger serilog)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        builder.Logging.ClearProviders().AddSerilog(serilog);
+        builder.Services
+            .AddSingleton(time)
+            .AddSingleton(notifications)
+            .AddSingleton(configuration.Etcd)
+            .AddSingleton(configuration.Snapshots)
+            .AddSingleton(configuration.Schedule)
+            .AddSingleton(configuration.Retention)
+            .AddSingleton(configuration.Metrics)
+            .AddSingleton(new SnapshotDirectory(configuration.Snapshots.Directory))
+            .AddSingleton<SnapshotVerifier>()
+            .AddSingleton<DaemonState>()
+            .AddSingleton(sp => new SnapshotEngine(configuration.Etcd, configuration.Snapshots, time,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<SnapshotEngine>()))
+            .AddSingleton<RetentionService>()
+            .AddSingleton<SnapshotCoordinator>()
+            .AddSingleton<ISnapshotTrigger>(sp => sp.GetRequiredService<SnapshotCoordinator>())
+            .AddSingleton<IMemberRoleSource, MemberRoleProbe>();
+        // Readiness first: its checks run before the others start, and READY=1 waits for all of them.
+        builder.Services
+            .AddHostedService<ReadinessService>()
+            .AddHostedService<TextfileMetrics>()
+            .AddHostedService<WatchdogService>()
+            .AddHostedService<DailyRetentionService>()
+            .AddHostedService<SchedulerService>();
+        return builder.Build();
+    }
+}

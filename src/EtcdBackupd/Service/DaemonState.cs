@@ -1,0 +1,97 @@
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Service;
+
+/// <summary>
+/// What the daemon knows about its own recent work: the last attempt, the last success, the next
+/// scheduled time and failures by kind. Feeds <c>systemctl status</c>, the metrics file and the control channel.
+/// </summary>
+internal sealed class DaemonState
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<SnapshotFailure, long> _failures = [];
+
+    /// <summary>Raised after every change, outside the lock.</summary>
+    public event Action? Changed;
+
+    public SnapshotOutcome? LastAttempt { get; private set; }
+
+    public SnapshotOutcome? LastSuccess { get; private set; }
+
+    public DateTimeOffset? NextScheduled { get; private set; }
+
+    public bool Running { get; private set; }
+
+    public IReadOnlyDictionary<SnapshotFailure, long> Failures
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new Dictionary<SnapshotFailure, long>(_failures);
+            }
+        }
+    }
+
+    public void Started()
+    {
+        lock (_lock)
+        {
+            Running = true;
+        }
+
+        Changed?.Invoke();
+    }
+
+    public void Finished(SnapshotOutcome outcome)
+    {
+        lock (_lock)
+        {
+            Running = false;
+            LastAttempt = outcome;
+            if (outcome.Succeeded)
+            {
+                LastSuccess = outcome;
+            }
+            else if (outcome.Error is { } error)
+            {
+                _failures[error.Failure] = _failures.GetValueOrDefault(error.Failure) + 1;
+            }
+        }
+
+        Changed?.Invoke();
+    }
+
+    public void Scheduled(DateTimeOffset? next)
+    {
+        lock (_lock)
+        {
+            NextScheduled = next;
+        }
+
+        Changed?.Invoke();
+    }
+
+    /// <summary>One line for <c>systemctl status</c>: is my cluster backed up?</summary>
+    public string Describe()
+    {
+        lock (_lock)
+        {
+            var next = NextScheduled is { } n ? $"next {n.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z" : "no next time";
+            if (Running)
+            {
+                return $"snapshot in progress; {next}";
+            }
+
+            var last = LastAttempt switch
+            {
+                null => "no snapshot taken yet",
+                { Result: { } r } a => $"last snapshot {a.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z ok, revision {r.Manifest.Revision}, {r.Manifest.SizeBytes} bytes",
+                { Error: { } e } a => $"last snapshot {a.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z FAILED ({e.Failure}: {e.Message})"
+                    + (LastSuccess is { } s ? $"; last good {s.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z" : "; no good snapshot yet"),
+                _ => "unknown",
+            };
+            return $"{last}; {next}";
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using EtcdBackupd.Retention;
+using EtcdBackupd.Snapshots;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Service;
+
+/// <summary>Anything that can ask for a snapshot now: the schedule, the control channel.</summary>
+internal interface ISnapshotTrigger
+{
+    Task<SnapshotOutcome> RunAsync(string reason, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// One snapshot at a time: a request that arrives while one runs joins it and gets its outcome. The
+/// snapshot itself runs until done or until the daemon stops, whoever asked for it.
+/// </summary>
+internal sealed class SnapshotCoordinator(
+    SnapshotEngine engine, RetentionService retention, SnapshotVerifier verifier, DaemonState state,
+    TimeProvider time, IHostApplicationLifetime lifetime, ILogger<SnapshotCoordinator> logger) : ISnapshotTrigger
+{
+    private readonly Lock _lock = new();
+    private Task<SnapshotOutcome>? _running;
+
+    public Task<SnapshotOutcome> RunAsync(string reason, CancellationToken cancellationToken)
+    {
+        Task<SnapshotOutcome> task;
+        lock (_lock)
+        {
+            if (_running is { IsCompleted: false })
+            {
+                ServiceLog.Joined(logger, reason);
+                task = _running;
+            }
+            else
+            {
+                task = _running = Task.Run(() => RunOnceAsync(reason, lifetime.ApplicationStopping), CancellationToken.None);
+            }
+        }
+
+        return task.WaitAsync(cancellationToken);
+    }
+
+    private async Task<SnapshotOutcome> RunOnceAsync(string reason, CancellationToken stopping)
+    {
+        var startedAt = time.GetUtcNow();
+        ServiceLog.SnapshotRequested(logger, reason);
+        state.Started();
+        SnapshotOutcome outcome;
+        try
+        {
+            var result = await engine.TakeAsync(onReceived: null, stopping);
+            verifier.Remember(result.Path, good: true);
+            outcome = new SnapshotOutcome(startedAt, time.GetUtcNow(), reason, result, null);
+        }
+        catch (SnapshotException e)
+        {
+            ServiceLog.SnapshotFailed(logger, e.Failure.ToString(), e.Message, e);
+            outcome = new SnapshotOutcome(startedAt, time.GetUtcNow(), reason, null, e);
+        }
+
+        state.Finished(outcome);
+        if (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                retention.Prune(dryRun: false, stopping);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+            {
+                ServiceLog.RetentionFailed(logger, e.Message);
+            }
+        }
+
+        return outcome;
+    }
+}

@@ -1,0 +1,12 @@
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Service;
+
+/// <summary>How one snapshot attempt ended: a result, or the error with its kind.</summary>
+internal sealed record SnapshotOutcome(
+    DateTimeOffset StartedAt, DateTimeOffset FinishedAt, string Reason, SnapshotResult? Result, SnapshotException? Error)
+{
+    public bool Succeeded => Result is not null;
+
+    public TimeSpan Duration => FinishedAt - StartedAt;
+}

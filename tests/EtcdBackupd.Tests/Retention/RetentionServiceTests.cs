@@ -1,0 +1,129 @@
+using EtcdBackupd.Retention;
+using EtcdBackupd.Snapshots;
+using EtcdBackupd.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EtcdBackupd.Tests.Retention;
+
+internal sealed class RetentionServiceTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 24, 6, 0, 0, TimeSpan.Zero);
+    private TempDirectory _dir = null!;
+
+    [SetUp]
+    public void CreateDirectory() => _dir = new TempDirectory("retention");
+
+    [TearDown]
+    public void RemoveDirectory() => _dir.Dispose();
+
+    private RetentionService Service(int days = 30, int keep = 3) => new(
+        new SnapshotDirectory(_dir.Path), new SnapshotVerifier(), new RetentionOptions { RetentionDays = days, MinimumKept = keep },
+        new FakeTimeProvider(Now), NullLogger<RetentionService>.Instance);
+
+    private string[] Remaining() => Directory.GetFiles(_dir.Path).Select(Path.GetFileName).OfType<string>().Order().ToArray();
+
+    [Test]
+    public void Prune_SnapshotsOlderThanTheWindowWithEnoughNewerGoodOnes_AreDeletedWithTheirManifests()
+    {
+        var old = SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-31));
+        var recent = Enumerable.Range(1, 3).Select(d => SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-d))).ToList();
+
+        var deleted = Service().Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That(deleted.Select(d => d.Snapshot.Path), Is.EqualTo(new[] { old }));
+        Assert.That(File.Exists(old) || File.Exists(SnapshotFileName.ManifestOf(old)), Is.False);
+        Assert.That(recent.All(File.Exists), Is.True);
+    }
+
+    [Test]
+    public void Prune_FortyDaysOfFailedBackups_KeepsTheLastGoodOnes()
+    {
+        var all = Enumerable.Range(40, 10).Select(d => SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-d))).ToList();
+
+        Service(keep: 3).Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That(all.Where(File.Exists), Is.EqualTo(all.Take(3)), "the three newest of the old snapshots must survive");
+    }
+
+    [Test]
+    public void Prune_CorruptNewestSnapshot_DoesNotCountTowardTheMinimum()
+    {
+        SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-1), corrupt: true);
+        var good = SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-2));
+        var oldGood = SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-45));
+
+        Service(keep: 2).Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That(File.Exists(oldGood), Is.True, "only one newer snapshot passes the trailer check; the old one is still needed");
+        Assert.That(File.Exists(good), Is.True);
+    }
+
+    [Test]
+    public void Prune_ForeignFiles_AreNeverTouched()
+    {
+        string[] foreign = ["etcd-snapshot-20220310.db", "notes.txt", "backup.db", "etcd-snapshot-20200101T000000Z-m1-r1.db.bak"];
+        foreach (var name in foreign)
+        {
+            File.WriteAllText(Path.Combine(_dir.Path, name), "not ours");
+            File.SetLastWriteTimeUtc(Path.Combine(_dir.Path, name), Now.AddYears(-5).UtcDateTime);
+        }
+
+        Enumerable.Range(1, 3).ToList().ForEach(d => SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-d)));
+
+        Service().Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That(Remaining(), Is.SupersetOf(foreign));
+    }
+
+    [Test]
+    public void Prune_CopyWithNewMtimeButOldName_IsJudgedByItsName()
+    {
+        var copied = SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-60));
+        File.SetLastWriteTimeUtc(copied, Now.UtcDateTime);
+        Enumerable.Range(1, 3).ToList().ForEach(d => SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-d)));
+
+        Service().Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That(File.Exists(copied), Is.False);
+    }
+
+    [Test]
+    public void Prune_NewSnapshotsWithOldMtime_AreKept()
+    {
+        var fresh = SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-1));
+        File.SetLastWriteTimeUtc(fresh, Now.AddDays(-90).UtcDateTime);
+
+        Service(keep: 1).Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That(File.Exists(fresh), Is.True);
+    }
+
+    [Test]
+    public void Prune_StalePartialFiles_GoAfterADayAndFreshOnesStay()
+    {
+        var stale = Path.Combine(_dir.Path, SnapshotFileName.Build(Now.AddDays(-2), "m1", 5) + ".part");
+        var fresh = Path.Combine(_dir.Path, SnapshotFileName.Build(Now, "m1", 6) + ".part");
+        File.WriteAllText(stale, "");
+        File.WriteAllText(fresh, "");
+        File.SetLastWriteTimeUtc(stale, Now.AddHours(-25).UtcDateTime);
+        File.SetLastWriteTimeUtc(fresh, Now.AddMinutes(-5).UtcDateTime);
+
+        Service().Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That((File.Exists(stale), File.Exists(fresh)), Is.EqualTo((false, true)));
+    }
+
+    [Test]
+    public void Prune_DryRun_ReportsButDeletesNothing()
+    {
+        SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-31));
+        Enumerable.Range(1, 3).ToList().ForEach(d => SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-d)));
+        var before = Remaining();
+
+        var deleted = Service().Prune(dryRun: true, CancellationToken.None);
+
+        Assert.That(deleted, Has.Count.EqualTo(1));
+        Assert.That(Remaining(), Is.EqualTo(before));
+    }
+}

@@ -1,0 +1,189 @@
+using System.Threading.Channels;
+using EtcdBackupd.Schedule;
+using EtcdBackupd.Service;
+using EtcdBackupd.Snapshots;
+using EtcdBackupd.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EtcdBackupd.Tests.Schedule;
+
+/// <summary>The schedule on a fake clock: nothing here sleeps for real beyond waiting for the service to react.</summary>
+internal sealed class SchedulerServiceTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 24, 4, 59, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private TempDirectory _dir = null!;
+    private FakeTimeProvider _time = null!;
+    private StandInTrigger _trigger = null!;
+    private CapturingLogger<SchedulerService> _log = null!;
+    private SchedulerService? _service;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = new TempDirectory("schedule");
+        _time = new FakeTimeProvider(Start);
+        _trigger = new StandInTrigger(_time, _dir.Path);
+        _log = new CapturingLogger<SchedulerService>();
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        if (_service is not null)
+        {
+            await _service.StopAsync(CancellationToken.None);
+            _service.Dispose();
+        }
+
+        _dir.Dispose();
+    }
+
+    private async Task StartAsync(MemberRole? role, TakenBy takenBy = TakenBy.Leader, string cron = "0 5 * * *")
+    {
+        var options = new ScheduleOptions
+        {
+            Schedules = [CronSchedule.Parse(cron, TimeZoneInfo.Utc)],
+            TimeZone = TimeZoneInfo.Utc,
+            TakenBy = takenBy,
+            FollowerGrace = TimeSpan.FromMinutes(30),
+        };
+        _service = new SchedulerService(options, new SnapshotDirectory(_dir.Path), new StandInRoles(role), _trigger,
+            new DaemonState(), _time, _log);
+        await _service.StartAsync(CancellationToken.None);
+    }
+
+    /// <summary>Moves the fake clock a step at a time until the service has reacted to an occurrence.</summary>
+    private async Task<string> AdvanceUntilAsync(Func<Task<string?>> reacted, TimeSpan most, TimeSpan? step = null)
+    {
+        var stride = step ?? TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + Patience;
+        var moved = TimeSpan.Zero;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await reacted() is { } what)
+            {
+                return what;
+            }
+
+            if (moved < most)
+            {
+                _time.Advance(stride);
+                moved += stride;
+            }
+
+            await Task.Delay(5);
+        }
+
+        throw new TimeoutException("the scheduler did not react");
+    }
+
+    private Task<string?> Taken() => Task.FromResult(_trigger.Requests.Reader.TryRead(out var r) ? r : null);
+
+    private Task<string?> Skipped() => Task.FromResult(
+        _log.Events.Reader.TryRead(out var e) ? (e.EventName == "ScheduledSnapshotSkipped" ? e.Message : null) : null);
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task Occurrence_OnTheLeader_TakesASnapshotAtFiveOClock()
+    {
+        SyntheticSnapshots.Write(_dir.Path, Start.AddHours(-1));
+        await StartAsync(new MemberRole("m1", true, "m1"));
+
+        var reason = await AdvanceUntilAsync(Taken, TimeSpan.FromMinutes(2));
+
+        Assert.That(reason, Does.StartWith("schedule: '0 5 * * *' at 2026-11-24T05:00:00Z"));
+        Assert.That(_trigger.At, Has.Count.EqualTo(1).And.All.GreaterThanOrEqualTo(Start.AddMinutes(1)));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task Start_AfterAMissedOccurrence_CatchesUpAtOnce()
+    {
+        SyntheticSnapshots.Write(_dir.Path, Start.AddDays(-2));
+        await StartAsync(new MemberRole("m1", true, "m1"));
+
+        var reason = await AdvanceUntilAsync(Taken, TimeSpan.Zero);
+
+        Assert.That(reason, Does.StartWith("catch-up of a missed occurrence").And.Contain("2026-11-23T05:00:00Z"));
+        Assert.That(_trigger.At, Is.EqualTo(new[] { Start }));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task Start_WithASnapshotSinceTheLastOccurrence_DoesNotCatchUp()
+    {
+        SyntheticSnapshots.Write(_dir.Path, Start.AddHours(-2));
+        await StartAsync(new MemberRole("m1", true, "m1"));
+
+        await AdvanceUntilAsync(Taken, TimeSpan.FromMinutes(2));
+
+        Assert.That(_trigger.At, Is.EqualTo(new[] { Start.AddMinutes(1) }), "only the 05:00 occurrence, no catch-up at 04:59");
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task Occurrence_OnAFollowerWhileCopiesArrive_IsSkippedWithTheReason()
+    {
+        SyntheticSnapshots.Write(_dir.Path, Start.AddHours(-1));
+        await StartAsync(new MemberRole("m2", false, "m1"));
+
+        var skipped = await AdvanceUntilAsync(Skipped, TimeSpan.FromMinutes(2));
+
+        Assert.That(skipped, Does.Contain("m2 is not the leader (leader is m1)"));
+        Assert.That(_trigger.At, Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task Follower_WhenNoCopyArrivesForAPeriodPlusGrace_StandsInForTheLeader()
+    {
+        SyntheticSnapshots.Write(_dir.Path, Start.AddHours(-1));
+        await StartAsync(new MemberRole("m2", false, "m1"));
+
+        var reason = await AdvanceUntilAsync(Taken, TimeSpan.FromDays(2.1), TimeSpan.FromMinutes(10));
+
+        Assert.That(reason, Does.Contain("standing in for the leader's daemon"));
+        Assert.That(_trigger.At.Single(), Is.EqualTo(new DateTimeOffset(2026, 11, 25, 5, 0, 0, TimeSpan.Zero)).Within(TimeSpan.FromMinutes(10)),
+            "the 24th 05:00 is within a period of the copy from 03:59; the 25th 05:00 is a day and an hour after it");
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task Occurrence_WithTakenByEvery_TakesWithoutAskingWhoLeads()
+    {
+        SyntheticSnapshots.Write(_dir.Path, Start.AddHours(-1));
+        await StartAsync(role: null, TakenBy.Every);
+
+        var reason = await AdvanceUntilAsync(Taken, TimeSpan.FromMinutes(2));
+
+        Assert.That(reason, Does.Contain("Snapshots.TakenBy is 'every'"));
+    }
+
+    /// <summary>A stand-in for the coordinator: records when it was asked and leaves a snapshot, as a real one would.</summary>
+    private sealed class StandInTrigger(FakeTimeProvider time, string directory) : ISnapshotTrigger
+    {
+        public Channel<string> Requests { get; } = Channel.CreateUnbounded<string>();
+
+        public List<DateTimeOffset> At { get; } = [];
+
+        public Task<SnapshotOutcome> RunAsync(string reason, CancellationToken cancellationToken)
+        {
+            var now = time.GetUtcNow();
+            lock (At)
+            {
+                At.Add(now);
+            }
+
+            SyntheticSnapshots.Write(directory, now);
+            Requests.Writer.TryWrite(reason);
+            return Task.FromResult(new SnapshotOutcome(now, now, reason, null, null));
+        }
+    }
+
+    /// <summary>A stand-in for etcd's answer about who leads; etcd itself is asked in the end-to-end test.</summary>
+    private sealed class StandInRoles(MemberRole? role) : IMemberRoleSource
+    {
+        public Task<MemberRole?> GetAsync(CancellationToken cancellationToken) => Task.FromResult(role);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+
+namespace EtcdBackupd.Tests.Support;
+
+/// <summary>The etcd-backupd daemon as a process, stopped with SIGTERM as systemd stops it.</summary>
+internal sealed class DaemonProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private DaemonProcess(Process process, string logFile)
+    {
+        _process = process;
+        LogFile = logFile;
+    }
+
+    public string LogFile { get; }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Log => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "";
+
+    public static DaemonProcess Start(string configFile, string logFile, IDictionary<string, string>? environment = null)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "etcd-backupd.dll");
+        return new DaemonProcess(ProcessRunner.StartBackground("dotnet", [dll, "--config", configFile], logFile, environment), logFile);
+    }
+
+    /// <summary>SIGTERM, then the exit code; fails the test if the daemon outlives <paramref name="within"/>.</summary>
+    public async Task<int> TerminateAsync(TimeSpan within)
+    {
+        if (!_process.HasExited)
+        {
+            await ProcessRunner.RunAsync("kill", ["-TERM", _process.Id.ToString()]);
+        }
+
+        using var timeout = new CancellationTokenSource(within);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"etcd-backupd did not exit within {within} of SIGTERM:\n{Log}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    public async Task WaitForLogAsync(string text, TimeSpan within)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!Log.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited || deadline.Elapsed > within)
+            {
+                Assert.Fail($"etcd-backupd never logged '{text}' (exited: {_process.HasExited}):\n{Log}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        ProcessRunner.Kill(_process);
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
