@@ -16,7 +16,9 @@ internal sealed class NotifyTests
         using var dir = new TempDirectory("notify");
         await using var cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
         Directory.CreateDirectory(dir.Combine("snapshots"));
-        var config = Backupd.WriteConfig(dir.Combine("config.json"), DaemonConfig(cluster, dir.Combine("snapshots")));
+        var daemonConfig = DaemonConfig(cluster, dir.Combine("snapshots"));
+        daemonConfig["Metrics"]!["TextfilePath"] = dir.Combine("etcd_backupd.prom");
+        var config = Backupd.WriteConfig(dir.Combine("config.json"), daemonConfig);
         var socketPath = dir.Combine("notify.sock");
         using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(socketPath));
@@ -44,6 +46,11 @@ internal sealed class NotifyTests
         Assert.That(ready, Does.Contain("STATUS="), "READY=1 comes with a status line");
         Assert.That(messages.Last(m => m.StartsWith("STATUS=last snapshot", StringComparison.Ordinal)),
             Does.Match(@"STATUS=last snapshot \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ ok, revision \d+, \d+ bytes; next \d{4}-"));
+        var metrics = await File.ReadAllTextAsync(dir.Combine("etcd_backupd.prom"));
+        Assert.That(metrics, Does.Contain("etcd_backupd_last_attempt_success 1\n")
+            .And.Contain("etcd_backupd_snapshots 1\n")
+            .And.Contain("etcd_backupd_failures_total{kind=\"StreamBroken\"} 0\n")
+            .And.Match(@"etcd_backupd_last_success_timestamp_seconds \d{10}\n"));
     }
 
     [TestCase("Snapshots", "TimeZone", "\"Mars/Olympus\"", "Snapshots.TimeZone: 'Mars/Olympus' is not a known time zone")]
