@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
+./scripts/make-rootfs.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build EtcdBackupd.sln -c Release
 # Tests start real etcd clusters; running fixtures one at a time keeps a 2-core machine honest.

@@ -1,4 +1,5 @@
 using EtcdBackupd.Etcd.Protocol;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
@@ -70,6 +71,10 @@ internal sealed class EtcdConnection : IAsyncDisposable
     public async Task<EtcdMemberInfo> DescribeMemberAsync(CancellationToken cancellationToken)
     {
         var members = await Cluster.MemberListAsync(new MemberListRequest(), cancellationToken: cancellationToken);
+        // A count of every key, from this member's own store: a sanity figure for the manifest.
+        var all = ByteString.CopyFrom(0);
+        var keys = await KV.RangeAsync(new RangeRequest { Key = all, RangeEnd = all, CountOnly = true, Serializable = true },
+            cancellationToken: cancellationToken);
         var self = members.Members.FirstOrDefault(m => m.ID == Status.Header.MemberId);
         var leader = members.Members.FirstOrDefault(m => m.ID == Status.Leader);
         return new EtcdMemberInfo(
@@ -82,7 +87,8 @@ internal sealed class EtcdConnection : IAsyncDisposable
             Status.RaftIndex,
             Status.DbSize,
             Status.Leader,
-            string.IsNullOrEmpty(leader?.Name) ? Status.Leader.ToString("x") : leader.Name);
+            string.IsNullOrEmpty(leader?.Name) ? Status.Leader.ToString("x") : leader.Name,
+            keys.Count);
     }
 
     public ValueTask DisposeAsync()

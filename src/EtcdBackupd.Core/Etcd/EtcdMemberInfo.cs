@@ -11,7 +11,8 @@ internal sealed record EtcdMemberInfo(
     ulong RaftIndex,
     long DbSizeBytes,
     ulong LeaderId,
-    string LeaderName)
+    string LeaderName,
+    long KeyCount)
 {
     public bool IsLeader => LeaderId != 0 && LeaderId == MemberId;
 }

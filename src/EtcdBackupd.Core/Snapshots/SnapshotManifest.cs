@@ -21,6 +21,8 @@ internal sealed record SnapshotManifest
     public required long Revision { get; init; }
     public required ulong RaftIndex { get; init; }
     public required long DbSizeBytes { get; init; }
+    /// <summary>Keys in the member's store when the stream started (a serializable count).</summary>
+    public required long KeyCount { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required string Host { get; init; }
     public required string EtcdBackupdVersion { get; init; }

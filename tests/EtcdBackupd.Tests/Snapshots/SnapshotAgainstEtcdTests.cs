@@ -74,6 +74,7 @@ internal sealed class SnapshotAgainstEtcdTests(EtcdBinaries etcd)
             Assert.That(manifest.Revision, Is.EqualTo(connection.Status.Header.Revision));
             Assert.That(manifest.RaftIndex, Is.GreaterThan(0));
             Assert.That(manifest.DbSizeBytes, Is.EqualTo(manifest.SizeBytes - 32));
+            Assert.That(manifest.KeyCount, Is.EqualTo(5));
             Assert.That(manifest.CreatedAt.Offset, Is.EqualTo(TimeSpan.Zero));
             Assert.That(manifest.Host, Is.EqualTo(Environment.MachineName));
             Assert.That(result["createdAt"]!.GetValue<DateTimeOffset>(), Is.EqualTo(manifest.CreatedAt));

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+
+namespace EtcdBackupd.Tests.Support;
+
+/// <summary>
+/// A container booted with systemd as PID 1 (systemd-nspawn, from the cached root filesystem of
+/// scripts/make-rootfs.sh, with a throw-away overlay). It shares the host's network, so it reaches
+/// etcd members the test runs on loopback. Powered off and reaped on dispose.
+/// </summary>
+internal sealed class NspawnContainer : IAsyncDisposable
+{
+    private readonly Process _nspawn;
+
+    private NspawnContainer(Process nspawn, int init)
+    {
+        _nspawn = nspawn;
+        Init = init;
+    }
+
+    /// <summary>The container's systemd, as seen from the host.</summary>
+    public int Init { get; }
+
+    public static string RootFs => Environment.GetEnvironmentVariable("ROOTFS")
+        ?? Path.Combine(EtcdBinaries.RepositoryRoot(), ".cache", "rootfs", "bookworm");
+
+    public static async Task<NspawnContainer> BootAsync(string name, string logFile, params string[] binds)
+    {
+        if (Environment.UserName != "root")
+        {
+            Assert.Ignore("systemd-nspawn needs root (CI runs as root)");
+        }
+
+        if (!File.Exists(Path.Combine(RootFs, ".complete")))
+        {
+            Assert.Fail($"no root filesystem at {RootFs}: run scripts/make-rootfs.sh (scripts/test.sh does)");
+        }
+
+        var arguments = new List<string>
+        {
+            "-b", "-D", RootFs, "--volatile=overlay", "--register=no", "--keep-unit", "--console=passive",
+            "-M", name,
+        };
+        arguments.AddRange(binds);
+        var nspawn = ProcessRunner.StartBackground("systemd-nspawn", arguments, logFile);
+        var waited = Stopwatch.StartNew();
+        int? init = null;
+        while (init is null)
+        {
+            Assert.That(nspawn.HasExited, Is.False, () => "systemd-nspawn exited: " + File.ReadAllText(logFile));
+            Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the container's init did not appear");
+            init = ChildOf(nspawn.Id);
+            await Task.Delay(100);
+        }
+
+        var container = new NspawnContainer(nspawn, init.Value);
+        while (true)
+        {
+            var state = (await container.RunAsync("systemctl", "is-system-running")).StandardOutput.Trim();
+            if (state is "running" or "degraded")
+            {
+                return container;
+            }
+
+            if (waited.Elapsed > TimeSpan.FromSeconds(90))
+            {
+                await container.DisposeAsync();
+                Assert.Fail($"the container's systemd is '{state}' after 90 s");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Runs a command inside the container, in all its namespaces.</summary>
+    public Task<ProcessResult> RunAsync(params string[] command) =>
+        ProcessRunner.RunAsync("nsenter", ["-t", Init.ToString(), "-a", .. command]);
+
+    public async Task<ProcessResult> MustRunAsync(params string[] command)
+    {
+        var result = await RunAsync(command);
+        Assert.That(result.ExitCode, Is.Zero, () => $"{string.Join(' ', command)} in the container: {result}");
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_nspawn.HasExited)
+        {
+            await RunAsync("systemctl", "poweroff");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await _nspawn.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                ProcessRunner.Kill(_nspawn);
+            }
+        }
+
+        _nspawn.Dispose();
+    }
+
+    private static int? ChildOf(int pid)
+    {
+        foreach (var task in Directory.Exists($"/proc/{pid}/task") ? Directory.GetDirectories($"/proc/{pid}/task") : [])
+        {
+            var children = File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (children.Length > 0)
+            {
+                return int.Parse(children[0]);
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text.Json.Nodes;
+using EtcdBackupd.Tests.Snapshots;
+using EtcdBackupd.Tests.Support;
+
+namespace EtcdBackupd.Tests.Systemd;
+
+/// <summary>
+/// etcd-backupd.service under real systemd (PID 1 in a systemd-nspawn container), with the shipped unit
+/// unchanged. The daemon runs on the host's .NET runtime, bind-mounted read-only; the packaged binaries
+/// are tested on their own.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+internal sealed class RealSystemdTests
+{
+    private TempDirectory _dir = null!;
+    private EtcdCluster _cluster = null!;
+    private NspawnContainer _container = null!;
+
+    [OneTimeSetUp]
+    public async Task BootAsync()
+    {
+        _dir = new TempDirectory("systemd");
+        _cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
+        await SnapshotAgainstEtcdTests.WriteRegistryKeysAsync(_cluster, 10);
+        File.Copy(Path.Combine(EtcdBinaries.RepositoryRoot(), "etcd-backupd.service"), _dir.Combine("etcd-backupd.service"));
+        await File.WriteAllTextAsync(_dir.Combine("etcd-backupd"),
+            "#!/bin/sh\nexec /opt/dotnet/dotnet /opt/etcd-backupd/etcd-backupd.dll \"$@\"\n");
+        _container = await NspawnContainer.BootAsync("ebd" + Guid.NewGuid().ToString("N")[..8], _dir.Combine("nspawn.log"),
+            "--bind-ro=/usr/share/dotnet:/opt/dotnet",
+            $"--bind-ro={AppContext.BaseDirectory.TrimEnd('/')}:/opt/etcd-backupd",
+            $"--bind={_dir.Path}:/srv/test");
+        await _container.MustRunAsync("install", "-m", "0755", "/srv/test/etcd-backupd", "/usr/bin/etcd-backupd");
+        await _container.MustRunAsync("install", "-m", "0644", "/srv/test/etcd-backupd.service", "/etc/systemd/system/etcd-backupd.service");
+        await _container.MustRunAsync("mkdir", "-p", "/etc/etcd-backupd");
+    }
+
+    [OneTimeTearDown]
+    public async Task PowerOffAsync()
+    {
+        await _container.DisposeAsync();
+        await _cluster.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [SetUp]
+    public async Task StopTheServiceAsync()
+    {
+        await _container.RunAsync("systemctl", "stop", "etcd-backupd");
+        await _container.RunAsync("systemctl", "reset-failed", "etcd-backupd");
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task BadConfiguration_FailsTheUnitOnceAndSystemctlStatusNamesTheKey()
+    {
+        await InstallConfigAsync(Config(timeZone: "Mars/Olympus"));
+
+        var start = await _container.RunAsync("systemctl", "start", "etcd-backupd");
+        var status = await _container.RunAsync("systemctl", "status", "etcd-backupd", "--no-pager", "-l", "-n", "20");
+        var show = await _container.MustRunAsync("systemctl", "show", "etcd-backupd", "-p", "ExecMainStatus,NRestarts,ActiveState");
+
+        Assert.That(start.ExitCode, Is.Not.Zero, "systemctl start must report the failure");
+        Assert.That(status.StandardOutput, Does.Contain("Snapshots.TimeZone: 'Mars/Olympus' is not a known time zone"), status.ToString);
+        Assert.That(show.StandardOutput, Does.Contain("ExecMainStatus=2").And.Contain("NRestarts=0").And.Contain("ActiveState=failed"),
+            "a configuration error is not restarted in a loop");
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task GoodConfiguration_IsActiveSaysItIsBackedUpLogsToTheJournalAndStopsCleanly()
+    {
+        await InstallConfigAsync(Config(timeZone: "UTC"));
+
+        await _container.MustRunAsync("systemctl", "start", "etcd-backupd");
+        string statusText;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        do
+        {
+            await Task.Delay(250);
+            statusText = (await _container.MustRunAsync("systemctl", "show", "etcd-backupd", "-p", "StatusText")).StandardOutput;
+            Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), statusText);
+        }
+        while (!statusText.Contains(" ok,", StringComparison.Ordinal));
+
+        var status = await _container.RunAsync("systemctl", "status", "etcd-backupd", "--no-pager", "-l");
+        Assert.That(status.StandardOutput, Does.Contain("Active: active (running)").And.Match(@"Status: ""last snapshot \S+ \S+Z ok, revision \d+"), status.ToString);
+
+        var completed = await _container.MustRunAsync("journalctl", "-u", "etcd-backupd", "EVENT_NAME=SnapshotCompleted", "-o", "json", "--no-pager");
+        var entry = JsonNode.Parse(completed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0])!;
+        var revision = entry["SNAPSHOT_REVISION"]!.GetValue<string>();
+        var byRevision = await _container.MustRunAsync("journalctl", "-u", "etcd-backupd", $"SNAPSHOT_REVISION={revision}", "--no-pager");
+        Assert.That(byRevision.StandardOutput, Does.Contain("saved and verified"));
+        Assert.That((await _container.MustRunAsync("ls", "/var/lib/etcd-backupd")).StandardOutput, Does.Contain($"-r{revision}.db"));
+
+        var stop = System.Diagnostics.Stopwatch.StartNew();
+        await _container.MustRunAsync("systemctl", "stop", "etcd-backupd");
+        var show = await _container.MustRunAsync("systemctl", "show", "etcd-backupd", "-p", "Result,ExecMainStatus");
+        Assert.That(stop.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
+        Assert.That(show.StandardOutput, Does.Contain("Result=success").And.Contain("ExecMainStatus=0"));
+    }
+
+    private JsonObject Config(string timeZone) => new()
+    {
+        ["Etcd"] = new JsonObject { ["Endpoints"] = new JsonArray(_cluster.Members[0].ClientUrl.ToString()) },
+        // The unit's StateDirectory= creates it, owned by root, mode 0700.
+        ["Snapshots"] = new JsonObject { ["Directory"] = "/var/lib/etcd-backupd", ["TimeZone"] = timeZone },
+    };
+
+    private async Task InstallConfigAsync(JsonObject config)
+    {
+        Backupd.WriteConfig(_dir.Combine("etcd-backupd.json"), config);
+        await _container.MustRunAsync("install", "-m", "0600", "/srv/test/etcd-backupd.json", "/etc/etcd-backupd/etcd-backupd.json");
+        await _container.MustRunAsync("systemctl", "daemon-reload");
+    }
+}
