@@ -14,6 +14,9 @@ command -v etcd >/dev/null || need+=(etcd-server)
 command -v etcdctl >/dev/null || need+=(etcd-client)
 command -v openssl >/dev/null || need+=(openssl)
 command -v mount >/dev/null || need+=(mount)
+# OpenSSH: sshd on loopback is the peer in the copy tests; ssh-keygen and sftp for keys and the benchmark.
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v sftp >/dev/null && command -v ssh-keygen >/dev/null || need+=(openssh-client)
 # systemd-journald (started standalone by the journal tests) and journalctl come with systemd.
 [ -x /lib/systemd/systemd-journald ] && command -v journalctl >/dev/null || need+=(systemd)
 for p in "${extra_packages[@]}"; do

@@ -13,7 +13,9 @@ internal sealed class ConfigReader(IConfiguration configuration)
 
     public IReadOnlyList<string> Problems => _problems;
 
-    public void Problem(string key, string message) => _problems.Add($"{key}: {message}");
+    /// <summary>Records a problem; array indices read as an operator writes them: <c>Peers.Targets[1].Port</c>.</summary>
+    public void Problem(string key, string message) =>
+        _problems.Add($"{System.Text.RegularExpressions.Regex.Replace(key, @"\.(\d+)(?=\.|$)", "[$1]")}: {message}");
 
     public string? String(string key)
     {
@@ -64,6 +66,26 @@ internal sealed class ConfigReader(IConfiguration configuration)
 
         return value;
     }
+
+    public bool Bool(string key, bool defaultValue)
+    {
+        var text = String(key);
+        if (text is null)
+        {
+            return defaultValue;
+        }
+
+        if (!bool.TryParse(text, out var value))
+        {
+            Problem(key, $"'{text}' must be true or false");
+            return defaultValue;
+        }
+
+        return value;
+    }
+
+    /// <summary>Whether anything is configured under <paramref name="key"/>.</summary>
+    public bool Has(string key) => configuration.GetSection(ToPath(key)).Exists();
 
     /// <summary>A file that must exist when the key is set.</summary>
     public string? ExistingFile(string key)

@@ -36,7 +36,7 @@ internal sealed record SnapshotManifest
 /// <summary>What <c>etcd-backupd snapshot --json</c> prints: the manifest and where the file is.</summary>
 internal sealed record SnapshotResult(string Path, SnapshotManifest Manifest)
 {
-    public string ToJson() => JsonSerializer.Serialize(new SnapshotResultJson
+    public string ToJson(IReadOnlyList<Peers.PeerPushResult> peers) => JsonSerializer.Serialize(new SnapshotResultJson
     {
         Path = Path,
         SizeBytes = Manifest.SizeBytes,
@@ -44,7 +44,18 @@ internal sealed record SnapshotResult(string Path, SnapshotManifest Manifest)
         Revision = Manifest.Revision,
         CreatedAt = Manifest.CreatedAt,
         Manifest = Manifest,
+        Peers = peers.Select(p => new PeerJson { Host = p.Host, Port = p.Port, Ok = p.Ok, Skipped = p.Skipped, Error = p.Error }).ToList(),
     }, SnapshotJsonContext.Default.SnapshotResultJson);
+}
+
+/// <summary>One peer's copy, as scripts read it.</summary>
+internal sealed record PeerJson
+{
+    public required string Host { get; init; }
+    public required int Port { get; init; }
+    public required bool Ok { get; init; }
+    public required bool Skipped { get; init; }
+    public string? Error { get; init; }
 }
 
 internal sealed record SnapshotResultJson
@@ -55,6 +66,7 @@ internal sealed record SnapshotResultJson
     public required long Revision { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required SnapshotManifest Manifest { get; init; }
+    public required IReadOnlyList<PeerJson> Peers { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]

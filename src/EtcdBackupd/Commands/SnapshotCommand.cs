@@ -2,6 +2,7 @@ using System.CommandLine;
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Logging;
+using EtcdBackupd.Peers;
 using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Commands;
@@ -28,13 +29,16 @@ internal static class SnapshotCommand
         using var logging = ConsoleLogging.Create();
         var logger = logging.CreateLogger("etcd-backupd.snapshot");
         SnapshotEngine engine;
+        PeerPusher peers;
         try
         {
             var reader = new ConfigReader(ConfigurationLoader.Load(configPath));
             var etcd = EtcdOptions.Read(reader);
             var snapshots = SnapshotOptions.Read(reader);
+            var peersOptions = PeersOptions.Read(reader, snapshots.Directory);
             reader.ThrowIfAny();
             engine = new SnapshotEngine(etcd, snapshots, TimeProvider.System, logger);
+            peers = new PeerPusher(peersOptions, TimeProvider.System, logger);
         }
         catch (ConfigurationException e)
         {
@@ -45,7 +49,9 @@ internal static class SnapshotCommand
         try
         {
             var result = await engine.TakeAsync(onReceived: null, cancellationToken);
-            await Console.Out.WriteLineAsync(json ? result.ToJson() : result.Path);
+            // Copies to peers that fail are reported, not fatal: the snapshot itself is good.
+            var copies = await peers.PushAsync(result, cancellationToken);
+            await Console.Out.WriteLineAsync(json ? result.ToJson(copies) : result.Path);
             return ExitCodes.Success;
         }
         catch (SnapshotException e)

@@ -11,4 +11,12 @@ internal static partial class RetentionLog
     [LoggerMessage(EventId = 3002, EventName = "RetentionDeleteFailed", Level = LogLevel.Warning,
         Message = "Retention could not remove {SnapshotPath}: {Reason}")]
     public static partial void DeleteFailed(ILogger logger, string snapshotPath, string reason);
+
+    [LoggerMessage(EventId = 3003, EventName = "RetentionRemoteDeleted", Level = LogLevel.Information,
+        Message = "Retention removed {SnapshotPath} on {PeerHost}:{PeerPort}: {Reason}")]
+    public static partial void RemoteDeleted(ILogger logger, string peerHost, int peerPort, string snapshotPath, string reason);
+
+    [LoggerMessage(EventId = 3004, EventName = "RetentionRemoteFailed", Level = LogLevel.Warning,
+        Message = "Retention of the copies on {PeerHost}:{PeerPort} could not run: {Reason}")]
+    public static partial void RemoteFailed(ILogger logger, string peerHost, int peerPort, string reason);
 }

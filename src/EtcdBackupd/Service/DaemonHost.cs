@@ -1,6 +1,7 @@
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
+using EtcdBackupd.Peers;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
 using EtcdBackupd.Snapshots;
@@ -72,7 +73,11 @@ internal static class DaemonHost
             .AddSingleton<DaemonState>()
             .AddSingleton(sp => new SnapshotEngine(configuration.Etcd, configuration.Snapshots, time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<SnapshotEngine>()))
+            .AddSingleton(sp => new PeerPusher(configuration.Peers, time,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()))
             .AddSingleton<RetentionService>()
+            .AddSingleton(configuration.Peers)
+            .AddSingleton<RemoteRetention>()
             .AddSingleton<SnapshotCoordinator>()
             .AddSingleton<ISnapshotTrigger>(sp => sp.GetRequiredService<SnapshotCoordinator>())
             .AddSingleton<IMemberRoleSource, MemberRoleProbe>();

@@ -1,3 +1,4 @@
+using EtcdBackupd.Peers;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Snapshots;
 using Microsoft.Extensions.Hosting;
@@ -16,7 +17,8 @@ internal interface ISnapshotTrigger
 /// snapshot itself runs until done or until the daemon stops, whoever asked for it.
 /// </summary>
 internal sealed class SnapshotCoordinator(
-    SnapshotEngine engine, RetentionService retention, SnapshotVerifier verifier, DaemonState state,
+    SnapshotEngine engine, PeerPusher peers, RetentionService retention, RemoteRetention remoteRetention,
+    SnapshotVerifier verifier, DaemonState state,
     TimeProvider time, IHostApplicationLifetime lifetime, ILogger<SnapshotCoordinator> logger) : ISnapshotTrigger
 {
     private readonly Lock _lock = new();
@@ -51,7 +53,9 @@ internal sealed class SnapshotCoordinator(
         {
             var result = await engine.TakeAsync(onReceived: null, stopping);
             verifier.Remember(result.Path, good: true);
-            outcome = new SnapshotOutcome(startedAt, time.GetUtcNow(), reason, result, null);
+            // A failed copy is recorded with the snapshot; it never turns a good snapshot into a failure.
+            var copies = await peers.PushAsync(result, stopping);
+            outcome = new SnapshotOutcome(startedAt, time.GetUtcNow(), reason, result, null) { Peers = copies };
         }
         catch (SnapshotException e)
         {
@@ -65,6 +69,7 @@ internal sealed class SnapshotCoordinator(
             try
             {
                 retention.Prune(dryRun: false, stopping);
+                await remoteRetention.PruneAsync(stopping);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
             {

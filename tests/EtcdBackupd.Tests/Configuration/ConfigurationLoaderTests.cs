@@ -55,4 +55,32 @@ internal sealed class ConfigurationLoaderTests
             File.Delete(file);
         }
     }
+
+    [Test]
+    public void Read_BadPeerTargets_NameTheTargetAndKey()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, """
+                { "Peers": { "Targets": [ { "Host": "10.0.0.2", "Directory": "relative/dir" }, { "Host": "10.0.0.3", "Port": 70000 }, { "User": "root" } ] } }
+                """);
+            var reader = new ConfigReader(ConfigurationLoader.Load(file));
+
+            EtcdBackupd.Peers.PeersOptions.Read(reader, "/var/lib/etcd-backupd");
+
+            Assert.That(reader.Problems, Is.EquivalentTo(new[]
+            {
+                "Peers.Targets[0].Directory: 'relative/dir' must be an absolute path",
+                "Peers.Targets[1].Port: '70000' is not a whole number from 1 to 65535",
+                "Peers.Targets[2].Host: is required (for example 10.0.0.2)",
+                "Peers.IdentityFile: is required when Peers.Targets is set (an OpenSSH private key)",
+                "Peers.KnownHostsFile: is required when Peers.Targets is set: peers' host keys are pinned",
+            }));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -17,13 +17,19 @@ internal sealed class ExampleConfigurationTests
         SnapshotOptions.Read(reader);
         var schedule = EtcdBackupd.Schedule.ScheduleOptions.Read(reader, TimeProvider.System);
         var retention = EtcdBackupd.Retention.RetentionOptions.Read(reader);
+        var peers = EtcdBackupd.Peers.PeersOptions.Read(reader, "/var/lib/etcd-backupd/snapshots");
         EtcdBackupd.Metrics.MetricsOptions.Read(reader);
         EtcdBackupd.Logging.LoggingOptions.Read(reader);
 
         Assert.That(etcd.Endpoints, Is.EqualTo(new[] { new Uri("https://172.17.1.20:2379") }));
         Assert.That(schedule.Schedules.Select(s => s.Text), Is.EqualTo(new[] { "0 5 * * *" }));
         Assert.That((retention.RetentionDays, retention.MinimumKept), Is.EqualTo((30, 3)));
+        Assert.That(peers.Targets.Select(t => (t.Host, t.Port, t.User, t.Directory)), Is.EqualTo(new[]
+        {
+            ("172.17.1.21", 22, "root", "/var/lib/etcd-backupd/snapshots"),
+            ("172.17.1.22", 22, "root", "/var/lib/etcd-backupd/snapshots"),
+        }));
         // This machine is not a master: the certificate files and snapshot directory are the only complaints.
-        Assert.That(reader.Problems, Has.All.Match("^(Etcd.CaFile|Etcd.CertFile|Etcd.KeyFile|Snapshots.Directory): "));
+        Assert.That(reader.Problems, Has.All.Match("^(Etcd.CaFile|Etcd.CertFile|Etcd.KeyFile|Snapshots.Directory|Peers.IdentityFile|Peers.KnownHostsFile): "));
     }
 }

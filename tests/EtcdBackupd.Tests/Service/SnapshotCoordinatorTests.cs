@@ -53,7 +53,10 @@ internal sealed class SnapshotCoordinatorTests
         var verifier = new SnapshotVerifier();
         var retention = new RetentionService(new SnapshotDirectory(directory), verifier, new RetentionOptions(), TimeProvider.System,
             NullLogger<RetentionService>.Instance);
-        return new SnapshotCoordinator(engine, retention, verifier, state, TimeProvider.System, new StandInLifetime(),
+        var peers = new EtcdBackupd.Peers.PeerPusher(new EtcdBackupd.Peers.PeersOptions(), TimeProvider.System, NullLogger.Instance);
+        var remote = new RemoteRetention(new EtcdBackupd.Peers.PeersOptions(), new RetentionOptions(), new SnapshotDirectory(directory),
+            TimeProvider.System, NullLogger<RemoteRetention>.Instance);
+        return new SnapshotCoordinator(engine, peers, retention, remote, verifier, state, TimeProvider.System, new StandInLifetime(),
             NullLogger<SnapshotCoordinator>.Instance);
     }
 

@@ -9,9 +9,11 @@ namespace EtcdBackupd.Tests.Support;
 /// </summary>
 internal static class SyntheticSnapshots
 {
-    public static string Write(string directory, DateTimeOffset createdAt, string member = "m1", long revision = 100, bool corrupt = false)
+    /// <summary>Writes one; <c>withManifest</c> gives it a real manifest (size and SHA-256) instead of an empty placeholder.</summary>
+    public static string Write(string directory, DateTimeOffset createdAt, string member = "m1", long revision = 100, bool corrupt = false,
+        bool withManifest = false, int dbBytes = 4096 * 2)
     {
-        var db = RandomNumberGenerator.GetBytes(4096 * 2);
+        var db = RandomNumberGenerator.GetBytes(dbBytes);
         byte[] file = [.. db, .. SHA256.HashData(db)];
         if (corrupt)
         {
@@ -20,7 +22,22 @@ internal static class SyntheticSnapshots
 
         var path = Path.Combine(directory, SnapshotFileName.Build(createdAt, member, revision));
         File.WriteAllBytes(path, file);
-        File.WriteAllText(SnapshotFileName.ManifestOf(path), "{}");
+        File.WriteAllBytes(SnapshotFileName.ManifestOf(path), withManifest
+            ? new SnapshotManifest
+            {
+                FileName = Path.GetFileName(path), Sha256 = Convert.ToHexStringLower(SHA256.HashData(file)), SizeBytes = file.Length,
+                EtcdVersion = "3.4.23", ClusterId = "1", MemberId = "1", MemberName = member, Endpoint = "http://127.0.0.1:2379/",
+                Revision = revision, RaftIndex = (ulong)revision, DbSizeBytes = db.Length, KeyCount = 1, CreatedAt = createdAt,
+                Host = "test", EtcdBackupdVersion = "test",
+            }.ToJson()
+            : "{}"u8.ToArray());
         return path;
+    }
+
+    /// <summary>A snapshot as the engine hands it over: the file and its manifest.</summary>
+    public static SnapshotResult Result(string directory, int dbBytes)
+    {
+        var path = Write(directory, DateTimeOffset.UtcNow, revision: 42, withManifest: true, dbBytes: dbBytes);
+        return new SnapshotResult(path, SnapshotManifest.FromJson(File.ReadAllBytes(SnapshotFileName.ManifestOf(path)))!);
     }
 }

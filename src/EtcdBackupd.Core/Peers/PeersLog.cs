@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Peers;
+
+internal static partial class PeersLog
+{
+    [LoggerMessage(EventId = 7001, EventName = "PeerCopied", Level = LogLevel.Information,
+        Message = "Copied {SnapshotPath} to {PeerHost}:{PeerPort}{PeerDirectory} ({SnapshotSizeBytes} bytes in {DurationSeconds:F1} s)")]
+    public static partial void Copied(ILogger logger, string snapshotPath, string peerHost, int peerPort, string peerDirectory, long snapshotSizeBytes, double durationSeconds);
+
+    [LoggerMessage(EventId = 7002, EventName = "PeerCopySkipped", Level = LogLevel.Information,
+        Message = "{PeerHost}:{PeerPort} already has {SnapshotPath} with the same size and SHA-256; not sent again")]
+    public static partial void AlreadyThere(ILogger logger, string peerHost, int peerPort, string snapshotPath);
+
+    [LoggerMessage(EventId = 7003, EventName = "PeerCopyAttemptFailed", Level = LogLevel.Warning,
+        Message = "Copy of {SnapshotPath} to {PeerHost}:{PeerPort} failed (attempt {Attempt} of {Attempts}): {Reason}")]
+    public static partial void AttemptFailed(ILogger logger, string snapshotPath, string peerHost, int peerPort, int attempt, int attempts, string reason);
+
+    [LoggerMessage(EventId = 7004, EventName = "PeerCopyFailed", Level = LogLevel.Error,
+        Message = "No copy of {SnapshotPath} on {PeerHost}:{PeerPort}: {Reason}")]
+    public static partial void Failed(ILogger logger, string snapshotPath, string peerHost, int peerPort, string reason);
+
+    [LoggerMessage(EventId = 7005, EventName = "PeerHostKeyTrustedOnFirstUse", Level = LogLevel.Warning,
+        Message = "Trusted the host key of {PeerHost}:{PeerPort} on first use ({HostKeyType} {HostKeyFingerprint}), added to {KnownHostsFile}")]
+    public static partial void TrustedOnFirstUse(ILogger logger, string peerHost, int peerPort, string hostKeyType, string hostKeyFingerprint, string knownHostsFile);
+}

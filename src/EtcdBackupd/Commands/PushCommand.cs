@@ -1,0 +1,73 @@
+using System.CommandLine;
+using EtcdBackupd.Configuration;
+using EtcdBackupd.Logging;
+using EtcdBackupd.Peers;
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Commands;
+
+/// <summary>
+/// <c>etcd-backupd push --config FILE [SNAPSHOT]</c>: send a snapshot (default: the newest) to every peer
+/// again, for instance after a peer was down. Copies already there are not sent twice.
+/// </summary>
+internal static class PushCommand
+{
+    public static Command Create(Option<string> config)
+    {
+        var snapshot = new Argument<string?>("snapshot") { Description = "Snapshot file (default: the newest in Snapshots.Directory)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("push", "Copy a snapshot to every peer in Peers.Targets; exit 0 only if every copy is in place") { config, snapshot };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(config)!, parse.GetValue(snapshot), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string configPath, string? snapshotPath, CancellationToken cancellationToken)
+    {
+        using var logging = ConsoleLogging.Create();
+        var logger = logging.CreateLogger("etcd-backupd.push");
+        PeersOptions peers;
+        SnapshotResult snapshot;
+        try
+        {
+            var reader = new ConfigReader(ConfigurationLoader.Load(configPath));
+            var snapshots = SnapshotOptions.Read(reader);
+            peers = PeersOptions.Read(reader, snapshots.Directory);
+            reader.ThrowIfAny();
+            snapshotPath ??= new SnapshotDirectory(snapshots.Directory).NewestPlausible()?.Path
+                ?? throw new ConfigurationException($"Snapshots.Directory '{snapshots.Directory}' holds no snapshot to push");
+            snapshot = Load(snapshotPath);
+        }
+        catch (ConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync($"etcd-backupd: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
+        if (!peers.Enabled)
+        {
+            await Console.Error.WriteLineAsync("etcd-backupd: Peers.Targets is empty: there is nowhere to push to");
+            return ExitCodes.Usage;
+        }
+
+        var results = await new PeerPusher(peers, TimeProvider.System, logger).PushAsync(snapshot, cancellationToken);
+        foreach (var result in results)
+        {
+            var what = result.Ok ? (result.Skipped ? "already there" : "copied") : "FAILED: " + result.Error;
+            await Console.Out.WriteLineAsync($"{result.Host}:{result.Port}\t{what}");
+        }
+
+        return results.All(r => r.Ok) ? ExitCodes.Success : ExitCodes.Failed;
+    }
+
+    private static SnapshotResult Load(string path)
+    {
+        var manifestPath = SnapshotFileName.ManifestOf(path);
+        if (!File.Exists(path) || !File.Exists(manifestPath))
+        {
+            throw new ConfigurationException($"'{path}' is not a snapshot with a manifest beside it");
+        }
+
+        var manifest = SnapshotManifest.FromJson(File.ReadAllBytes(manifestPath))
+            ?? throw new ConfigurationException($"'{manifestPath}' is not a snapshot manifest");
+        return new SnapshotResult(Path.GetFullPath(path), manifest);
+    }
+}

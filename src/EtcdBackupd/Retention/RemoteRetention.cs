@@ -1,0 +1,75 @@
+using EtcdBackupd.Peers;
+using EtcdBackupd.Snapshots;
+using Microsoft.Extensions.Logging;
+using Renci.SshNet;
+
+namespace EtcdBackupd.Retention;
+
+/// <summary>
+/// The retention rule applied over SFTP to the copies on targets marked <c>Prune: true</c>: peers that
+/// run no daemon of their own. A copy counts as verified when its size is a snapshot's and its
+/// manifest's SHA-256 is the one this node recorded for the snapshot of that name (reading a remote
+/// gigabyte back to check the trailer is what this avoids).
+/// </summary>
+internal sealed class RemoteRetention(
+    PeersOptions peers, RetentionOptions options, SnapshotDirectory local, TimeProvider time, ILogger<RemoteRetention> logger)
+{
+    public async Task PruneAsync(CancellationToken cancellationToken)
+    {
+        foreach (var target in peers.Targets.Where(t => t.Prune))
+        {
+            try
+            {
+                await using var session = await PeerSession.ConnectAsync(target, peers, logger, cancellationToken);
+                Prune(session.Sftp, target, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                RetentionLog.RemoteFailed(logger, target.Host, target.Port, e.Message);
+            }
+        }
+    }
+
+    private void Prune(SftpClient sftp, PeerTarget target, CancellationToken cancellationToken)
+    {
+        var copies = sftp.ListDirectory(target.Directory)
+            .Where(f => f.IsRegularFile)
+            .Select(f => SnapshotFileName.TryParse(f.Name, out var created, out var member, out var revision)
+                ? new SnapshotEntry(f.FullName, created, member, revision, f.Length)
+                : null)
+            .OfType<SnapshotEntry>()
+            .OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Revision)
+            .ToList();
+        foreach (var deletion in RetentionPolicy.Decide(copies, time.GetUtcNow(), options, copy => IsGood(sftp, copy)))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            sftp.DeleteFile(deletion.Snapshot.Path);
+            if (sftp.Exists(deletion.Snapshot.ManifestPath))
+            {
+                sftp.DeleteFile(deletion.Snapshot.ManifestPath);
+            }
+
+            RetentionLog.RemoteDeleted(logger, target.Host, target.Port, deletion.Snapshot.Path, deletion.Reason);
+        }
+    }
+
+    private bool IsGood(SftpClient sftp, SnapshotEntry copy)
+    {
+        var ours = Path.Combine(local.Path, SnapshotFileName.ManifestOf(copy.FileName));
+        if (!EtcdTrailer.HasSnapshotSize(copy.SizeBytes) || !File.Exists(ours) || !sftp.Exists(copy.ManifestPath))
+        {
+            return false;
+        }
+
+        try
+        {
+            var mine = SnapshotManifest.FromJson(File.ReadAllBytes(ours));
+            var theirs = SnapshotManifest.FromJson(sftp.ReadAllBytes(copy.ManifestPath));
+            return mine is not null && theirs is not null && mine.Sha256 == theirs.Sha256 && theirs.SizeBytes == copy.SizeBytes;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+}
