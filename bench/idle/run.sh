@@ -19,7 +19,8 @@ cat > "$work/config.json" <<JSON
 { "Etcd": { "Endpoints": ["$ep"] },
   "Snapshots": { "Directory": "$work/snapshots", "Schedules": ["0 5 * * *"] },
   "Metrics": { "TextfilePath": "$work/etcd_backupd.prom" },
-  "Logging": { "Target": "console" } }
+  "Logging": { "Target": "console" },
+  "Control": { "SocketPath": "$work/control.sock" } }
 JSON
 sleep 2
 "$root/bench/out/etcd-backupd" --config "$work/config.json" 2>"$work/daemon.log" &

@@ -1,19 +1,109 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
+using EtcdBackupd.Control;
 
 namespace EtcdBackupctl;
 
+/// <summary>
+/// <c>etcd-backupctl [--socket PATH] COMMAND [--json]</c>. Exit codes: 0 success, 1 the operation
+/// failed or was refused, 2 usage, 3 the daemon is unreachable.
+/// </summary>
 internal static class Program
 {
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static async Task<int> Main(string[] args)
     {
-        var root = new RootCommand("etcd-backupctl: ad-hoc snapshots, status and restore through the local etcd-backupd.");
-        root.SetAction(_ =>
+        var socket = new Option<string>("--socket") { Description = "The daemon's control socket", DefaultValueFactory = _ => ControlProtocol.DefaultSocketPath, Recursive = true };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON, for scripts", Recursive = true };
+        var root = new RootCommand("etcd-backupctl: ad-hoc snapshots, status, verification and restore through the local etcd-backupd.") { socket, json };
+
+        Add(root, "status", "Is the cluster backed up? etcd's health, the last and next snapshot, the peers' copies", socket, json);
+        Add(root, "snapshot", "Take a snapshot now (joins one already running) and copy it to the peers", socket, json);
+        Add(root, "list", "Snapshots in the daemon's directory, newest first, with their verification state", socket, json);
+        Add(root, "peers", "Check that every peer is reachable with its pinned host key", socket, json);
+        var file = new Argument<string>("file") { Description = "A snapshot file (name or path) in the snapshot directory" };
+        Add(root, "verify", "Check a snapshot's SHA-256 trailer and its manifest", socket, json, file);
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only say what would be deleted (allowed to the control group; a real prune needs root)" };
+        Add(root, "prune", "Apply the retention rule now", socket, json, dryRun: dryRun);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 || parsed.CommandResult.Command == root && !parsed.Tokens.Any(t => t.Value is "--help" or "-h" or "-?" or "--version"))
         {
-            // The control socket is not served yet; say so instead of pretending.
-            Console.Error.WriteLine("etcd-backupctl: the daemon's control channel is not available in this version; "
-                + "use 'etcd-backupd snapshot --config FILE' for a snapshot");
+            foreach (var error in parsed.Errors)
+            {
+                await Console.Error.WriteLineAsync($"etcd-backupctl: {error.Message}");
+            }
+
+            await Console.Error.WriteLineAsync("usage: etcd-backupctl [--socket PATH] {status|snapshot|list|verify FILE|prune [--dry-run]|peers} [--json]");
             return 2;
+        }
+
+        return await parsed.InvokeAsync();
+    }
+
+    private static void Add(RootCommand root, string name, string description, Option<string> socket, Option<bool> json,
+        Argument<string>? file = null, Option<bool>? dryRun = null)
+    {
+        var command = new Command(name, description);
+        if (file is not null)
+        {
+            command.Arguments.Add(file);
+        }
+
+        if (dryRun is not null)
+        {
+            command.Options.Add(dryRun);
+        }
+
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var request = new JsonObject { ["command"] = name };
+            if (file is not null)
+            {
+                request["file"] = parse.GetValue(file);
+            }
+
+            if (dryRun is not null)
+            {
+                request["dryRun"] = parse.GetValue(dryRun);
+            }
+
+            return RunAsync(parse.GetValue(socket)!, request, parse.GetValue(json), cancellationToken);
         });
-        return await root.Parse(args).InvokeAsync();
+        root.Subcommands.Add(command);
+    }
+
+    private static async Task<int> RunAsync(string socket, JsonObject request, bool json, CancellationToken cancellationToken)
+    {
+        var command = request["command"]!.GetValue<string>();
+        using var progress = new ProgressBar(enabled: !Console.IsErrorRedirected);
+        JsonObject answer;
+        try
+        {
+            answer = await ControlClient.RequestAsync(socket, request, progress.Show, cancellationToken);
+        }
+        catch (UnreachableException e)
+        {
+            progress.Clear();
+            await Console.Error.WriteLineAsync($"etcd-backupctl: {e.Message}");
+            return 3;
+        }
+
+        progress.Clear();
+        if (answer["ok"]?.GetValue<bool>() != true)
+        {
+            var code = answer["error"]?["code"]?.GetValue<string>() ?? ControlProtocol.Codes.Failed;
+            await Console.Error.WriteLineAsync($"etcd-backupctl: {command} failed ({code}): {answer["error"]?["message"]?.GetValue<string>()}");
+            return code is ControlProtocol.Codes.BadRequest or ControlProtocol.Codes.UnknownCommand ? 2 : 1;
+        }
+
+        await Console.Out.WriteAsync(json
+            ? answer["result"]?.ToJsonString(Indented) + "\n"
+            : Render.Result(command, answer["result"]));
+        return 0;
     }
 }

@@ -16,7 +16,11 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>Takes one snapshot; <paramref name="onReceived"/> is called with the bytes received so far.</summary>
-    public async Task<SnapshotResult> TakeAsync(Action<long>? onReceived, CancellationToken cancellationToken)
+    public async Task<SnapshotResult> TakeAsync(Action<long>? onReceived, CancellationToken cancellationToken) =>
+        await TakeAsync(onReceived is null ? null : (received, _) => onReceived(received), cancellationToken);
+
+    /// <summary>As above, with the expected total (etcd's database size plus the trailer) reported too.</summary>
+    public async Task<SnapshotResult> TakeAsync(Action<long, long>? onProgress, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         EtcdMemberInfo member;
@@ -33,12 +37,12 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
 
         await using (connection)
         {
-            var createdAt = time.GetUtcNow();
-            var path = Path.Combine(options.Directory, SnapshotFileName.Build(createdAt, member.MemberName, member.Revision));
+            var (createdAt, path) = await FreeNameAsync(member, cancellationToken);
             CheckFreeSpace(member.DbSizeBytes);
             SnapshotLog.Started(logger, path, member.Endpoint, member.MemberName, member.Revision, member.DbSizeBytes);
 
-            var received = await ReceiveToFileAsync(connection, path, onReceived, cancellationToken);
+            var total = member.DbSizeBytes + EtcdTrailer.Length;
+            var received = await ReceiveToFileAsync(connection, path, onProgress is null ? null : r => onProgress(r, total), cancellationToken);
             var manifest = new SnapshotManifest
             {
                 FileName = Path.GetFileName(path),
@@ -61,6 +65,25 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
             var seconds = time.GetElapsedTime(started).TotalSeconds;
             SnapshotLog.Completed(logger, path, received.Sha256, member.Revision, received.SizeBytes, seconds);
             return new SnapshotResult(path, manifest);
+        }
+    }
+
+    /// <summary>
+    /// Names carry the time to the second: a second snapshot of the same revision within the same second
+    /// waits for the next one rather than colliding with the first.
+    /// </summary>
+    private async Task<(DateTimeOffset CreatedAt, string Path)> FreeNameAsync(EtcdMemberInfo member, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var createdAt = time.GetUtcNow();
+            var path = Path.Combine(options.Directory, SnapshotFileName.Build(createdAt, member.MemberName, member.Revision));
+            if (!File.Exists(path) && !File.Exists(path + ".part"))
+            {
+                return (createdAt, path);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(1001 - createdAt.Millisecond), time, cancellationToken);
         }
     }
 

@@ -37,6 +37,15 @@ internal sealed class SnapshotVerifier
         return good;
     }
 
+    /// <summary>What is known without reading the file: true or false if checked since it last changed, else null.</summary>
+    public bool? Known(SnapshotEntry entry)
+    {
+        var info = new FileInfo(entry.Path);
+        return _known.TryGetValue(entry.Path, out var known) && known.Size == info.Length && known.Modified == info.LastWriteTimeUtc
+            ? known.Good
+            : null;
+    }
+
     /// <summary>Records a file this process has just written and verified while streaming it.</summary>
     public void Remember(string path, bool good)
     {

@@ -1,4 +1,5 @@
 using EtcdBackupd.Configuration;
+using EtcdBackupd.Control;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
 using EtcdBackupd.Peers;
@@ -52,6 +53,12 @@ internal static class DaemonHost
             notifications.Send($"STATUS=cannot start: {e.Message}");
             return Commands.ExitCodes.Usage;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+        {
+            serilog.Error(e, "Cannot start: {Reason}", e.Message);
+            notifications.Send($"STATUS=cannot start: {e.Message}");
+            return Commands.ExitCodes.Failed;
+        }
     }
 
     private static IHost Build(DaemonConfiguration configuration, Notifications notifications, TimeProvider time, Serilog.ILogger serilog)
@@ -80,10 +87,14 @@ internal static class DaemonHost
             .AddSingleton<RemoteRetention>()
             .AddSingleton<SnapshotCoordinator>()
             .AddSingleton<ISnapshotTrigger>(sp => sp.GetRequiredService<SnapshotCoordinator>())
-            .AddSingleton<IMemberRoleSource, MemberRoleProbe>();
+            .AddSingleton<IMemberRoleSource, MemberRoleProbe>()
+            .AddSingleton(configuration.Control)
+            .AddSingleton<StatusReport>()
+            .AddSingleton<ControlCommands>();
         // Readiness first: its checks run before the others start, and READY=1 waits for all of them.
         builder.Services
             .AddHostedService<ReadinessService>()
+            .AddHostedService<ControlServer>()
             .AddHostedService<TextfileMetrics>()
             .AddHostedService<WatchdogService>()
             .AddHostedService<DailyRetentionService>()

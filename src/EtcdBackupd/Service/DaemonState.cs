@@ -22,6 +22,18 @@ internal sealed class DaemonState
 
     public bool Running { get; private set; }
 
+    private long _received;
+    private long _total;
+
+    /// <summary>Bytes received of the running snapshot, and etcd's database size it is heading for.</summary>
+    public (long Received, long Total) Progress => (Interlocked.Read(ref _received), Interlocked.Read(ref _total));
+
+    public void Receiving(long received, long total)
+    {
+        Interlocked.Exchange(ref _received, received);
+        Interlocked.Exchange(ref _total, total);
+    }
+
     public IReadOnlyDictionary<SnapshotFailure, long> Failures
     {
         get

@@ -51,7 +51,8 @@ internal sealed class SnapshotCoordinator(
         SnapshotOutcome outcome;
         try
         {
-            var result = await engine.TakeAsync(onReceived: null, stopping);
+            state.Receiving(0, 0);
+            var result = await engine.TakeAsync(onProgress: state.Receiving, stopping);
             verifier.Remember(result.Path, good: true);
             // A failed copy is recorded with the snapshot; it never turns a good snapshot into a failure.
             var copies = await peers.PushAsync(result, stopping);

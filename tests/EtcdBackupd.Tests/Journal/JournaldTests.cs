@@ -105,6 +105,7 @@ internal sealed class JournaldTests
             ["Etcd"] = new JsonObject { ["Endpoints"] = new JsonArray($"http://127.0.0.1:{EtcdCluster.FreePort()}"), ["DialTimeoutSeconds"] = 1 },
             ["Snapshots"] = new JsonObject { ["Directory"] = snapshots, ["TakenBy"] = "every" },
             ["Metrics"] = new JsonObject { ["TextfilePath"] = "off" },
+            ["Control"] = new JsonObject { ["SocketPath"] = snapshots + ".sock" },
         };
         await using (var daemon = StartDaemon(config, "failing"))
         {

@@ -68,6 +68,7 @@ internal sealed class NotifyTests
         {
             ["Etcd"] = new JsonObject { ["Endpoints"] = new JsonArray("http://127.0.0.1:2379") },
             ["Snapshots"] = new JsonObject { ["Directory"] = dir.Combine("snapshots") },
+            ["Control"] = new JsonObject { ["SocketPath"] = dir.Combine("control.sock") },
         };
         config[section]![key] = JsonNode.Parse(json);
         var socketPath = dir.Combine("notify.sock");
@@ -98,6 +99,8 @@ internal sealed class NotifyTests
             ["Snapshots"] = new JsonObject { ["Directory"] = snapshots, ["Schedules"] = new JsonArray(schedule) },
             ["Metrics"] = new JsonObject { ["TextfilePath"] = "off" },
             ["Logging"] = new JsonObject { ["Target"] = "console" },
+            // One socket per daemon: several run at once in some tests.
+            ["Control"] = new JsonObject { ["SocketPath"] = snapshots.TrimEnd('/') + ".sock" },
         };
     }
 }

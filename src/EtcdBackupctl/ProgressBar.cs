@@ -1,0 +1,37 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace EtcdBackupctl;
+
+/// <summary>A one-line progress bar on standard error, only when it is a terminal.</summary>
+internal sealed class ProgressBar(bool enabled) : IDisposable
+{
+    private bool _shown;
+
+    public void Show(JsonObject message)
+    {
+        if (!enabled || message["event"]?.GetValue<string>() != "progress")
+        {
+            return;
+        }
+
+        var bytes = message["bytes"]?.GetValue<long>() ?? 0;
+        var total = message["totalBytes"]?.GetValue<long>() ?? 0;
+        var fraction = total > 0 ? Math.Clamp(bytes / (double)total, 0, 1) : 0;
+        var filled = (int)(fraction * 30);
+        Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
+            $"\r{message["stage"]?.GetValue<string>()} [{new string('#', filled)}{new string('.', 30 - filled)}] {fraction:P0} {bytes >> 20} / {total >> 20} MiB "));
+        _shown = true;
+    }
+
+    public void Clear()
+    {
+        if (_shown)
+        {
+            Console.Error.Write("\r" + new string(' ', 79) + "\r");
+            _shown = false;
+        }
+    }
+
+    public void Dispose() => Clear();
+}

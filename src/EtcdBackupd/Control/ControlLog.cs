@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Control;
+
+internal static partial class ControlLog
+{
+    [LoggerMessage(EventId = 8001, EventName = "ControlListening", Level = LogLevel.Information,
+        Message = "Control socket {ControlSocket} ready (mode 0660, group {ControlGroup})")]
+    public static partial void Listening(ILogger logger, string controlSocket, string controlGroup);
+
+    [LoggerMessage(EventId = 8002, EventName = "ControlRefused", Level = LogLevel.Warning,
+        Message = "Control request '{Command}' refused for uid {PeerUid} pid {PeerPid}: {Reason}")]
+    public static partial void Refused(ILogger logger, int peerUid, int peerPid, string command, string reason);
+
+    [LoggerMessage(EventId = 8003, EventName = "ControlCommand", Level = LogLevel.Information,
+        Message = "Control request '{Command}' from uid {PeerUid} pid {PeerPid}")]
+    public static partial void Command(ILogger logger, string command, int peerUid, int peerPid);
+}

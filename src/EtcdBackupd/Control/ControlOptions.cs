@@ -1,0 +1,42 @@
+using EtcdBackupd.Configuration;
+
+namespace EtcdBackupd.Control;
+
+/// <summary>The local control socket: who may talk to the daemon, and where.</summary>
+internal sealed class ControlOptions
+{
+    /// <summary><c>Control.SocketPath</c>: default <c>/run/etcd-backupd/control.sock</c> (the unit's RuntimeDirectory).</summary>
+    public string SocketPath { get; init; } = ControlProtocol.DefaultSocketPath;
+
+    /// <summary><c>Control.Group</c>: its members may read status and take snapshots. Default root.</summary>
+    public string Group { get; init; } = "root";
+
+    public int GroupId { get; init; }
+
+    /// <summary><c>Control.IdleSeconds</c>: a client silent this long is disconnected. Default 30.</summary>
+    public TimeSpan Idle { get; init; } = TimeSpan.FromSeconds(30);
+
+    public static ControlOptions Read(ConfigReader config)
+    {
+        var path = config.String("Control.SocketPath") ?? ControlProtocol.DefaultSocketPath;
+        if (!path.StartsWith('/') || path.Length > 100)
+        {
+            config.Problem("Control.SocketPath", $"'{path}' must be an absolute path of at most 100 characters (a Unix socket)");
+        }
+
+        var group = config.String("Control.Group") ?? "root";
+        var gid = UnixGroups.IdOf(group);
+        if (gid is null)
+        {
+            config.Problem("Control.Group", $"'{group}' is not a group on this host (/etc/group)");
+        }
+
+        return new ControlOptions
+        {
+            SocketPath = path,
+            Group = group,
+            GroupId = gid ?? 0,
+            Idle = TimeSpan.FromSeconds(config.Int("Control.IdleSeconds", 30, 1, 3600)),
+        };
+    }
+}

@@ -1,0 +1,330 @@
+using System.Text.Json.Nodes;
+using EtcdBackupd.Tests.Snapshots;
+using EtcdBackupd.Tests.Support;
+using EtcdBackupd.Tests.Systemd;
+
+namespace EtcdBackupd.Tests.Control;
+
+/// <summary>The control socket of a real daemon on a real etcd, through etcd-backupctl and through raw requests.</summary>
+[Parallelizable(ParallelScope.None)]
+internal sealed class ControlChannelTests
+{
+    private TempDirectory _dir = null!;
+    private EtcdCluster _cluster = null!;
+    private DaemonProcess _daemon = null!;
+    private string _socket = null!;
+    private string _snapshots = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _dir = new TempDirectory("ctl");
+        _cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
+        await SnapshotAgainstEtcdTests.WriteRegistryKeysAsync(_cluster, 20);
+        _snapshots = Directory.CreateDirectory(_dir.Combine("snapshots")).FullName;
+        _socket = _dir.Combine("control.sock");
+        var config = NotifyTests.DaemonConfig(_cluster, _snapshots);
+        config["Control"] = new JsonObject { ["SocketPath"] = _socket, ["Group"] = "nogroup", ["IdleSeconds"] = 2 };
+        // Long enough for a snapshot to wait out an etcd the test has stopped on purpose.
+        config["Etcd"]!["DialTimeoutSeconds"] = 30;
+        _daemon = DaemonProcess.Start(Backupd.WriteConfig(_dir.Combine("config.json"), config), _dir.Combine("daemon.log"));
+        await _daemon.WaitForLogAsync("Control socket", TimeSpan.FromSeconds(30));
+        await _daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await _daemon.DisposeAsync();
+        await _cluster.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Status_Table_AnswersIsMyClusterBackedUp()
+    {
+        var result = await Backupctl.RunAsync(_socket, "status");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString);
+        Assert.That(result.StandardOutput, Does.StartWith("+---").And.Contain("| FIELD ").And.Contain("| VERSION ")
+            .And.Match(@"\| ETCD +\| healthy, http://127\.0\.0\.1:\d+/ \(etcd 3\.4\.23, member m1\)")
+            .And.Match(@"\| LAST SNAPSHOT +\| \S+ ok, revision \d+, ")
+            .And.Contain("| RETENTION     | 30 days, at least 3 kept"));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Snapshot_Json_HasTheFieldsScriptsReadAndTheFileIsThere()
+    {
+        var result = await Backupctl.RunAsync(_socket, "snapshot", "--json");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString);
+        var json = JsonNode.Parse(result.StandardOutput)!.AsObject();
+        Assert.That(json.Select(p => p.Key), Is.SupersetOf(new[] { "path", "sizeBytes", "sha256", "revision", "createdAt", "peers" }));
+        Assert.That(File.Exists(json["path"]!.GetValue<string>()), Is.True);
+        Assert.That(json["peers"], Is.InstanceOf<JsonArray>());
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task List_Json_IsAnArrayNewestFirst()
+    {
+        await Backupctl.RunAsync(_socket, "snapshot");
+
+        var result = await Backupctl.RunAsync(_socket, "list", "--json");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString);
+        var list = JsonNode.Parse(result.StandardOutput)!.AsArray();
+        Assert.That(list, Has.Count.EqualTo(Directory.GetFiles(_snapshots, "*.db").Length).And.Count.GreaterThanOrEqualTo(2));
+        Assert.That(list.Select(e => e!["createdAt"]!.GetValue<DateTimeOffset>()), Is.Ordered.Descending);
+        Assert.That(list[0]!.AsObject().Select(p => p.Key), Is.SupersetOf(new[] { "path", "sizeBytes", "sha256", "revision", "createdAt", "verification" }));
+        Assert.That(list[0]!["verification"]!.GetValue<string>(), Is.EqualTo("ok"));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Verify_AGoodAndACorruptSnapshot_ExitZeroAndOne()
+    {
+        var good = Directory.GetFiles(_snapshots, "*.db").First();
+        var corrupt = SyntheticSnapshots.Write(_snapshots, DateTimeOffset.UtcNow.AddDays(-400), corrupt: true);
+        try
+        {
+            var ok = await Backupctl.RunAsync(_socket, "verify", Path.GetFileName(good));
+            var bad = await Backupctl.RunAsync(_socket, "verify", corrupt);
+            var outside = await Backupctl.RunAsync(_socket, "verify", "/etc/shadow");
+
+            Assert.That((ok.ExitCode, bad.ExitCode, outside.ExitCode), Is.EqualTo((0, 1, 2)), $"{ok}\n{bad}\n{outside}");
+            Assert.That(ok.StandardOutput, Does.Contain("| TRAILER   | ok"));
+            Assert.That(bad.StandardError, Does.Contain("invalid_snapshot").And.Contain("trailer does not match"));
+            Assert.That(outside.StandardError, Does.Contain("is not a snapshot name in"));
+        }
+        finally
+        {
+            File.Delete(corrupt);
+            File.Delete(Path.ChangeExtension(corrupt, ".json"));
+        }
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Prune_DryRun_ListsAndKeepsWhatARealPruneWouldDelete()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await Backupctl.RunAsync(_socket, "snapshot");
+        }
+
+        // Written after the snapshots: each snapshot is followed by a retention run that would remove it.
+        var old = SyntheticSnapshots.Write(_snapshots, DateTimeOffset.UtcNow.AddDays(-90));
+
+        var dry = await Backupctl.RunAsync(_socket, "prune", "--dry-run", "--json");
+        Assert.That(File.Exists(old), Is.True);
+        var real = await Backupctl.RunAsync(_socket, "prune");
+
+        Assert.That(dry.ExitCode, Is.Zero, dry.ToString);
+        Assert.That(JsonNode.Parse(dry.StandardOutput)!["deleted"]!.AsArray().Select(d => d!["path"]!.GetValue<string>()), Is.EqualTo(new[] { old }));
+        Assert.That(real.StandardOutput, Does.Contain("DELETED").And.Contain(Path.GetFileName(old)));
+        Assert.That(File.Exists(old), Is.False);
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Peers_WithNoTargets_AnswersAnEmptyList()
+    {
+        var result = await Backupctl.RunAsync(_socket, "peers", "--json");
+
+        Assert.That((result.ExitCode, result.StandardOutput.Trim()), Is.EqualTo((0, "[]")), result.ToString);
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task RawRequests_EveryCommandAnswersWithOneFinalLine()
+    {
+        var file = Path.GetFileName(Directory.GetFiles(_snapshots, "*.db").First());
+
+        var answers = await Backupctl.RawAsync(_socket,
+            """{"command":"status"}""", """{"command":"list"}""", $$"""{"command":"verify","file":"{{file}}"}""",
+            """{"command":"prune","dryRun":true}""", """{"command":"peers"}""", """{"command":"snapshot"}""",
+            """{"command":"launch-missiles"}""", """{"command":42}""", "not json");
+
+        var finals = answers.Where(a => a.ContainsKey("ok")).ToList();
+        Assert.That(finals.Select(f => f["ok"]!.GetValue<bool>()), Is.EqualTo(new[] { true, true, true, true, true, true, false, false, false }));
+        Assert.That(finals.Skip(6).Select(f => f["error"]!["code"]!.GetValue<string>()), Is.EqualTo(new[] { "unknown_command", "bad_request", "bad_request" }));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task TwoSnapshotRequestsAtOnce_ProduceOneSnapshot()
+    {
+        for (var i = 0; i < 48; i++)
+        {
+            await _cluster.PutAsync($"/registry/configmaps/big-{i}", new byte[1 << 20]);
+        }
+
+        var before = Directory.GetFiles(_snapshots, "*.db").Length;
+
+        var answers = await Task.WhenAll(
+            Backupctl.RawAsync(_socket, """{"command":"snapshot"}"""),
+            Backupctl.RawAsync(_socket, """{"command":"snapshot"}"""));
+
+        var paths = answers.Select(a => a.Last()["result"]!["path"]!.GetValue<string>()).ToList();
+        Assert.That(paths[0], Is.EqualTo(paths[1]));
+        Assert.That(Directory.GetFiles(_snapshots, "*.db"), Has.Length.EqualTo(before + 1));
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Status_DuringASnapshotThatCannotFinish_AnswersAtOnce()
+    {
+        // etcd stopped first: the snapshot is certain to be under way, waiting on it, when status is asked.
+        var etcd = _cluster.Members[0].Process!.Id.ToString();
+        await ProcessRunner.RunAsync("kill", ["-STOP", etcd]);
+        Task<List<JsonObject>> snapshot;
+        try
+        {
+            snapshot = Backupctl.RawAsync(_socket, """{"command":"snapshot"}""");
+            JsonNode result;
+            var asked = 0;
+            do
+            {
+                var status = await Backupctl.RawAsync(_socket, """{"command":"status"}""");
+                result = status.Last()["result"]!;
+                asked++;
+            }
+            while (!result["running"]!.GetValue<bool>() && asked < 5);
+
+            Assert.That(result["running"]!.GetValue<bool>(), Is.True);
+            Assert.That(result["etcd"]!["healthy"]!.GetValue<bool>(), Is.False, "etcd is stopped, and status says so rather than waiting");
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("kill", ["-CONT", etcd]);
+        }
+
+        Assert.That((await snapshot).Last()["ok"]!.GetValue<bool>(), Is.True);
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Socket_HasModeAndGroupAsConfigured()
+    {
+        var stat = await ProcessRunner.RunAsync("stat", ["-c", "%a %G", _socket]);
+
+        Assert.That(stat.StandardOutput.Trim(), Is.EqualTo("660 nogroup"));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Nobody_InTheControlGroup_MayReadButNotDelete()
+    {
+        var status = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "status");
+        var prune = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "prune");
+
+        Assert.That(status.ExitCode, Is.Zero, status.ToString);
+        Assert.That(prune.ExitCode, Is.EqualTo(1), prune.ToString);
+        Assert.That(prune.StandardError, Does.Contain("forbidden").And.Contain("needs root"));
+        await _daemon.WaitForLogAsync("Control request 'prune' refused for uid 65534", TimeSpan.FromSeconds(10));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task AUserOutsideTheControlGroup_IsRefusedEverything()
+    {
+        // The user 'daemon' is in group daemon only, not in the socket's group nogroup.
+        var status = await Backupctl.RunAsAsync("daemon", null, _socket, "status");
+
+        Assert.That(status.ExitCode, Is.EqualTo(3), status.ToString);
+        Assert.That(status.StandardError, Does.Contain("Permission denied"));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Cli_DaemonUnreachable_ExitsThree()
+    {
+        var result = await Backupctl.RunAsync(_dir.Combine("no-such.sock"), "status");
+
+        Assert.That(result.ExitCode, Is.EqualTo(3));
+        Assert.That(result.StandardError, Does.Contain("is etcd-backupd running?"));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Cli_UnknownCommand_ExitsTwoWithUsage()
+    {
+        var result = await Backupctl.RunAsync(_socket, "frobnicate");
+
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.StandardError, Does.Contain("usage: etcd-backupctl"));
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Garbage_ThousandsOfBadRequests_LeaveTheDaemonAnsweringWithBoundedThreadsAndMemory()
+    {
+        var (threadsBefore, rssBefore) = Usage(_daemon.Id);
+        var random = new Random(20261124);
+        var payloads = new Func<byte[]>[]
+        {
+            () => [.. RandomBytes(random, random.Next(1, 300)), (byte)'\n'],
+            () => "{\"command\":\"sta"u8.ToArray(),
+            () => new byte[70 * 1024],
+            () => "{\"command\": [1,2,3]}\n"u8.ToArray(),
+            () => "{\"command\":\"verify\",\"file\":\"../../../etc/passwd\"}\n"u8.ToArray(),
+            () => "[]\n{}\nnull\n\"\"\n"u8.ToArray(),
+            () => System.Text.Encoding.UTF8.GetBytes(new string('{', 5000) + "\n"),
+            () => [],
+        };
+
+        await Parallel.ForEachAsync(Enumerable.Range(0, 3000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, token) =>
+        {
+            using var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            await client.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(_socket), token);
+            byte[] payload;
+            lock (random)
+            {
+                payload = payloads[random.Next(payloads.Length)]();
+            }
+
+            try
+            {
+                await client.SendAsync(payload, token);
+                if (i % 3 == 0)
+                {
+                    return; // hang up without reading the answer
+                }
+
+                var buffer = new byte[4096];
+                using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+                await client.ReceiveAsync(buffer, wait.Token);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                // The daemon closed an oversized request, or had nothing to say yet: both are fine.
+            }
+        });
+
+        var answer = await Backupctl.RawAsync(_socket, """{"command":"status"}""");
+        await Task.Delay(TimeSpan.FromSeconds(3)); // idle connections time out after Control.IdleSeconds
+        var (threadsAfter, rssAfter) = Usage(_daemon.Id);
+
+        Assert.That(answer.Last()["ok"]!.GetValue<bool>(), Is.True);
+        Assert.That(_daemon.HasExited, Is.False);
+        Assert.That(threadsAfter, Is.LessThanOrEqualTo(threadsBefore + 8), $"threads {threadsBefore} -> {threadsAfter}");
+        Assert.That(rssAfter - rssBefore, Is.LessThan(64L << 20), $"RSS {rssBefore >> 20} MiB -> {rssAfter >> 20} MiB");
+    }
+
+    private static byte[] RandomBytes(Random random, int length)
+    {
+        var bytes = new byte[length];
+        random.NextBytes(bytes);
+        return bytes.Select(b => b == (byte)'\n' ? (byte)' ' : b).ToArray();
+    }
+
+    private static (int Threads, long RssBytes) Usage(int pid)
+    {
+        var status = File.ReadAllLines($"/proc/{pid}/status");
+        int Field(string name) => int.Parse(status.First(l => l.StartsWith(name, StringComparison.Ordinal)).Split(':')[1].Trim().Split(' ')[0]);
+        return (Field("Threads:"), Field("VmRSS:") * 1024L);
+    }
+}
