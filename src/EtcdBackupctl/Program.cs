@@ -30,6 +30,8 @@ internal static class Program
         Add(root, "verify", "Check a snapshot's SHA-256 trailer and its manifest", socket, json, file);
         var dryRun = new Option<bool>("--dry-run") { Description = "Only say what would be deleted (allowed to the control group; a real prune needs root)" };
         Add(root, "prune", "Apply the retention rule now", socket, json, dryRun: dryRun);
+        var restoreFile = new Argument<string>("file") { Description = "The snapshot to restore" };
+        Add(root, "restore", "Restore etcd from a snapshot (root only; not available in this version)", socket, json, restoreFile);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 || parsed.CommandResult.Command == root && !parsed.Tokens.Any(t => t.Value is "--help" or "-h" or "-?" or "--version"))
         {
@@ -38,7 +40,7 @@ internal static class Program
                 await Console.Error.WriteLineAsync($"etcd-backupctl: {error.Message}");
             }
 
-            await Console.Error.WriteLineAsync("usage: etcd-backupctl [--socket PATH] {status|snapshot|list|verify FILE|prune [--dry-run]|peers} [--json]");
+            await Console.Error.WriteLineAsync("usage: etcd-backupctl [--socket PATH] {status|snapshot|list|verify FILE|prune [--dry-run]|peers|restore FILE} [--json]");
             return 2;
         }
 

@@ -16,7 +16,7 @@ internal static class Program
         };
         var root = new RootCommand("etcd-backupd: keeps a Kubernetes cluster's etcd recoverable with verified snapshots. "
             + "Without a command it runs as the daemon.") { config };
-        root.Subcommands.Add(SnapshotCommand.Create());
+        root.Subcommands.Add(SnapshotCommand.Create(config));
         root.Subcommands.Add(PushCommand.Create(config));
         root.SetAction((parse, cancellationToken) => DaemonHost.RunAsync(parse.GetValue(config)!, cancellationToken));
         return await root.Parse(args).InvokeAsync();

@@ -5,7 +5,7 @@ namespace EtcdBackupd.Peers;
 internal static partial class PeersLog
 {
     [LoggerMessage(EventId = 7001, EventName = "PeerCopied", Level = LogLevel.Information,
-        Message = "Copied {SnapshotPath} to {PeerHost}:{PeerPort}{PeerDirectory} ({SnapshotSizeBytes} bytes in {DurationSeconds:F1} s)")]
+        Message = "Copied {SnapshotPath} to {PeerHost}:{PeerPort} in {PeerDirectory} ({SnapshotSizeBytes} bytes in {DurationSeconds:F1} s)")]
     public static partial void Copied(ILogger logger, string snapshotPath, string peerHost, int peerPort, string peerDirectory, long snapshotSizeBytes, double durationSeconds);
 
     [LoggerMessage(EventId = 7002, EventName = "PeerCopySkipped", Level = LogLevel.Information,

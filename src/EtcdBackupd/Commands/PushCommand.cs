@@ -24,16 +24,22 @@ internal static class PushCommand
     {
         using var logging = ConsoleLogging.Create();
         var logger = logging.CreateLogger("etcd-backupd.push");
-        PeersOptions peers;
+        var configured = await CommandConfiguration.ReadAsync(configPath, reader =>
+        {
+            var snapshots = SnapshotOptions.Read(reader);
+            return new Configured(snapshots, PeersOptions.Read(reader, snapshots.Directory));
+        });
+        if (configured is null)
+        {
+            return ExitCodes.Usage;
+        }
+
+        var peers = configured.Peers;
         SnapshotResult snapshot;
         try
         {
-            var reader = new ConfigReader(ConfigurationLoader.Load(configPath));
-            var snapshots = SnapshotOptions.Read(reader);
-            peers = PeersOptions.Read(reader, snapshots.Directory);
-            reader.ThrowIfAny();
-            snapshotPath ??= new SnapshotDirectory(snapshots.Directory).NewestPlausible()?.Path
-                ?? throw new ConfigurationException($"Snapshots.Directory '{snapshots.Directory}' holds no snapshot to push");
+            snapshotPath ??= new SnapshotDirectory(configured.Snapshots.Directory).NewestPlausible()?.Path
+                ?? throw new ConfigurationException($"Snapshots.Directory '{configured.Snapshots.Directory}' holds no snapshot to push");
             snapshot = Load(snapshotPath);
         }
         catch (ConfigurationException e)
@@ -70,4 +76,6 @@ internal static class PushCommand
             ?? throw new ConfigurationException($"'{manifestPath}' is not a snapshot manifest");
         return new SnapshotResult(Path.GetFullPath(path), manifest);
     }
+
+    private sealed record Configured(SnapshotOptions Snapshots, PeersOptions Peers);
 }

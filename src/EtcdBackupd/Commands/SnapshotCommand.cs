@@ -1,5 +1,4 @@
 using System.CommandLine;
-using EtcdBackupd.Configuration;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Peers;
@@ -10,13 +9,8 @@ namespace EtcdBackupd.Commands;
 /// <summary><c>etcd-backupd snapshot --config FILE [--json]</c>: one verified snapshot, then exit. For cron and Ansible.</summary>
 internal static class SnapshotCommand
 {
-    public static Command Create()
+    public static Command Create(Option<string> config)
     {
-        var config = new Option<string>("--config", "-c")
-        {
-            Description = $"Configuration file (default {ConfigurationLoader.DefaultPath})",
-            DefaultValueFactory = _ => ConfigurationLoader.DefaultPath,
-        };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on stdout" };
         var command = new Command("snapshot", "Take one verified snapshot of etcd now and exit (0 on success)") { config, json };
         command.SetAction((parse, cancellationToken) =>
@@ -28,23 +22,19 @@ internal static class SnapshotCommand
     {
         using var logging = ConsoleLogging.Create();
         var logger = logging.CreateLogger("etcd-backupd.snapshot");
-        SnapshotEngine engine;
-        PeerPusher peers;
-        try
+        var configured = await CommandConfiguration.ReadAsync(configPath, reader =>
         {
-            var reader = new ConfigReader(ConfigurationLoader.Load(configPath));
             var etcd = EtcdOptions.Read(reader);
             var snapshots = SnapshotOptions.Read(reader);
-            var peersOptions = PeersOptions.Read(reader, snapshots.Directory);
-            reader.ThrowIfAny();
-            engine = new SnapshotEngine(etcd, snapshots, TimeProvider.System, logger);
-            peers = new PeerPusher(peersOptions, TimeProvider.System, logger);
-        }
-        catch (ConfigurationException e)
+            return new Configured(etcd, snapshots, PeersOptions.Read(reader, snapshots.Directory));
+        });
+        if (configured is null)
         {
-            await Console.Error.WriteLineAsync($"etcd-backupd: {e.Message}");
             return ExitCodes.Usage;
         }
+
+        var engine = new SnapshotEngine(configured.Etcd, configured.Snapshots, TimeProvider.System, logger);
+        var peers = new PeerPusher(configured.Peers, TimeProvider.System, logger);
 
         try
         {
@@ -65,4 +55,6 @@ internal static class SnapshotCommand
             return ExitCodes.Failed;
         }
     }
+
+    private sealed record Configured(EtcdOptions Etcd, SnapshotOptions Snapshots, PeersOptions Peers);
 }

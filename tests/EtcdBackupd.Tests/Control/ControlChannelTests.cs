@@ -220,10 +220,12 @@ internal sealed class ControlChannelTests
     {
         var status = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "status");
         var prune = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "prune");
+        var restore = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "restore", "etcd-snapshot-20261124T050000Z-m1-r1.db");
 
         Assert.That(status.ExitCode, Is.Zero, status.ToString);
-        Assert.That(prune.ExitCode, Is.EqualTo(1), prune.ToString);
+        Assert.That((prune.ExitCode, restore.ExitCode), Is.EqualTo((1, 1)), $"{prune}\n{restore}");
         Assert.That(prune.StandardError, Does.Contain("forbidden").And.Contain("needs root"));
+        Assert.That(restore.StandardError, Does.Contain("restore failed (forbidden)"));
         await _daemon.WaitForLogAsync("Control request 'prune' refused for uid 65534", TimeSpan.FromSeconds(10));
     }
 
