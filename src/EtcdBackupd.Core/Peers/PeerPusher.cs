@@ -132,8 +132,8 @@ internal sealed class PeerPusher(PeersOptions options, TimeProvider time, ILogge
             throw new IOException($"cannot create '{part}' on the peer: {e.Message}", e);
         }
 
-        await using var input = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
-            FileOptions.SequentialScan | FileOptions.Asynchronous);
+        // SSH.NET reads in SFTP-packet-sized pieces; a 1 MiB buffer turns those into few large reads.
+        await using var input = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
         var progress = onUploaded is null ? null : new SynchronousProgress(onUploaded);
         await sftp.UploadFileAsync(input, part, canOverride: true, progress, cancellationToken);
         var size = (await sftp.GetAttributesAsync(part, cancellationToken)).Size;
