@@ -47,17 +47,7 @@ internal sealed class EtcdCluster : IAsyncDisposable
             cluster.Launch(member, initialCluster, "new");
         }
 
-        try
-        {
-            await cluster.WaitHealthyAsync();
-        }
-        catch
-        {
-            await cluster.DisposeAsync();
-            throw;
-        }
-
-        return cluster;
+        return await HealthyOrGoneAsync(cluster);
     }
 
     /// <summary>One member on a data directory that already exists (a restored one); its files stay.</summary>
@@ -65,17 +55,22 @@ internal sealed class EtcdCluster : IAsyncDisposable
     {
         var cluster = new EtcdCluster(binaries, null, [member], null);
         cluster.Launch(member, initialCluster, "existing");
+        return await HealthyOrGoneAsync(cluster);
+    }
+
+    /// <summary>The cluster once it has a leader; its processes are stopped if it never gets one.</summary>
+    private static async Task<EtcdCluster> HealthyOrGoneAsync(EtcdCluster cluster)
+    {
         try
         {
             await cluster.WaitHealthyAsync();
+            return cluster;
         }
         catch
         {
             await cluster.DisposeAsync();
             throw;
         }
-
-        return cluster;
     }
 
     /// <summary>Starts one more etcd on an existing data directory (a restored one, say).</summary>
