@@ -1,0 +1,236 @@
+using System.Text;
+
+namespace EtcdBackupd.Restore;
+
+/// <summary>
+/// What the etcd unit says about the member: its <c>ExecStart</c> flags, with variables from
+/// <c>Environment=</c> and <c>EnvironmentFile=</c> expanded, the <c>ETCD_*</c> variables etcd itself
+/// reads, and a <c>--config-file</c> if there is one. Each value remembers where it came from.
+/// </summary>
+internal sealed class EtcdUnit
+{
+    private readonly Dictionary<string, (string Value, string Source)> _flags = [];
+    private readonly Dictionary<string, (string Value, string Source)> _environment = [];
+    private readonly Dictionary<string, (string Value, string Source)> _configFile = [];
+
+    private EtcdUnit(string path) => Path = path;
+
+    public string Path { get; }
+
+    /// <summary>An etcd setting (<c>initial-cluster</c>, say) as etcd would see it, or null.</summary>
+    public (string Value, string Source)? Setting(string name)
+    {
+        // etcd ignores flags and environment when it is given a configuration file.
+        if (_configFile.Count > 0)
+        {
+            return _configFile.TryGetValue(name, out var fromFile) ? fromFile : null;
+        }
+
+        if (_flags.TryGetValue(name, out var fromFlag))
+        {
+            return fromFlag;
+        }
+
+        return _environment.TryGetValue("ETCD_" + name.Replace('-', '_').ToUpperInvariant(), out var fromEnvironment) ? fromEnvironment : null;
+    }
+
+    public static EtcdUnit Read(string unitPath, Func<string, string?> readFile)
+    {
+        var unit = new EtcdUnit(unitPath);
+        var text = readFile(unitPath) ?? throw new FileNotFoundException($"the etcd unit '{unitPath}' does not exist", unitPath);
+        var prefix = System.IO.Path.GetFileNameWithoutExtension(unitPath).Split('@')[0];
+        string? execStart = null;
+        foreach (var (key, value) in ServiceSettings(text))
+        {
+            var expanded = value.Replace("%p", prefix, StringComparison.Ordinal).Replace("%n", System.IO.Path.GetFileName(unitPath), StringComparison.Ordinal)
+                .Replace("%%", "%", StringComparison.Ordinal);
+            switch (key)
+            {
+                case "EnvironmentFile":
+                    var file = expanded.TrimStart('-');
+                    foreach (var (name, setting) in EnvironmentFileEntries(readFile(file) ?? (expanded.StartsWith('-') ? "" : throw new FileNotFoundException($"EnvironmentFile '{file}' of {unitPath} does not exist"))))
+                    {
+                        unit._environment[name] = (setting, $"{name} in EnvironmentFile {file}");
+                    }
+
+                    break;
+                case "Environment":
+                    foreach (var assignment in Words(expanded))
+                    {
+                        var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+                        if (equals > 0)
+                        {
+                            unit._environment[assignment[..equals]] = (assignment[(equals + 1)..], $"{assignment[..equals]} in Environment= of {unitPath}");
+                        }
+                    }
+
+                    break;
+                case "ExecStart":
+                    execStart = expanded;
+                    break;
+            }
+        }
+
+        if (execStart is not null)
+        {
+            unit.ReadFlags(execStart, readFile);
+        }
+
+        return unit;
+    }
+
+    private void ReadFlags(string execStart, Func<string, string?> readFile)
+    {
+        var words = Words(Expand(execStart.TrimStart('-', '@', '+', '!', ':'))).ToList();
+        for (var i = 1; i < words.Count; i++)
+        {
+            if (!words[i].StartsWith('-'))
+            {
+                continue;
+            }
+
+            var flag = words[i].TrimStart('-');
+            string value;
+            var equals = flag.IndexOf('=', StringComparison.Ordinal);
+            if (equals >= 0)
+            {
+                (flag, value) = (flag[..equals], flag[(equals + 1)..]);
+            }
+            else if (i + 1 < words.Count && !words[i + 1].StartsWith('-'))
+            {
+                value = words[++i];
+            }
+            else
+            {
+                continue;
+            }
+
+            _flags[flag] = (value, $"--{flag} in ExecStart of {Path}");
+        }
+
+        if (_flags.TryGetValue("config-file", out var config) && readFile(config.Value) is { } yaml)
+        {
+            foreach (var line in yaml.Split('\n'))
+            {
+                var colon = line.IndexOf(':', StringComparison.Ordinal);
+                if (colon > 0 && !line.StartsWith(' ') && !line.TrimStart().StartsWith('#'))
+                {
+                    var key = line[..colon].Trim();
+                    _configFile[key] = (Unquote(line[(colon + 1)..].Trim()), $"{key} in --config-file {config.Value}");
+                }
+            }
+        }
+    }
+
+    /// <summary><c>$VAR</c> and <c>${VAR}</c>, as systemd expands them in ExecStart.</summary>
+    private string Expand(string text)
+    {
+        var result = new StringBuilder();
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] != '$' || i + 1 >= text.Length)
+            {
+                result.Append(text[i]);
+                continue;
+            }
+
+            var braced = text[i + 1] == '{';
+            var start = braced ? i + 2 : i + 1;
+            var end = start;
+            while (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] == '_'))
+            {
+                end++;
+            }
+
+            var name = text[start..end];
+            result.Append(_environment.TryGetValue(name, out var value) ? value.Value : "");
+            i = braced && end < text.Length && text[end] == '}' ? end : end - 1;
+        }
+
+        return result.ToString();
+    }
+
+    private static IEnumerable<(string Key, string Value)> ServiceSettings(string unit)
+    {
+        var inService = false;
+        var logical = new StringBuilder();
+        foreach (var raw in unit.Replace("\r", "", StringComparison.Ordinal).Split('\n'))
+        {
+            var line = raw.TrimEnd();
+            if (line.EndsWith('\\'))
+            {
+                logical.Append(line[..^1]).Append(' ');
+                continue;
+            }
+
+            logical.Append(line);
+            var full = logical.ToString().Trim();
+            logical.Clear();
+            if (full.StartsWith('[') && full.EndsWith(']'))
+            {
+                inService = full == "[Service]";
+            }
+            else if (inService && !full.StartsWith('#') && !full.StartsWith(';') && full.IndexOf('=', StringComparison.Ordinal) is > 0 and var equals)
+            {
+                yield return (full[..equals].Trim(), full[(equals + 1)..].Trim());
+            }
+        }
+    }
+
+    private static IEnumerable<(string Name, string Value)> EnvironmentFileEntries(string text)
+    {
+        foreach (var line in text.Split('\n').Select(l => l.Trim()))
+        {
+            var equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0 && !line.StartsWith('#'))
+            {
+                yield return (line[..equals].Trim().Replace("export ", "", StringComparison.Ordinal), Unquote(line[(equals + 1)..].Trim()));
+            }
+        }
+    }
+
+    /// <summary>Splits on white space outside quotes, dropping the quotes.</summary>
+    private static IEnumerable<string> Words(string text)
+    {
+        var word = new StringBuilder();
+        char? quote = null;
+        foreach (var c in text)
+        {
+            if (quote is not null)
+            {
+                if (c == quote)
+                {
+                    quote = null;
+                }
+                else
+                {
+                    word.Append(c);
+                }
+            }
+            else if (c is '"' or '\'')
+            {
+                quote = c;
+            }
+            else if (char.IsWhiteSpace(c))
+            {
+                if (word.Length > 0)
+                {
+                    yield return word.ToString();
+                    word.Clear();
+                }
+            }
+            else
+            {
+                word.Append(c);
+            }
+        }
+
+        if (word.Length > 0)
+        {
+            yield return word.ToString();
+        }
+    }
+
+    private static string Unquote(string value) =>
+        value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0] ? value[1..^1] : value;
+}

@@ -1,0 +1,62 @@
+namespace EtcdBackupd.Restore;
+
+/// <summary>One restore parameter and where it came from, so the plan can say why it uses it.</summary>
+internal sealed record Sourced(string Value, string Source);
+
+/// <summary>
+/// This member's flags for etcd's restore tool: what the runbook typed by hand on every master, each
+/// from <c>Restore.*</c> when set, else from the etcd unit itself.
+/// </summary>
+internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, Sourced InitialClusterToken, Sourced InitialAdvertisePeerUrls, Sourced DataDir)
+{
+    /// <summary>The configuration's values first, then the unit's; every gap is reported by key.</summary>
+    public static MemberParameters Resolve(IReadOnlyDictionary<string, string?> configured, EtcdUnit? unit, List<string> problems)
+    {
+        Sourced Pick(string key, string flag)
+        {
+            if (configured.GetValueOrDefault(key) is { Length: > 0 } value)
+            {
+                return new Sourced(value, $"{key} in the configuration");
+            }
+
+            if (unit?.Setting(flag) is { } found && found.Value.Length > 0)
+            {
+                return new Sourced(found.Value, found.Source);
+            }
+
+            problems.Add($"{key}: not set, and etcd's --{flag} was not found in {unit?.Path ?? "the etcd unit"}");
+            return new Sourced("", "missing");
+        }
+
+        return new MemberParameters(
+            Pick("Restore.Name", "name"),
+            Pick("Restore.InitialCluster", "initial-cluster"),
+            Pick("Restore.InitialClusterToken", "initial-cluster-token"),
+            Pick("Restore.InitialAdvertisePeerUrls", "initial-advertise-peer-urls"),
+            Pick("Restore.DataDir", "data-dir"));
+    }
+
+    /// <summary>
+    /// The exact command line of etcd's own restore: <c>etcdutl snapshot restore</c> where it exists
+    /// (3.5+, with <c>--bump-revision</c> and <c>--mark-compacted</c> so Kubernetes' watchers see
+    /// revisions move forward), else <c>etcdctl snapshot restore</c> (ETCDCTL_API=3).
+    /// </summary>
+    public IReadOnlyList<string> RestoreCommand(string tool, string snapshot, string dataDir, long bumpRevision)
+    {
+        List<string> command =
+        [
+            tool, "snapshot", "restore", snapshot,
+            "--name", Name.Value,
+            "--initial-cluster", InitialCluster.Value,
+            "--initial-cluster-token", InitialClusterToken.Value,
+            "--initial-advertise-peer-urls", InitialAdvertisePeerUrls.Value,
+            "--data-dir", dataDir,
+        ];
+        if (Path.GetFileName(tool) == "etcdutl" && bumpRevision > 0)
+        {
+            command.AddRange(["--bump-revision", bumpRevision.ToString(System.Globalization.CultureInfo.InvariantCulture), "--mark-compacted"]);
+        }
+
+        return command;
+    }
+}

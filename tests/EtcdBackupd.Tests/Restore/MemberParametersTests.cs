@@ -1,0 +1,142 @@
+using EtcdBackupd.Restore;
+
+namespace EtcdBackupd.Tests.Restore;
+
+/// <summary>The member's restore flags, read from etcd units as operators write them.</summary>
+internal sealed class MemberParametersTests
+{
+    /// <summary>The runbook's unit, as it is on master01.</summary>
+    private const string RunbookUnit = """
+        [Unit]
+        Description=Etcd Server
+        After=network.target
+
+        [Service]
+        Type=notify
+        WorkingDirectory=/var/lib/etcd/
+        ExecStart=/opt/kube/bin/etcd \
+          --name=etcd-172.17.1.20 \
+          --cert-file=/etc/kubernetes/ssl/etcd.pem \
+          --initial-advertise-peer-urls=https://172.17.1.20:2380 \
+          --listen-peer-urls=https://172.17.1.20:2380 \
+          --initial-cluster-token=etcd-cluster-0 \
+          --initial-cluster=etcd-172.17.1.20=https://172.17.1.20:2380,etcd-172.17.1.21=https://172.17.1.21:2380,etcd-172.17.1.22=https://172.17.1.22:2380 \
+          --initial-cluster-state=new \
+          --data-dir=/var/lib/etcd \
+          --snapshot-count=50000
+        Restart=always
+        """;
+
+    private static Func<string, string?> Files(params (string Path, string Text)[] files) =>
+        path => files.FirstOrDefault(f => f.Path == path).Text;
+
+    [Test]
+    public void Resolve_TheRunbooksUnit_GivesEveryFlagTheRunbookTyped()
+    {
+        var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", RunbookUnit)));
+        var problems = new List<string>();
+
+        var member = MemberParameters.Resolve(new Dictionary<string, string?>(), unit, problems);
+
+        Assert.That(problems, Is.Empty);
+        Assert.That(member.Name, Is.EqualTo(new Sourced("etcd-172.17.1.20", "--name in ExecStart of /etc/systemd/system/etcd.service")));
+        Assert.That(member.InitialCluster.Value, Is.EqualTo(
+            "etcd-172.17.1.20=https://172.17.1.20:2380,etcd-172.17.1.21=https://172.17.1.21:2380,etcd-172.17.1.22=https://172.17.1.22:2380"));
+        Assert.That(member.InitialClusterToken.Value, Is.EqualTo("etcd-cluster-0"));
+        Assert.That(member.InitialAdvertisePeerUrls.Value, Is.EqualTo("https://172.17.1.20:2380"));
+        Assert.That(member.DataDir.Value, Is.EqualTo("/var/lib/etcd"));
+    }
+
+    [Test]
+    public void Resolve_ConfiguredValue_WinsAndSaysSo()
+    {
+        var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", RunbookUnit)));
+
+        var member = MemberParameters.Resolve(new Dictionary<string, string?> { ["Restore.DataDir"] = "/data/etcd" }, unit, []);
+
+        Assert.That(member.DataDir, Is.EqualTo(new Sourced("/data/etcd", "Restore.DataDir in the configuration")));
+    }
+
+    [Test]
+    public void Resolve_DebianStyleUnit_ReadsTheEnvironmentFile()
+    {
+        const string unitText = """
+            [Service]
+            Type=notify
+            EnvironmentFile=-/etc/default/%p
+            ExecStart=/usr/bin/etcd $DAEMON_ARGS
+            """;
+        const string defaults = """
+            # etcd settings
+            ETCD_NAME="master-2"
+            ETCD_DATA_DIR=/var/lib/etcd/default
+            ETCD_INITIAL_CLUSTER="master-1=http://10.0.0.1:2380,master-2=http://10.0.0.2:2380"
+            ETCD_INITIAL_CLUSTER_TOKEN=k8s
+            ETCD_INITIAL_ADVERTISE_PEER_URLS=http://10.0.0.2:2380
+            DAEMON_ARGS="--snapshot-count 10000"
+            """;
+        var unit = EtcdUnit.Read("/lib/systemd/system/etcd.service", Files(("/lib/systemd/system/etcd.service", unitText), ("/etc/default/etcd", defaults)));
+        var problems = new List<string>();
+
+        var member = MemberParameters.Resolve(new Dictionary<string, string?>(), unit, problems);
+
+        Assert.That(problems, Is.Empty);
+        Assert.That(member.Name, Is.EqualTo(new Sourced("master-2", "ETCD_NAME in EnvironmentFile /etc/default/etcd")));
+        Assert.That(member.InitialCluster.Value, Is.EqualTo("master-1=http://10.0.0.1:2380,master-2=http://10.0.0.2:2380"));
+        Assert.That(member.DataDir.Value, Is.EqualTo("/var/lib/etcd/default"));
+    }
+
+    [Test]
+    public void Resolve_ConfigFile_IsWhatEtcdReadsInsteadOfFlags()
+    {
+        const string unitText = """
+            [Service]
+            Environment="CONFIG=/etc/etcd/etcd.yml"
+            ExecStart=/usr/local/bin/etcd --config-file ${CONFIG} --name ignored-by-etcd
+            """;
+        const string yaml = """
+            name: m3
+            data-dir: /srv/etcd
+            initial-cluster: 'm1=https://10.0.0.1:2380,m3=https://10.0.0.3:2380'
+            initial-cluster-token: tok
+            initial-advertise-peer-urls: https://10.0.0.3:2380
+            client-transport-security:
+              cert-file: /etc/etcd/server.pem
+            """;
+        var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", unitText), ("/etc/etcd/etcd.yml", yaml)));
+
+        var member = MemberParameters.Resolve(new Dictionary<string, string?>(), unit, []);
+
+        Assert.That(member.Name, Is.EqualTo(new Sourced("m3", "name in --config-file /etc/etcd/etcd.yml")));
+        Assert.That(member.InitialCluster.Value, Is.EqualTo("m1=https://10.0.0.1:2380,m3=https://10.0.0.3:2380"));
+        Assert.That(member.DataDir.Value, Is.EqualTo("/srv/etcd"));
+    }
+
+    [Test]
+    public void Resolve_NothingAnywhere_NamesEveryMissingKey()
+    {
+        var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", "[Service]\nExecStart=/usr/bin/etcd\n")));
+        var problems = new List<string>();
+
+        MemberParameters.Resolve(new Dictionary<string, string?>(), unit, problems);
+
+        Assert.That(problems, Has.Count.EqualTo(5).And.Some.StartsWith("Restore.InitialCluster: not set, and etcd's --initial-cluster was not found in /etc/systemd/system/etcd.service"));
+    }
+
+    [Test]
+    public void RestoreCommand_Etcdutl_BumpsRevisionsAndMarksThemCompacted()
+    {
+        var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", RunbookUnit)));
+        var member = MemberParameters.Resolve(new Dictionary<string, string?>(), unit, []);
+
+        var etcdutl = member.RestoreCommand("/usr/bin/etcdutl", "/backup/s.db", "/var/lib/etcd.restoring", 1_000_000_000);
+        var etcdctl = member.RestoreCommand("/opt/kube/bin/etcdctl", "/backup/s.db", "/var/lib/etcd.restoring", 1_000_000_000);
+
+        Assert.That(string.Join(' ', etcdutl), Is.EqualTo(
+            "/usr/bin/etcdutl snapshot restore /backup/s.db --name etcd-172.17.1.20 "
+            + "--initial-cluster etcd-172.17.1.20=https://172.17.1.20:2380,etcd-172.17.1.21=https://172.17.1.21:2380,etcd-172.17.1.22=https://172.17.1.22:2380 "
+            + "--initial-cluster-token etcd-cluster-0 --initial-advertise-peer-urls https://172.17.1.20:2380 --data-dir /var/lib/etcd.restoring "
+            + "--bump-revision 1000000000 --mark-compacted"));
+        Assert.That(etcdctl, Does.Not.Contain("--bump-revision"));
+    }
+}
