@@ -30,8 +30,10 @@ internal static class Program
         Add(root, "verify", "Check a snapshot's SHA-256 trailer and its manifest", socket, json, file);
         var dryRun = new Option<bool>("--dry-run") { Description = "Only say what would be deleted (allowed to the control group; a real prune needs root)" };
         Add(root, "prune", "Apply the retention rule now", socket, json, dryRun: dryRun);
-        var restoreFile = new Argument<string>("file") { Description = "The snapshot to restore" };
-        Add(root, "restore", "Restore etcd from a snapshot (root only; not available in this version)", socket, json, restoreFile);
+        var restoreFile = new Argument<string>("file") { Description = "The snapshot to restore (a name in the snapshot directory)" };
+        var yes = new Option<bool>("--yes") { Description = "Confirm: the API servers and etcd on this member stop and its data is replaced (the old directory is kept)" };
+        var plan = new Option<bool>("--dry-run") { Description = "Print the plan and the exact restore command; change nothing" };
+        Add(root, "restore", "Restore this member from a snapshot, in the runbook's order, rolling back on failure (root only)", socket, json, restoreFile, plan, yes);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 || parsed.CommandResult.Command == root && !parsed.Tokens.Any(t => t.Value is "--help" or "-h" or "-?" or "--version"))
         {
@@ -48,7 +50,7 @@ internal static class Program
     }
 
     private static void Add(RootCommand root, string name, string description, Option<string> socket, Option<bool> json,
-        Argument<string>? file = null, Option<bool>? dryRun = null)
+        Argument<string>? file = null, Option<bool>? dryRun = null, Option<bool>? yes = null)
     {
         var command = new Command(name, description);
         if (file is not null)
@@ -59,6 +61,11 @@ internal static class Program
         if (dryRun is not null)
         {
             command.Options.Add(dryRun);
+        }
+
+        if (yes is not null)
+        {
+            command.Options.Add(yes);
         }
 
         command.SetAction((parse, cancellationToken) =>
@@ -72,6 +79,11 @@ internal static class Program
             if (dryRun is not null)
             {
                 request["dryRun"] = parse.GetValue(dryRun);
+            }
+
+            if (yes is not null)
+            {
+                request["yes"] = parse.GetValue(yes);
             }
 
             return RunAsync(parse.GetValue(socket)!, request, parse.GetValue(json), cancellationToken);

@@ -14,6 +14,7 @@ internal static class Render
         "verify" => Table.Fields(result!.AsObject().Select(p => (p.Key.ToUpperInvariant(), Text(p.Value)))),
         "prune" => Prune(result!.AsObject()),
         "peers" => Peers(result!.AsArray()),
+        "restore" => Restore(result!.AsObject()),
         _ => result?.ToJsonString() ?? "",
     };
 
@@ -71,6 +72,14 @@ internal static class Render
             $"{Text(p!["user"])}@{Text(p["host"])}:{Text(p["port"])}", Text(p["reachable"]), Text(p["hostKey"]),
             Text(p["directory"]) + (p["directoryExists"] is JsonValue e && !e.GetValue<bool>() ? " (missing)" : ""), Text(p["error"]),
         ]));
+
+    private static string Restore(JsonObject r) =>
+        Table.Fields(r["parameters"]!.AsObject().Select(p => (p.Key.ToUpperInvariant(), $"{Text(p.Value!["value"])}  ({Text(p.Value["source"])})"))
+            .Prepend(("SNAPSHOT", Text(r["snapshot"])))
+            .Append(("COMMAND", Text(r["command"])))
+            .Concat(r["problems"]!.AsArray().Select(p => ("PROBLEM", Text(p))))
+            .Concat((r["steps"] as JsonArray ?? []).Select(s => ("STEP", Text(s))))
+            .Append(("OLD DATA", Text(r["oldDataDir"]))));
 
     private static string PeerLine(JsonNode? p) => $"{Text(p!["host"])}:{Text(p["port"])} {PeerState(p)}";
 

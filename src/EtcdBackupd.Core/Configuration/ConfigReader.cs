@@ -23,6 +23,9 @@ internal sealed class ConfigReader(IConfiguration configuration)
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 
+    /// <summary>A value by its configuration path (segments joined by ':'), for keys that contain dots.</summary>
+    public string? Raw(string path) => configuration[path];
+
     public string RequiredString(string key, string example)
     {
         var value = String(key);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EtcdBackupd.Peers;
+using EtcdBackupd.Restore;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Service;
 using EtcdBackupd.Snapshots;
@@ -14,7 +15,7 @@ namespace EtcdBackupd.Control;
 /// </summary>
 internal sealed partial class ControlCommands(
     SnapshotCoordinator coordinator, DaemonState state, SnapshotDirectory directory, SnapshotVerifier verifier,
-    RetentionService retention, StatusReport status, PeersOptions peers, TimeProvider time, ILogger<ControlCommands> logger)
+    RetentionService retention, StatusReport status, PeersOptions peers, LocalRestore restore, TimeProvider time, ILogger<ControlCommands> logger)
 {
     public const string Known = "status, snapshot, list, verify, prune, peers, restore";
 
@@ -38,7 +39,7 @@ internal sealed partial class ControlCommands(
                 "verify" => Verify(request, cancellationToken),
                 "prune" => Ok(Prune(request, cancellationToken)),
                 "peers" => Ok(await PeersAsync(cancellationToken)),
-                "restore" => Error(Codes.Failed, "restore is not available in this version of etcd-backupd"),
+                "restore" => await RestoreAsync(request, send, cancellationToken),
                 _ => Error(Codes.UnknownCommand, $"unknown command '{Truncate(command)}'; known: {Known}"),
             };
         }
@@ -72,6 +73,66 @@ internal sealed partial class ControlCommands(
         return outcome.Succeeded ? Ok(StatusReport.Outcome(outcome)) : Error(Codes.Failed, $"{outcome.Error!.Failure}: {outcome.Error.Message}");
     }
 
+    private async Task<JsonObject> RestoreAsync(JsonObject request, Func<JsonNode, Task<bool>> send, CancellationToken cancellationToken)
+    {
+        if (ResolveSnapshot(request) is not { } path)
+        {
+            return Error(Codes.BadRequest, NotASnapshot("restore", request));
+        }
+
+        var dryRun = Flag(request, "dryRun");
+        var (member, command, problems) = restore.Plan(path);
+        var plan = new JsonObject
+        {
+            ["snapshot"] = path,
+            ["command"] = string.Join(' ', command),
+            ["parameters"] = new JsonObject
+            {
+                ["name"] = Sourced(member.Name), ["initialCluster"] = Sourced(member.InitialCluster),
+                ["initialClusterToken"] = Sourced(member.InitialClusterToken),
+                ["initialAdvertisePeerUrls"] = Sourced(member.InitialAdvertisePeerUrls), ["dataDir"] = Sourced(member.DataDir),
+            },
+            ["problems"] = new JsonArray(problems.Select(p => (JsonNode)p).ToArray()),
+        };
+        if (dryRun)
+        {
+            return Ok(plan);
+        }
+
+        if (!Flag(request, "yes"))
+        {
+            return Error(Codes.BadRequest, "a restore stops the API servers and etcd on this member and replaces its data: confirm with \"yes\": true (etcd-backupctl restore FILE --yes)");
+        }
+
+        var report = await restore.RunExclusiveAsync(path, step => _ = send(Event("progress", new JsonObject { ["stage"] = "restore", ["step"] = step })), cancellationToken);
+        plan["steps"] = new JsonArray(report.Steps.Select(s => (JsonNode)s).ToArray());
+        plan["oldDataDir"] = report.OldDataDir;
+        return report.Ok ? Ok(plan) : Error(Codes.Failed, $"restore failed at '{report.FailedStep}': {report.Error}; steps: {string.Join("; ", report.Steps)}");
+    }
+
+    private string NotASnapshot(string command, JsonObject request) =>
+        request["file"] is JsonValue v && v.TryGetValue<string>(out var file) && file.Length > 0
+            ? $"'{Truncate(file)}' is not a snapshot name in {directory.Path}"
+            : $"{command} needs \"file\": a snapshot name in {directory.Path}";
+
+    private static JsonObject Sourced(Sourced value) => new() { ["value"] = value.Value, ["source"] = value.Source };
+
+    private static bool Flag(JsonObject request, string name) => request[name] is JsonValue v && v.TryGetValue<bool>(out var set) && set;
+
+    /// <summary>A snapshot name or path inside our directory; the daemon runs as root and must not become a file oracle.</summary>
+    private string? ResolveSnapshot(JsonObject request)
+    {
+        if (request["file"] is not JsonValue fileValue || !fileValue.TryGetValue<string>(out var file) || file.Length == 0)
+        {
+            return null;
+        }
+
+        var path = Path.GetFullPath(Path.IsPathRooted(file) ? file : Path.Combine(directory.Path, file));
+        return Path.GetDirectoryName(path) == directory.Path.TrimEnd('/') && SnapshotFileName.TryParse(Path.GetFileName(path), out _, out _, out _)
+            ? path
+            : null;
+    }
+
     private JsonArray List()
     {
         var list = new JsonArray();
@@ -95,16 +156,9 @@ internal sealed partial class ControlCommands(
 
     private JsonObject Verify(JsonObject request, CancellationToken cancellationToken)
     {
-        if (request["file"] is not JsonValue fileValue || !fileValue.TryGetValue<string>(out var file) || file.Length == 0)
+        if (ResolveSnapshot(request) is not { } path)
         {
-            return Error(Codes.BadRequest, "verify needs \"file\": a snapshot in the snapshot directory");
-        }
-
-        // Only snapshots in our directory: the daemon runs as root and must not become a file oracle.
-        var path = Path.GetFullPath(Path.IsPathRooted(file) ? file : Path.Combine(directory.Path, file));
-        if (Path.GetDirectoryName(path) != directory.Path.TrimEnd('/') || !SnapshotFileName.TryParse(Path.GetFileName(path), out _, out _, out _))
-        {
-            return Error(Codes.BadRequest, $"'{Truncate(file)}' is not a snapshot name in {directory.Path}");
+            return Error(Codes.BadRequest, NotASnapshot("verify", request));
         }
 
         if (!File.Exists(path))

@@ -4,6 +4,7 @@ using EtcdBackupd.Etcd;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
 using EtcdBackupd.Peers;
+using EtcdBackupd.Restore;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
 using EtcdBackupd.Snapshots;
@@ -13,7 +14,7 @@ namespace EtcdBackupd.Service;
 /// <summary>Every section the daemon reads, validated together so one start reports every problem.</summary>
 internal sealed record DaemonConfiguration(
     EtcdOptions Etcd, SnapshotOptions Snapshots, ScheduleOptions Schedule, RetentionOptions Retention,
-    PeersOptions Peers, ControlOptions Control, MetricsOptions Metrics, LoggingOptions Logging)
+    PeersOptions Peers, ControlOptions Control, RestoreOptions Restore, MetricsOptions Metrics, LoggingOptions Logging)
 {
     public static DaemonConfiguration Load(string path, TimeProvider time)
     {
@@ -21,7 +22,7 @@ internal sealed record DaemonConfiguration(
         var snapshots = SnapshotOptions.Read(reader);
         var configuration = new DaemonConfiguration(
             EtcdOptions.Read(reader), snapshots, ScheduleOptions.Read(reader, time), RetentionOptions.Read(reader),
-            PeersOptions.Read(reader, snapshots.Directory), ControlOptions.Read(reader), MetricsOptions.Read(reader), LoggingOptions.Read(reader));
+            PeersOptions.Read(reader, snapshots.Directory), ControlOptions.Read(reader), RestoreOptions.Read(reader), MetricsOptions.Read(reader), LoggingOptions.Read(reader));
         reader.ThrowIfAny();
         return configuration;
     }

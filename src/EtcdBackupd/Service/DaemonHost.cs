@@ -3,6 +3,7 @@ using EtcdBackupd.Control;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
 using EtcdBackupd.Peers;
+using EtcdBackupd.Restore;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
 using EtcdBackupd.Snapshots;
@@ -90,6 +91,9 @@ internal static class DaemonHost
             .AddSingleton<IMemberRoleSource, MemberRoleProbe>()
             .AddSingleton(configuration.Control)
             .AddSingleton<StatusReport>()
+            .AddSingleton(sp => new LocalRestore(configuration.Restore, configuration.Etcd,
+                configuration.Restore.UseCommands ? new CommandServiceControl(configuration.Restore.Commands) : new SystemdServiceControl(),
+                time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>()))
             .AddSingleton<ControlCommands>();
         // Readiness first: its checks run before the others start, and READY=1 waits for all of them.
         builder.Services

@@ -27,6 +27,11 @@ internal sealed class ControlChannelTests
         config["Control"] = new JsonObject { ["SocketPath"] = _socket, ["Group"] = "nogroup", ["IdleSeconds"] = 2 };
         // Long enough for a snapshot to wait out an etcd the test has stopped on purpose.
         config["Etcd"]!["DialTimeoutSeconds"] = 30;
+        config["Restore"] = new JsonObject
+        {
+            ["Tool"] = "/usr/bin/etcdctl", ["Name"] = "m1", ["InitialCluster"] = "m1=http://127.0.0.1:2380",
+            ["InitialClusterToken"] = "tok", ["InitialAdvertisePeerUrls"] = "http://127.0.0.1:2380", ["DataDir"] = "/var/lib/etcd-never-touched",
+        };
         _daemon = DaemonProcess.Start(Backupd.WriteConfig(_dir.Combine("config.json"), config), _dir.Combine("daemon.log"));
         await _daemon.WaitForLogAsync("Control socket", TimeSpan.FromSeconds(30));
         await _daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
@@ -328,5 +333,25 @@ internal sealed class ControlChannelTests
         var status = File.ReadAllLines($"/proc/{pid}/status");
         int Field(string name) => int.Parse(status.First(l => l.StartsWith(name, StringComparison.Ordinal)).Split(':')[1].Trim().Split(' ')[0]);
         return (Field("Threads:"), Field("VmRSS:") * 1024L);
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Restore_WithoutYes_IsRefusedAndDryRunPrintsTheExactCommand()
+    {
+        var file = Path.GetFileName(Directory.GetFiles(_snapshots, "*.db").First());
+
+        var unconfirmed = await Backupctl.RunAsync(_socket, "restore", file);
+        var plan = await Backupctl.RunAsync(_socket, "restore", file, "--dry-run", "--json");
+
+        Assert.That(unconfirmed.ExitCode, Is.EqualTo(2), unconfirmed.ToString);
+        Assert.That(unconfirmed.StandardError, Does.Contain("--yes"));
+        Assert.That(plan.ExitCode, Is.Zero, plan.ToString);
+        var json = JsonNode.Parse(plan.StandardOutput)!;
+        Assert.That(json["command"]!.GetValue<string>(), Is.EqualTo(
+            $"/usr/bin/etcdctl snapshot restore {Path.Combine(_snapshots, file)} --name m1 --initial-cluster m1=http://127.0.0.1:2380 "
+            + "--initial-cluster-token tok --initial-advertise-peer-urls http://127.0.0.1:2380 --data-dir /var/lib/etcd-never-touched"));
+        Assert.That(json["parameters"]!["name"]!["source"]!.GetValue<string>(), Is.EqualTo("Restore.Name in the configuration"));
+        Assert.That(Directory.Exists("/var/lib/etcd-never-touched"), Is.False, "a dry run changes nothing");
     }
 }

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Restore;
+
+internal static partial class RestoreLog
+{
+    [LoggerMessage(EventId = 9001, EventName = "RestoreStep", Level = LogLevel.Warning, Message = "Restore: {RestoreStep}")]
+    public static partial void Step(ILogger logger, string restoreStep);
+
+    [LoggerMessage(EventId = 9002, EventName = "RestoreFailed", Level = LogLevel.Error,
+        Message = "Restore failed at '{RestoreStep}': {Reason}; rolling back")]
+    public static partial void Failed(ILogger logger, string restoreStep, string reason);
+
+    [LoggerMessage(EventId = 9003, EventName = "RestoreRolledBack", Level = LogLevel.Warning, Message = "Restore rollback: {RestoreStep}")]
+    public static partial void RolledBack(ILogger logger, string restoreStep);
+
+    [LoggerMessage(EventId = 9004, EventName = "RestoreRollbackFailed", Level = LogLevel.Critical,
+        Message = "Restore rollback step '{RestoreStep}' failed: {Reason}; the old data directory is kept, an operator must finish by hand")]
+    public static partial void RollbackFailed(ILogger logger, string restoreStep, string reason);
+}

@@ -1,0 +1,94 @@
+using EtcdBackupd.Configuration;
+
+namespace EtcdBackupd.Restore;
+
+/// <summary>How this member is restored: its parameters (or where to find them), the units, the tool.</summary>
+internal sealed class RestoreOptions
+{
+    /// <summary>Restore.Name, Restore.InitialCluster, ...: set ones win over the unit's.</summary>
+    public IReadOnlyDictionary<string, string?> Parameters { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary><c>Restore.Tool</c>: etcdutl when on the PATH, else etcdctl.</summary>
+    public required string Tool { get; init; }
+
+    public string EtcdUnit { get; init; } = "etcd.service";
+
+    /// <summary><c>Restore.UnitFile</c>: the etcd unit's file; found under /etc, /run, /lib and /usr/lib when unset.</summary>
+    public string? UnitFile { get; init; }
+
+    public IReadOnlyList<string> ApiServerUnits { get; init; } = ["kube-apiserver.service"];
+
+    /// <summary><c>Restore.ServiceControl</c>: <c>systemd</c> (default) or <c>commands</c>.</summary>
+    public bool UseCommands { get; init; }
+
+    public IReadOnlyDictionary<string, UnitCommands> Commands { get; init; } = new Dictionary<string, UnitCommands>();
+
+    /// <summary><c>Restore.BumpRevision</c> (etcdutl only): default 1,000,000,000; 0 turns bump and mark-compacted off.</summary>
+    public long BumpRevision { get; init; } = 1_000_000_000;
+
+    /// <summary><c>Restore.HealthTimeoutSeconds</c>: how long etcd gets to become healthy again. Default 120.</summary>
+    public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    public static readonly string[] ParameterKeys =
+        ["Restore.Name", "Restore.InitialCluster", "Restore.InitialClusterToken", "Restore.InitialAdvertisePeerUrls", "Restore.DataDir"];
+
+    public static RestoreOptions Read(ConfigReader config)
+    {
+        var mode = config.String("Restore.ServiceControl")?.ToLowerInvariant() ?? "systemd";
+        if (mode is not ("systemd" or "commands"))
+        {
+            config.Problem("Restore.ServiceControl", $"'{mode}' must be 'systemd' or 'commands'");
+        }
+
+        var etcdUnit = config.String("Restore.EtcdUnit") ?? "etcd.service";
+        var apiUnits = config.Has("Restore.ApiServerUnits") ? config.StringArray("Restore.ApiServerUnits") : ["kube-apiserver.service"];
+        var commands = new Dictionary<string, UnitCommands>();
+        if (mode == "commands")
+        {
+            foreach (var unit in apiUnits.Prepend(etcdUnit))
+            {
+                commands[unit] = new UnitCommands(Command(config, unit, "Start"), Command(config, unit, "Stop"), Command(config, unit, "IsActive"));
+            }
+        }
+
+        return new RestoreOptions
+        {
+            Parameters = ParameterKeys.ToDictionary(k => k, config.String),
+            Tool = config.String("Restore.Tool") ?? DefaultTool(),
+            EtcdUnit = etcdUnit,
+            UnitFile = config.String("Restore.UnitFile"),
+            ApiServerUnits = apiUnits,
+            UseCommands = mode == "commands",
+            Commands = commands,
+            BumpRevision = config.Int("Restore.BumpRevision", 1_000_000_000, 0, int.MaxValue),
+            HealthTimeout = TimeSpan.FromSeconds(config.Int("Restore.HealthTimeoutSeconds", 120, 5, 3600)),
+        };
+    }
+
+    /// <summary>Unit names contain dots, so the key is looked up by its raw path.</summary>
+    private static string Command(ConfigReader config, string unit, string name)
+    {
+        var value = config.Raw($"Restore:Commands:{unit}:{name}");
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            config.Problem($"Restore.Commands[\"{unit}\"].{name}", "is required when Restore.ServiceControl is 'commands' (a shell command)");
+            return "";
+        }
+
+        return value;
+    }
+
+    private static string DefaultTool()
+    {
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(':');
+        return path.Select(d => System.IO.Path.Combine(d, "etcdutl")).FirstOrDefault(File.Exists)
+            ?? path.Select(d => System.IO.Path.Combine(d, "etcdctl")).FirstOrDefault(File.Exists)
+            ?? "etcdctl";
+    }
+
+    /// <summary>The etcd unit's file, where systemd would look for it.</summary>
+    public string UnitPath() => UnitFile ?? UnitDirectories
+        .Select(d => System.IO.Path.Combine(d, EtcdUnit)).FirstOrDefault(File.Exists) ?? System.IO.Path.Combine(UnitDirectories[0], EtcdUnit);
+
+    private static readonly string[] UnitDirectories = ["/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
+}

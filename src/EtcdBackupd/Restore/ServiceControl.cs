@@ -1,0 +1,97 @@
+using System.Diagnostics;
+
+namespace EtcdBackupd.Restore;
+
+/// <summary>Stops, starts and asks about the units a restore touches.</summary>
+internal interface IServiceControl
+{
+    Task StopAsync(string unit, CancellationToken cancellationToken);
+
+    Task StartAsync(string unit, CancellationToken cancellationToken);
+
+    Task<bool> IsActiveAsync(string unit, CancellationToken cancellationToken);
+}
+
+/// <summary>Shell commands per unit (<c>Restore.Commands</c>), for hosts that run etcd without systemd, and the tests.</summary>
+internal sealed class CommandServiceControl(IReadOnlyDictionary<string, UnitCommands> commands) : IServiceControl
+{
+    public Task StopAsync(string unit, CancellationToken cancellationToken) => MustAsync(For(unit).Stop, unit, "stop", cancellationToken);
+
+    public Task StartAsync(string unit, CancellationToken cancellationToken) => MustAsync(For(unit).Start, unit, "start", cancellationToken);
+
+    public async Task<bool> IsActiveAsync(string unit, CancellationToken cancellationToken) =>
+        (await Shell.RunAsync(For(unit).IsActive, cancellationToken)).ExitCode == 0;
+
+    private UnitCommands For(string unit) =>
+        commands.TryGetValue(unit, out var found) ? found : throw new InvalidOperationException($"Restore.Commands has no entry for {unit}");
+
+    private static async Task MustAsync(string command, string unit, string what, CancellationToken cancellationToken)
+    {
+        var result = await Shell.RunAsync(command, cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{what} {unit} ('{command}') exited {result.ExitCode}: {result.Output.Trim()}");
+        }
+    }
+}
+
+/// <summary><c>systemctl stop/start/is-active</c>.</summary>
+internal sealed class SystemdServiceControl : IServiceControl
+{
+    public Task StopAsync(string unit, CancellationToken cancellationToken) => RunAsync("stop", unit, cancellationToken);
+
+    public Task StartAsync(string unit, CancellationToken cancellationToken) => RunAsync("start", unit, cancellationToken);
+
+    public async Task<bool> IsActiveAsync(string unit, CancellationToken cancellationToken) =>
+        (await Shell.RunAsync($"systemctl is-active --quiet '{unit}'", cancellationToken)).ExitCode == 0;
+
+    private static async Task RunAsync(string verb, string unit, CancellationToken cancellationToken)
+    {
+        var result = await Shell.RunAsync($"systemctl {verb} '{unit}'", cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"systemctl {verb} {unit} exited {result.ExitCode}: {result.Output.Trim()}");
+        }
+    }
+}
+
+/// <summary>The three commands for one unit.</summary>
+internal sealed record UnitCommands(string Start, string Stop, string IsActive);
+
+/// <summary>Runs <c>/bin/sh -c</c> or a program, output captured, cancellation honoured.</summary>
+internal static class Shell
+{
+    public sealed record Result(int ExitCode, string Output);
+
+    public static Task<Result> RunAsync(string command, CancellationToken cancellationToken) =>
+        RunAsync("/bin/sh", ["-c", command], null, cancellationToken);
+
+    public static async Task<Result> RunAsync(string program, IReadOnlyList<string> arguments, IDictionary<string, string>? environment, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return new Result(process.ExitCode, await stdout + await stderr);
+    }
+}
