@@ -18,9 +18,9 @@ internal sealed class SnapshotVerifier
             return false;
         }
 
-        if (_known.TryGetValue(entry.Path, out var known) && known.Size == info.Length && known.Modified == info.LastWriteTimeUtc)
+        if (Known(entry) is { } known)
         {
-            return known.Good;
+            return known;
         }
 
         bool good;

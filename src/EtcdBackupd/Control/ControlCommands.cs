@@ -52,7 +52,7 @@ internal sealed partial class ControlCommands(
     private static bool NeedsRoot(string command, JsonObject request) => command switch
     {
         "restore" => true,
-        "prune" => request["dryRun"] is not JsonValue dry || !dry.TryGetValue<bool>(out var isDry) || !isDry,
+        "prune" => !Flag(request, "dryRun"),
         _ => false,
     };
 
@@ -181,7 +181,7 @@ internal sealed partial class ControlCommands(
 
     private JsonObject Prune(JsonObject request, CancellationToken cancellationToken)
     {
-        var dryRun = request["dryRun"] is JsonValue dry && dry.TryGetValue<bool>(out var isDry) && isDry;
+        var dryRun = Flag(request, "dryRun");
         var deleted = new JsonArray();
         foreach (var deletion in retention.Prune(dryRun, cancellationToken))
         {

@@ -57,7 +57,7 @@ internal sealed class StatusReport(
 
     private async Task<JsonObject> EtcdAsync(CancellationToken cancellationToken)
     {
-        var quick = new EtcdOptions { Endpoints = etcd.Endpoints, CaFile = etcd.CaFile, CertFile = etcd.CertFile, KeyFile = etcd.KeyFile, DialTimeout = EtcdAnswerTime };
+        var quick = etcd.WithDialTimeout(EtcdAnswerTime);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(EtcdAnswerTime * 2);
         try

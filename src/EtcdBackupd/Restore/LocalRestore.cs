@@ -187,7 +187,7 @@ internal sealed class LocalRestore(RestoreOptions options, EtcdOptions etcd, ISe
     private async Task WaitHealthyAsync(CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + options.HealthTimeout;
-        var quick = new EtcdOptions { Endpoints = etcd.Endpoints, CaFile = etcd.CaFile, CertFile = etcd.CertFile, KeyFile = etcd.KeyFile, DialTimeout = TimeSpan.FromSeconds(2) };
+        var quick = etcd.WithDialTimeout(TimeSpan.FromSeconds(2));
         while (true)
         {
             try
