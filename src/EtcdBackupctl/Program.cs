@@ -32,8 +32,11 @@ internal static class Program
         Add(root, "prune", "Apply the retention rule now", socket, json, dryRun: dryRun);
         var restoreFile = new Argument<string>("file") { Description = "The snapshot to restore (a name in the snapshot directory)" };
         var yes = new Option<bool>("--yes") { Description = "Confirm: the API servers and etcd on this member stop and its data is replaced (the old directory is kept)" };
-        var plan = new Option<bool>("--dry-run") { Description = "Print the plan and the exact restore command; change nothing" };
-        Add(root, "restore", "Restore this member from a snapshot, in the runbook's order, rolling back on failure (root only)", socket, json, restoreFile, plan, yes);
+        var plan = new Option<bool>("--dry-run") { Description = "Print the plan and the exact restore command (per member with --cluster); change nothing" };
+        var cluster = new Option<bool>("--cluster") { Description = "Restore every master (this one and Peers.Targets) from the same snapshot, phase by phase, rolling all back on failure" };
+        Add(root, "restore", "Restore this member, or with --cluster every member, from a snapshot, in the runbook's order, rolling back on failure (root only)",
+            socket, json, restoreFile, plan, yes, cluster);
+        AddCall(root, socket);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 || parsed.CommandResult.Command == root && !parsed.Tokens.Any(t => t.Value is "--help" or "-h" or "-?" or "--version"))
         {
@@ -42,7 +45,7 @@ internal static class Program
                 await Console.Error.WriteLineAsync($"etcd-backupctl: {error.Message}");
             }
 
-            await Console.Error.WriteLineAsync("usage: etcd-backupctl [--socket PATH] {status|snapshot|list|verify FILE|prune [--dry-run]|peers|restore FILE} [--json]");
+            await Console.Error.WriteLineAsync("usage: etcd-backupctl [--socket PATH] {status|snapshot|list|verify FILE|prune [--dry-run]|peers|restore FILE [--cluster]|call REQUEST} [--json]");
             return 2;
         }
 
@@ -50,7 +53,7 @@ internal static class Program
     }
 
     private static void Add(RootCommand root, string name, string description, Option<string> socket, Option<bool> json,
-        Argument<string>? file = null, Option<bool>? dryRun = null, Option<bool>? yes = null)
+        Argument<string>? file = null, Option<bool>? dryRun = null, Option<bool>? yes = null, Option<bool>? cluster = null)
     {
         var command = new Command(name, description);
         if (file is not null)
@@ -66,6 +69,11 @@ internal static class Program
         if (yes is not null)
         {
             command.Options.Add(yes);
+        }
+
+        if (cluster is not null)
+        {
+            command.Options.Add(cluster);
         }
 
         command.SetAction((parse, cancellationToken) =>
@@ -86,9 +94,59 @@ internal static class Program
                 request["yes"] = parse.GetValue(yes);
             }
 
+            if (cluster is not null)
+            {
+                request["cluster"] = parse.GetValue(cluster);
+            }
+
             return RunAsync(parse.GetValue(socket)!, request, parse.GetValue(json), cancellationToken);
         });
         root.Subcommands.Add(command);
+    }
+
+    /// <summary>
+    /// <c>call REQUEST</c>: one raw protocol request, every answer line printed as it comes. What a
+    /// cluster restore's coordinator runs on each peer over SSH, and a way for an operator to reach a
+    /// request the other commands do not wrap (a stuck restore session's rollback, say).
+    /// </summary>
+    private static void AddCall(RootCommand root, Option<string> socket)
+    {
+        var line = new Argument<string>("request") { Description = "One request object in JSON, as in docs/control-protocol.md" };
+        var command = new Command("call", "Send one raw control request (JSON) and print every answer line") { line };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (TryParseRequest(parse.GetValue(line)!) is not { } request)
+            {
+                await Console.Error.WriteLineAsync("etcd-backupctl: call needs one JSON object with a \"command\", e.g. '{\"command\":\"status\"}'");
+                return 2;
+            }
+
+            try
+            {
+                var answer = await ControlClient.RequestAsync(parse.GetValue(socket)!, request, e => Console.WriteLine(e.ToJsonString()), cancellationToken);
+                Console.WriteLine(answer.ToJsonString());
+                return answer["ok"]?.GetValue<bool>() == true ? 0 : 1;
+            }
+            catch (UnreachableException e)
+            {
+                Console.WriteLine(ControlProtocol.Error(ControlProtocol.Codes.Failed, e.Message).ToJsonString());
+                await Console.Error.WriteLineAsync($"etcd-backupctl: {e.Message}");
+                return 3;
+            }
+        });
+        root.Subcommands.Add(command);
+    }
+
+    private static JsonObject? TryParseRequest(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text) is JsonObject request && request["command"] is JsonValue ? request : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     private static async Task<int> RunAsync(string socket, JsonObject request, bool json, CancellationToken cancellationToken)

@@ -3,14 +3,29 @@ using System.Text.Json.Nodes;
 
 namespace EtcdBackupctl;
 
-/// <summary>A one-line progress bar on standard error, only when it is a terminal.</summary>
+/// <summary>
+/// A one-line progress bar on standard error, only when it is a terminal; steps of a restore are
+/// printed as lines whatever standard error is, since an operator needs them in the log of the run.
+/// </summary>
 internal sealed class ProgressBar(bool enabled) : IDisposable
 {
     private bool _shown;
 
     public void Show(JsonObject message)
     {
-        if (!enabled || message["event"]?.GetValue<string>() != "progress")
+        if (message["event"]?.GetValue<string>() != "progress")
+        {
+            return;
+        }
+
+        if (message["step"]?.GetValue<string>() is { } step)
+        {
+            Clear();
+            Console.Error.WriteLine(message["member"]?.GetValue<string>() is { } member ? $"restore: {member}: {step}" : $"restore: {step}");
+            return;
+        }
+
+        if (!enabled)
         {
             return;
         }

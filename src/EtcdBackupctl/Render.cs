@@ -73,13 +73,25 @@ internal static class Render
             Text(p["directory"]) + (p["directoryExists"] is JsonValue e && !e.GetValue<bool>() ? " (missing)" : ""), Text(p["error"]),
         ]));
 
-    private static string Restore(JsonObject r) =>
-        Table.Fields(r["parameters"]!.AsObject().Select(p => (p.Key.ToUpperInvariant(), $"{Text(p.Value!["value"])}  ({Text(p.Value["source"])})"))
+    private static string Restore(JsonObject r) => r["members"] is JsonArray members
+        ? string.Join("\n", members.Select(m => ClusterMember(r, m!.AsObject())))
+        : Table.Fields(RestoreFields(r));
+
+    private static IEnumerable<(string, string)> RestoreFields(JsonObject r) =>
+        r["parameters"]!.AsObject().Select(p => (p.Key.ToUpperInvariant(), $"{Text(p.Value!["value"])}  ({Text(p.Value["source"])})"))
             .Prepend(("SNAPSHOT", Text(r["snapshot"])))
             .Append(("COMMAND", Text(r["command"])))
             .Concat(r["problems"]!.AsArray().Select(p => ("PROBLEM", Text(p))))
             .Concat((r["steps"] as JsonArray ?? []).Select(s => ("STEP", Text(s))))
-            .Append(("OLD DATA", Text(r["oldDataDir"]))));
+            .Append(("OLD DATA", Text(r["oldDataDir"])));
+
+    /// <summary>One member of a cluster restore: its plan (a dry run) or its steps.</summary>
+    private static string ClusterMember(JsonObject r, JsonObject m) => m["steps"] is JsonArray steps
+        ? Table.Fields(steps.Where(s => s is JsonValue).Select(s => ("STEP", Text(s))).Prepend(("MEMBER", Text(m["member"]))))
+        : m["parameters"] is null
+            ? Table.Fields([("MEMBER", Text(m["member"])), ("ERROR", Text(m["error"]))])
+            : Table.Fields(RestoreFields(m).Prepend(("PHASES", string.Join(", ", r["phases"]!.AsArray().Select(Text))))
+                .Prepend(("COPY", Text(m["copy"]))).Prepend(("MEMBER", Text(m["member"]))));
 
     private static string PeerLine(JsonNode? p) => $"{Text(p!["host"])}:{Text(p["port"])} {PeerState(p)}";
 

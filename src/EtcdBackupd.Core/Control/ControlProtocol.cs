@@ -38,6 +38,12 @@ internal static class ControlProtocol
         return fields;
     }
 
+    /// <summary>A request's boolean flag; absent or not a boolean is false.</summary>
+    public static bool Flag(JsonObject request, string name) => request[name] is JsonValue v && v.TryGetValue<bool>(out var set) && set;
+
+    /// <summary>A request's string field; absent or not a string is null.</summary>
+    public static string? Text(JsonObject request, string name) => request[name] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+
     public static byte[] Line(JsonNode message) => [.. JsonSerializer.SerializeToUtf8Bytes(message, ControlJsonContext.Default.JsonNode), (byte)'\n'];
 }
 

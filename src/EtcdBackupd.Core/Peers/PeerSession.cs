@@ -17,7 +17,16 @@ internal sealed class PeerSession : IAsyncDisposable
 
     public SftpClient Sftp => _client;
 
-    public static async Task<PeerSession> ConnectAsync(PeerTarget target, PeersOptions options, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<PeerSession> ConnectAsync(PeerTarget target, PeersOptions options, ILogger logger, CancellationToken cancellationToken) =>
+        new(await OpenAsync(target, options, logger, c => new SftpClient(c) { OperationTimeout = options.Timeout }, cancellationToken));
+
+    /// <summary>
+    /// A connected SSH.NET client of any kind (SFTP for copies, commands for the cluster restore) with
+    /// the same identity and the same host-key pinning; disposed if it does not connect.
+    /// </summary>
+    public static async Task<TClient> OpenAsync<TClient>(
+        PeerTarget target, PeersOptions options, ILogger logger, Func<ConnectionInfo, TClient> create, CancellationToken cancellationToken)
+        where TClient : BaseClient
     {
         var key = new PrivateKeyFile(options.IdentityFile!);
         var connection = new ConnectionInfo(target.Host, target.Port, target.User, new PrivateKeyAuthenticationMethod(target.User, key))
@@ -25,7 +34,7 @@ internal sealed class PeerSession : IAsyncDisposable
             Timeout = options.ConnectTimeout,
         };
         PreferAesGcm(connection);
-        var client = new SftpClient(connection) { OperationTimeout = options.Timeout };
+        var client = create(connection);
         string? refusal = null;
         var knownHosts = new KnownHosts(options.KnownHostsFile!);
         client.HostKeyReceived += (_, e) =>
@@ -37,7 +46,7 @@ internal sealed class PeerSession : IAsyncDisposable
         try
         {
             await client.ConnectAsync(cancellationToken);
-            return new PeerSession(client);
+            return client;
         }
         catch (Exception e) when (refusal is not null && e is SshConnectionException or SshException)
         {

@@ -17,6 +17,12 @@ internal sealed record PeerTarget
     /// <summary>The peer daemon's control socket, for the cluster restore.</summary>
     public string ControlSocket { get; init; } = DefaultControlSocket;
 
+    /// <summary>
+    /// How to run etcd-backupctl there, over SSH, for the cluster restore: a command line, not quoted
+    /// (<c>Peers.Targets[i].Backupctl</c>, default <c>etcd-backupctl</c> from the package on the PATH).
+    /// </summary>
+    public string Backupctl { get; init; } = "etcd-backupctl";
+
     /// <summary>Accept and record an unknown host key once. Off unless an operator sets it on this target.</summary>
     public bool TrustOnFirstUse { get; init; }
 

@@ -41,6 +41,7 @@ internal sealed class PeersOptions
                 User = config.String($"Peers.Targets.{i}.User") ?? "root",
                 Directory = config.String($"Peers.Targets.{i}.Directory") ?? snapshotDirectory,
                 ControlSocket = config.String($"Peers.Targets.{i}.ControlSocket") ?? PeerTarget.DefaultControlSocket,
+                Backupctl = config.String($"Peers.Targets.{i}.Backupctl") ?? "etcd-backupctl",
                 TrustOnFirstUse = config.Bool($"Peers.Targets.{i}.TrustOnFirstUse", false),
                 Prune = config.Bool($"Peers.Targets.{i}.Prune", false),
             });

@@ -31,6 +31,19 @@ internal sealed record SnapshotManifest
 
     public static SnapshotManifest? FromJson(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize(json, SnapshotJsonContext.Default.SnapshotManifest);
+
+    /// <summary>The manifest file at <paramref name="path"/>; null when it is missing, unreadable or not a manifest.</summary>
+    public static SnapshotManifest? TryRead(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? FromJson(File.ReadAllBytes(path)) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>What <c>etcd-backupd snapshot --json</c> prints: the manifest and where the file is.</summary>

@@ -15,9 +15,9 @@ namespace EtcdBackupd.Control;
 /// </summary>
 internal sealed partial class ControlCommands(
     SnapshotCoordinator coordinator, DaemonState state, SnapshotDirectory directory, SnapshotVerifier verifier,
-    RetentionService retention, StatusReport status, PeersOptions peers, LocalRestore restore, TimeProvider time, ILogger<ControlCommands> logger)
+    RetentionService retention, StatusReport status, PeersOptions peers, LocalRestore restore, MemberPhases phases, ClusterRestore cluster, TimeProvider time, ILogger<ControlCommands> logger)
 {
-    public const string Known = "status, snapshot, list, verify, prune, peers, restore";
+    public const string Known = "status, snapshot, list, verify, prune, peers, restore, restore-phase";
 
     public async Task<JsonObject> RunAsync(
         string command, JsonObject request, PeerCredentials peer, Func<JsonNode, Task<bool>> send, CancellationToken cancellationToken)
@@ -40,6 +40,7 @@ internal sealed partial class ControlCommands(
                 "prune" => Ok(Prune(request, cancellationToken)),
                 "peers" => Ok(await PeersAsync(cancellationToken)),
                 "restore" => await RestoreAsync(request, send, cancellationToken),
+                "restore-phase" => await phases.RunAsync(ResolveSnapshot(request), request, cancellationToken),
                 _ => Error(Codes.UnknownCommand, $"unknown command '{Truncate(command)}'; known: {Known}"),
             };
         }
@@ -51,7 +52,7 @@ internal sealed partial class ControlCommands(
 
     private static bool NeedsRoot(string command, JsonObject request) => command switch
     {
-        "restore" => true,
+        "restore" or "restore-phase" => true,
         "prune" => !Flag(request, "dryRun"),
         _ => false,
     };
@@ -81,27 +82,23 @@ internal sealed partial class ControlCommands(
         }
 
         var dryRun = Flag(request, "dryRun");
-        var (member, command, problems) = restore.Plan(path);
-        var plan = new JsonObject
+        var whole = Flag(request, "cluster");
+        if (!dryRun && !Flag(request, "yes"))
         {
-            ["snapshot"] = path,
-            ["command"] = string.Join(' ', command),
-            ["parameters"] = new JsonObject
-            {
-                ["name"] = Sourced(member.Name), ["initialCluster"] = Sourced(member.InitialCluster),
-                ["initialClusterToken"] = Sourced(member.InitialClusterToken),
-                ["initialAdvertisePeerUrls"] = Sourced(member.InitialAdvertisePeerUrls), ["dataDir"] = Sourced(member.DataDir),
-            },
-            ["problems"] = new JsonArray(problems.Select(p => (JsonNode)p).ToArray()),
-        };
+            return Error(Codes.BadRequest, whole
+                ? "a cluster restore stops the API servers and etcd on every master and replaces their data: confirm with \"yes\": true (etcd-backupctl restore FILE --cluster --yes)"
+                : "a restore stops the API servers and etcd on this member and replaces its data: confirm with \"yes\": true (etcd-backupctl restore FILE --yes)");
+        }
+
+        if (whole)
+        {
+            return await cluster.RunAsync(path, dryRun, (member, step) => _ = send(Event("progress", new JsonObject { ["stage"] = "restore", ["member"] = member, ["step"] = step })), cancellationToken);
+        }
+
+        var plan = phases.Plan(path);
         if (dryRun)
         {
             return Ok(plan);
-        }
-
-        if (!Flag(request, "yes"))
-        {
-            return Error(Codes.BadRequest, "a restore stops the API servers and etcd on this member and replaces its data: confirm with \"yes\": true (etcd-backupctl restore FILE --yes)");
         }
 
         var report = await restore.RunExclusiveAsync(path, step => _ = send(Event("progress", new JsonObject { ["stage"] = "restore", ["step"] = step })), cancellationToken);
@@ -114,10 +111,6 @@ internal sealed partial class ControlCommands(
         request["file"] is JsonValue v && v.TryGetValue<string>(out var file) && file.Length > 0
             ? $"'{Truncate(file)}' is not a snapshot name in {directory.Path}"
             : $"{command} needs \"file\": a snapshot name in {directory.Path}";
-
-    private static JsonObject Sourced(Sourced value) => new() { ["value"] = value.Value, ["source"] = value.Source };
-
-    private static bool Flag(JsonObject request, string name) => request[name] is JsonValue v && v.TryGetValue<bool>(out var set) && set;
 
     /// <summary>A snapshot name or path inside our directory; the daemon runs as root and must not become a file oracle.</summary>
     private string? ResolveSnapshot(JsonObject request)
@@ -138,7 +131,7 @@ internal sealed partial class ControlCommands(
         var list = new JsonArray();
         foreach (var entry in directory.List())
         {
-            var manifest = TryManifest(entry.ManifestPath);
+            var manifest = SnapshotManifest.TryRead(entry.ManifestPath);
             list.Add((JsonNode)new JsonObject
             {
                 ["path"] = entry.Path,
@@ -168,7 +161,7 @@ internal sealed partial class ControlCommands(
 
         var (trailerOk, sha256) = EtcdTrailer.Check(path, cancellationToken);
         verifier.Remember(path, trailerOk);
-        var manifest = TryManifest(SnapshotFileName.ManifestOf(path));
+        var manifest = SnapshotManifest.TryRead(SnapshotFileName.ManifestOf(path));
         var manifestState = manifest is null ? "missing" : manifest.Sha256 == sha256 && manifest.SizeBytes == new FileInfo(path).Length ? "ok" : "mismatch";
         if (!trailerOk || manifestState == "mismatch")
         {
@@ -217,18 +210,6 @@ internal sealed partial class ControlCommands(
         }
 
         return result;
-    }
-
-    private static SnapshotManifest? TryManifest(string path)
-    {
-        try
-        {
-            return File.Exists(path) ? SnapshotManifest.FromJson(File.ReadAllBytes(path)) : null;
-        }
-        catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
-        {
-            return null;
-        }
     }
 
     private static string Truncate(string text) => text.Length > 80 ? text[..80] + "..." : text;

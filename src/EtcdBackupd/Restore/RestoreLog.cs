@@ -17,4 +17,12 @@ internal static partial class RestoreLog
     [LoggerMessage(EventId = 9004, EventName = "RestoreRollbackFailed", Level = LogLevel.Critical,
         Message = "Restore rollback step '{RestoreStep}' failed: {Reason}; the old data directory is kept, an operator must finish by hand")]
     public static partial void RollbackFailed(ILogger logger, string restoreStep, string reason);
+
+    [LoggerMessage(EventId = 9005, EventName = "ClusterRestored", Level = LogLevel.Warning,
+        Message = "Cluster restore of {SnapshotName} finished on {MemberCount} members: one leader, one cluster ID, API servers started")]
+    public static partial void ClusterRestored(ILogger logger, string snapshotName, int memberCount);
+
+    [LoggerMessage(EventId = 9006, EventName = "ClusterRestoreFailed", Level = LogLevel.Error,
+        Message = "Cluster restore failed in phase '{RestorePhase}': {Reason}; rolling back every member that got that far")]
+    public static partial void ClusterFailed(ILogger logger, string restorePhase, string reason);
 }

@@ -86,6 +86,16 @@ internal sealed class RestoreOptions
             ?? "etcdctl";
     }
 
+    /// <summary>What a restore of <paramref name="snapshot"/> would do: this member's parameters with their sources and the exact command.</summary>
+    public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems) Plan(string snapshot)
+    {
+        var problems = new List<string>();
+        var unitPath = UnitPath();
+        var unit = File.Exists(unitPath) ? Restore.EtcdUnit.Read(unitPath, p => File.Exists(p) ? File.ReadAllText(p) : null) : null;
+        var member = MemberParameters.Resolve(Parameters, unit, problems);
+        return (member, member.RestoreCommand(Tool, snapshot, member.DataDir.Value.TrimEnd('/'), BumpRevision), problems);
+    }
+
     /// <summary>The etcd unit's file, where systemd would look for it.</summary>
     public string UnitPath() => UnitFile ?? UnitDirectories
         .Select(d => System.IO.Path.Combine(d, EtcdUnit)).FirstOrDefault(File.Exists) ?? System.IO.Path.Combine(UnitDirectories[0], EtcdUnit);

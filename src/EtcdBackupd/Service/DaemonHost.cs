@@ -94,6 +94,9 @@ internal static class DaemonHost
             .AddSingleton(sp => new LocalRestore(configuration.Restore, configuration.Etcd,
                 configuration.Restore.UseCommands ? new CommandServiceControl(configuration.Restore.Commands) : new SystemdServiceControl(),
                 time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>()))
+            .AddSingleton<MemberPhases>()
+            .AddSingleton(sp => new ClusterRestore(configuration.Peers, sp.GetRequiredService<MemberPhases>(), time,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRestore>()))
             .AddSingleton<ControlCommands>();
         // Readiness first: its checks run before the others start, and READY=1 waits for all of them.
         builder.Services

@@ -78,7 +78,7 @@ internal sealed class LocalRestoreTests
         Assert.That(await KeysAsync(), Is.EquivalentTo(new[] { "/registry/namespaces/before" }));
         Assert.That(Directory.Exists(Path.Combine(report.OldDataDir!, "member_bak")), Is.True, "the old data directory is kept, never deleted");
         Assert.That(File.Exists(_apiMarker), Is.True, "the API server stand-in runs again");
-        Assert.That(report.Steps.Select(s => s.Split(' ')[0]), Is.EqualTo(new[] { "checked", "stop", "stop", "moved", "restored:", "give", "start", "start" }));
+        Assert.That(report.Steps.Select(s => s.Split(' ')[0]), Is.EqualTo(new[] { "checked", "stop", "stop", "moved", "restored:", "give", "start", "etcd.service", "start" }));
     }
 
     [Test]

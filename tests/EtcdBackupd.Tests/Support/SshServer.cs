@@ -137,6 +137,7 @@ internal sealed class SshServer : IAsyncDisposable
         {
             ProcessRunner.Kill(_sshd);
             _sshd.Dispose();
+            _sshd = null;
         }
 
         return ValueTask.CompletedTask;

@@ -1,0 +1,276 @@
+using EtcdBackupd.Etcd;
+using EtcdBackupd.Etcd.Protocol;
+using EtcdBackupd.Snapshots;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Restore;
+
+/// <summary>The outcome of a restore: every step with its result, and where the old data now is.</summary>
+internal sealed record RestoreReport(bool Ok, IReadOnlyList<string> Steps, string? FailedStep, string? Error, string? OldDataDir);
+
+/// <summary>
+/// One member's restore of one snapshot, as separate steps in the runbook's order, remembering what to
+/// undo. A local restore runs the steps back to back; a cluster restore runs each step on every member
+/// before the next (a barrier), so the session outlives a single request.
+/// </summary>
+internal sealed class RestoreSession(
+    string snapshot, RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, Action<string>? onStep)
+{
+    private readonly Stack<(string What, Func<Task> Action)> _undo = new();
+    private readonly List<string> _steps = [];
+    private bool _etcdStopped;
+
+    public string Snapshot => snapshot;
+
+    /// <summary>The step running, or the last one; the failed one after an error.</summary>
+    public string Step { get; private set; } = "check the snapshot";
+
+    public MemberParameters? Member { get; private set; }
+
+    public string? OldDataDir { get; private set; }
+
+    public IReadOnlyList<string> Steps => _steps;
+
+    /// <summary>
+    /// The snapshot's trailer and, when given, its SHA-256 (a cluster restore needs the same file on
+    /// every member); this member's parameters. Nothing is stopped before this passes.
+    /// </summary>
+    public Task<string> CheckAsync(string? expectedSha256, CancellationToken cancellationToken) => RunStepAsync("check the snapshot", () =>
+    {
+        if (!File.Exists(snapshot))
+        {
+            throw new InvalidOperationException($"'{snapshot}' does not exist; nothing was stopped");
+        }
+
+        var (trailerOk, sha256) = EtcdTrailer.Check(snapshot, cancellationToken);
+        if (!trailerOk)
+        {
+            throw new InvalidOperationException($"'{snapshot}' fails etcd's SHA-256 trailer check; nothing was stopped");
+        }
+
+        if (expectedSha256 is not null && !string.Equals(sha256, expectedSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"'{snapshot}' has SHA-256 {sha256}, not the {expectedSha256} being restored; nothing was stopped");
+        }
+
+        var (member, _, problems) = options.Plan(snapshot);
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join("; ", problems) + "; nothing was stopped");
+        }
+
+        Member = member;
+        Done($"checked {snapshot} (SHA-256 {sha256[..12]}...); member {member.Name.Value} ({member.Name.Source}), data directory {member.DataDir.Value} ({member.DataDir.Source})");
+        return Task.FromResult(sha256);
+    });
+
+    public async Task StopApiServersAsync(CancellationToken cancellationToken)
+    {
+        foreach (var api in options.ApiServerUnits)
+        {
+            await RunStepAsync($"stop {api}", async () =>
+            {
+                if (await services.IsActiveAsync(api, cancellationToken))
+                {
+                    await services.StopAsync(api, cancellationToken);
+                    _undo.Push(($"start {api}", () => services.StartAsync(api, CancellationToken.None)));
+                    Done($"stop {api}");
+                }
+                else
+                {
+                    Done($"{api} was not running");
+                }
+
+                return 0;
+            });
+        }
+    }
+
+    public Task StopEtcdAsync(CancellationToken cancellationToken) => RunStepAsync($"stop {options.EtcdUnit}", async () =>
+    {
+        await services.StopAsync(options.EtcdUnit, cancellationToken);
+        _etcdStopped = true;
+        _undo.Push(($"start {options.EtcdUnit}", () => services.StartAsync(options.EtcdUnit, CancellationToken.None)));
+        Done($"stop {options.EtcdUnit}");
+        return 0;
+    });
+
+    /// <summary>Moves the data directory aside (never deleted), runs etcd's own restore tool, gives the new directory the old one's owner and mode.</summary>
+    public async Task RestoreDataAsync(CancellationToken cancellationToken)
+    {
+        var member = Member ?? throw new InvalidOperationException("the snapshot was not checked first");
+        var dataDir = member.DataDir.Value.TrimEnd('/');
+        await RunStepAsync($"move {dataDir} aside", () =>
+        {
+            if (Directory.Exists(dataDir))
+            {
+                var oldDir = $"{dataDir}.before-restore-{time.GetUtcNow():yyyyMMddTHHmmssZ}";
+                Directory.Move(dataDir, oldDir);
+                OldDataDir = oldDir;
+                _undo.Push(($"move {oldDir} back", () => { MoveBack(dataDir, oldDir); return Task.CompletedTask; }));
+                Done($"moved {dataDir} to {oldDir}");
+            }
+            else
+            {
+                Done($"{dataDir} does not exist; nothing to move aside");
+            }
+
+            return Task.FromResult(0);
+        });
+
+        var command = member.RestoreCommand(options.Tool, snapshot, dataDir, options.BumpRevision);
+        await RunStepAsync(string.Join(' ', command), async () =>
+        {
+            var result = await Shell.RunAsync(command[0], [.. command.Skip(1)], new Dictionary<string, string> { ["ETCDCTL_API"] = "3" }, cancellationToken);
+            if (result.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"exited {result.ExitCode}: {LastLines(result.Output)}");
+            }
+
+            Done($"restored: {string.Join(' ', command)}");
+            return 0;
+        });
+
+        if (OldDataDir is { } old)
+        {
+            await RunStepAsync($"give {dataDir} the owner and mode of {old}", async () =>
+            {
+                await MustAsync("chown", ["-R", $"--reference={old}", dataDir], cancellationToken);
+                await MustAsync("chmod", [$"--reference={old}", dataDir], cancellationToken);
+                Done($"give {dataDir} the owner and mode of {old}");
+                return 0;
+            });
+        }
+    }
+
+    /// <summary>Starts etcd without waiting: a member of a restored cluster has no leader until enough of the others start too.</summary>
+    public Task StartEtcdAsync(CancellationToken cancellationToken) => RunStepAsync($"start {options.EtcdUnit}", async () =>
+    {
+        await services.StartAsync(options.EtcdUnit, cancellationToken);
+        Done($"start {options.EtcdUnit}");
+        return 0;
+    });
+
+    /// <summary>Waits until this member's etcd (the first of <c>Etcd.Endpoints</c>) answers and has a leader.</summary>
+    public Task<StatusResponse> WaitHealthyAsync(CancellationToken cancellationToken) => RunStepAsync($"wait until {options.EtcdUnit} is healthy", async () =>
+    {
+        var deadline = time.GetUtcNow() + options.HealthTimeout;
+        var own = new EtcdOptions
+        {
+            Endpoints = [etcd.Endpoints[0]], CaFile = etcd.CaFile, CertFile = etcd.CertFile, KeyFile = etcd.KeyFile,
+        }.WithDialTimeout(TimeSpan.FromSeconds(2));
+        while (true)
+        {
+            try
+            {
+                await using var connection = await EtcdConnection.ConnectAsync(own, logger, cancellationToken);
+                if (connection.Status.Leader != 0)
+                {
+                    Done($"{options.EtcdUnit} is healthy: member {connection.Status.Header.MemberId:x}, leader {connection.Status.Leader:x}, cluster {connection.Status.Header.ClusterId:x}");
+                    return connection.Status;
+                }
+            }
+            catch (Exception e) when (e is EtcdException or RpcException && time.GetUtcNow() < deadline)
+            {
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                throw new TimeoutException($"etcd did not become healthy within Restore.HealthTimeoutSeconds ({options.HealthTimeout.TotalSeconds:F0} s)");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
+        }
+    });
+
+    public async Task StartApiServersAsync(CancellationToken cancellationToken)
+    {
+        foreach (var api in options.ApiServerUnits)
+        {
+            await RunStepAsync($"start {api}", async () =>
+            {
+                await services.StartAsync(api, cancellationToken);
+                Done($"start {api}");
+                return 0;
+            });
+        }
+    }
+
+    /// <summary>
+    /// Undoes every step taken, last first, whatever the cause (a failure, a cancelled request, another
+    /// member's failure): the old data directory back in place and the services started again.
+    /// </summary>
+    public async Task RollBackAsync()
+    {
+        if (_etcdStopped && await services.IsActiveAsync(options.EtcdUnit, CancellationToken.None))
+        {
+            // A half-restored etcd must not hold the data directory while the old one goes back.
+            await services.StopAsync(options.EtcdUnit, CancellationToken.None);
+        }
+
+        while (_undo.TryPop(out var action))
+        {
+            try
+            {
+                await action.Action();
+                _steps.Add("rolled back: " + action.What);
+                RestoreLog.RolledBack(logger, action.What);
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                _steps.Add($"ROLLBACK FAILED: {action.What}: {e.Message}");
+                RestoreLog.RollbackFailed(logger, action.What, e.Message);
+            }
+        }
+
+        onStep?.Invoke("rolled back");
+    }
+
+    public RestoreReport Report(Exception? failure) =>
+        new(failure is null, [.. _steps], failure is null ? null : Step, failure?.Message, OldDataDir);
+
+    /// <summary>Runs one step; a failure is logged with the step's name, which stays in <see cref="Step"/>.</summary>
+    private async Task<T> RunStepAsync<T>(string step, Func<Task<T>> action)
+    {
+        Step = step;
+        try
+        {
+            return await action();
+        }
+        catch (Exception e)
+        {
+            RestoreLog.Failed(logger, step, e.Message);
+            throw;
+        }
+    }
+
+    private void Done(string what)
+    {
+        _steps.Add(what);
+        RestoreLog.Step(logger, what);
+        onStep?.Invoke(what);
+    }
+
+    private static void MoveBack(string dataDir, string oldDir)
+    {
+        if (Directory.Exists(dataDir))
+        {
+            // What the failed restore wrote: kept beside the old data, not deleted.
+            Directory.Move(dataDir, dataDir + ".failed-restore-" + Path.GetFileName(oldDir).Split("before-restore-")[^1]);
+        }
+
+        Directory.Move(oldDir, dataDir);
+    }
+
+    private static async Task MustAsync(string program, string[] arguments, CancellationToken cancellationToken)
+    {
+        var result = await Shell.RunAsync(program, arguments, null, cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} exited {result.ExitCode}: {LastLines(result.Output)}");
+        }
+    }
+
+    private static string LastLines(string output) => string.Join(" | ", output.Trim().Split('\n').TakeLast(3));
+}

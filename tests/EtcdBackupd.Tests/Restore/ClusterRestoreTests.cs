@@ -1,0 +1,208 @@
+using System.Text.Json.Nodes;
+using EtcdBackupd.Snapshots;
+using EtcdBackupd.Tests.Support;
+
+namespace EtcdBackupd.Tests.Restore;
+
+/// <summary>
+/// The runbook's cluster restore, replayed: three masters on loopback with real etcd members, each with
+/// its own daemon and control socket, driven by one <c>etcd-backupctl restore FILE --cluster --yes</c>.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+internal sealed class ClusterRestoreTests
+{
+    private static readonly object[] Versions = [new object[] { "3.4" }, new object[] { "3.5" }];
+
+    private static EtcdBinaries Etcd(string version) => version == "3.4" ? EtcdBinaries.V34 : EtcdBinaries.V35;
+
+    [TestCaseSource(nameof(Versions))]
+    [CancelAfter(240_000)]
+    public async Task ClusterRestore_AfterEveryMemberLostItsData_BringsBackEveryKeyOnThreeHealthyMembersWithOneLeader(string version)
+    {
+        await using var masters = await Masters.StartAsync(Etcd(version));
+        var before = await WriteKubernetesLikeKeysAsync(masters);
+        var snapshot = await SnapshotAsync(masters);
+        await masters.PutAsync("/registry/pods/default/written-after-the-snapshot", "{}");
+        masters.LoseTheData();
+
+        var restore = await Backupctl.RunAsync(masters.All[0].Socket, "restore", snapshot, "--cluster", "--yes");
+
+        Assert.That(restore.ExitCode, Is.Zero, () => restore + string.Join("\n", masters.All.Select(masters.Log)));
+        foreach (var m in masters.All)
+        {
+            Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(before), $"{m.Name} serves the snapshot's keys, and only those");
+            var old = Directory.GetDirectories(Path.GetDirectoryName(m.DataDir)!, "etcd.before-restore-*");
+            Assert.That(old.Select(d => Directory.Exists(Path.Combine(d, "member_bak"))), Is.EqualTo(new[] { true }), $"{m.Name}'s old data directory is kept");
+            Assert.That(m.ApiServerRunning, Is.True, $"{m.Name}'s API server stand-in runs again");
+        }
+
+        var statuses = new List<(ulong Leader, ulong Cluster, ulong Member)>();
+        foreach (var m in masters.All)
+        {
+            await using var connection = await masters.ConnectAsync(m);
+            statuses.Add((connection.Status.Leader, connection.Status.Header.ClusterId, connection.Status.Header.MemberId));
+            Assert.That((await connection.Cluster.MemberListAsync(new())).Members, Has.Count.EqualTo(3));
+        }
+
+        Assert.That(statuses.Select(s => s.Leader).Distinct().Count(), Is.EqualTo(1), "one leader");
+        Assert.That(statuses.Select(s => s.Cluster).Distinct().Count(), Is.EqualTo(1), "one cluster ID");
+        Assert.That(statuses.Select(s => s.Member).Distinct().Count(), Is.EqualTo(3), "three members");
+        Assert.That(restore.StandardError, Does.Contain("restore: this master: stop kube-apiserver.service")
+            .And.Contain($"restore: root@127.0.0.1:{masters.Ssh!.Port}: restored: "));
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task ClusterRestore_WhenTheToolFailsOnOneMember_RollsBackEveryMemberAndTheOldDataIsServed()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) =>
+        {
+            if (i == 2)
+            {
+                config["Restore"]!["Tool"] = "/bin/false";
+            }
+        });
+        await WriteKubernetesLikeKeysAsync(masters);
+        var snapshot = await SnapshotAsync(masters);
+        await masters.PutAsync("/registry/pods/default/written-after-the-snapshot", "{}");
+        var expected = await masters.RegistryKeysAsync(masters.All[0]);
+
+        var restore = await Backupctl.RunAsync(masters.All[0].Socket, "restore", snapshot, "--cluster", "--yes");
+        await masters.WaitHealthyAsync();
+
+        Assert.That(restore.ExitCode, Is.EqualTo(1), restore.ToString);
+        Assert.That(restore.StandardError, Does.Contain("cluster restore failed in phase 'restore-data'")
+            .And.Contain("every member that got that far (3) was rolled back to its old data"));
+        foreach (var m in masters.All)
+        {
+            Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(expected), $"{m.Name} serves the old data again");
+            Assert.That(m.ApiServerRunning, Is.True, $"{m.Name}'s API server stand-in runs again");
+            Assert.That(Directory.GetDirectories(Path.GetDirectoryName(m.DataDir)!, "etcd.before-restore-*"), Is.Empty, $"{m.Name}'s old data is back in place");
+        }
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task ClusterRestore_CorruptOrTruncatedSnapshot_IsRefusedBeforeAnyServiceStops()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var corrupt = Path.GetFileName(SyntheticSnapshots.Write(masters.All[0].Snapshots, DateTimeOffset.UtcNow.AddDays(-1), corrupt: true));
+        var good = await SnapshotAsync(masters);
+        var truncated = TruncatedCopy(masters.All[0].Snapshots, good);
+        var running = masters.Services();
+
+        var corruptRestore = await Backupctl.RunAsync(masters.All[0].Socket, "restore", corrupt, "--cluster", "--yes");
+        var truncatedRestore = await Backupctl.RunAsync(masters.All[0].Socket, "restore", truncated, "--cluster", "--yes");
+
+        Assert.That(corruptRestore.ExitCode, Is.EqualTo(1), corruptRestore.ToString);
+        Assert.That(corruptRestore.StandardError, Does.Contain("nothing was stopped"));
+        Assert.That(truncatedRestore.ExitCode, Is.EqualTo(1), truncatedRestore.ToString);
+        Assert.That(truncatedRestore.StandardError, Does.Contain("fails etcd's SHA-256 trailer check; nothing was stopped"));
+        Assert.That(masters.Services(), Is.EqualTo(running), "every etcd is the same process and every API server stand-in still runs");
+        Assert.That(File.Exists(Path.Combine(masters.All[1].Snapshots, truncated)), Is.False, "a bad snapshot is not pushed to the peers");
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task ClusterRestore_WithAPeerUnreachable_AbortsBeforeAnythingStops()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var snapshot = await SnapshotAsync(masters);
+        var running = masters.Services();
+        await masters.Ssh!.DisposeAsync();
+
+        var restore = await Backupctl.RunAsync(masters.All[0].Socket, "restore", snapshot, "--cluster", "--yes");
+
+        Assert.That(restore.ExitCode, Is.EqualTo(1), restore.ToString);
+        Assert.That(restore.StandardError, Does.Contain("cannot reach every member, nothing was stopped")
+            .And.Contain($"root@127.0.0.1:{masters.Ssh.Port}"));
+        Assert.That(masters.Services(), Is.EqualTo(running));
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task ClusterRestore_DryRun_PrintsEveryMembersExactCommandAndChangesNothing()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var snapshot = await SnapshotAsync(masters);
+        var running = masters.Services();
+
+        var plan = await Backupctl.RunAsync(masters.All[0].Socket, "restore", snapshot, "--cluster", "--dry-run", "--json");
+        var table = await Backupctl.RunAsync(masters.All[0].Socket, "restore", snapshot, "--cluster", "--dry-run");
+
+        Assert.That(plan.ExitCode, Is.Zero, plan.ToString);
+        var members = JsonNode.Parse(plan.StandardOutput)!["members"]!.AsArray();
+        Assert.That(members.Select(m => m!["member"]!.GetValue<string>()).ToList(), Has.Member("this master").And.Count.EqualTo(3));
+        for (var i = 0; i < 3; i++)
+        {
+            var m = masters.All[i];
+            var entry = members.Single(e => e!["parameters"]?["name"]?["value"]?.GetValue<string>() == m.Name)!;
+            Assert.That(entry["command"]!.GetValue<string>(), Is.EqualTo(
+                $"{EtcdBinaries.V35.Etcdutl} snapshot restore {Path.Combine(m.Snapshots, snapshot)} --name {m.Name} "
+                + $"--initial-cluster {string.Join(',', masters.All.Select(o => $"{o.Name}={o.PeerUrl.ToString().TrimEnd('/')}"))} "
+                + $"--initial-cluster-token {masters.Token} --initial-advertise-peer-urls {m.PeerUrl.ToString().TrimEnd('/')} "
+                + $"--data-dir {m.DataDir} --bump-revision 1000000000 --mark-compacted"));
+            Assert.That(entry["copy"]!.GetValue<string>(), Is.EqualTo("same snapshot"));
+        }
+
+        Assert.That(table.ExitCode, Is.Zero, table.ToString);
+        Assert.That(table.StandardOutput, Does.Contain("| MEMBER ").And.Contain("| PHASES ").And.Contain("stop-api, stop-etcd, restore-data"));
+        Assert.That(masters.Services(), Is.EqualTo(running), "a dry run changes nothing");
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task ClusterRestore_FromANonRootClient_IsRefused()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) => config["Control"]!["Group"] = "nogroup");
+        var snapshot = await SnapshotAsync(masters);
+        var running = masters.Services();
+
+        var restore = await Backupctl.RunAsAsync("nobody", "nogroup", masters.All[0].Socket, "restore", snapshot, "--cluster", "--yes");
+        var phase = await Backupctl.RunAsAsync("nobody", "nogroup", masters.All[1].Socket, "call",
+            """{"command":"restore-phase","phase":"stop-etcd","session":"x"}""");
+
+        Assert.That(restore.ExitCode, Is.EqualTo(1), restore.ToString);
+        Assert.That(restore.StandardError, Does.Contain("needs root"));
+        Assert.That(phase.StandardOutput, Does.Contain("\"forbidden\""), "a member's phases are root's too");
+        Assert.That(masters.Services(), Is.EqualTo(running));
+    }
+
+    /// <summary>Namespaces, pods and a secret under /registry/, as Kubernetes lays them out; returns the keys, sorted.</summary>
+    private static async Task<string[]> WriteKubernetesLikeKeysAsync(Masters masters)
+    {
+        string[] keys =
+        [
+            "/registry/namespaces/default", "/registry/namespaces/kube-system",
+            .. Enumerable.Range(0, 20).Select(i => $"/registry/pods/default/web-{i}"),
+            "/registry/secrets/kube-system/bootstrap-token-abcdef",
+        ];
+        foreach (var key in keys)
+        {
+            await masters.PutAsync(key, $"{{\"kind\":\"{key.Split('/')[2]}\"}}");
+        }
+
+        return [.. keys.Order()];
+    }
+
+    /// <summary>An ad-hoc snapshot on the first master (it pushes to the other two); its file name.</summary>
+    private static async Task<string> SnapshotAsync(Masters masters)
+    {
+        var result = await Backupctl.RunAsync(masters.All[0].Socket, "snapshot", "--json");
+        Assert.That(result.ExitCode, Is.Zero, result.ToString);
+        var json = JsonNode.Parse(result.StandardOutput)!;
+        Assert.That(json["peers"]!.AsArray().Select(p => p!["ok"]!.GetValue<bool>()), Is.EqualTo(new[] { true, true }), json.ToJsonString());
+        return Path.GetFileName(json["path"]!.GetValue<string>());
+    }
+
+    /// <summary>The first half of a good snapshot under a newer snapshot name, with the good one's manifest: a copy cut short.</summary>
+    private static string TruncatedCopy(string directory, string good)
+    {
+        var time = DateTimeOffset.UtcNow.AddMinutes(5).ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var name = System.Text.RegularExpressions.Regex.Replace(good, @"\d{8}T\d{6}Z", time);
+        var bytes = File.ReadAllBytes(Path.Combine(directory, good));
+        File.WriteAllBytes(Path.Combine(directory, name), bytes[..(bytes.Length / 2)]);
+        File.Copy(SnapshotFileName.ManifestOf(Path.Combine(directory, good)), SnapshotFileName.ManifestOf(Path.Combine(directory, name)));
+        return name;
+    }
+}
