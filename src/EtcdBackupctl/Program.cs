@@ -105,36 +105,59 @@ internal static class Program
     }
 
     /// <summary>
-    /// <c>call REQUEST</c>: one raw protocol request, every answer line printed as it comes. What a
-    /// cluster restore's coordinator runs on each peer over SSH, and a way for an operator to reach a
-    /// request the other commands do not wrap (a stuck restore session's rollback, say).
+    /// <c>call REQUEST</c>: one raw protocol request, every answer line printed as it comes. <c>call -</c>
+    /// reads one request per line from standard input until it ends, each on a fresh connection (a long
+    /// pause between requests must not meet the daemon's idle limit). The cluster restore's coordinator
+    /// keeps one <c>call -</c> open on each peer over SSH; an operator can send a request no other
+    /// command wraps (a stuck restore session's rollback, say).
     /// </summary>
     private static void AddCall(RootCommand root, Option<string> socket)
     {
-        var line = new Argument<string>("request") { Description = "One request object in JSON, as in docs/control-protocol.md" };
-        var command = new Command("call", "Send one raw control request (JSON) and print every answer line") { line };
+        var line = new Argument<string>("request") { Description = "One request object in JSON, as in docs/control-protocol.md; - reads one per line from standard input" };
+        var command = new Command("call", "Send raw control requests (JSON) and print every answer line") { line };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (TryParseRequest(parse.GetValue(line)!) is not { } request)
+            var path = parse.GetValue(socket)!;
+            if (parse.GetValue(line) is not "-")
             {
-                await Console.Error.WriteLineAsync("etcd-backupctl: call needs one JSON object with a \"command\", e.g. '{\"command\":\"status\"}'");
-                return 2;
+                return await CallAsync(path, parse.GetValue(line)!, cancellationToken);
             }
 
-            try
+            var exit = 0;
+            while (await Console.In.ReadLineAsync(cancellationToken) is { } request)
             {
-                var answer = await ControlClient.RequestAsync(parse.GetValue(socket)!, request, e => Console.WriteLine(e.ToJsonString()), cancellationToken);
-                Console.WriteLine(answer.ToJsonString());
-                return answer["ok"]?.GetValue<bool>() == true ? 0 : 1;
+                if (request.Length > 0)
+                {
+                    exit = await CallAsync(path, request, cancellationToken);
+                }
             }
-            catch (UnreachableException e)
-            {
-                Console.WriteLine(ControlProtocol.Error(ControlProtocol.Codes.Failed, e.Message).ToJsonString());
-                await Console.Error.WriteLineAsync($"etcd-backupctl: {e.Message}");
-                return 3;
-            }
+
+            return exit;
         });
         root.Subcommands.Add(command);
+    }
+
+    private static async Task<int> CallAsync(string socket, string text, CancellationToken cancellationToken)
+    {
+        if (TryParseRequest(text) is not { } request)
+        {
+            Console.WriteLine(ControlProtocol.Error(ControlProtocol.Codes.BadRequest, "call needs one JSON object with a \"command\"").ToJsonString());
+            await Console.Error.WriteLineAsync("etcd-backupctl: call needs one JSON object with a \"command\", e.g. '{\"command\":\"status\"}'");
+            return 2;
+        }
+
+        try
+        {
+            var answer = await ControlClient.RequestAsync(socket, request, e => Console.WriteLine(e.ToJsonString()), cancellationToken);
+            Console.WriteLine(answer.ToJsonString());
+            return answer["ok"]?.GetValue<bool>() == true ? 0 : 1;
+        }
+        catch (UnreachableException e)
+        {
+            Console.WriteLine(ControlProtocol.Error(ControlProtocol.Codes.Failed, e.Message).ToJsonString());
+            await Console.Error.WriteLineAsync($"etcd-backupctl: {e.Message}");
+            return 3;
+        }
     }
 
     private static JsonObject? TryParseRequest(string text)

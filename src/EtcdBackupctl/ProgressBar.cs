@@ -21,7 +21,8 @@ internal sealed class ProgressBar(bool enabled) : IDisposable
         if (message["step"]?.GetValue<string>() is { } step)
         {
             Clear();
-            Console.Error.WriteLine(message["member"]?.GetValue<string>() is { } member ? $"restore: {member}: {step}" : $"restore: {step}");
+            var seconds = message["seconds"]?.GetValue<double>() is { } s ? string.Create(CultureInfo.InvariantCulture, $"[{s,6:F1} s] ") : "";
+            Console.Error.WriteLine(message["member"]?.GetValue<string>() is { } member ? $"restore: {seconds}{member}: {step}" : $"restore: {seconds}{step}");
             return;
         }
 

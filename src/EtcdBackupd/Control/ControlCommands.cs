@@ -90,9 +90,16 @@ internal sealed partial class ControlCommands(
                 : "a restore stops the API servers and etcd on this member and replaces its data: confirm with \"yes\": true (etcd-backupctl restore FILE --yes)");
         }
 
+        var started = time.GetTimestamp();
+        JsonObject Step(string step) => new() { ["stage"] = "restore", ["step"] = step, ["seconds"] = Math.Round(time.GetElapsedTime(started).TotalSeconds, 1) };
         if (whole)
         {
-            return await cluster.RunAsync(path, dryRun, (member, step) => _ = send(Event("progress", new JsonObject { ["stage"] = "restore", ["member"] = member, ["step"] = step })), cancellationToken);
+            return await cluster.RunAsync(path, dryRun, (member, step) =>
+            {
+                var progress = Step(step);
+                progress["member"] = member;
+                _ = send(Event("progress", progress));
+            }, cancellationToken);
         }
 
         var plan = phases.Plan(path);
@@ -101,7 +108,7 @@ internal sealed partial class ControlCommands(
             return Ok(plan);
         }
 
-        var report = await restore.RunExclusiveAsync(path, step => _ = send(Event("progress", new JsonObject { ["stage"] = "restore", ["step"] = step })), cancellationToken);
+        var report = await restore.RunExclusiveAsync(path, step => _ = send(Event("progress", Step(step))), cancellationToken);
         plan["steps"] = new JsonArray(report.Steps.Select(s => (JsonNode)s).ToArray());
         plan["oldDataDir"] = report.OldDataDir;
         return report.Ok ? Ok(plan) : Error(Codes.Failed, $"restore failed at '{report.FailedStep}': {report.Error}; steps: {string.Join("; ", report.Steps)}");

@@ -15,7 +15,7 @@ namespace EtcdBackupd.Restore;
 /// </summary>
 internal sealed class ClusterRestore(PeersOptions peers, MemberPhases local, TimeProvider time, ILogger logger)
 {
-    private static readonly string[] Phases = ["stop-api", "stop-etcd", "restore-data", "start-etcd", "wait-healthy", "start-api"];
+    public static readonly string[] Phases = ["stop-api", "stop-etcd", "restore-data", "start-etcd", "wait-healthy", "start-api"];
 
     public async Task<JsonObject> RunAsync(string path, bool dryRun, Action<string, string> progress, CancellationToken cancellationToken)
     {
@@ -33,12 +33,10 @@ internal sealed class ClusterRestore(PeersOptions peers, MemberPhases local, Tim
                 return Error(Codes.NotFound, $"'{path}' or its manifest does not exist here; nothing was stopped");
             }
 
-            progress("this master", "checking the snapshot");
-            var (trailerOk, sha256) = EtcdTrailer.Check(path, cancellationToken);
             var manifest = SnapshotManifest.TryRead(SnapshotFileName.ManifestOf(path));
-            if (!trailerOk || manifest is null || manifest.Sha256 != sha256)
+            if (manifest is null)
             {
-                return Error(Codes.Failed, $"'{path}' " + (!trailerOk ? "fails etcd's SHA-256 trailer check" : manifest is null ? "has an unreadable manifest" : "differs from its manifest") + "; nothing was stopped");
+                return Error(Codes.Failed, $"'{path}' has an unreadable manifest; nothing was stopped");
             }
 
             var unreachable = await ConnectAsync(members, cancellationToken);
@@ -47,12 +45,9 @@ internal sealed class ClusterRestore(PeersOptions peers, MemberPhases local, Tim
                 return Error(Codes.Failed, "cannot reach every member, nothing was stopped: " + string.Join("; ", unreachable));
             }
 
-            if (await PlaceEverywhereAsync(new SnapshotResult(path, manifest), progress, cancellationToken) is { } missing)
-            {
-                return Error(Codes.Failed, missing + "; nothing was stopped");
-            }
-
-            return await DriveAsync(members, name, sha256, progress, cancellationToken);
+            var snapshot = new SnapshotResult(path, manifest);
+            var run = new ClusterRun(members, snapshot, $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32], progress, logger);
+            return await run.RunAsync(Phases, () => PlaceEverywhereAsync(snapshot, progress, cancellationToken), cancellationToken);
         }
         finally
         {
@@ -138,143 +133,4 @@ internal sealed class ClusterRestore(PeersOptions peers, MemberPhases local, Tim
         var failed = results.Where(r => !r.Ok).Select(r => $"{r.Host}:{r.Port}: {r.Error}").ToList();
         return failed.Count == 0 ? null : "could not put the snapshot on every member: " + string.Join("; ", failed);
     }
-
-    private async Task<JsonObject> DriveAsync(List<IRestoreMember> members, string name, string sha256, Action<string, string> progress, CancellationToken cancellationToken)
-    {
-        var session = $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32];
-        var opened = new List<IRestoreMember>();
-        var reports = members.ToDictionary(m => m, _ => new JsonArray());
-        var phase = "check";
-        string? failure;
-        try
-        {
-            var check = new JsonObject { ["file"] = name, ["sha256"] = sha256 };
-            failure = await PhaseAsync(members, phase, session, check, reports, progress, opened, cancellationToken);
-            foreach (var next in Phases)
-            {
-                if (failure is not null)
-                {
-                    break;
-                }
-
-                phase = next;
-                failure = await PhaseAsync(members, phase, session, [], reports, progress, null, cancellationToken);
-                if (failure is null && phase == "wait-healthy")
-                {
-                    failure = OneCluster(members, reports);
-                }
-            }
-        }
-        catch (Exception e)
-        {
-            // Cancelled too: the members must not stay half-restored because the client went away.
-            failure = $"{phase}: {e.Message}";
-        }
-
-        if (failure is null)
-        {
-            foreach (var member in members)
-            {
-                var finished = await member.CallAsync(Request("finish", session, []), CancellationToken.None);
-                if (finished["result"]?["oldDataDir"]?.GetValue<string>() is { } old)
-                {
-                    reports[member].Add((JsonNode)$"the old data directory is kept at {old}");
-                }
-            }
-
-            RestoreLog.ClusterRestored(logger, name, members.Count);
-            return Ok(Summary(name, sha256, members, reports));
-        }
-
-        RestoreLog.ClusterFailed(logger, phase, failure);
-        var rollbacks = await Task.WhenAll(opened.Select(async m => (Member: m, Answer: await m.CallAsync(Request("rollback", session, []), CancellationToken.None))));
-        foreach (var (member, answer) in rollbacks)
-        {
-            Record(reports[member], member, answer, progress, "rolled back");
-        }
-
-        var incomplete = rollbacks.Where(r => r.Answer["ok"]?.GetValue<bool>() != true).Select(r => r.Member.Name).ToList();
-        var message = $"cluster restore failed in phase '{phase}': {failure}; "
-            + (opened.Count == 0 ? "nothing was stopped"
-                : incomplete.Count == 0 ? $"every member that got that far ({opened.Count}) was rolled back to its old data"
-                : $"ROLLBACK INCOMPLETE on {string.Join(", ", incomplete)}: an operator must finish there by hand (see their journal)");
-        var error = Error(Codes.Failed, message);
-        error["result"] = Summary(name, sha256, members, reports);
-        return error;
-    }
-
-    /// <summary>Runs one phase on every member at once; the barrier is awaiting them all. Returns the failures, or null.</summary>
-    private static async Task<string?> PhaseAsync(
-        List<IRestoreMember> members, string phase, string session, JsonObject fields, Dictionary<IRestoreMember, JsonArray> reports,
-        Action<string, string> progress, List<IRestoreMember>? opened, CancellationToken cancellationToken)
-    {
-        var answers = await Task.WhenAll(members.Select(async m => (Member: m, Answer: await m.CallAsync(Request(phase, session, fields), cancellationToken))));
-        var failures = new List<string>();
-        foreach (var (member, answer) in answers)
-        {
-            if (answer["ok"]?.GetValue<bool>() == true)
-            {
-                opened?.Add(member);
-            }
-            else
-            {
-                failures.Add($"{member.Name}: {answer["error"]?["message"]?.GetValue<string>()}");
-            }
-
-            Record(reports[member], member, answer, progress, phase);
-        }
-
-        return failures.Count == 0 ? null : string.Join("; ", failures);
-    }
-
-    /// <summary>After the restart: one cluster ID, one leader, and as many distinct members as there are masters.</summary>
-    private static string? OneCluster(List<IRestoreMember> members, Dictionary<IRestoreMember, JsonArray> reports)
-    {
-        var healthy = reports.Values.Select(r => r.LastOrDefault(s => s is JsonObject o && o.ContainsKey("clusterId")) as JsonObject).ToList();
-        var clusters = healthy.Select(h => h?["clusterId"]?.GetValue<string>()).Distinct().Count();
-        var leaders = healthy.Select(h => h?["leader"]?.GetValue<string>()).Distinct().Count();
-        var distinct = healthy.Select(h => h?["memberId"]?.GetValue<string>()).Distinct().Count();
-        return clusters == 1 && leaders == 1 && distinct == members.Count
-            ? null
-            : $"after the restart the members report {clusters} cluster ID(s), {leaders} leader(s) and {distinct} distinct member(s) for {members.Count} masters";
-    }
-
-    private static void Record(JsonArray report, IRestoreMember member, JsonObject answer, Action<string, string> progress, string phase)
-    {
-        if (answer["result"] is JsonObject result)
-        {
-            foreach (var step in result["steps"] as JsonArray ?? [])
-            {
-                progress(member.Name, step!.GetValue<string>());
-                report.Add((JsonNode)step.GetValue<string>());
-            }
-
-            if (result.ContainsKey("clusterId"))
-            {
-                report.Add((JsonNode)new JsonObject { ["clusterId"] = result["clusterId"]!.DeepClone(), ["leader"] = result["leader"]!.DeepClone(), ["memberId"] = result["memberId"]!.DeepClone() });
-            }
-        }
-
-        if (answer["error"]?["message"]?.GetValue<string>() is { } error)
-        {
-            progress(member.Name, $"{phase} FAILED: {error}");
-            report.Add((JsonNode)$"{phase} FAILED: {error}");
-        }
-    }
-
-    private static JsonObject Request(string phase, string session, JsonObject fields)
-    {
-        var request = fields.DeepClone().AsObject();
-        request["command"] = "restore-phase";
-        request["phase"] = phase;
-        request["session"] = session;
-        return request;
-    }
-
-    private static JsonObject Summary(string name, string sha256, List<IRestoreMember> members, Dictionary<IRestoreMember, JsonArray> reports) => new()
-    {
-        ["snapshot"] = name,
-        ["sha256"] = sha256,
-        ["members"] = new JsonArray(members.Select(m => (JsonNode)new JsonObject { ["member"] = m.Name, ["steps"] = reports[m].DeepClone() }).ToArray()),
-    };
 }

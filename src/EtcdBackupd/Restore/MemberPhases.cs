@@ -83,7 +83,10 @@ internal sealed class MemberPhases(LocalRestore restore)
         try
         {
             await session.CheckAsync(sha256, cancellationToken);
-            return Ok(new JsonObject { ["member"] = session.Member!.Name.Value, ["command"] = Plan(path)["command"]!.GetValue<string>(), ["steps"] = Steps(session, 0) });
+            return Ok(new JsonObject
+            {
+                ["member"] = session.Member!.Name.Value, ["leader"] = session.IsLeader, ["command"] = Plan(path)["command"]!.GetValue<string>(), ["steps"] = Steps(session, 0),
+            });
         }
         catch
         {

@@ -1,8 +1,10 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using EtcdBackupd.Control;
 using EtcdBackupd.Peers;
 using Microsoft.Extensions.Logging;
 using Renci.SshNet;
+using Renci.SshNet.Common;
 
 namespace EtcdBackupd.Restore;
 
@@ -26,14 +28,17 @@ internal sealed class LocalMember(MemberPhases phases, string snapshot) : IResto
 }
 
 /// <summary>
-/// A peer master's daemon, reached by running <c>etcd-backupctl call REQUEST</c> there over SSH with the
-/// peer copies' key and pinned host key. The request names the snapshot by file name: each member finds
-/// it in its own snapshot directory, where the push put it.
+/// A peer master's daemon, reached through one <c>etcd-backupctl call -</c> kept running there over SSH
+/// (the peer copies' key and pinned host key) for the whole restore: a request line in, answer lines
+/// out. One process and one channel per member, not one per phase. The request names the snapshot by
+/// file name: each member finds it in its own snapshot directory, where the push put it.
 /// </summary>
 internal sealed class RemoteMember : IRestoreMember
 {
     private readonly PeerTarget _target;
     private readonly SshClient _ssh;
+    private readonly SemaphoreSlim _one = new(1, 1);
+    private (SshCommand Command, Task Running, Stream Input, StreamReader Output)? _channel;
 
     private RemoteMember(PeerTarget target, SshClient ssh)
     {
@@ -46,22 +51,76 @@ internal sealed class RemoteMember : IRestoreMember
     public static async Task<RemoteMember> ConnectAsync(PeerTarget target, PeersOptions options, ILogger logger, CancellationToken cancellationToken) =>
         new(target, await PeerSession.OpenAsync(target, options, logger, c => new SshClient(c), cancellationToken));
 
+    /// <summary>
+    /// Sends one request and reads until its final answer. A broken channel is not retried for this
+    /// request (it may have run there); the next request opens a new one, so a rollback still gets through.
+    /// </summary>
     public async Task<JsonObject> CallAsync(JsonObject request, CancellationToken cancellationToken)
     {
-        var line = $"{_target.Backupctl} --socket {Quote(_target.ControlSocket)} call {Quote(request.ToJsonString())}";
+        await _one.WaitAsync(cancellationToken);
         try
         {
-            using var command = _ssh.CreateCommand(line);
-            await command.ExecuteAsync(cancellationToken);
-            var answer = command.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(TryParse).LastOrDefault(m => m is not null && m.ContainsKey("ok"));
-            return answer ?? ControlProtocol.Error(ControlProtocol.Codes.Failed,
-                $"'{line}' on {Name} exited {command.ExitStatus?.ToString() ?? "?"} without an answer: {command.Error.Trim()}");
+            var channel = _channel ??= Open();
+            await channel.Input.WriteAsync(Encoding.UTF8.GetBytes(request.ToJsonString() + "\n"), cancellationToken);
+            await channel.Input.FlushAsync(cancellationToken);
+            while (await channel.Output.ReadLineAsync(cancellationToken).AsTask().WaitAsync(cancellationToken) is { } line)
+            {
+                if (TryParse(line) is { } message && message.ContainsKey("ok"))
+                {
+                    return message;
+                }
+            }
+
+            await Close();
+            return ControlProtocol.Error(ControlProtocol.Codes.Failed,
+                $"'{CommandLine}' on {Name} ended without an answer: {channel.Command.ExitStatus?.ToString() ?? "no exit status"}, {channel.Command.Error.Trim()}");
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            await Close();
             return ControlProtocol.Error(ControlProtocol.Codes.Failed, $"over SSH to {Name}: {e.Message}");
         }
+        catch
+        {
+            await Close();
+            throw;
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    private string CommandLine => $"{_target.Backupctl} --socket {Quote(_target.ControlSocket)} call -";
+
+    private (SshCommand, Task, Stream, StreamReader) Open()
+    {
+        var command = _ssh.CreateCommand(CommandLine);
+        var running = command.ExecuteAsync(CancellationToken.None);
+        return (command, running, command.CreateInputStream(), new StreamReader(command.OutputStream, Encoding.UTF8));
+    }
+
+    /// <summary>Ends the remote process (end of its input) and forgets the channel.</summary>
+    private async Task Close()
+    {
+        if (_channel is not { } channel)
+        {
+            return;
+        }
+
+        _channel = null;
+        try
+        {
+            await channel.Input.DisposeAsync();
+            await channel.Running.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is SshException or IOException or TimeoutException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Gone already, or stuck: disposing the command below closes its channel either way.
+        }
+
+        channel.Output.Dispose();
+        channel.Command.Dispose();
     }
 
     private static JsonObject? TryParse(string line)
@@ -79,9 +138,10 @@ internal sealed class RemoteMember : IRestoreMember
     /// <summary>One POSIX shell word: single quotes, with each single quote closed, escaped and reopened.</summary>
     public static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        await Close();
         _ssh.Dispose();
-        return ValueTask.CompletedTask;
+        _one.Dispose();
     }
 }

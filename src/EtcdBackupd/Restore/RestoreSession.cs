@@ -36,7 +36,7 @@ internal sealed class RestoreSession(
     /// The snapshot's trailer and, when given, its SHA-256 (a cluster restore needs the same file on
     /// every member); this member's parameters. Nothing is stopped before this passes.
     /// </summary>
-    public Task<string> CheckAsync(string? expectedSha256, CancellationToken cancellationToken) => RunStepAsync("check the snapshot", () =>
+    public Task<string> CheckAsync(string? expectedSha256, CancellationToken cancellationToken) => RunStepAsync("check the snapshot", async () =>
     {
         if (!File.Exists(snapshot))
         {
@@ -61,9 +61,32 @@ internal sealed class RestoreSession(
         }
 
         Member = member;
+        IsLeader = await LeadsAsync(cancellationToken);
         Done($"checked {snapshot} (SHA-256 {sha256[..12]}...); member {member.Name.Value} ({member.Name.Source}), data directory {member.DataDir.Value} ({member.DataDir.Source})");
-        return Task.FromResult(sha256);
+        return sha256;
     });
+
+    /// <summary>Whether this member's etcd led the cluster when checked; null when it did not answer (its data may be gone).</summary>
+    public bool? IsLeader { get; private set; }
+
+    private async Task<bool?> LeadsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await EtcdConnection.ConnectAsync(Own(), logger, cancellationToken);
+            return connection.Status.Leader != 0 ? connection.Status.Leader == connection.Status.Header.MemberId : null;
+        }
+        catch (Exception e) when (e is EtcdException or RpcException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>This member's own etcd: the first of <c>Etcd.Endpoints</c>, with a short dial timeout.</summary>
+    private EtcdOptions Own() => new EtcdOptions
+    {
+        Endpoints = [etcd.Endpoints[0]], CaFile = etcd.CaFile, CertFile = etcd.CertFile, KeyFile = etcd.KeyFile,
+    }.WithDialTimeout(TimeSpan.FromSeconds(2));
 
     public async Task StopApiServersAsync(CancellationToken cancellationToken)
     {
@@ -156,10 +179,7 @@ internal sealed class RestoreSession(
     public Task<StatusResponse> WaitHealthyAsync(CancellationToken cancellationToken) => RunStepAsync($"wait until {options.EtcdUnit} is healthy", async () =>
     {
         var deadline = time.GetUtcNow() + options.HealthTimeout;
-        var own = new EtcdOptions
-        {
-            Endpoints = [etcd.Endpoints[0]], CaFile = etcd.CaFile, CertFile = etcd.CertFile, KeyFile = etcd.KeyFile,
-        }.WithDialTimeout(TimeSpan.FromSeconds(2));
+        var own = Own();
         while (true)
         {
             try
@@ -180,7 +200,7 @@ internal sealed class RestoreSession(
                 throw new TimeoutException($"etcd did not become healthy within Restore.HealthTimeoutSeconds ({options.HealthTimeout.TotalSeconds:F0} s)");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken);
         }
     });
 

@@ -47,8 +47,8 @@ internal sealed class ClusterRestoreTests
         Assert.That(statuses.Select(s => s.Leader).Distinct().Count(), Is.EqualTo(1), "one leader");
         Assert.That(statuses.Select(s => s.Cluster).Distinct().Count(), Is.EqualTo(1), "one cluster ID");
         Assert.That(statuses.Select(s => s.Member).Distinct().Count(), Is.EqualTo(3), "three members");
-        Assert.That(restore.StandardError, Does.Contain("restore: this master: stop kube-apiserver.service")
-            .And.Contain($"restore: root@127.0.0.1:{masters.Ssh!.Port}: restored: "));
+        Assert.That(restore.StandardError, Does.Match(@"restore: \[ +\d+\.\d s\] this master: stop kube-apiserver.service")
+            .And.Contain($" root@127.0.0.1:{masters.Ssh!.Port}: restored: "));
     }
 
     [Test]

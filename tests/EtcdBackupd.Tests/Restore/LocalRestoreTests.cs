@@ -41,7 +41,7 @@ internal sealed class LocalRestoreTests
             {
                 ["etcd.service"] = new(
                     $"{EtcdBinaries.V35.Etcd} {flags} >>{_dir.Combine("etcd.log")} 2>&1 & echo $! >{_pidFile}",
-                    $"p=$(cat {_pidFile}); kill $p; while kill -0 $p 2>/dev/null; do sleep 0.1; done",
+                    $"p=$(cat {_pidFile}); kill $p; " + Masters.WaitForExit,
                     $"kill -0 $(cat {_pidFile})"),
                 ["kube-apiserver.service"] = new($"touch {_apiMarker}", $"rm -f {_apiMarker}", $"test -f {_apiMarker}"),
             },

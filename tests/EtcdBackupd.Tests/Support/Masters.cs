@@ -39,6 +39,12 @@ internal sealed class Masters : IAsyncDisposable
 
     public IReadOnlyList<Master> All { get; }
 
+    /// <summary>
+    /// Shell: until process $p has exited. A zombie counts as exited: etcd was started in the
+    /// background and belongs to whatever reaps orphans here, which may take a second or two.
+    /// </summary>
+    public const string WaitForExit = "while [ -e /proc/$p ] && ! grep -q ') Z' /proc/$p/stat; do sleep 0.05; done";
+
     public SshServer? Ssh { get; private set; }
 
     public string Token { get; } = "restore-" + Guid.NewGuid().ToString("N")[..8];
@@ -104,7 +110,7 @@ internal sealed class Masters : IAsyncDisposable
     {
         ["etcd.service"] = (
             $"{_etcd.Etcd} {Flags(m)} >>{m.DataDir}.log 2>&1 & echo $! >{m.PidFile}",
-            $"p=$(cat {m.PidFile}); kill $p; while kill -0 $p 2>/dev/null; do sleep 0.1; done",
+            $"p=$(cat {m.PidFile}); kill $p; " + WaitForExit,
             $"kill -0 $(cat {m.PidFile})"),
         ["kube-apiserver.service"] = ($"touch {m.ApiMarker}", $"rm -f {m.ApiMarker}", $"test -f {m.ApiMarker}"),
     };
