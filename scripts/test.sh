@@ -3,9 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/install-deps.sh
+# ansible-core runs the playbook in the system test; rpm, cpio and binutils read the built packages.
+./scripts/install-deps.sh ansible-core rpm cpio binutils
 ./scripts/make-rootfs.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The .deb and .rpm packages the packaging tests read and the system test installs (SKIP_PACKAGES=1
+# reuses the last ones, for a quicker local run).
+export ETCD_BACKUPD_PACKAGES=$PWD/.cache/dist
+if [ "${SKIP_PACKAGES:-0}" != 1 ] || ! ls "$ETCD_BACKUPD_PACKAGES"/*.deb >/dev/null 2>&1; then
+  rm -rf "$ETCD_BACKUPD_PACKAGES"
+  ./packaging/build-packages.sh "$ETCD_BACKUPD_PACKAGES"
+fi
 dotnet build EtcdBackupd.sln -c Release
 # Tests start real etcd clusters; running fixtures one at a time keeps a 2-core machine honest.
 log=$(mktemp)

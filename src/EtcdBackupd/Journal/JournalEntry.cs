@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Serilog.Events;
+using Serilog.Formatting.Display;
 
 namespace EtcdBackupd.Journal;
 
@@ -18,10 +19,15 @@ internal static class JournalEntry
     /// <summary>Keeps one datagram well under the kernel's default socket buffer.</summary>
     private const int MaxValueBytes = 48 * 1024;
 
+    /// <summary>Strings as they are, not quoted: the journal is read by people ("Restore: stop etcd.service").</summary>
+    private static readonly MessageTemplateTextFormatter Literal = new("{Message:l}", CultureInfo.InvariantCulture);
+
     public static byte[] Encode(LogEvent logEvent, string identifier)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        var message = logEvent.RenderMessage(CultureInfo.InvariantCulture);
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        Literal.Format(logEvent, text);
+        var message = text.ToString();
         if (logEvent.Exception is { } exception)
         {
             message += Environment.NewLine + exception;

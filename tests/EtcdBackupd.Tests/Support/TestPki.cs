@@ -18,14 +18,17 @@ internal sealed class TestPki
     public string ClientCert { get; }
     public string ClientKey { get; }
 
-    public static async Task<TestPki> CreateAsync(string directory, string name)
+    /// <param name="directory">Where the files go.</param>
+    /// <param name="name">Prefix of the files and the CA's name.</param>
+    /// <param name="addresses">More IP addresses the server certificate is valid for, besides 127.0.0.1.</param>
+    public static async Task<TestPki> CreateAsync(string directory, string name, params string[] addresses)
     {
         var pki = new TestPki(directory, name);
         var caKey = Path.Combine(directory, $"{name}-ca.key");
         await OpenSsl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", caKey, "-out", pki.CaFile, "-days", "2", "-subj", $"/CN={name} test CA");
         await IssueAsync(directory, pki.CaFile, caKey, pki.ServerCert, pki.ServerKey, "etcd",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
+            $"subjectAltName=IP:127.0.0.1,{string.Concat(addresses.Select(a => $"IP:{a},"))}DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
         await IssueAsync(directory, pki.CaFile, caKey, pki.ClientCert, pki.ClientKey, "etcd-backupd",
             "extendedKeyUsage=clientAuth\n");
         return pki;

@@ -1,0 +1,328 @@
+using System.Text.Json.Nodes;
+using EtcdBackupd.Etcd;
+using EtcdBackupd.Etcd.Protocol;
+using EtcdBackupd.Tests.Support;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EtcdBackupd.Tests.EndToEnd;
+
+/// <summary>
+/// The runbook, end to end, on real systemd: three Debian 12 containers booted with systemd as PID 1
+/// (systemd-nspawn), on their own loopback addresses, each with etcd as the runbook's TLS unit, a
+/// kube-apiserver STAND-IN unit (kube-apiserver is not packaged here; it holds an etcd watch on
+/// /registry/ as the API server does) and OpenSSH. Our .deb is rolled out by the Ansible playbook in
+/// deploy/ansible, then the runbook: status, an ad-hoc snapshot, its copies, the data lost on every
+/// master, one cluster restore, the keys back, the journal's audit trail.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+internal sealed class RunbookOnSystemdTests
+{
+    private static readonly string[] Addresses = ["127.0.0.11", "127.0.0.12", "127.0.0.13"];
+    private TempDirectory _dir = null!;
+    private TestPki _pki = null!;
+    private readonly List<NspawnContainer> _masters = [];
+
+    private static void Say(string line) => TestContext.Progress.WriteLine("runbook: " + line);
+
+    [OneTimeSetUp]
+    public async Task BootThreeMastersAsync()
+    {
+        _ = Packages.Deb;
+        _dir = new TempDirectory("runbook");
+        _pki = await TestPki.CreateAsync(_dir.Path, "cluster", Addresses);
+        await SshServer.KeyPairAsync(_dir.Combine("controller"));
+        var shared = Directory.CreateDirectory(_dir.Combine("shared")).FullName;
+        foreach (var (file, name) in new[] { (_pki.CaFile, "ca.pem"), (_pki.ServerCert, "etcd.pem"), (_pki.ServerKey, "etcd-key.pem"), (_dir.Combine("controller.pub"), "controller.pub") })
+        {
+            File.Copy(file, Path.Combine(shared, name));
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(shared, "kube-apiserver.service"), StandInUnit);
+        for (var i = 0; i < Addresses.Length; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(shared, $"etcd-{i}.service"), EtcdUnit(i));
+            Say($"boot master{i + 1} ({Addresses[i]}) with systemd as PID 1");
+            _masters.Add(await NspawnContainer.BootAsync($"master{i + 1}-{Environment.ProcessId}", _dir.Combine($"master{i + 1}.log"), $"--bind-ro={shared}:/srv/test"));
+            await _masters[i].MustRunAsync("sh", "-c", Prepare(i));
+        }
+
+        Say("start etcd on every master (Type=notify: together, for quorum), then the kube-apiserver stand-ins");
+        await Task.WhenAll(_masters.Select(m => m.MustRunAsync("systemctl", "start", "etcd.service")));
+        await Task.WhenAll(_masters.Select(m => m.MustRunAsync("systemctl", "start", "kube-apiserver.service")));
+        var knownHosts = new List<string>();
+        for (var i = 0; i < _masters.Count; i++)
+        {
+            var key = (await _masters[i].MustRunAsync("cat", "/etc/ssh/ssh_host_ed25519_key.pub")).StandardOutput.Split(' ');
+            knownHosts.Add($"{Addresses[i]} {key[0]} {key[1]}");
+        }
+
+        await File.WriteAllLinesAsync(_dir.Combine("known_hosts"), knownHosts);
+    }
+
+    [OneTimeTearDown]
+    public async Task PowerOffAsync()
+    {
+        foreach (var master in _masters)
+        {
+            await master.DisposeAsync();
+        }
+
+        _dir.Dispose();
+    }
+
+    [Test]
+    [Order(1)]
+    [CancelAfter(900_000)]
+    public async Task Runbook_DeployedByAnsible_SnapshotCopiesLossAndOneClusterRestoreBringEveryKeyBack()
+    {
+        Say("ansible-playbook deploy/ansible/site.yml: the package, keys, pinned host keys, configuration, service");
+        var deploy = await AnsibleAsync();
+        Assert.That(deploy.ExitCode, Is.Zero, deploy.ToString);
+        var again = await AnsibleAsync();
+        Assert.That(again.ExitCode, Is.Zero, again.ToString);
+        Assert.That(Recap(again.StandardOutput), Has.All.Contain("changed=0"), "a second run changes nothing:\n" + again.StandardOutput);
+        var check = await AnsibleAsync("--check");
+        Assert.That(Recap(check.StandardOutput), Has.All.Contain("changed=0").And.All.Contain("failed=0"), check.StandardOutput);
+        Say("second run and check mode: changed=0 on every master");
+
+        for (var i = 0; i < _masters.Count; i++)
+        {
+            var status = await _masters[i].RunAsync("etcd-backupctl", "status");
+            Say($"master{i + 1}: etcd-backupctl status\n{status.StandardOutput}");
+            Assert.That(status.ExitCode, Is.Zero, status.ToString);
+            Assert.That(status.StandardOutput, Does.Contain($"healthy, https://{Addresses[i]}:2379/"));
+        }
+
+        var keys = await WriteKubernetesLikeKeysAsync();
+        Say($"wrote {keys.Length} keys under /registry/; master1: etcd-backupctl snapshot");
+        var snapshot = await _masters[0].RunAsync("etcd-backupctl", "snapshot", "--json");
+        Assert.That(snapshot.ExitCode, Is.Zero, snapshot.ToString);
+        var result = JsonNode.Parse(snapshot.StandardOutput)!;
+        var path = result["path"]!.GetValue<string>();
+        Assert.That(result["peers"]!.AsArray().Select(p => p!["ok"]!.GetValue<bool>()), Is.EqualTo(new[] { true, true }), snapshot.StandardOutput);
+        var sha = (await _masters[0].MustRunAsync("sha256sum", path)).StandardOutput.Split(' ')[0];
+        foreach (var peer in _masters.Skip(1))
+        {
+            Assert.That((await peer.MustRunAsync("sha256sum", path)).StandardOutput.Split(' ')[0], Is.EqualTo(sha));
+        }
+
+        Say($"{Path.GetFileName(path)} is on all three masters, SHA-256 {sha[..16]}...");
+        await PutAsync(0, "/registry/pods/default/written-after-the-snapshot");
+        foreach (var master in _masters)
+        {
+            await master.MustRunAsync("mv", "/var/lib/etcd/member", "/var/lib/etcd/member.lost");
+        }
+
+        Say("the data is lost on every master: mv /var/lib/etcd/member /var/lib/etcd/member.lost");
+        var restore = await _masters[0].RunAsync("etcd-backupctl", "restore", Path.GetFileName(path), "--cluster", "--yes");
+        Say("master1: etcd-backupctl restore FILE --cluster --yes\n" + restore.StandardError);
+        Assert.That(restore.ExitCode, Is.Zero, restore.ToString);
+
+        var leaders = new HashSet<ulong>();
+        for (var i = 0; i < _masters.Count; i++)
+        {
+            Assert.That(await RegistryKeysAsync(i), Is.EqualTo(keys), $"master{i + 1} serves the snapshot's keys, and only those");
+            await using var connection = await ConnectAsync(i);
+            leaders.Add(connection.Status.Leader);
+            Assert.That((await _masters[i].RunAsync("systemctl", "is-active", "kube-apiserver.service")).StandardOutput.Trim(), Is.EqualTo("active"));
+            var journal = await _masters[i].MustRunAsync("journalctl", "-u", "etcd-backupd", "--no-pager", "-o", "cat", "EVENT_NAME=RestoreStep");
+            Assert.That(journal.StandardOutput, Does.Contain("Restore: stop etcd.service").And.Contain("Restore: start kube-apiserver.service"));
+        }
+
+        Assert.That(leaders, Has.Count.EqualTo(1), "one leader");
+        var revision = result["revision"]!.ToString();
+        var audit = await _masters[0].MustRunAsync("journalctl", "-u", "etcd-backupd", "--no-pager", "-o", "verbose", $"SNAPSHOT_REVISION={revision}");
+        Say($"every key is back on all three, one leader; master1's journal has the snapshot:\n{audit.StandardOutput.Trim()}");
+        Assert.That(audit.StandardOutput, Does.Contain($"SNAPSHOT_PATH={path}"));
+    }
+
+    /// <summary>The installed unit: the runbook test, first, deployed the package.</summary>
+    [Test]
+    [Order(2)]
+    [CancelAfter(120_000)]
+    public async Task InstalledUnit_VerifiesCleanAndItsSecurityScoreIsRecorded()
+    {
+        await RequireInstalledAsync(_masters[0]);
+
+        var verify = await _masters[0].RunAsync("systemd-analyze", "verify", "/lib/systemd/system/etcd-backupd.service");
+        var security = await _masters[0].RunAsync("systemd-analyze", "security", "etcd-backupd.service");
+        Say("systemd-analyze security etcd-backupd.service: " + security.StandardOutput.Trim().Split('\n')[^1]);
+
+        Assert.That(verify.ExitCode, Is.Zero, verify.ToString);
+        Assert.That(verify.StandardOutput + verify.StandardError, Is.Empty, "systemd-analyze verify is silent on the installed unit");
+        Assert.That(security.StandardOutput, Does.Match(@"Overall exposure level for etcd-backupd.service: [0-4]\.\d OK"));
+    }
+
+    /// <summary>Last: takes the package off the third master, whose copies came from the runbook test.</summary>
+    [Test]
+    [Order(3)]
+    [CancelAfter(120_000)]
+    public async Task RemovingThePackage_LeavesTheSnapshotsInPlace()
+    {
+        var master = _masters[^1];
+        await RequireInstalledAsync(master);
+        var before = (await master.MustRunAsync("sh", "-c", "ls /var/lib/etcd-backupd/snapshots")).StandardOutput;
+        Assert.That(before, Does.Contain(".db"), "the runbook left snapshot copies on this master");
+
+        await master.MustRunAsync("dpkg", "-r", "etcd-backupd");
+
+        Assert.That((await master.RunAsync("sh", "-c", "command -v etcd-backupd")).ExitCode, Is.Not.Zero, "the binaries are gone");
+        Assert.That((await master.MustRunAsync("sh", "-c", "ls /var/lib/etcd-backupd/snapshots")).StandardOutput, Is.EqualTo(before));
+        Assert.That((await master.RunAsync("test", "-f", "/etc/etcd-backupd/etcd-backupd.json")).ExitCode, Is.Zero, "a removal (not a purge) keeps the configuration");
+    }
+
+    private static async Task RequireInstalledAsync(NspawnContainer master)
+    {
+        if ((await master.RunAsync("dpkg", "-s", "etcd-backupd")).ExitCode != 0)
+        {
+            Assert.Fail("etcd-backupd is not installed: the runbook test (Order 1) deploys it and failed first");
+        }
+    }
+
+    private async Task<ProcessResult> AnsibleAsync(params string[] extra)
+    {
+        var inventory = _dir.Combine("inventory.ini");
+        await File.WriteAllTextAsync(inventory, $"""
+            [etcd_masters]
+            {string.Join('\n', Addresses.Select((a, i) => $"master{i + 1} ansible_host={a}"))}
+
+            [etcd_masters:vars]
+            ansible_user=root
+            ansible_python_interpreter=/usr/bin/python3
+            ansible_ssh_private_key_file={_dir.Combine("controller")}
+            ansible_ssh_common_args='-o UserKnownHostsFile={_dir.Combine("known_hosts")} -o StrictHostKeyChecking=yes'
+            etcd_backupd_package={Packages.Deb}
+            etcd_backupd_ca_file=/etc/kubernetes/ssl/ca.pem
+            etcd_backupd_cert_file=/etc/kubernetes/ssl/etcd.pem
+            etcd_backupd_key_file=/etc/kubernetes/ssl/etcd-key.pem
+            """);
+        var environment = new Dictionary<string, string>
+        {
+            ["ANSIBLE_NOCOLOR"] = "1",
+            ["ANSIBLE_PIPELINING"] = "1",
+            // No ControlPersist master left running after the test.
+            ["ANSIBLE_SSH_ARGS"] = "-o ControlMaster=no",
+            ["ANSIBLE_LOCAL_TEMP"] = _dir.Combine("ansible-tmp"),
+            ["ANSIBLE_HOME"] = _dir.Combine("ansible-home"),
+            ["ANSIBLE_RETRY_FILES_ENABLED"] = "0",
+        };
+        var playbook = Path.Combine(EtcdBinaries.RepositoryRoot(), "deploy", "ansible", "site.yml");
+        var result = await ProcessRunner.RunAsync("ansible-playbook", ["-i", inventory, playbook, .. extra], environment, TimeSpan.FromMinutes(8));
+        Say($"ansible-playbook {string.Join(' ', extra)}: " + string.Join("; ", Recap(result.StandardOutput)));
+        return result;
+    }
+
+    private static IEnumerable<string> Recap(string output) =>
+        output.Split('\n').SkipWhile(l => !l.StartsWith("PLAY RECAP", StringComparison.Ordinal)).Skip(1).Where(l => l.Contains(" : ok=", StringComparison.Ordinal)).Select(l => l.Trim());
+
+    /// <summary>The runbook's etcd unit for one master, on its own address, TLS for clients and peers.</summary>
+    private static string EtcdUnit(int i)
+    {
+        var me = Addresses[i];
+        var cluster = string.Join(',', Addresses.Select(a => $"etcd-{a}=https://{a}:2380"));
+        return $"""
+            [Unit]
+            Description=Etcd Server
+            After=network.target
+
+            [Service]
+            Type=notify
+            WorkingDirectory=/var/lib/etcd/
+            ExecStart=/usr/bin/etcd \
+              --name=etcd-{me} \
+              --cert-file=/etc/kubernetes/ssl/etcd.pem \
+              --key-file=/etc/kubernetes/ssl/etcd-key.pem \
+              --peer-cert-file=/etc/kubernetes/ssl/etcd.pem \
+              --peer-key-file=/etc/kubernetes/ssl/etcd-key.pem \
+              --trusted-ca-file=/etc/kubernetes/ssl/ca.pem \
+              --peer-trusted-ca-file=/etc/kubernetes/ssl/ca.pem \
+              --client-cert-auth --peer-client-cert-auth \
+              --initial-advertise-peer-urls=https://{me}:2380 \
+              --listen-peer-urls=https://{me}:2380 \
+              --listen-client-urls=https://{me}:2379 \
+              --advertise-client-urls=https://{me}:2379 \
+              --initial-cluster-token=etcd-cluster-0 \
+              --initial-cluster={cluster} \
+              --initial-cluster-state=new \
+              --data-dir=/var/lib/etcd
+            Restart=always
+            RestartSec=5
+            LimitNOFILE=65536
+
+            [Install]
+            WantedBy=multi-user.target
+            """;
+    }
+
+    private const string StandInUnit = """
+        [Unit]
+        Description=kube-apiserver STAND-IN for the tests (kube-apiserver is not packaged here): holds an etcd watch on /registry/
+        After=etcd.service
+
+        [Service]
+        Environment=ETCDCTL_API=3
+        EnvironmentFile=/etc/default/kube-apiserver-stand-in
+        ExecStart=/usr/bin/etcdctl --endpoints=${ENDPOINT} --cacert=/etc/kubernetes/ssl/ca.pem --cert=/etc/kubernetes/ssl/etcd.pem --key=/etc/kubernetes/ssl/etcd-key.pem watch --prefix /registry/
+        Restart=always
+        RestartSec=2
+
+        [Install]
+        WantedBy=multi-user.target
+        """;
+
+    /// <summary>One master's own SSH host keys and address, the controller's key, certificates, units.</summary>
+    private static string Prepare(int i) => $"""
+        set -e
+        ssh-keygen -A -q
+        mkdir -p /etc/ssh/sshd_config.d /root/.ssh /etc/kubernetes/ssl
+        echo "ListenAddress {Addresses[i]}" > /etc/ssh/sshd_config.d/10-listen.conf
+        install -m 0600 /srv/test/controller.pub /root/.ssh/authorized_keys
+        install -m 0644 /srv/test/ca.pem /srv/test/etcd.pem /etc/kubernetes/ssl/
+        install -m 0600 /srv/test/etcd-key.pem /etc/kubernetes/ssl/
+        install -m 0644 /srv/test/etcd-{i}.service /etc/systemd/system/etcd.service
+        install -m 0644 /srv/test/kube-apiserver.service /etc/systemd/system/kube-apiserver.service
+        echo "ENDPOINT=https://{Addresses[i]}:2379" > /etc/default/kube-apiserver-stand-in
+        rm -rf /var/lib/etcd && install -d -m 0700 /var/lib/etcd
+        systemctl daemon-reload
+        systemctl enable --now ssh.service
+        systemctl enable etcd.service kube-apiserver.service
+        """;
+
+    private async Task<string[]> WriteKubernetesLikeKeysAsync()
+    {
+        string[] keys =
+        [
+            "/registry/namespaces/default", "/registry/namespaces/kube-system",
+            .. Enumerable.Range(0, 10).Select(n => $"/registry/pods/default/web-{n}"),
+            "/registry/secrets/kube-system/bootstrap-token-abcdef",
+        ];
+        foreach (var key in keys)
+        {
+            await PutAsync(0, key);
+        }
+
+        return [.. keys.Order()];
+    }
+
+    private async Task<EtcdConnection> ConnectAsync(int i) => await EtcdConnection.ConnectAsync(new EtcdOptions
+    {
+        Endpoints = [new Uri($"https://{Addresses[i]}:2379")], CaFile = _pki.CaFile, CertFile = _pki.ServerCert, KeyFile = _pki.ServerKey,
+    }, NullLogger.Instance, CancellationToken.None);
+
+    private async Task PutAsync(int i, string key)
+    {
+        await using var connection = await ConnectAsync(i);
+        await connection.KV.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8("{\"kind\":\"test\"}") });
+    }
+
+    private async Task<string[]> RegistryKeysAsync(int i)
+    {
+        await using var connection = await ConnectAsync(i);
+        var response = await connection.KV.RangeAsync(new RangeRequest
+        {
+            Key = ByteString.CopyFromUtf8("/registry/"), RangeEnd = ByteString.CopyFromUtf8("/registry0"), KeysOnly = true,
+        });
+        return response.Kvs.Select(kv => kv.Key.ToStringUtf8()).Order().ToArray();
+    }
+}
