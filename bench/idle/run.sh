@@ -2,12 +2,14 @@
 # Idle cost of the daemon (Native AOT build): RSS and wake-ups between snapshots. Starts one etcd 3.4
 # member on loopback, runs etcd-backupd with the runbook's daily schedule (it takes one catch-up snapshot
 # at start), then watches it idle for IDLE seconds (default 60). Goal (issue 3): idle RSS <= 40 MiB.
+# BACKUPD=PATH measures another build, e.g. the self-contained one from the compatible .deb.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 idle=${1:-60}
 work=$(mktemp -d /var/tmp/etcd-backupd-idle.XXXXXX)
 "$root/scripts/install-deps.sh" >/dev/null
-[ -x "$root/bench/out/etcd-backupd" ] || "$root/packaging/publish.sh" aot "$root/bench/out" >/dev/null
+backupd=${BACKUPD:-$root/bench/out/etcd-backupd}
+[ -x "$backupd" ] || "$root/packaging/publish.sh" aot "$root/bench/out" >/dev/null
 
 ep=http://127.0.0.1:48379
 etcd --name idle --data-dir "$work/etcd" --listen-client-urls $ep --advertise-client-urls $ep \
@@ -23,7 +25,7 @@ cat > "$work/config.json" <<JSON
   "Control": { "SocketPath": "$work/control.sock" } }
 JSON
 sleep 2
-"$root/bench/out/etcd-backupd" --config "$work/config.json" 2>"$work/daemon.log" &
+"$backupd" --config "$work/config.json" 2>"$work/daemon.log" &
 daemon=$!
 trap 'kill $daemon $etcd_pid 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do grep -q "saved and verified" "$work/daemon.log" && break; sleep 0.1; done
