@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
-# Builds etcd-backupd's packages into OUTDIR (default dist/): the daemon and etcd-backupctl as binaries
-# that need no .NET runtime, the unit, the example configuration as /etc/etcd-backupd/etcd-backupd.json
-# (a config file an upgrade never overwrites), the snapshot directory (0700), the control socket's group.
+# Builds etcd-backupd's packages into OUTDIR (default dist/): a .deb and an .rpm holding the daemon and
+# etcd-backupctl as Native AOT binaries (no .NET runtime on the host), the unit, the example
+# configuration as /etc/etcd-backupd/etcd-backupd.json (a config file an upgrade never overwrites),
+# the snapshot directory (0700), the control socket's group.
 #
-# Two builds, each packaged as .deb and .rpm and each declaring its glibc floor:
-#   Native AOT (lean: half the memory), linked here against glibc 2.34:
-#     etcd-backupd_V-1_amd64.deb          Debian 12+, Ubuntu 22.04+      Depends: libc6 (>= 2.34)
-#     etcd-backupd-V-1.el9.x86_64.rpm     RHEL/Rocky/Alma 9              Requires: glibc >= 2.34
-#   self-contained single file (the .NET runtime inside), glibc 2.27 and newer:
-#     etcd-backupd_V-1~glibc227_amd64.deb Debian 11, Ubuntu 20.04        Depends: libc6 (>= 2.27)
-#     etcd-backupd-V-1.el8.x86_64.rpm     RHEL/Rocky/Alma 8              Requires: glibc >= 2.27
+# One build serves every distribution masters use: linked against Debian 11's C library with log and
+# pow bound to their oldest versions (packaging/publish.sh), the binaries need GLIBC_2.17 at most, and
+# each package declares the floor it measures with objdump:
+#   etcd-backupd_V-1_amd64.deb        Debian 11+, Ubuntu 20.04+      Depends: libc6 (>= FLOOR)
+#   etcd-backupd-V-1.x86_64.rpm       RHEL, Rocky, Alma 8 and 9      Requires: glibc >= FLOOR
 # The version and the changelog come from packaging/CHANGELOG.md. Usage: packaging/build-packages.sh [OUTDIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$(realpath -m "${1:-$root/dist}")
 version=$(awk '/^## [0-9]+\.[0-9]+\.[0-9]+/ { print $2; exit }' "$root/packaging/CHANGELOG.md")
 [ -n "$version" ] || { echo "build-packages: no '## X.Y.Z' heading in packaging/CHANGELOG.md" >&2; exit 1; }
-"$root/scripts/install-deps.sh" rpm >/dev/null
+"$root/scripts/install-deps.sh" rpm binutils >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
@@ -74,7 +73,7 @@ if [ -d /run/systemd/system ]; then systemctl stop etcd-backupd.service >/dev/nu
 SH
 
 deb() { # binaries debian-version libc-floor
-  local binaries=$1 debversion=$2 floor=$3 dir="$work/deb-$2"
+  local binaries=$1 debversion=$2 floor=$3 dir="$work/deb"
   stage "$dir" "$binaries" /lib/systemd/system
   mkdir -p "$dir/DEBIAN"
   debian_changelog "$debversion" | gzip -9n > "$dir/usr/share/doc/etcd-backupd/changelog.Debian.gz"
@@ -83,7 +82,7 @@ Package: etcd-backupd
 Version: $debversion
 Architecture: amd64
 Maintainer: $maintainer
-Depends: libc6 (>= $floor), libssl3 | libssl1.1, libstdc++6, libgcc-s1 | libgcc1, passwd
+Depends: libc6 (>= $floor), libssl3 | libssl1.1, passwd
 Recommends: openssh-server
 Section: admin
 Priority: optional
@@ -103,18 +102,18 @@ CONTROL
   dpkg-deb --root-owner-group -Zxz --build "$dir" "$out/etcd-backupd_${debversion}_amd64.deb" >/dev/null
 }
 
-rpm_package() { # binaries dist glibc-floor
-  local binaries=$1 dist=$2 floor=$3 top="$work/rpm-$2"
+rpm_package() { # binaries glibc-floor
+  local binaries=$1 floor=$2 top="$work/rpm"
   mkdir -p "$top"/{BUILD,RPMS,SPECS,SOURCES,BUILDROOT}
   stage "$top/tree" "$binaries" /usr/lib/systemd/system
   cat > "$top/SPECS/etcd-backupd.spec" <<SPEC
 Name: etcd-backupd
 Version: $version
-Release: 1.$dist
+Release: 1
 Summary: $summary
 License: Proprietary
 URL: file:///usr/share/doc/etcd-backupd/README.md
-Requires: glibc >= $floor, openssl-libs, libstdc++, shadow-utils
+Requires: glibc >= $floor, openssl-libs, shadow-utils
 AutoReqProv: no
 %global debug_package %{nil}
 %global __strip /bin/true
@@ -149,7 +148,7 @@ fi
 %doc /usr/share/doc/etcd-backupd
 
 %changelog
-$(rpm_changelog "1.$dist")
+$(rpm_changelog 1)
 SPEC
   rpmbuild -bb --quiet --define "_topdir $top" --define "_build_id_links none" --target x86_64 "$top/SPECS/etcd-backupd.spec" >/dev/null
   cp "$top"/RPMS/x86_64/*.rpm "$out/"
@@ -157,9 +156,8 @@ SPEC
 
 echo "build-packages: etcd-backupd $version into $out"
 "$root/packaging/publish.sh" aot "$work/aot" >/dev/null
-"$root/packaging/publish.sh" self-contained "$work/self-contained" >/dev/null
-deb "$work/aot" "$version-1" 2.34
-deb "$work/self-contained" "$version-1~glibc227" 2.27
-rpm_package "$work/aot" el9 2.34
-rpm_package "$work/self-contained" el8 2.27
+# The highest GLIBC_ symbol version either binary needs is the floor both packages declare.
+floor=$(objdump -T "$work/aot/etcd-backupd" "$work/aot/etcd-backupctl" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
+deb "$work/aot" "$version-1" "$floor"
+rpm_package "$work/aot" "$floor"
 ls -l "$out"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Publishes etcd-backupd and etcd-backupctl as programs that need no .NET runtime on the host.
-#   packaging/publish.sh aot OUTDIR             Native AOT: small and lean (needs glibc 2.34+ when linked here)
+#   packaging/publish.sh aot OUTDIR             Native AOT: small and lean; linked against Debian 11's C library
+#                                               with log and pow bound to old versions: runs on glibc 2.17+
 #   packaging/publish.sh self-contained OUTDIR  single-file with the runtime inside: larger, runs on glibc 2.27+
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,9 +11,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 case "$flavour" in
   aot)
-    # The AOT linker step calls clang and links zlib.
+    # The AOT linker step calls clang; it links against a Debian 11 sysroot (glibc 2.31) instead of this
+    # machine's glibc, and packaging/glibc-compat.c keeps log and pow at their oldest versions.
     "$root/scripts/install-deps.sh" clang zlib1g-dev >/dev/null
-    props=(-p:PublishAot=true -p:StripSymbols=true)
+    "$root/scripts/make-rootfs.sh" bullseye-sysroot >/dev/null
+    sysroot=$root/.cache/rootfs/bullseye-sysroot
+    mkdir -p "$root/.cache/obj"
+    clang -O2 -fPIC --sysroot="$sysroot" -c "$root/packaging/glibc-compat.c" -o "$root/.cache/obj/glibc-compat.o"
+    props=(-p:PublishAot=true -p:StripSymbols=true -p:SysRoot="$sysroot" -p:GlibcCompatObject="$root/.cache/obj/glibc-compat.o")
     ;;
   self-contained)
     props=(--self-contained -p:PublishSingleFile=true -p:EnableCompressionInSingleFile=false -p:PublishTrimmed=true)
