@@ -87,7 +87,7 @@ internal static class Render
 
     /// <summary>One member of a cluster restore: its plan (a dry run) or its steps.</summary>
     private static string ClusterMember(JsonObject r, JsonObject m) => m["steps"] is JsonArray steps
-        ? Table.Fields(steps.Where(s => s is JsonValue).Select(s => ("STEP", Text(s))).Prepend(("MEMBER", Text(m["member"]))))
+        ? Table.Fields(steps.Select(s => ("STEP", Text(s))).Prepend(("MEMBER", Text(m["member"]))))
         : m["parameters"] is null
             ? Table.Fields([("MEMBER", Text(m["member"])), ("ERROR", Text(m["error"]))])
             : Table.Fields(RestoreFields(m).Prepend(("PHASES", string.Join(", ", r["phases"]!.AsArray().Select(Text))))

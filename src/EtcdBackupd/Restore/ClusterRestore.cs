@@ -15,11 +15,8 @@ namespace EtcdBackupd.Restore;
 /// </summary>
 internal sealed class ClusterRestore(PeersOptions peers, MemberPhases local, TimeProvider time, ILogger logger)
 {
-    public static readonly string[] Phases = ["stop-api", "stop-etcd", "restore-data", "start-etcd", "wait-healthy", "start-api"];
-
     public async Task<JsonObject> RunAsync(string path, bool dryRun, Action<string, string> progress, CancellationToken cancellationToken)
     {
-        var name = Path.GetFileName(path);
         var members = new List<IRestoreMember> { new LocalMember(local, path) };
         try
         {
@@ -47,7 +44,7 @@ internal sealed class ClusterRestore(PeersOptions peers, MemberPhases local, Tim
 
             var snapshot = new SnapshotResult(path, manifest);
             var run = new ClusterRun(members, snapshot, $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32], progress, logger);
-            return await run.RunAsync(Phases, () => PlaceEverywhereAsync(snapshot, progress, cancellationToken), cancellationToken);
+            return await run.RunAsync(() => PlaceEverywhereAsync(snapshot, progress, cancellationToken), cancellationToken);
         }
         finally
         {
@@ -62,8 +59,8 @@ internal sealed class ClusterRestore(PeersOptions peers, MemberPhases local, Tim
     private async Task<JsonObject> PlanAsync(string path, List<IRestoreMember> members, CancellationToken cancellationToken)
     {
         var unreachable = await ConnectAsync(members, cancellationToken);
-        var request = new JsonObject { ["command"] = "restore-phase", ["phase"] = "plan", ["session"] = "dry-run", ["file"] = Path.GetFileName(path) };
-        var answers = await Task.WhenAll(members.Select(m => m.CallAsync(request.DeepClone().AsObject(), cancellationToken)));
+        var answers = await Task.WhenAll(members.Select(m =>
+            m.CallAsync(ClusterRun.Request("plan", "dry-run", new JsonObject { ["file"] = Path.GetFileName(path) }), cancellationToken)));
         var sha256 = answers[0]["result"]?["sha256"]?.GetValue<string>();
         var plans = new JsonArray();
         for (var i = 0; i < members.Count; i++)
@@ -82,7 +79,7 @@ internal sealed class ClusterRestore(PeersOptions peers, MemberPhases local, Tim
 
         return Ok(new JsonObject
         {
-            ["snapshot"] = path, ["sha256"] = sha256, ["dryRun"] = true, ["phases"] = new JsonArray(Phases.Select(p => (JsonNode)p).ToArray()), ["members"] = plans,
+            ["snapshot"] = path, ["sha256"] = sha256, ["dryRun"] = true, ["phases"] = new JsonArray(ClusterRun.Phases.Select(p => (JsonNode)p).ToArray()), ["members"] = plans,
         });
     }
 

@@ -12,23 +12,26 @@ namespace EtcdBackupd.Restore;
 internal sealed class ClusterRun(
     IReadOnlyList<IRestoreMember> members, SnapshotResult snapshot, string session, Action<string, string> progress, ILogger logger)
 {
+    /// <summary>The runbook's phases after the check, in order.</summary>
+    public static readonly string[] Phases = ["stop-api", "stop-etcd", "restore-data", "start-etcd", "wait-healthy", "start-api"];
+
     private readonly List<IRestoreMember> _opened = [];
     private readonly HashSet<IRestoreMember> _leaders = [];
+    private readonly Dictionary<IRestoreMember, (string? Cluster, string? Leader, string? Member)> _health = [];
     private readonly Dictionary<IRestoreMember, JsonArray> _reports = members.ToDictionary(m => m, _ => new JsonArray());
 
     private string Name => Path.GetFileName(snapshot.Path);
 
-    /// <param name="phases">The runbook's phases after the check, in order.</param>
     /// <param name="placeEverywhere">Pushes the snapshot to the peers; an error message, or null.</param>
     /// <param name="cancellationToken">Stops the run; what was done is rolled back all the same.</param>
-    public async Task<JsonObject> RunAsync(IReadOnlyList<string> phases, Func<Task<string?>> placeEverywhere, CancellationToken cancellationToken)
+    public async Task<JsonObject> RunAsync(Func<Task<string?>> placeEverywhere, CancellationToken cancellationToken)
     {
         var phase = "check";
         string? failure;
         try
         {
             failure = await CheckEverywhereAsync(placeEverywhere, cancellationToken);
-            foreach (var next in phases)
+            foreach (var next in Phases)
             {
                 if (failure is not null)
                 {
@@ -110,6 +113,10 @@ internal sealed class ClusterRun(
             {
                 failures.Add($"{member.Name}: {answer["error"]?["message"]?.GetValue<string>()}");
             }
+            else if (answer["result"] is JsonObject { } result && result.ContainsKey("clusterId"))
+            {
+                _health[member] = (Text(result, "clusterId"), Text(result, "leader"), Text(result, "memberId"));
+            }
             else if (phase == "check")
             {
                 _opened.Add(member);
@@ -128,10 +135,10 @@ internal sealed class ClusterRun(
     /// <summary>After the restart: one cluster ID, one leader, and as many distinct members as there are masters.</summary>
     private string? OneCluster()
     {
-        var healthy = _reports.Values.Select(r => r.LastOrDefault(s => s is JsonObject o && o.ContainsKey("clusterId")) as JsonObject).ToList();
-        var clusters = healthy.Select(h => h?["clusterId"]?.GetValue<string>()).Distinct().Count();
-        var leaders = healthy.Select(h => h?["leader"]?.GetValue<string>()).Distinct().Count();
-        var distinct = healthy.Select(h => h?["memberId"]?.GetValue<string>()).Distinct().Count();
+        var healthy = members.Select(m => _health.GetValueOrDefault(m)).ToList();
+        var clusters = healthy.Select(h => h.Cluster).Distinct().Count();
+        var leaders = healthy.Select(h => h.Leader).Distinct().Count();
+        var distinct = healthy.Select(h => h.Member).Distinct().Count();
         return clusters == 1 && leaders == 1 && distinct == members.Count
             ? null
             : $"after the restart the members report {clusters} cluster ID(s), {leaders} leader(s) and {distinct} distinct member(s) for {members.Count} masters";
@@ -171,11 +178,6 @@ internal sealed class ClusterRun(
                 progress(member.Name, step!.GetValue<string>());
                 report.Add((JsonNode)step.GetValue<string>());
             }
-
-            if (result.ContainsKey("clusterId"))
-            {
-                report.Add((JsonNode)new JsonObject { ["clusterId"] = result["clusterId"]!.DeepClone(), ["leader"] = result["leader"]!.DeepClone(), ["memberId"] = result["memberId"]!.DeepClone() });
-            }
         }
 
         if (answer["error"]?["message"]?.GetValue<string>() is { } error)
@@ -185,7 +187,10 @@ internal sealed class ClusterRun(
         }
     }
 
-    private JsonObject Request(string phase, JsonObject fields)
+    private JsonObject Request(string phase, JsonObject fields) => Request(phase, session, fields);
+
+    /// <summary>A <c>restore-phase</c> request of session <paramref name="session"/> (docs/control-protocol.md).</summary>
+    public static JsonObject Request(string phase, string session, JsonObject fields)
     {
         var request = fields.DeepClone().AsObject();
         request["command"] = "restore-phase";

@@ -85,7 +85,7 @@ internal sealed class MemberPhases(LocalRestore restore)
             await session.CheckAsync(sha256, cancellationToken);
             return Ok(new JsonObject
             {
-                ["member"] = session.Member!.Name.Value, ["leader"] = session.IsLeader, ["command"] = Plan(path)["command"]!.GetValue<string>(), ["steps"] = Steps(session, 0),
+                ["member"] = session.Member!.Name.Value, ["leader"] = session.IsLeader, ["command"] = string.Join(' ', session.Command!), ["steps"] = Steps(session, 0),
             });
         }
         catch

@@ -28,6 +28,9 @@ internal sealed class RestoreSession(
 
     public MemberParameters? Member { get; private set; }
 
+    /// <summary>etcd's restore command for this member, as the check resolved it.</summary>
+    public IReadOnlyList<string>? Command { get; private set; }
+
     public string? OldDataDir { get; private set; }
 
     public IReadOnlyList<string> Steps => _steps;
@@ -54,13 +57,14 @@ internal sealed class RestoreSession(
             throw new InvalidOperationException($"'{snapshot}' has SHA-256 {sha256}, not the {expectedSha256} being restored; nothing was stopped");
         }
 
-        var (member, _, problems) = options.Plan(snapshot);
+        var (member, command, problems) = options.Plan(snapshot);
         if (problems.Count > 0)
         {
             throw new InvalidOperationException(string.Join("; ", problems) + "; nothing was stopped");
         }
 
         Member = member;
+        Command = command;
         IsLeader = await LeadsAsync(cancellationToken);
         Done($"checked {snapshot} (SHA-256 {sha256[..12]}...); member {member.Name.Value} ({member.Name.Source}), data directory {member.DataDir.Value} ({member.DataDir.Source})");
         return sha256;
@@ -104,8 +108,6 @@ internal sealed class RestoreSession(
                 {
                     Done($"{api} was not running");
                 }
-
-                return 0;
             });
         }
     }
@@ -116,13 +118,16 @@ internal sealed class RestoreSession(
         _etcdStopped = true;
         _undo.Push(($"start {options.EtcdUnit}", () => services.StartAsync(options.EtcdUnit, CancellationToken.None)));
         Done($"stop {options.EtcdUnit}");
-        return 0;
     });
 
     /// <summary>Moves the data directory aside (never deleted), runs etcd's own restore tool, gives the new directory the old one's owner and mode.</summary>
     public async Task RestoreDataAsync(CancellationToken cancellationToken)
     {
-        var member = Member ?? throw new InvalidOperationException("the snapshot was not checked first");
+        if (Member is not { } member || Command is not { } command)
+        {
+            throw new InvalidOperationException("the snapshot was not checked first");
+        }
+
         var dataDir = member.DataDir.Value.TrimEnd('/');
         await RunStepAsync($"move {dataDir} aside", () =>
         {
@@ -139,10 +144,9 @@ internal sealed class RestoreSession(
                 Done($"{dataDir} does not exist; nothing to move aside");
             }
 
-            return Task.FromResult(0);
+            return Task.CompletedTask;
         });
 
-        var command = member.RestoreCommand(options.Tool, snapshot, dataDir, options.BumpRevision);
         await RunStepAsync(string.Join(' ', command), async () =>
         {
             var result = await Shell.RunAsync(command[0], [.. command.Skip(1)], new Dictionary<string, string> { ["ETCDCTL_API"] = "3" }, cancellationToken);
@@ -152,7 +156,6 @@ internal sealed class RestoreSession(
             }
 
             Done($"restored: {string.Join(' ', command)}");
-            return 0;
         });
 
         if (OldDataDir is { } old)
@@ -162,7 +165,6 @@ internal sealed class RestoreSession(
                 await MustAsync("chown", ["-R", $"--reference={old}", dataDir], cancellationToken);
                 await MustAsync("chmod", [$"--reference={old}", dataDir], cancellationToken);
                 Done($"give {dataDir} the owner and mode of {old}");
-                return 0;
             });
         }
     }
@@ -172,7 +174,6 @@ internal sealed class RestoreSession(
     {
         await services.StartAsync(options.EtcdUnit, cancellationToken);
         Done($"start {options.EtcdUnit}");
-        return 0;
     });
 
     /// <summary>Waits until this member's etcd (the first of <c>Etcd.Endpoints</c>) answers and has a leader.</summary>
@@ -212,7 +213,6 @@ internal sealed class RestoreSession(
             {
                 await services.StartAsync(api, cancellationToken);
                 Done($"start {api}");
-                return 0;
             });
         }
     }
@@ -251,18 +251,26 @@ internal sealed class RestoreSession(
         new(failure is null, [.. _steps], failure is null ? null : Step, failure?.Message, OldDataDir);
 
     /// <summary>Runs one step; a failure is logged with the step's name, which stays in <see cref="Step"/>.</summary>
-    private async Task<T> RunStepAsync<T>(string step, Func<Task<T>> action)
+    private async Task RunStepAsync(string step, Func<Task> action)
     {
         Step = step;
         try
         {
-            return await action();
+            await action();
         }
         catch (Exception e)
         {
             RestoreLog.Failed(logger, step, e.Message);
             throw;
         }
+    }
+
+    private async Task<T> RunStepAsync<T>(string step, Func<Task<T>> action)
+    {
+        T result = default!;
+        // A block body: as an expression the lambda would return T and call this overload again.
+        await RunStepAsync(step, async () => { result = await action(); });
+        return result;
     }
 
     private void Done(string what)
