@@ -19,6 +19,8 @@ dotnet build EtcdBackupd.sln -c Release
 log=$(mktemp)
 status=0
 dotnet test EtcdBackupd.sln -c Release --no-build --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+# CI keeps only the end of the output: repeat each failure there, its message first and short.
+awk '/^  Failed /{on=1; n=0; print "\n=== " $0} /^  (Passed|Skipped) /{on=0} on && !/^  Failed / && n++ < 60 {print}' "$log"
 # One plain closing line that any CI can read: "N passed, N failed".
 awk '/^ +Passed: /{p+=$2} /^ +Failed: /{f+=$2} /^ +Skipped: /{s+=$2} END{printf "%d passed, %d failed, %d skipped\n", p, f, s}' "$log"
 rm -f "$log"

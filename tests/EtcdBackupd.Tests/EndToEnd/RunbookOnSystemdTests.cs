@@ -117,7 +117,10 @@ internal sealed class RunbookOnSystemdTests
         Say("the data is lost on every master: mv /var/lib/etcd/member /var/lib/etcd/member.lost");
         var restore = await _masters[0].RunAsync("etcd-backupctl", "restore", Path.GetFileName(path), "--cluster", "--yes");
         Say("master1: etcd-backupctl restore FILE --cluster --yes\n" + restore.StandardError);
-        Assert.That(restore.ExitCode, Is.Zero, restore.ToString);
+        if (restore.ExitCode != 0)
+        {
+            Assert.Fail(restore + "\n" + await EtcdJournalsAsync());
+        }
 
         var leaders = new HashSet<ulong>();
         for (var i = 0; i < _masters.Count; i++)
@@ -125,7 +128,7 @@ internal sealed class RunbookOnSystemdTests
             Assert.That(await RegistryKeysAsync(i), Is.EqualTo(keys), $"master{i + 1} serves the snapshot's keys, and only those");
             await using var connection = await ConnectAsync(i);
             leaders.Add(connection.Status.Leader);
-            Assert.That((await _masters[i].RunAsync("systemctl", "is-active", "kube-apiserver.service")).StandardOutput.Trim(), Is.EqualTo("active"));
+            await StandInActiveAsync(_masters[i]);
             var journal = await _masters[i].MustRunAsync("journalctl", "-u", "etcd-backupd", "--no-pager", "-o", "cat", "EVENT_NAME=RestoreStep");
             Assert.That(journal.StandardOutput, Does.Contain("Restore: stop etcd.service").And.Contain("Restore: start kube-apiserver.service"));
         }
@@ -178,6 +181,32 @@ internal sealed class RunbookOnSystemdTests
         {
             Assert.Fail("etcd-backupd is not installed: the runbook test (Order 1) deploys it and failed first");
         }
+    }
+
+    /// <summary>The restore started the stand-in; if it is not running now, its journal says why.</summary>
+    private static async Task StandInActiveAsync(NspawnContainer master)
+    {
+        var state = (await master.RunAsync("systemctl", "is-active", "kube-apiserver.service")).StandardOutput.Trim();
+        if (state != "active")
+        {
+            var journal = await master.RunAsync("journalctl", "-u", "kube-apiserver.service", "--no-pager", "-n", "20");
+            Assert.Fail($"{master.Name}: the kube-apiserver stand-in is {state} after the restore:\n{journal.StandardOutput}");
+        }
+    }
+
+    /// <summary>What etcd itself said on every master, for a restore that failed.</summary>
+    private async Task<string> EtcdJournalsAsync()
+    {
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < _masters.Count; i++)
+        {
+            // etcd is chatty: its starts, stops, errors and panics are what explain a failed restore.
+            var journal = await _masters[i].RunAsync("sh", "-c",
+                "journalctl -u etcd.service --no-pager -o short-monotonic | grep -iE 'panic|fatal|error|exit|fail|signal|systemd|leader|mismatch' | tail -n 40");
+            text.Append($"--- master{i + 1}: journalctl -u etcd.service (starts, stops, errors)\n{journal.StandardOutput}");
+        }
+
+        return text.ToString();
     }
 
     private async Task<ProcessResult> AnsibleAsync(params string[] extra)

@@ -10,12 +10,18 @@ namespace EtcdBackupd.Tests.Support;
 internal sealed class NspawnContainer : IAsyncDisposable
 {
     private readonly Process _nspawn;
+    private readonly ContainerCgroup _cgroup;
 
-    private NspawnContainer(Process nspawn, int init)
+    private NspawnContainer(Process nspawn, ContainerCgroup cgroup, int init, string name)
     {
         _nspawn = nspawn;
+        _cgroup = cgroup;
         Init = init;
+        Name = name;
     }
+
+    /// <summary>The machine name it was booted with.</summary>
+    public string Name { get; }
 
     /// <summary>The container's systemd, as seen from the host.</summary>
     public int Init { get; }
@@ -41,7 +47,9 @@ internal sealed class NspawnContainer : IAsyncDisposable
             "-M", name,
         };
         arguments.AddRange(binds);
-        var nspawn = ProcessRunner.StartBackground("systemd-nspawn", arguments, logFile);
+        var cgroup = ContainerCgroup.Create(name);
+        var (fileName, wrapped) = cgroup.Wrap("systemd-nspawn", arguments);
+        var nspawn = ProcessRunner.StartBackground(fileName, wrapped, logFile);
         var waited = Stopwatch.StartNew();
         int? init = null;
         while (init is null)
@@ -52,10 +60,11 @@ internal sealed class NspawnContainer : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        var container = new NspawnContainer(nspawn, init.Value);
+        var container = new NspawnContainer(nspawn, cgroup, init.Value, name);
         while (true)
         {
-            var state = (await container.RunAsync("systemctl", "is-system-running")).StandardOutput.Trim();
+            var answer = await container.RunAsync("systemctl", "is-system-running");
+            var state = answer.StandardOutput.Trim();
             if (state is "running" or "degraded")
             {
                 return container;
@@ -64,7 +73,7 @@ internal sealed class NspawnContainer : IAsyncDisposable
             if (waited.Elapsed > TimeSpan.FromSeconds(90))
             {
                 await container.DisposeAsync();
-                Assert.Fail($"the container's systemd is '{state}' after 90 s");
+                Assert.Fail($"the container's systemd is '{state}' after 90 s: {answer.StandardError.Trim()}");
             }
 
             await Task.Delay(250);
@@ -99,19 +108,40 @@ internal sealed class NspawnContainer : IAsyncDisposable
         }
 
         _nspawn.Dispose();
+        _cgroup.Remove();
     }
 
+    /// <summary>
+    /// The container's init: the child of systemd-nspawn that is PID 1 in its own PID namespace. The
+    /// first child nspawn forks only sets up and then exits; on a loaded machine it lives long enough
+    /// to be found, and an nsenter into it fails for as long as one waits.
+    /// </summary>
     private static int? ChildOf(int pid)
     {
         foreach (var task in Directory.Exists($"/proc/{pid}/task") ? Directory.GetDirectories($"/proc/{pid}/task") : [])
         {
-            var children = File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (children.Length > 0)
+            foreach (var child in ReadOrEmpty(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
-                return int.Parse(children[0]);
+                var nsPid = ReadOrEmpty($"/proc/{child}/status").Split('\n').FirstOrDefault(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
+                if (nsPid?.Split('\t', StringSplitOptions.RemoveEmptyEntries) is [_, _, .., "1"])
+                {
+                    return int.Parse(child);
+                }
             }
         }
 
         return null;
+    }
+
+    private static string ReadOrEmpty(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 }
