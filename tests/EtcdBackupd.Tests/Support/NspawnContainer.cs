@@ -56,7 +56,7 @@ internal sealed class NspawnContainer : IAsyncDisposable
         {
             Assert.That(nspawn.HasExited, Is.False, () => "systemd-nspawn exited: " + File.ReadAllText(logFile));
             Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the container's init did not appear");
-            init = ChildOf(nspawn.Id);
+            init = ContainerInit(nspawn.Id);
             await Task.Delay(100);
         }
 
@@ -116,7 +116,7 @@ internal sealed class NspawnContainer : IAsyncDisposable
     /// first child nspawn forks only sets up and then exits; on a loaded machine it lives long enough
     /// to be found, and an nsenter into it fails for as long as one waits.
     /// </summary>
-    private static int? ChildOf(int pid)
+    private static int? ContainerInit(int pid)
     {
         foreach (var task in Directory.Exists($"/proc/{pid}/task") ? Directory.GetDirectories($"/proc/{pid}/task") : [])
         {
