@@ -52,12 +52,22 @@ internal sealed class NspawnContainer : IAsyncDisposable
         var nspawn = ProcessRunner.StartBackground(fileName, wrapped, logFile);
         var waited = Stopwatch.StartNew();
         int? init = null;
-        while (init is null)
+        try
         {
-            Assert.That(nspawn.HasExited, Is.False, () => "systemd-nspawn exited: " + File.ReadAllText(logFile));
-            Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the container's init did not appear");
-            init = ContainerInit(nspawn.Id);
-            await Task.Delay(100);
+            while (init is null)
+            {
+                Assert.That(nspawn.HasExited, Is.False, () => "systemd-nspawn exited: " + File.ReadAllText(logFile));
+                Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "the container's init did not appear");
+                init = ContainerInit(nspawn.Id);
+                await Task.Delay(100);
+            }
+        }
+        catch
+        {
+            // No container to dispose yet: end nspawn and take its cgroup away here.
+            ProcessRunner.Kill(nspawn);
+            cgroup.Remove();
+            throw;
         }
 
         var container = new NspawnContainer(nspawn, cgroup, init.Value, name);
