@@ -3,18 +3,21 @@
 # build) and with OpenSSH's `sftp` (`put`), alternating runs; then to two sshd at once, against twice a
 # single push. Goal (issue 4): etcd-backupd's throughput at least 1.0x OpenSSH's.
 # Usage: bench/peers/run.sh [RUNS] (default 5). Results: RESULTS.md beside this file.
+# PEERS_UNDER=DIR puts the peers' directories under DIR (default: the work directory in /var/tmp); with
+# /dev/shm the peers' disk is taken out of the comparison, leaving the transfer alone.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-5}
 work=$(mktemp -d /var/tmp/etcd-backupd-peers.XXXXXX)
+peers=$(mktemp -d "${PEERS_UNDER:-$work}/peers.XXXXXX")
 "$root/scripts/install-deps.sh" time xxd >/dev/null
 "$root/packaging/publish.sh" aot "$root/bench/out" >/dev/null
 backupd="$root/bench/out/etcd-backupd"
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work" "$peers"' EXIT
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/id_ed25519"
-mkdir -p /run/sshd "$work/local" "$work/peer1" "$work/peer2"
+mkdir -p /run/sshd "$work/local" "$peers/peer1" "$peers/peer2"
 : > "$work/known_hosts"
 for n in 1 2; do
   port=$((47720 + n))
@@ -52,14 +55,14 @@ cat > "$work/local/${name%.db}.json" <<JSON
 JSON
 config() { # targets...
   local targets=""
-  for n in "$@"; do targets+="${targets:+,} { \"Host\": \"127.0.0.1\", \"Port\": $((47720 + n)), \"Directory\": \"$work/peer$n\" }"; done
+  for n in "$@"; do targets+="${targets:+,} { \"Host\": \"127.0.0.1\", \"Port\": $((47720 + n)), \"Directory\": \"$peers/peer$n\" }"; done
   echo "{ \"Snapshots\": { \"Directory\": \"$work/local\" }, \"Peers\": { \"IdentityFile\": \"$work/id_ed25519\", \"KnownHostsFile\": \"$work/known_hosts\", \"Targets\": [ $targets ] } }"
 }
 config 1 > "$work/one.json"; config 1 2 > "$work/two.json"
-echo "put $work/local/$name $work/peer1/$name" > "$work/batch"
+echo "put $work/local/$name $peers/peer1/$name" > "$work/batch"
 
 timed() { # label command... ; prints wall seconds
-  rm -f "$work"/peer1/* "$work"/peer2/*; sync
+  rm -f "$peers"/peer1/* "$peers"/peer2/*; sync
   /usr/bin/time -f "%e %U %S" -o "$work/t" "${@:2}" >/dev/null 2>"$work/$1.err" || { cat "$work/$1.err" >&2; exit 1; }
   cut -d" " -f1 "$work/t"; cut -d" " -f2,3 "$work/t" >> "$work/$1.cpu"
 }
@@ -78,5 +81,6 @@ echo
 echo "client CPU (user+sys) medians: sftp $(awk "{print \$1+\$2}" "$work/sftp.cpu" | median) s, etcd-backupd $(awk "{print \$1+\$2}" "$work/push.cpu" | median) s"
 echo "median over $runs alternating runs, $((size >> 20)) MiB snapshot to a loopback sshd:"
 printf '  throughput ratio (etcd-backupd / OpenSSH sftp): %.2f   (goal >= 1.0)\n' "$ratio"
+echo "  per-run ratios, lowest to highest: $(paste "$work/sftp.times" "$work/one.times" | awk '{ printf "%.2f\n", $1 / $2 }' | sort -n | tr '\n' ' ')"
 printf '  one peer: etcd-backupd %.2f s (%.0f MB/s), sftp put %.2f s\n' "$one" "$(echo "$size $one" | awk '{ print $1 / $2 / 1e6 }')" "$sftp"
 printf '  two peers at once: %.2f s, against twice a single push %.2f s\n' "$two" "$(echo "$one" | awk '{ print 2 * $1 }')"
