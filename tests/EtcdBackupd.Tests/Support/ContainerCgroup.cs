@@ -45,12 +45,16 @@ internal sealed class ContainerCgroup
         return ("sh", ["-c", moves + "exec \"$@\"", "sh", fileName, .. arguments]);
     }
 
-    /// <summary>Removes the container's cgroups, deepest first, once nothing runs in them.</summary>
+    /// <summary>
+    /// Removes the container's cgroups, deepest first, once nothing runs in them, then the shared
+    /// etcd-backupd-tests parent if no other container still has its cgroup there.
+    /// </summary>
     public void Remove()
     {
         foreach (var directory in _directories.Where(Directory.Exists))
         {
-            var tree = Directory.GetDirectories(directory, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(directory);
+            var tree = Directory.GetDirectories(directory, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length)
+                .Append(directory).Append(Path.GetDirectoryName(directory)!);
             foreach (var cgroup in tree)
             {
                 try
@@ -59,7 +63,8 @@ internal sealed class ContainerCgroup
                 }
                 catch (IOException)
                 {
-                    // Still busy (a process that outlived its container): left for the kernel to report.
+                    // Still busy (a process that outlived its container, or another container's cgroup
+                    // under the parent): left for the kernel to report, or for the last container.
                 }
             }
         }
