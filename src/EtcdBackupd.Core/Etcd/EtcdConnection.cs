@@ -24,8 +24,8 @@ internal sealed class EtcdConnection : IAsyncDisposable
 
     public Uri Endpoint { get; }
 
-    /// <summary>The answer that made this endpoint the chosen one.</summary>
-    public StatusResponse Status { get; }
+    /// <summary>The answer that made this endpoint the chosen one, read again by <see cref="CatchUpAsync"/>.</summary>
+    public StatusResponse Status { get; private set; }
 
     public Maintenance.MaintenanceClient Maintenance { get; }
 
@@ -65,6 +65,30 @@ internal sealed class EtcdConnection : IAsyncDisposable
         }
 
         throw new EtcdException("no etcd endpoint answered: " + string.Join("; ", failures));
+    }
+
+    /// <summary>
+    /// Waits until this member has applied every write the cluster acknowledged before the call, then reads
+    /// its status again. etcd streams a snapshot of what the member has applied, and a follower may be
+    /// behind: a linearizable read makes it ask the leader for its commit index and wait for it. Returns
+    /// why it could not (no quorum to ask within <paramref name="timeout"/>), or null once caught up.
+    /// </summary>
+    public async Task<string?> CatchUpAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        string? failure = null;
+        try
+        {
+            var all = ByteString.CopyFrom(0);
+            await KV.RangeAsync(new RangeRequest { Key = all, RangeEnd = all, CountOnly = true },
+                deadline: DateTime.UtcNow.Add(timeout), cancellationToken: cancellationToken);
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            failure = $"{e.Status.StatusCode}: {e.Status.Detail}";
+        }
+
+        Status = await Maintenance.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.Add(timeout), cancellationToken: cancellationToken);
+        return failure;
     }
 
     /// <summary>What a snapshot's manifest records about the member it was taken from.</summary>

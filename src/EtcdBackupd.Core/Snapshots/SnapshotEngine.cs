@@ -28,6 +28,13 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         try
         {
             connection = await EtcdConnection.ConnectAsync(etcd, logger, cancellationToken);
+            if (await connection.CatchUpAsync(etcd.DialTimeout, cancellationToken) is { } behind)
+            {
+                // Without a quorum the member cannot learn what it is missing; its own data is still
+                // the best copy there is, so the snapshot is taken and the journal says what it may lack.
+                SnapshotLog.NotCaughtUp(logger, connection.Endpoint, behind);
+            }
+
             member = await connection.DescribeMemberAsync(cancellationToken);
         }
         catch (Exception e) when (e is EtcdException or RpcException && !cancellationToken.IsCancellationRequested)
