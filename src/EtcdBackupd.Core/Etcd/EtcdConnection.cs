@@ -78,9 +78,7 @@ internal sealed class EtcdConnection : IAsyncDisposable
         string? failure = null;
         try
         {
-            var all = ByteString.CopyFrom(0);
-            await KV.RangeAsync(new RangeRequest { Key = all, RangeEnd = all, CountOnly = true },
-                deadline: DateTime.UtcNow.Add(timeout), cancellationToken: cancellationToken);
+            await CountAllKeysAsync(serializable: false, DateTime.UtcNow.Add(timeout), cancellationToken);
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -96,9 +94,7 @@ internal sealed class EtcdConnection : IAsyncDisposable
     {
         var members = await Cluster.MemberListAsync(new MemberListRequest(), cancellationToken: cancellationToken);
         // A count of every key, from this member's own store: a sanity figure for the manifest.
-        var all = ByteString.CopyFrom(0);
-        var keys = await KV.RangeAsync(new RangeRequest { Key = all, RangeEnd = all, CountOnly = true, Serializable = true },
-            cancellationToken: cancellationToken);
+        var keys = await CountAllKeysAsync(serializable: true, deadline: null, cancellationToken);
         var self = members.Members.FirstOrDefault(m => m.ID == Status.Header.MemberId);
         var leader = members.Members.FirstOrDefault(m => m.ID == Status.Leader);
         return new EtcdMemberInfo(
@@ -112,7 +108,19 @@ internal sealed class EtcdConnection : IAsyncDisposable
             Status.DbSize,
             Status.Leader,
             string.IsNullOrEmpty(leader?.Name) ? Status.Leader.ToString("x") : leader.Name,
-            keys.Count);
+            keys);
+    }
+
+    /// <summary>
+    /// Counts every key ("\0" to "\0" is etcd's whole key space): serializable from this member's own
+    /// store, or linearizable, which first has a follower catch up with the leader.
+    /// </summary>
+    private async Task<long> CountAllKeysAsync(bool serializable, DateTime? deadline, CancellationToken cancellationToken)
+    {
+        var all = ByteString.CopyFrom(0);
+        var response = await KV.RangeAsync(new RangeRequest { Key = all, RangeEnd = all, CountOnly = true, Serializable = serializable },
+            deadline: deadline, cancellationToken: cancellationToken);
+        return response.Count;
     }
 
     public ValueTask DisposeAsync()
