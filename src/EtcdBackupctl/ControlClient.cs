@@ -1,17 +1,16 @@
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json.Nodes;
-using EtcdBackupd.Control;
+using EtcdBackupd.Protocol;
 
 namespace EtcdBackupctl;
 
 /// <summary>The daemon could not be reached at all (exit code 3).</summary>
 internal sealed class UnreachableException(string message, Exception inner) : Exception(message, inner);
 
-/// <summary>One request over the control socket: send a line, read events until the final answer.</summary>
+/// <summary>One request over the control socket: send a line, hand each event line on, return the final answer's line.</summary>
 internal static class ControlClient
 {
-    public static async Task<JsonObject> RequestAsync(string socketPath, JsonObject request, Action<JsonObject> onEvent, CancellationToken cancellationToken)
+    public static async Task<byte[]> RequestAsync(string socketPath, byte[] request, Action<byte[]> onEvent, CancellationToken cancellationToken)
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -25,21 +24,19 @@ internal static class ControlClient
         }
 
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        await stream.WriteAsync(ControlProtocol.Line(request), cancellationToken);
+        await stream.WriteAsync(request.Length > 0 && request[^1] == (byte)'\n' ? request : [.. request, (byte)'\n'], cancellationToken);
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        while (await reader.ReadLineAsync(cancellationToken) is { } text)
         {
-            if (JsonNode.Parse(line) is not JsonObject message)
+            var line = Encoding.UTF8.GetBytes(text);
+            switch (Answers.Head(line))
             {
-                continue;
+                case { Ok: not null }:
+                    return line;
+                case { Event: not null }:
+                    onEvent(line);
+                    break;
             }
-
-            if (message.ContainsKey("ok"))
-            {
-                return message;
-            }
-
-            onEvent(message);
         }
 
         throw new UnreachableException($"etcd-backupd at {socketPath} closed the connection without an answer", new EndOfStreamException());

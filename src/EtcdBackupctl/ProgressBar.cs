@@ -1,5 +1,7 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Results;
 
 namespace EtcdBackupctl;
 
@@ -11,18 +13,28 @@ internal sealed class ProgressBar(bool enabled) : IDisposable
 {
     private bool _shown;
 
-    public void Show(JsonObject message)
+    public void Show(byte[] line)
     {
-        if (message["event"]?.GetValue<string>() != "progress")
+        ProgressEvent? progress;
+        try
+        {
+            progress = JsonSerializer.Deserialize(line, ProtocolJsonContext.Default.ProgressEvent);
+        }
+        catch (JsonException)
         {
             return;
         }
 
-        if (message["step"]?.GetValue<string>() is { } step)
+        if (progress is null)
+        {
+            return;
+        }
+
+        if (progress.Step is { } step)
         {
             Clear();
-            var seconds = message["seconds"]?.GetValue<double>() is { } s ? string.Create(CultureInfo.InvariantCulture, $"[{s,6:F1} s] ") : "";
-            Console.Error.WriteLine(message["member"]?.GetValue<string>() is { } member ? $"restore: {seconds}{member}: {step}" : $"restore: {seconds}{step}");
+            var seconds = progress.Seconds is { } s ? string.Create(CultureInfo.InvariantCulture, $"[{s,6:F1} s] ") : "";
+            Console.Error.WriteLine(progress.Member is { } member ? $"restore: {seconds}{member}: {step}" : $"restore: {seconds}{step}");
             return;
         }
 
@@ -31,12 +43,12 @@ internal sealed class ProgressBar(bool enabled) : IDisposable
             return;
         }
 
-        var bytes = message["bytes"]?.GetValue<long>() ?? 0;
-        var total = message["totalBytes"]?.GetValue<long>() ?? 0;
+        var bytes = progress.Bytes ?? 0;
+        var total = progress.TotalBytes ?? 0;
         var fraction = total > 0 ? Math.Clamp(bytes / (double)total, 0, 1) : 0;
         var filled = (int)(fraction * 30);
         Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
-            $"\r{message["stage"]?.GetValue<string>()} [{new string('#', filled)}{new string('.', 30 - filled)}] {fraction:P0} {bytes >> 20} / {total >> 20} MiB "));
+            $"\r{progress.Stage} [{new string('#', filled)}{new string('.', 30 - filled)}] {fraction:P0} {bytes >> 20} / {total >> 20} MiB "));
         _shown = true;
     }
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using EtcdBackupd.Commands;
 using EtcdBackupd.Configuration;
-using EtcdBackupd.Service;
+using EtcdBackupd.Hosting;
 
 namespace EtcdBackupd;
 

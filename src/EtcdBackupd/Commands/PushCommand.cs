@@ -1,3 +1,4 @@
+using EtcdBackupd.Protocol;
 using System.CommandLine;
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Logging;

@@ -2,7 +2,10 @@ using System.CommandLine;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Peers;
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Service;
 using EtcdBackupd.Snapshots;
+using System.Text.Json;
 
 namespace EtcdBackupd.Commands;
 
@@ -36,13 +39,17 @@ internal static class SnapshotCommand
         var engine = new SnapshotEngine(configured.Etcd, configured.Snapshots, TimeProvider.System, logger);
         var peers = new PeerPusher(configured.Peers, TimeProvider.System, logger);
 
+        var startedAt = TimeProvider.System.GetUtcNow();
         try
         {
             var result = await engine.TakeAsync(onReceived: null, cancellationToken);
-            // Copies to peers that fail are reported, not fatal: the snapshot itself is good.
+            // Copies to peers that fail are reported, not fatal: the snapshot itself is good (exit 5, not 1).
             var copies = await peers.PushAsync(result, cancellationToken);
-            await Console.Out.WriteLineAsync(json ? result.ToJson(copies) : result.Path);
-            return ExitCodes.Success;
+            var outcome = new SnapshotOutcome(startedAt, TimeProvider.System.GetUtcNow(), "etcd-backupd snapshot", result, null) { Peers = copies };
+            await Console.Out.WriteLineAsync(json
+                ? JsonSerializer.Serialize(outcome.ToReport(withManifest: true), OneShotJsonContext.Default.SnapshotReport)
+                : result.Path);
+            return copies.All(c => c.Ok) ? ExitCodes.Success : ExitCodes.CopyFailed;
         }
         catch (SnapshotException e)
         {

@@ -1,3 +1,4 @@
+using EtcdBackupd.Protocol;
 using EtcdBackupd.Configuration;
 
 namespace EtcdBackupd.Control;
@@ -6,7 +7,7 @@ namespace EtcdBackupd.Control;
 internal sealed class ControlOptions
 {
     /// <summary><c>Control.SocketPath</c>: default <c>/run/etcd-backupd/control.sock</c> (the unit's RuntimeDirectory).</summary>
-    public string SocketPath { get; init; } = ControlProtocol.DefaultSocketPath;
+    public string SocketPath { get; init; } = ControlFraming.DefaultSocketPath;
 
     /// <summary><c>Control.Group</c>: its members may read status and take snapshots. Default root.</summary>
     public string Group { get; init; } = "root";
@@ -18,7 +19,7 @@ internal sealed class ControlOptions
 
     public static ControlOptions Read(ConfigReader config)
     {
-        var path = config.String("Control.SocketPath") ?? ControlProtocol.DefaultSocketPath;
+        var path = config.String("Control.SocketPath") ?? ControlFraming.DefaultSocketPath;
         if (!path.StartsWith('/') || path.Length > 100)
         {
             config.Problem("Control.SocketPath", $"'{path}' must be an absolute path of at most 100 characters (a Unix socket)");

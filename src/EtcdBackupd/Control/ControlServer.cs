@@ -9,7 +9,7 @@ namespace EtcdBackupd.Control;
 /// in <see cref="StartAsync"/>, so systemd hears READY=1 only once clients can connect. Each connection
 /// is served on its own task; a bounded number at once, so a flood of clients cannot exhaust the daemon.
 /// </summary>
-internal sealed class ControlServer(ControlOptions options, ControlCommands commands, ILogger<ControlServer> logger) : IHostedService, IAsyncDisposable
+internal sealed class ControlServer(ControlOptions options, ControlDispatcher dispatcher, ILogger<ControlServer> logger) : IHostedService, IAsyncDisposable
 {
     private const int MaxClients = 32;
     private readonly SemaphoreSlim _slots = new(MaxClients);
@@ -59,7 +59,7 @@ internal sealed class ControlServer(ControlOptions options, ControlCommands comm
             {
                 try
                 {
-                    await new ControlSession(client, options, commands, logger).RunAsync(stopping);
+                    await new ControlSession(client, options, dispatcher, logger).RunAsync(stopping);
                 }
                 finally
                 {

@@ -1,18 +1,19 @@
 using System.Buffers;
 using System.Net.Sockets;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
+using EtcdBackupd.Protocol;
 
 namespace EtcdBackupd.Control;
 
 /// <summary>
-/// One client connection: newline-delimited requests, each answered in full before the next is read.
-/// Bad input of any kind gets an error line (or, for an oversized or idle client, the connection
-/// closed); it never reaches the commands.
+/// One client connection: newline-delimited requests, each answered in full before the next is read,
+/// every line through the connection's one writer. Bad input of any kind gets an error line (or, for
+/// an oversized or idle client, an error line and the connection closed); it never reaches a handler.
 /// </summary>
-internal sealed class ControlSession(Socket socket, ControlOptions options, ControlCommands commands, ILogger logger)
+internal sealed class ControlSession(Socket socket, ControlOptions options, ControlDispatcher dispatcher, Microsoft.Extensions.Logging.ILogger logger)
 {
+    /// <summary>How long one answer line may wait for a client that does not read.</summary>
+    private static readonly TimeSpan WriteDeadline = TimeSpan.FromSeconds(10);
+
     public async Task RunAsync(CancellationToken stopping)
     {
         PeerCredentials peer;
@@ -25,15 +26,16 @@ internal sealed class ControlSession(Socket socket, ControlOptions options, Cont
             return;
         }
 
+        await using var output = new ConnectionWriter(socket, WriteDeadline);
         if (!peer.MayRead(options))
         {
             ControlLog.Refused(logger, peer.Uid, peer.Pid, "connect", $"not root and not in group {options.Group}");
-            await TrySendAsync(ControlProtocol.Error(ControlProtocol.Codes.Forbidden,
-                $"uid {peer.Uid} is neither root nor in group {options.Group}"), stopping);
+            await output.AnswerAsync(Reply.Failure(ErrorCodes.Forbidden, $"uid {peer.Uid} is neither root nor in group {options.Group}"));
             return;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(ControlProtocol.MaxRequestBytes + 1);
+        var call = new ControlCall(peer, output);
+        var buffer = ArrayPool<byte>.Shared.Rent(ControlFraming.MaxRequestBytes + 1);
         try
         {
             var filled = 0;
@@ -42,10 +44,9 @@ internal sealed class ControlSession(Socket socket, ControlOptions options, Cont
                 var newline = Array.IndexOf(buffer, (byte)'\n', 0, filled);
                 if (newline < 0)
                 {
-                    if (filled > ControlProtocol.MaxRequestBytes)
+                    if (filled > ControlFraming.MaxRequestBytes)
                     {
-                        await TrySendAsync(ControlProtocol.Error(ControlProtocol.Codes.TooLarge,
-                            $"requests are limited to {ControlProtocol.MaxRequestBytes} bytes"), stopping);
+                        await output.AnswerAsync(Reply.Failure(ErrorCodes.TooLarge, $"requests are limited to {ControlFraming.MaxRequestBytes} bytes"));
                         return;
                     }
 
@@ -58,7 +59,7 @@ internal sealed class ControlSession(Socket socket, ControlOptions options, Cont
                     }
                     catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
                     {
-                        await TrySendAsync(ControlProtocol.Error(ControlProtocol.Codes.Idle, $"no request within {options.Idle.TotalSeconds:F0} s"), stopping);
+                        await output.AnswerAsync(Reply.Failure(ErrorCodes.Idle, $"no request within {options.Idle.TotalSeconds:F0} s"));
                         return;
                     }
 
@@ -71,10 +72,17 @@ internal sealed class ControlSession(Socket socket, ControlOptions options, Cont
                     continue;
                 }
 
+                if (newline > ControlFraming.MaxRequestBytes)
+                {
+                    await output.AnswerAsync(Reply.Failure(ErrorCodes.TooLarge, $"requests are limited to {ControlFraming.MaxRequestBytes} bytes"));
+                    return;
+                }
+
                 var request = buffer.AsSpan(0, newline).ToArray();
                 buffer.AsSpan(newline + 1, filled - newline - 1).CopyTo(buffer);
                 filled -= newline + 1;
-                if (!await HandleAsync(request, peer, stopping))
+                var answer = await dispatcher.DispatchAsync(request, call, stopping);
+                if (!await output.AnswerAsync(answer))
                 {
                     return;
                 }
@@ -82,52 +90,11 @@ internal sealed class ControlSession(Socket socket, ControlOptions options, Cont
         }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {
-            // The client went away mid-request or mid-answer: nothing to tell anyone.
+            // The client went away mid-request: nothing to tell anyone.
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>False when the connection should end.</summary>
-    private async Task<bool> HandleAsync(byte[] line, PeerCredentials peer, CancellationToken stopping)
-    {
-        JsonObject? request;
-        try
-        {
-            request = JsonNode.Parse(line) as JsonObject;
-        }
-        catch (JsonException e)
-        {
-            return await TrySendAsync(ControlProtocol.Error(ControlProtocol.Codes.BadRequest, $"not a JSON object: {e.Message}"), stopping);
-        }
-
-        if (request?["command"] is not JsonValue commandValue || !commandValue.TryGetValue<string>(out var command))
-        {
-            return await TrySendAsync(ControlProtocol.Error(ControlProtocol.Codes.BadRequest, "a request is a JSON object with a string \"command\""), stopping);
-        }
-
-        var final = await commands.RunAsync(command, request, peer, message => TrySendAsync(message, stopping), stopping);
-        return await TrySendAsync(final, stopping);
-    }
-
-    private async Task<bool> TrySendAsync(JsonNode message, CancellationToken stopping)
-    {
-        try
-        {
-            var bytes = ControlProtocol.Line(message);
-            var sent = 0;
-            while (sent < bytes.Length)
-            {
-                sent += await socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None, stopping);
-            }
-
-            return true;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            return false;
         }
     }
 }

@@ -1,6 +1,5 @@
-using System.Text.Json.Nodes;
 using EtcdBackupd.Etcd;
-using EtcdBackupd.Peers;
+using EtcdBackupd.Protocol.Results;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
 using EtcdBackupd.Service;
@@ -17,45 +16,23 @@ internal sealed class StatusReport(
     /// <summary>Asking etcd must not hold up a status request, even while a snapshot streams.</summary>
     private static readonly TimeSpan EtcdAnswerTime = TimeSpan.FromSeconds(2);
 
-    public async Task<JsonObject> BuildAsync(CancellationToken cancellationToken) => new()
+    public async Task<StatusResult> BuildAsync(CancellationToken cancellationToken) => new()
     {
-        ["version"] = ProductInfo.Version,
-        ["etcd"] = await EtcdAsync(cancellationToken),
-        ["snapshotDirectory"] = snapshots.Directory,
-        ["running"] = state.Running,
-        ["lastAttempt"] = state.LastAttempt is { } attempt ? Outcome(attempt) : null,
-        ["lastSuccess"] = state.LastSuccess is { } success ? Outcome(success) : null,
-        ["nextScheduled"] = state.NextScheduled,
-        ["schedules"] = new JsonArray(schedule.Schedules.Select(s => (JsonNode)s.Text).ToArray()),
-        ["timeZone"] = schedule.TimeZone.Id,
-        ["takenBy"] = schedule.TakenBy.ToString().ToLowerInvariant(),
-        ["retention"] = new JsonObject { ["days"] = retention.RetentionDays, ["minimumKept"] = retention.MinimumKept },
-        ["peers"] = Peers(state.LastAttempt?.Peers ?? []),
+        Version = ProductInfo.Version,
+        Etcd = await EtcdAsync(cancellationToken),
+        SnapshotDirectory = snapshots.Directory,
+        Running = state.Running,
+        LastAttempt = state.LastAttempt?.ToReport(),
+        LastSuccess = state.LastSuccess?.ToReport(),
+        NextScheduled = state.NextScheduled,
+        Schedules = [.. schedule.Schedules.Select(s => s.Text)],
+        TimeZone = schedule.TimeZone.Id,
+        TakenBy = schedule.TakenBy.ToString().ToLowerInvariant(),
+        Retention = new RetentionRule(retention.RetentionDays, retention.MinimumKept),
+        Peers = [.. (state.LastAttempt?.Peers ?? []).Select(p => p.ToCopy())],
     };
 
-    public static JsonObject Outcome(SnapshotOutcome outcome) => new()
-    {
-        ["ok"] = outcome.Succeeded,
-        ["path"] = outcome.Result?.Path,
-        ["sizeBytes"] = outcome.Result?.Manifest.SizeBytes,
-        ["sha256"] = outcome.Result?.Manifest.Sha256,
-        ["revision"] = outcome.Result?.Manifest.Revision,
-        ["createdAt"] = outcome.Result?.Manifest.CreatedAt,
-        ["finishedAt"] = outcome.FinishedAt,
-        ["durationSeconds"] = Math.Round(outcome.Duration.TotalSeconds, 3),
-        ["reason"] = outcome.Reason,
-        ["failure"] = outcome.Error?.Failure.ToString(),
-        ["error"] = outcome.Error?.Message,
-        ["peers"] = Peers(outcome.Peers),
-    };
-
-    private static JsonArray Peers(IReadOnlyList<PeerPushResult> peers) =>
-        new(peers.Select(p => (JsonNode)new JsonObject
-        {
-            ["host"] = p.Host, ["port"] = p.Port, ["ok"] = p.Ok, ["skipped"] = p.Skipped, ["error"] = p.Error,
-        }).ToArray());
-
-    private async Task<JsonObject> EtcdAsync(CancellationToken cancellationToken)
+    private async Task<EtcdHealth> EtcdAsync(CancellationToken cancellationToken)
     {
         var quick = etcd.WithDialTimeout(EtcdAnswerTime);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -64,15 +41,15 @@ internal sealed class StatusReport(
         {
             await using var connection = await EtcdConnection.ConnectAsync(quick, NullLogger.Instance, timeout.Token);
             var member = await connection.DescribeMemberAsync(timeout.Token);
-            return new JsonObject
+            return new EtcdHealth
             {
-                ["healthy"] = true, ["endpoint"] = member.Endpoint.ToString(), ["version"] = member.Version, ["member"] = member.MemberName,
-                ["leader"] = member.LeaderName, ["isLeader"] = member.IsLeader, ["revision"] = member.Revision, ["dbSizeBytes"] = member.DbSizeBytes,
+                Healthy = true, Endpoint = member.Endpoint.ToString(), Version = member.Version, Member = member.MemberName,
+                Leader = member.LeaderName, IsLeader = member.IsLeader, Revision = member.Revision, DbSizeBytes = member.DbSizeBytes,
             };
         }
         catch (Exception e) when (e is EtcdException or RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return new JsonObject { ["healthy"] = false, ["error"] = e is OperationCanceledException ? "etcd did not answer in time" : e.Message };
+            return new EtcdHealth { Healthy = false, Error = e is OperationCanceledException ? "etcd did not answer in time" : e.Message };
         }
     }
 }

@@ -1,4 +1,5 @@
 using EtcdBackupd.Peers;
+using EtcdBackupd.Protocol.Results;
 using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Service;
@@ -12,4 +13,22 @@ internal sealed record SnapshotOutcome(
     public bool Succeeded => Result is not null;
 
     public TimeSpan Duration => FinishedAt - StartedAt;
+
+    /// <summary>The one shape scripts read, in <c>snapshot</c>, <c>status</c> and <c>etcd-backupd snapshot --json</c>.</summary>
+    public SnapshotReport ToReport(bool withManifest = false) => new()
+    {
+        Ok = Succeeded,
+        Path = Result?.Path,
+        SizeBytes = Result?.Manifest.SizeBytes,
+        Sha256 = Result?.Manifest.Sha256,
+        Revision = Result?.Manifest.Revision,
+        CreatedAt = Result?.Manifest.CreatedAt,
+        FinishedAt = FinishedAt,
+        DurationSeconds = Math.Round(Duration.TotalSeconds, 3),
+        Reason = Reason,
+        Failure = Error?.Failure.ToString(),
+        Error = Error?.Message,
+        Peers = [.. Peers.Select(p => p.ToCopy())],
+        Manifest = withManifest ? Result?.Manifest : null,
+    };
 }

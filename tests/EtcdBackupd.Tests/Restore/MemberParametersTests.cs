@@ -1,3 +1,4 @@
+using EtcdBackupd.Protocol.Restore;
 using EtcdBackupd.Restore;
 
 namespace EtcdBackupd.Tests.Restore;

@@ -9,7 +9,7 @@ using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
 using EtcdBackupd.Snapshots;
 
-namespace EtcdBackupd.Service;
+namespace EtcdBackupd.Hosting;
 
 /// <summary>Every section the daemon reads, validated together so one start reports every problem.</summary>
 internal sealed record DaemonConfiguration(

@@ -1,8 +1,9 @@
-using System.Text.Json.Nodes;
 using EtcdBackupd.Peers;
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Requests;
+using EtcdBackupd.Protocol.Restore;
 using EtcdBackupd.Snapshots;
 using Microsoft.Extensions.Logging;
-using static EtcdBackupd.Control.ControlProtocol;
 
 namespace EtcdBackupd.Restore;
 
@@ -13,38 +14,42 @@ namespace EtcdBackupd.Restore;
 /// everywhere, stop etcd everywhere, restore every member, start etcd everywhere, wait for one leader and
 /// one cluster ID, start the API servers). A failure anywhere rolls back every member that got that far.
 /// </summary>
-internal sealed class ClusterRestore(PeersOptions peers, MemberPhases local, TimeProvider time, ILogger logger)
+internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore, MemberPhases local, TimeProvider time, ILogger logger)
 {
-    public async Task<JsonObject> RunAsync(string path, bool dryRun, Action<string, string> progress, CancellationToken cancellationToken)
+    public async Task<Reply> RunAsync(string path, bool dryRun, Action<string, string> progress, CancellationToken cancellationToken)
     {
         var members = new List<IRestoreMember> { new LocalMember(local, path) };
         try
         {
             if (dryRun)
             {
-                return await PlanAsync(path, members, cancellationToken);
+                return Reply.Success(await PlanAsync(path, members, cancellationToken), ProtocolJsonContext.Default.ClusterPlan);
             }
 
             if (!File.Exists(path) || !File.Exists(SnapshotFileName.ManifestOf(path)))
             {
-                return Error(Codes.NotFound, $"'{path}' or its manifest does not exist here; nothing was stopped");
+                return Reply.Failure(ErrorCodes.NotFound, $"'{path}' or its manifest does not exist here; nothing was stopped");
             }
 
             var manifest = SnapshotManifest.TryRead(SnapshotFileName.ManifestOf(path));
             if (manifest is null)
             {
-                return Error(Codes.Failed, $"'{path}' has an unreadable manifest; nothing was stopped");
+                return Reply.Failure(ErrorCodes.Failed, $"'{path}' has an unreadable manifest; nothing was stopped");
             }
 
             var unreachable = await ConnectAsync(members, cancellationToken);
             if (unreachable.Count > 0)
             {
-                return Error(Codes.Failed, "cannot reach every member, nothing was stopped: " + string.Join("; ", unreachable));
+                return Reply.Failure(ErrorCodes.Failed, "cannot reach every member, nothing was stopped: " + string.Join("; ", unreachable));
             }
 
             var snapshot = new SnapshotResult(path, manifest);
-            var run = new ClusterRun(members, snapshot, $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32], progress, logger);
-            return await run.RunAsync(() => PlaceEverywhereAsync(snapshot, progress, cancellationToken), cancellationToken);
+            var deadlines = new PhaseDeadlines(restore.HealthTimeout, peers.Timeout);
+            var run = new ClusterRun(members, snapshot, $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32], deadlines, progress, logger);
+            var outcome = await run.RunAsync(() => PlaceEverywhereAsync(snapshot, progress, cancellationToken), cancellationToken);
+            return outcome.Failure is null
+                ? Reply.Success(outcome.Result, ProtocolJsonContext.Default.ClusterRestoreResult)
+                : Reply.Failure(ErrorCodes.Failed, outcome.Failure, outcome.Result, ProtocolJsonContext.Default.ClusterRestoreResult);
         }
         finally
         {
@@ -56,31 +61,30 @@ internal sealed class ClusterRestore(PeersOptions peers, MemberPhases local, Tim
     }
 
     /// <summary>Every member's plan and whether it holds the snapshot; unreachable members are reported, nothing changes.</summary>
-    private async Task<JsonObject> PlanAsync(string path, List<IRestoreMember> members, CancellationToken cancellationToken)
+    private async Task<ClusterPlan> PlanAsync(string path, List<IRestoreMember> members, CancellationToken cancellationToken)
     {
         var unreachable = await ConnectAsync(members, cancellationToken);
-        var answers = await Task.WhenAll(members.Select(m =>
-            m.CallAsync(ClusterRun.Request("plan", "dry-run", new JsonObject { ["file"] = Path.GetFileName(path) }), cancellationToken)));
-        var sha256 = answers[0]["result"]?["sha256"]?.GetValue<string>();
-        var plans = new JsonArray();
+        var request = new RestorePhaseRequest { Session = "dry-run", Phase = RestorePhase.Plan, File = Path.GetFileName(path), Protocol = ControlFraming.ProtocolVersion };
+        var answers = await Task.WhenAll(members.Select(m => m.CallAsync(request, cancellationToken)));
+        var sha256 = answers[0].Result?.Plan?.Sha256;
+        var plans = new List<ClusterMemberPlan>();
         for (var i = 0; i < members.Count; i++)
         {
-            var plan = answers[i]["ok"]!.GetValue<bool>() ? answers[i]["result"]!.DeepClone().AsObject() : new JsonObject { ["error"] = answers[i]["error"]!["message"]!.DeepClone() };
-            plan["member"] = members[i].Name;
-            plan["copy"] = plan["present"]?.GetValue<bool>() != true ? "missing: would be pushed"
-                : plan["sha256"]?.GetValue<string>() == sha256 ? "same snapshot" : "differs: would be replaced";
-            plans.Add((JsonNode)plan);
+            var plan = answers[i].Ok ? answers[i].Result!.Plan : null;
+            plans.Add(new ClusterMemberPlan
+            {
+                Member = members[i].Name,
+                Copy = plan is not { Present: true } ? "missing: would be pushed" : plan.Sha256 == sha256 ? "same snapshot" : "differs: would be replaced",
+                Error = plan is null ? answers[i].Error?.Message ?? "no plan in the answer"
+                    : plan.Protocol != ControlFraming.ProtocolVersion ? $"speaks restore protocol {plan.Protocol}, this master {ControlFraming.ProtocolVersion}: a real restore would stop here"
+                    : null,
+                Snapshot = plan?.Snapshot, Command = plan?.Command, Parameters = plan?.Parameters, Problems = plan?.Problems,
+                Present = plan?.Present, Sha256 = plan?.Sha256, Protocol = plan?.Protocol,
+            });
         }
 
-        foreach (var problem in unreachable)
-        {
-            plans.Add((JsonNode)new JsonObject { ["member"] = problem, ["error"] = "unreachable: a real restore would stop here" });
-        }
-
-        return Ok(new JsonObject
-        {
-            ["snapshot"] = path, ["sha256"] = sha256, ["dryRun"] = true, ["phases"] = new JsonArray(ClusterRun.Phases.Select(p => (JsonNode)p).ToArray()), ["members"] = plans,
-        });
+        plans.AddRange(unreachable.Select(problem => new ClusterMemberPlan { Member = problem, Error = "unreachable: a real restore would stop here" }));
+        return new ClusterPlan(path, sha256, true, [.. RestorePhases.Runbook.Select(p => p.Wire())], plans);
     }
 
     /// <summary>Opens an SSH connection to every peer; returns the ones that failed, with why.</summary>

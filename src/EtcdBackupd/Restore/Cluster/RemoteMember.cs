@@ -1,31 +1,13 @@
 using System.Text;
-using System.Text.Json.Nodes;
-using EtcdBackupd.Control;
+using System.Text.Json;
 using EtcdBackupd.Peers;
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Requests;
 using Microsoft.Extensions.Logging;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 
 namespace EtcdBackupd.Restore;
-
-/// <summary>One member of a cluster restore, as the coordinator sees it: something that answers <c>restore-phase</c> requests.</summary>
-internal interface IRestoreMember : IAsyncDisposable
-{
-    string Name { get; }
-
-    /// <summary>Sends one control request; the answer is the protocol's final line (<c>ok</c> true or false), never an exception.</summary>
-    Task<JsonObject> CallAsync(JsonObject request, CancellationToken cancellationToken);
-}
-
-/// <summary>The coordinator's own member, answered in-process.</summary>
-internal sealed class LocalMember(MemberPhases phases, string snapshot) : IRestoreMember
-{
-    public string Name => "this master";
-
-    public Task<JsonObject> CallAsync(JsonObject request, CancellationToken cancellationToken) => phases.RunAsync(snapshot, request, cancellationToken);
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-}
 
 /// <summary>
 /// A peer master's daemon, reached through one <c>etcd-backupctl call -</c> kept running there over SSH
@@ -55,30 +37,32 @@ internal sealed class RemoteMember : IRestoreMember
     /// Sends one request and reads until its final answer. A broken channel is not retried for this
     /// request (it may have run there); the next request opens a new one, so a rollback still gets through.
     /// </summary>
-    public async Task<JsonObject> CallAsync(JsonObject request, CancellationToken cancellationToken)
+    public async Task<PhaseAnswer> CallAsync(RestorePhaseRequest request, CancellationToken cancellationToken)
     {
         await _one.WaitAsync(cancellationToken);
         try
         {
             var channel = _channel ??= Open();
-            await channel.Input.WriteAsync(Encoding.UTF8.GetBytes(request.ToJsonString() + "\n"), cancellationToken);
+            byte[] requestLine = [.. JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJsonContext.Default.RestorePhaseRequest), (byte)'\n'];
+            await channel.Input.WriteAsync(requestLine, cancellationToken);
             await channel.Input.FlushAsync(cancellationToken);
             while (await channel.Output.ReadLineAsync(cancellationToken).AsTask().WaitAsync(cancellationToken) is { } line)
             {
-                if (TryParse(line) is { } message && message.ContainsKey("ok"))
+                var bytes = Encoding.UTF8.GetBytes(line);
+                if (Answers.Head(bytes) is { Ok: not null })
                 {
-                    return message;
+                    return PhaseAnswer.FromWire(Answers.Read(bytes, ProtocolJsonContext.Default.AnswerPhaseResult));
                 }
             }
 
             await Close();
-            return ControlProtocol.Error(ControlProtocol.Codes.Failed,
+            return PhaseAnswer.Silent(
                 $"'{CommandLine}' on {Name} ended without an answer: {channel.Command.ExitStatus?.ToString() ?? "no exit status"}, {channel.Command.Error.Trim()}");
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             await Close();
-            return ControlProtocol.Error(ControlProtocol.Codes.Failed, $"over SSH to {Name}: {e.Message}");
+            return PhaseAnswer.Silent($"over SSH to {Name}: {e.Message}");
         }
         catch
         {
@@ -121,18 +105,6 @@ internal sealed class RemoteMember : IRestoreMember
 
         channel.Output.Dispose();
         channel.Command.Dispose();
-    }
-
-    private static JsonObject? TryParse(string line)
-    {
-        try
-        {
-            return JsonNode.Parse(line) as JsonObject;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
     }
 
     /// <summary>One POSIX shell word: single quotes, with each single quote closed, escaped and reopened.</summary>

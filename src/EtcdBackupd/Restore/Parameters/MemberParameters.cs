@@ -1,7 +1,6 @@
-namespace EtcdBackupd.Restore;
+using EtcdBackupd.Protocol.Restore;
 
-/// <summary>One restore parameter and where it came from, so the plan can say why it uses it.</summary>
-internal sealed record Sourced(string Value, string Source);
+namespace EtcdBackupd.Restore;
 
 /// <summary>
 /// This member's flags for etcd's restore tool: what the runbook typed by hand on every master, each
@@ -35,6 +34,9 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
             Pick("Restore.InitialAdvertisePeerUrls", "initial-advertise-peer-urls"),
             Pick("Restore.DataDir", "data-dir"));
     }
+
+    /// <summary>The parameters as the plan reports them.</summary>
+    public RestoreParameters ToProtocol() => new(Name, InitialCluster, InitialClusterToken, InitialAdvertisePeerUrls, DataDir);
 
     /// <summary>
     /// The exact command line of etcd's own restore: <c>etcdutl snapshot restore</c> where it exists

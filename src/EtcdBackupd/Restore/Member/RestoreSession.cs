@@ -1,5 +1,6 @@
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Etcd.Protocol;
+using EtcdBackupd.Protocol.Restore;
 using EtcdBackupd.Snapshots;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
@@ -219,32 +220,51 @@ internal sealed class RestoreSession(
 
     /// <summary>
     /// Undoes every step taken, last first, whatever the cause (a failure, a cancelled request, another
-    /// member's failure): the old data directory back in place and the services started again.
+    /// member's failure): the old data directory back in place and the services started again. Every
+    /// undo step is tried whatever the ones before it threw; the state says whether all of them held.
     /// </summary>
-    public async Task RollBackAsync()
+    public async Task<RollbackState> RollBackAsync()
     {
-        if (_etcdStopped && await services.IsActiveAsync(options.EtcdUnit, CancellationToken.None))
+        var complete = true;
+        if (_etcdStopped)
         {
             // A half-restored etcd must not hold the data directory while the old one goes back.
-            await services.StopAsync(options.EtcdUnit, CancellationToken.None);
+            complete &= await TryUndoAsync($"stop {options.EtcdUnit} before the old data goes back", async () =>
+            {
+                if (await services.IsActiveAsync(options.EtcdUnit, CancellationToken.None))
+                {
+                    await services.StopAsync(options.EtcdUnit, CancellationToken.None);
+                }
+            });
         }
 
         while (_undo.TryPop(out var action))
         {
-            try
-            {
-                await action.Action();
-                _steps.Add("rolled back: " + action.What);
-                RestoreLog.RolledBack(logger, action.What);
-            }
-            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
-            {
-                _steps.Add($"ROLLBACK FAILED: {action.What}: {e.Message}");
-                RestoreLog.RollbackFailed(logger, action.What, e.Message);
-            }
+            complete &= await TryUndoAsync(action.What, action.Action);
         }
 
         onStep?.Invoke("rolled back");
+        return complete ? RollbackState.Complete : RollbackState.Incomplete;
+    }
+
+    /// <summary>One undo step; any exception is recorded as its failure, never thrown: the next step must still run.</summary>
+    private async Task<bool> TryUndoAsync(string what, Func<Task> action)
+    {
+        try
+        {
+            await action();
+            _steps.Add("rolled back: " + what);
+            RestoreLog.RolledBack(logger, what);
+            return true;
+        }
+#pragma warning disable CA1031 // The last-resort path: whatever one undo step throws, the others must run.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _steps.Add($"ROLLBACK FAILED: {what}: {e.Message}");
+            RestoreLog.RollbackFailed(logger, what, e.Message);
+            return false;
+        }
     }
 
     public RestoreReport Report(Exception? failure) =>

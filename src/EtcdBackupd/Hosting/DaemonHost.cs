@@ -1,11 +1,14 @@
+using EtcdBackupd.Protocol;
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Control;
+using EtcdBackupd.Control.Handlers;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
 using EtcdBackupd.Peers;
 using EtcdBackupd.Restore;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
+using EtcdBackupd.Service;
 using EtcdBackupd.Snapshots;
 using EtcdBackupd.Systemd;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +16,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
 
-namespace EtcdBackupd.Service;
+namespace EtcdBackupd.Hosting;
 
 /// <summary><c>etcd-backupd [--config FILE]</c>: the long-running service.</summary>
 internal static class DaemonHost
@@ -32,7 +35,7 @@ internal static class DaemonHost
             // systemd shows both: the journal line in `systemctl status`, and the status text.
             await Console.Error.WriteLineAsync($"etcd-backupd: {e.Message}");
             notifications.Send($"STATUS=configuration error: {string.Join("; ", e.Problems)}");
-            return Commands.ExitCodes.Usage;
+            return ExitCodes.Usage;
         }
 
         using var serilog = DaemonLogging.Create(configuration.Logging);
@@ -46,19 +49,19 @@ internal static class DaemonHost
             ServiceLog.Started(logger, ProductInfo.Version, configuration.Snapshots.Directory, schedules, s.TimeZone.Id, takenBy,
                 configuration.Retention.RetentionDays, configuration.Retention.MinimumKept);
             await host.RunAsync(cancellationToken);
-            return Commands.ExitCodes.Success;
+            return ExitCodes.Success;
         }
         catch (ConfigurationException e)
         {
             serilog.Error("Cannot start: {Reason}", e.Message);
             notifications.Send($"STATUS=cannot start: {e.Message}");
-            return Commands.ExitCodes.Usage;
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
             serilog.Error(e, "Cannot start: {Reason}", e.Message);
             notifications.Send($"STATUS=cannot start: {e.Message}");
-            return Commands.ExitCodes.Failed;
+            return ExitCodes.Failed;
         }
     }
 
@@ -91,13 +94,25 @@ internal static class DaemonHost
             .AddSingleton<IMemberRoleSource, MemberRoleProbe>()
             .AddSingleton(configuration.Control)
             .AddSingleton<StatusReport>()
+            .AddSingleton(configuration.Restore)
             .AddSingleton(sp => new LocalRestore(configuration.Restore, configuration.Etcd,
                 configuration.Restore.UseCommands ? new CommandServiceControl(configuration.Restore.Commands) : new SystemdServiceControl(),
                 time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>()))
             .AddSingleton<MemberPhases>()
-            .AddSingleton(sp => new ClusterRestore(configuration.Peers, sp.GetRequiredService<MemberPhases>(), time,
+            .AddSingleton(sp => new ClusterRestore(configuration.Peers, configuration.Restore, sp.GetRequiredService<MemberPhases>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRestore>()))
-            .AddSingleton<ControlCommands>();
+            .AddSingleton<SnapshotPaths>()
+            .AddSingleton<ControlDispatcher>();
+        // The control commands, in the order `unknown_command` lists them; each handler names itself and its access.
+        builder.Services
+            .AddSingleton<IControlHandler, StatusHandler>()
+            .AddSingleton<IControlHandler, SnapshotHandler>()
+            .AddSingleton<IControlHandler, ListHandler>()
+            .AddSingleton<IControlHandler, VerifyHandler>()
+            .AddSingleton<IControlHandler, PruneHandler>()
+            .AddSingleton<IControlHandler, PeersHandler>()
+            .AddSingleton<IControlHandler, RestoreHandler>()
+            .AddSingleton<IControlHandler, RestorePhaseHandler>();
         // Readiness first: its checks run before the others start, and READY=1 waits for all of them.
         builder.Services
             .AddHostedService<ReadinessService>()

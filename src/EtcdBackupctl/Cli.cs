@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Requests;
+
+namespace EtcdBackupctl;
+
+/// <summary>The typed commands: each builds its request record, reads its result record, renders it or prints it as JSON.</summary>
+internal sealed class Cli(Option<string> socket, Option<bool> json)
+{
+    public Command Simple<TRequest, TResult>(string name, string description, TRequest request, JsonTypeInfo<TRequest> contract, ResultKind<TResult> result)
+        where TRequest : ControlRequest
+    {
+        var command = new Command(name, description);
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, request, contract, result, cancellationToken));
+        return command;
+    }
+
+    public Command Verify()
+    {
+        var file = new Argument<string>("file") { Description = "A snapshot file (name or path) in the snapshot directory" };
+        var command = new Command(VerifyRequest.Name, "Check a snapshot's SHA-256 trailer and its manifest") { file };
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(parse, new VerifyRequest { File = parse.GetValue(file)! }, ProtocolJsonContext.Default.VerifyRequest, Results.Verify, cancellationToken));
+        return command;
+    }
+
+    public Command Prune()
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only say what would be deleted (allowed to the control group; a real prune needs root)" };
+        var command = new Command(PruneRequest.Name, "Apply the retention rule now") { dryRun };
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(parse, new PruneRequest { DryRun = parse.GetValue(dryRun) }, ProtocolJsonContext.Default.PruneRequest, Results.Prune, cancellationToken));
+        return command;
+    }
+
+    public Command Restore()
+    {
+        var file = new Argument<string>("file") { Description = "The snapshot to restore (a name in the snapshot directory)" };
+        var yes = new Option<bool>("--yes") { Description = "Confirm: the API servers and etcd on this member stop and its data is replaced (the old directory is kept)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and the exact restore command (per member with --cluster); change nothing" };
+        var cluster = new Option<bool>("--cluster") { Description = "Restore every master (this one and Peers.Targets) from the same snapshot, phase by phase, rolling all back on failure" };
+        var command = new Command(RestoreRequest.Name,
+            "Restore this member, or with --cluster every member, from a snapshot, in the runbook's order, rolling back on failure (root only)")
+        {
+            file, dryRun, yes, cluster,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var request = new RestoreRequest { File = parse.GetValue(file)!, DryRun = parse.GetValue(dryRun), Yes = parse.GetValue(yes), Cluster = parse.GetValue(cluster) };
+            var contract = ProtocolJsonContext.Default.RestoreRequest;
+            return (request.Cluster, request.DryRun) switch
+            {
+                (true, true) => RunAsync(parse, request, contract, Results.ClusterPlan, cancellationToken),
+                (true, false) => RunAsync(parse, request, contract, Results.ClusterRestored, cancellationToken),
+                (false, true) => RunAsync(parse, request, contract, Results.Plan, cancellationToken),
+                (false, false) => RunAsync(parse, request, contract, Results.Restored, cancellationToken),
+            };
+        });
+        return command;
+    }
+
+    private async Task<int> RunAsync<TRequest, TResult>(
+        ParseResult parse, TRequest request, JsonTypeInfo<TRequest> contract, ResultKind<TResult> kind, CancellationToken cancellationToken)
+        where TRequest : ControlRequest
+    {
+        using var progress = new ProgressBar(enabled: !Console.IsErrorRedirected);
+        byte[] line;
+        try
+        {
+            line = await ControlClient.RequestAsync(parse.GetValue(socket)!, JsonSerializer.SerializeToUtf8Bytes(request, contract), progress.Show, cancellationToken);
+        }
+        catch (UnreachableException e)
+        {
+            progress.Clear();
+            await Console.Error.WriteLineAsync($"etcd-backupctl: {e.Message}");
+            return ExitCodes.Unreachable;
+        }
+
+        progress.Clear();
+        var answer = Answers.Read(line, kind.Answer);
+        if (!answer.Ok)
+        {
+            var error = answer.Error!;
+            await Console.Error.WriteLineAsync($"etcd-backupctl: {request.Command} failed ({error.Code}): {error.Message}");
+            return ErrorCodes.ExitCode(error.Code);
+        }
+
+        var result = answer.Result!;
+        await Console.Out.WriteAsync(parse.GetValue(json)
+            ? JsonSerializer.Serialize(result, kind.Indented) + "\n"
+            : kind.Render(result));
+        return kind.ExitCode(result);
+    }
+}

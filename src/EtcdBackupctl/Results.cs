@@ -1,0 +1,55 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Restore;
+using EtcdBackupd.Protocol.Results;
+
+namespace EtcdBackupctl;
+
+/// <summary>How one kind of result is read, shown, printed as JSON, and turned into an exit code.</summary>
+internal sealed record ResultKind<T>(JsonTypeInfo<Answer<T>> Answer, JsonTypeInfo<T> Indented, Func<T, string> Render, Func<T, int> ExitCode);
+
+/// <summary>Every result the CLI reads, with the exit code each one earns (<see cref="ExitCodes"/>).</summary>
+internal static class Results
+{
+    /// <summary><c>--json</c>: the same records, indented, non-ASCII as it is (host names, messages).</summary>
+    private static readonly ProtocolJsonContext Json = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    });
+
+    private static int Success<T>(T _) => ExitCodes.Success;
+
+    public static readonly ResultKind<StatusResult> Status = new(ProtocolJsonContext.Default.AnswerStatusResult, Json.StatusResult, Render.Status, Success);
+
+    /// <summary>5 when the snapshot is saved but a peer did not get its copy.</summary>
+    public static readonly ResultKind<SnapshotReport> Snapshot = new(ProtocolJsonContext.Default.AnswerSnapshotReport, Json.SnapshotReport, Render.Snapshot,
+        r => r.AllCopied() ? ExitCodes.Success : ExitCodes.CopyFailed);
+
+    public static readonly ResultKind<IReadOnlyList<ListEntry>> List = new(ProtocolJsonContext.Default.AnswerIReadOnlyListListEntry, Json.IReadOnlyListListEntry, Render.List, Success);
+
+    public static readonly ResultKind<VerifyResult> Verify = new(ProtocolJsonContext.Default.AnswerVerifyResult, Json.VerifyResult, Render.Verify, Success);
+
+    public static readonly ResultKind<PruneResult> Prune = new(ProtocolJsonContext.Default.AnswerPruneResult, Json.PruneResult, Render.Prune, Success);
+
+    /// <summary>1 when any peer is unreachable or its host key refused: <c>etcd-backupctl peers || alert</c> fires.</summary>
+    public static readonly ResultKind<IReadOnlyList<PeerCheck>> Peers = new(ProtocolJsonContext.Default.AnswerIReadOnlyListPeerCheck, Json.IReadOnlyListPeerCheck, Render.Peers,
+        r => r.All(p => p.Good) ? ExitCodes.Success : ExitCodes.Failed);
+
+    /// <summary>1 when the plan lists a problem.</summary>
+    public static readonly ResultKind<RestorePlan> Plan = new(ProtocolJsonContext.Default.AnswerRestorePlan, Json.RestorePlan, Render.Plan,
+        r => r.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.Failed);
+
+    public static readonly ResultKind<LocalRestoreResult> Restored = new(ProtocolJsonContext.Default.AnswerLocalRestoreResult, Json.LocalRestoreResult, Render.Restored, Success);
+
+    /// <summary>1 when any member's plan has an error or a problem.</summary>
+    public static readonly ResultKind<ClusterPlan> ClusterPlan = new(ProtocolJsonContext.Default.AnswerClusterPlan, Json.ClusterPlan, Render.ClusterPlan,
+        r => r.Members.All(m => m.Error is null && m.Problems is not { Count: > 0 }) ? ExitCodes.Success : ExitCodes.Failed);
+
+    public static readonly ResultKind<ClusterRestoreResult> ClusterRestored = new(ProtocolJsonContext.Default.AnswerClusterRestoreResult, Json.ClusterRestoreResult, Render.ClusterRestored, Success);
+}

@@ -1,0 +1,34 @@
+namespace EtcdBackupd.Protocol;
+
+/// <summary>The <c>error.code</c> values of a refused or failed request (docs/control-protocol.md).</summary>
+internal static class ErrorCodes
+{
+    /// <summary>Not a JSON object, no string <c>command</c>, an unknown field, a duplicate key, a wrong type or a missing argument.</summary>
+    public const string BadRequest = "bad_request";
+
+    /// <summary>The request line exceeded <see cref="ControlFraming.MaxRequestBytes"/>; the connection is closed.</summary>
+    public const string TooLarge = "request_too_large";
+
+    public const string UnknownCommand = "unknown_command";
+
+    public const string Forbidden = "forbidden";
+
+    public const string NotFound = "not_found";
+
+    /// <summary><c>verify</c> found a wrong trailer or a file that differs from its manifest.</summary>
+    public const string InvalidSnapshot = "invalid_snapshot";
+
+    /// <summary>The operation was attempted and failed; the message says why.</summary>
+    public const string Failed = "failed";
+
+    public const string Idle = "idle_timeout";
+
+    /// <summary>A cluster restore member speaks another protocol version (masters are upgraded one at a time).</summary>
+    public const string ProtocolMismatch = "protocol_mismatch";
+
+    /// <summary>The CLI's exit code for an error code: usage errors are 2, everything else 1.</summary>
+    public static int ExitCode(string code) => code is BadRequest or UnknownCommand or TooLarge ? ExitCodes.Usage : ExitCodes.Failed;
+}
+
+/// <summary>The <c>error</c> object of a final answer.</summary>
+internal sealed record ControlError(string Code, string Message);

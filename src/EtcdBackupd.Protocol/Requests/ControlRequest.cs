@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+
+namespace EtcdBackupd.Protocol.Requests;
+
+/// <summary>
+/// A request's arguments, one record per command. <see cref="Command"/> is the wire's <c>command</c>
+/// field: written when the CLI sends the request, and the key the daemon dispatches on.
+/// </summary>
+internal abstract record ControlRequest
+{
+    [JsonPropertyOrder(-1)]
+    public abstract string Command { get; }
+}
+
+internal sealed record StatusRequest : ControlRequest
+{
+    public const string Name = "status";
+
+    public override string Command => Name;
+}
+
+internal sealed record SnapshotRequest : ControlRequest
+{
+    public const string Name = "snapshot";
+
+    public override string Command => Name;
+}
+
+internal sealed record ListRequest : ControlRequest
+{
+    public const string Name = "list";
+
+    public override string Command => Name;
+}
+
+internal sealed record PeersRequest : ControlRequest
+{
+    public const string Name = "peers";
+
+    public override string Command => Name;
+}
+
+internal sealed record VerifyRequest : ControlRequest
+{
+    public const string Name = "verify";
+
+    public override string Command => Name;
+
+    /// <summary>A snapshot name, or a path inside the snapshot directory.</summary>
+    public required string File { get; init; }
+}
+
+internal sealed record PruneRequest : ControlRequest
+{
+    public const string Name = "prune";
+
+    public override string Command => Name;
+
+    public bool DryRun { get; init; }
+}

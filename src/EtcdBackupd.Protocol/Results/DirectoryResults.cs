@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+
+namespace EtcdBackupd.Protocol.Results;
+
+/// <summary>What the daemon knows of a snapshot's integrity.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Verification>))]
+internal enum Verification
+{
+    [JsonStringEnumMemberName("ok")] Ok,
+    [JsonStringEnumMemberName("corrupt")] Corrupt,
+    /// <summary>Not read since it last changed.</summary>
+    [JsonStringEnumMemberName("unchecked")] Unchecked,
+}
+
+/// <summary>One entry of <c>list</c>, newest first.</summary>
+internal sealed record ListEntry(
+    string Path, long SizeBytes, string? Sha256, long Revision, DateTimeOffset CreatedAt, string Member, Verification Verification);
+
+/// <summary>The result of a <c>verify</c> that passed; <c>manifest</c> is <c>ok</c> or <c>missing</c>.</summary>
+internal sealed record VerifyResult(string Path, long SizeBytes, string Sha256, string Trailer, string Manifest);
+
+/// <summary>What <c>prune</c> deleted, or would delete with <see cref="DryRun"/>.</summary>
+internal sealed record PruneResult(bool DryRun, IReadOnlyList<PrunedSnapshot> Deleted);
+
+internal sealed record PrunedSnapshot(string Path, string Reason);
+
+/// <summary>Whether a host key matched its pin.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<HostKeyState>))]
+internal enum HostKeyState
+{
+    [JsonStringEnumMemberName("ok")] Ok,
+    [JsonStringEnumMemberName("refused")] Refused,
+}
+
+/// <summary>One peer in <c>peers</c>: reachable, host key as pinned, its directory there.</summary>
+internal sealed record PeerCheck
+{
+    public required string Host { get; init; }
+    public required int Port { get; init; }
+    public required string User { get; init; }
+    public required string Directory { get; init; }
+    public required bool Reachable { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public HostKeyState? HostKey { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? DirectoryExists { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; init; }
+
+    /// <summary>Reachable with the pinned key.</summary>
+    public bool Good => Reachable && HostKey == HostKeyState.Ok;
+}

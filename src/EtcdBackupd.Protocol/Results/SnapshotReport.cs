@@ -1,0 +1,36 @@
+using System.Text.Json.Serialization;
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Protocol.Results;
+
+/// <summary>
+/// One snapshot attempt, as scripts read it: the result of <c>snapshot</c> (the control command and
+/// <c>etcd-backupd snapshot --json</c>) and <c>lastAttempt</c>/<c>lastSuccess</c> in <c>status</c>.
+/// </summary>
+internal sealed record SnapshotReport
+{
+    public required bool Ok { get; init; }
+    public required string? Path { get; init; }
+    public required long? SizeBytes { get; init; }
+    public required string? Sha256 { get; init; }
+    public required long? Revision { get; init; }
+    public required DateTimeOffset? CreatedAt { get; init; }
+    public required DateTimeOffset FinishedAt { get; init; }
+    public required double DurationSeconds { get; init; }
+    /// <summary>Why it was taken: the schedule, a control request (with the caller), the one-shot command.</summary>
+    public required string Reason { get; init; }
+    /// <summary>The failure's kind (<c>EtcdUnavailable</c>, <c>DiskFull</c>, ...), null on success.</summary>
+    public required string? Failure { get; init; }
+    public required string? Error { get; init; }
+    public required IReadOnlyList<PeerCopy> Peers { get; init; }
+
+    /// <summary>The whole manifest: in <c>etcd-backupd snapshot --json</c> only.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SnapshotManifest? Manifest { get; init; }
+
+    /// <summary>True when every peer has its copy (or there are none).</summary>
+    public bool AllCopied() => Peers.All(p => p.Ok);
+}
+
+/// <summary>One peer's copy of a snapshot.</summary>
+internal sealed record PeerCopy(string Host, int Port, bool Ok, bool Skipped, string? Error);

@@ -1,0 +1,54 @@
+using System.Text.Json.Serialization;
+
+namespace EtcdBackupd.Protocol.Results;
+
+/// <summary>The answer to "is my cluster backed up?": <c>status</c>.</summary>
+internal sealed record StatusResult
+{
+    public required string Version { get; init; }
+    public required EtcdHealth Etcd { get; init; }
+    public required string SnapshotDirectory { get; init; }
+    public required bool Running { get; init; }
+    public required SnapshotReport? LastAttempt { get; init; }
+    public required SnapshotReport? LastSuccess { get; init; }
+    public required DateTimeOffset? NextScheduled { get; init; }
+    public required IReadOnlyList<string> Schedules { get; init; }
+    public required string TimeZone { get; init; }
+    /// <summary><c>leader</c> or <c>every</c>.</summary>
+    public required string TakenBy { get; init; }
+    public required RetentionRule Retention { get; init; }
+    /// <summary>The last attempt's copies.</summary>
+    public required IReadOnlyList<PeerCopy> Peers { get; init; }
+}
+
+internal sealed record RetentionRule(int Days, int MinimumKept);
+
+/// <summary>This master's etcd as the daemon sees it: the member's facts, or why it did not answer.</summary>
+internal sealed record EtcdHealth
+{
+    public required bool Healthy { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Endpoint { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Version { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Member { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Leader { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? IsLeader { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Revision { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? DbSizeBytes { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; init; }
+}

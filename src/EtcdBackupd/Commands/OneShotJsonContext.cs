@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+using EtcdBackupd.Protocol.Results;
+
+namespace EtcdBackupd.Commands;
+
+/// <summary>What the one-shot commands print with <c>--json</c>: the protocol's records, indented for people too.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(SnapshotReport))]
+internal sealed partial class OneShotJsonContext : JsonSerializerContext;

@@ -1,0 +1,64 @@
+using EtcdBackupd.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Control;
+
+/// <summary>
+/// From a request line to a final answer: the command, its handler, its strictly parsed arguments,
+/// the access rule (logged when it refuses), the handler's body. Any exception becomes <c>failed</c>.
+/// </summary>
+internal sealed class ControlDispatcher
+{
+    private readonly IReadOnlyDictionary<string, IControlHandler> _handlers;
+    private readonly ILogger<ControlDispatcher> _logger;
+
+    public ControlDispatcher(IEnumerable<IControlHandler> handlers, ILogger<ControlDispatcher> logger)
+    {
+        _handlers = handlers.ToDictionary(h => h.Name, StringComparer.Ordinal);
+        _logger = logger;
+        Known = string.Join(", ", _handlers.Keys);
+        GroupUses = string.Join(", ", _handlers.Values.Select(h => h.GroupUse).OfType<string>());
+    }
+
+    /// <summary>Every command, in registration order.</summary>
+    public string Known { get; }
+
+    private string GroupUses { get; }
+
+    public async Task<Reply> DispatchAsync(ReadOnlyMemory<byte> line, ControlCall call, CancellationToken cancellationToken)
+    {
+        if (RequestParser.Command(line.Span, out var problem) is not { } command)
+        {
+            return Reply.Failure(ErrorCodes.BadRequest, problem!);
+        }
+
+        if (!_handlers.TryGetValue(command, out var handler))
+        {
+            return Reply.Failure(ErrorCodes.UnknownCommand, $"unknown command '{Truncate(command)}'; known: {Known}");
+        }
+
+        if (handler.Prepare(line.Span, out problem) is not { } request)
+        {
+            return Reply.Failure(ErrorCodes.BadRequest, $"{command}: {problem}");
+        }
+
+        var peer = call.Peer;
+        if (request.NeedsRoot && !peer.IsRoot)
+        {
+            ControlLog.Refused(_logger, peer.Uid, peer.Pid, command, "needs root");
+            return Reply.Failure(ErrorCodes.Forbidden, $"'{command}' needs root (uid 0); uid {peer.Uid} may use {GroupUses}");
+        }
+
+        ControlLog.Command(_logger, command, peer.Uid, peer.Pid);
+        try
+        {
+            return await request.RunAsync(call, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return Reply.Failure(ErrorCodes.Failed, e.Message);
+        }
+    }
+
+    public static string Truncate(string text) => text.Length > 80 ? text[..80] + "..." : text;
+}

@@ -1,0 +1,22 @@
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Requests;
+using EtcdBackupd.Protocol.Results;
+using EtcdBackupd.Retention;
+
+namespace EtcdBackupd.Control.Handlers;
+
+/// <summary><c>prune</c>: the retention rule now. A dry run for <c>Control.Group</c>; deleting needs root.</summary>
+internal sealed class PruneHandler(RetentionService retention) : ControlHandler<PruneRequest>(ProtocolJsonContext.Default.PruneRequest)
+{
+    public override string Name => PruneRequest.Name;
+
+    public override string GroupUse => "prune --dry-run";
+
+    protected override bool NeedsRoot(PruneRequest arguments) => !arguments.DryRun;
+
+    protected override Task<Reply> RunAsync(PruneRequest arguments, ControlCall call, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<PrunedSnapshot> deleted = [.. retention.Prune(arguments.DryRun, cancellationToken).Select(d => new PrunedSnapshot(d.Snapshot.Path, d.Reason))];
+        return Task.FromResult(Reply.Success(new PruneResult(arguments.DryRun, deleted), ProtocolJsonContext.Default.PruneResult));
+    }
+}

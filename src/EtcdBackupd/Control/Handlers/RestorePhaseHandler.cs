@@ -1,0 +1,19 @@
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Requests;
+using EtcdBackupd.Restore;
+
+namespace EtcdBackupd.Control.Handlers;
+
+/// <summary><c>restore-phase</c> (root only): one step of a cluster restore on this member, sent by its coordinator.</summary>
+internal sealed class RestorePhaseHandler(SnapshotPaths paths, MemberPhases phases)
+    : ControlHandler<RestorePhaseRequest>(ProtocolJsonContext.Default.RestorePhaseRequest)
+{
+    public override string Name => RestorePhaseRequest.Name;
+
+    public override string? GroupUse => null;
+
+    protected override bool NeedsRoot(RestorePhaseRequest arguments) => true;
+
+    protected override async Task<Reply> RunAsync(RestorePhaseRequest arguments, ControlCall call, CancellationToken cancellationToken) =>
+        (await phases.RunAsync(paths.Resolve(arguments.File), arguments, cancellationToken)).ToReply();
+}

@@ -1,0 +1,43 @@
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Requests;
+using EtcdBackupd.Protocol.Results;
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Control.Handlers;
+
+/// <summary><c>verify</c>: the whole file against etcd's trailer and its manifest. Root and <c>Control.Group</c>.</summary>
+internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifier) : ControlHandler<VerifyRequest>(ProtocolJsonContext.Default.VerifyRequest)
+{
+    public override string Name => VerifyRequest.Name;
+
+    protected override Task<Reply> RunAsync(VerifyRequest arguments, ControlCall call, CancellationToken cancellationToken)
+    {
+        if (paths.Resolve(arguments.File) is not { } path)
+        {
+            return Task.FromResult(Reply.Failure(ErrorCodes.BadRequest, paths.NotASnapshot(Name, arguments.File)));
+        }
+
+        return Task.Run(() => Verify(path, cancellationToken), cancellationToken);
+    }
+
+    private Reply Verify(string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            return Reply.Failure(ErrorCodes.NotFound, $"'{path}' does not exist");
+        }
+
+        var (trailerOk, sha256) = EtcdTrailer.Check(path, cancellationToken);
+        verifier.Remember(path, trailerOk);
+        var size = new FileInfo(path).Length;
+        var manifest = SnapshotManifest.TryRead(SnapshotFileName.ManifestOf(path));
+        var manifestState = manifest is null ? "missing" : manifest.Sha256 == sha256 && manifest.SizeBytes == size ? "ok" : "mismatch";
+        if (!trailerOk || manifestState == "mismatch")
+        {
+            return Reply.Failure(ErrorCodes.InvalidSnapshot, $"'{path}': " + (trailerOk ? "" : "etcd's SHA-256 trailer does not match the data; ")
+                + (manifestState == "mismatch" ? "the file differs from its manifest" : "").TrimEnd(' ', ';'));
+        }
+
+        return Reply.Success(new VerifyResult(path, size, sha256, "ok", manifestState), ProtocolJsonContext.Default.VerifyResult);
+    }
+}

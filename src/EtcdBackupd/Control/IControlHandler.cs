@@ -1,0 +1,46 @@
+using System.Text.Json.Serialization.Metadata;
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Requests;
+
+namespace EtcdBackupd.Control;
+
+/// <summary>
+/// One control command: its name, who may call it, its arguments record and its body. The dispatcher
+/// derives the command list, the access rule and the <c>unknown_command</c> text from the handlers registered.
+/// </summary>
+internal interface IControlHandler
+{
+    /// <summary>The wire's <c>command</c>.</summary>
+    string Name { get; }
+
+    /// <summary>How a member of <c>Control.Group</c> may use it (<c>prune --dry-run</c>), for the refusal's text; null when root only.</summary>
+    string? GroupUse { get; }
+
+    /// <summary>The request's arguments, strictly parsed, ready to run; null with the <c>bad_request</c> text.</summary>
+    PreparedRequest? Prepare(ReadOnlySpan<byte> line, out string? problem);
+}
+
+/// <summary>A parsed request: whether it needs root, and its body.</summary>
+internal sealed record PreparedRequest(bool NeedsRoot, Func<ControlCall, CancellationToken, Task<Reply>> RunAsync);
+
+/// <summary>A handler whose arguments are <typeparamref name="TArgs"/>, parsed through the protocol's source-generated contract.</summary>
+internal abstract class ControlHandler<TArgs>(JsonTypeInfo<TArgs> contract) : IControlHandler where TArgs : ControlRequest
+{
+    public abstract string Name { get; }
+
+    public virtual string? GroupUse => Name;
+
+    /// <summary>Root only, or (the default) root and <c>Control.Group</c>.</summary>
+    protected virtual bool NeedsRoot(TArgs arguments) => false;
+
+    /// <summary>The command's body. It runs to its end even when the client goes away (the token is the daemon's stop).</summary>
+    protected abstract Task<Reply> RunAsync(TArgs arguments, ControlCall call, CancellationToken cancellationToken);
+
+    public PreparedRequest? Prepare(ReadOnlySpan<byte> line, out string? problem) =>
+        RequestParser.Arguments(line, contract, out problem) is { } arguments
+            ? new PreparedRequest(NeedsRoot(arguments), (call, token) => RunAsync(arguments, call, token))
+            : null;
+}
+
+/// <summary>Who is asking, and the connection's one writer for progress events.</summary>
+internal sealed record ControlCall(PeerCredentials Peer, ConnectionWriter Output);

@@ -1,0 +1,248 @@
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Requests;
+using EtcdBackupd.Protocol.Restore;
+using EtcdBackupd.Snapshots;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Restore;
+
+/// <summary>How a cluster restore ended: every member's steps, and the failure's sentence when it failed.</summary>
+internal sealed record ClusterOutcome(ClusterRestoreResult Result, string? Failure);
+
+/// <summary>
+/// One cluster restore under way: its members (this master first), the session every member's steps
+/// belong to, who has opened it (and so must be rolled back), each member's steps for the report. It
+/// decides on the members' typed answers only: ok or not, answered or silent, leader, health, rollback state.
+/// </summary>
+internal sealed class ClusterRun(
+    IReadOnlyList<IRestoreMember> members, SnapshotResult snapshot, string session, PhaseDeadlines deadlines, Action<string, string> progress, ILogger logger)
+{
+    private readonly List<IRestoreMember> _opened = [];
+    private readonly HashSet<IRestoreMember> _leaders = [];
+    private readonly HashSet<IRestoreMember> _silent = [];
+    private readonly Dictionary<IRestoreMember, MemberHealth> _health = [];
+    private readonly Dictionary<IRestoreMember, List<string>> _reports = members.ToDictionary(m => m, _ => new List<string>());
+
+    private string Name => Path.GetFileName(snapshot.Path);
+
+    /// <param name="placeEverywhere">Pushes the snapshot to the peers; an error message, or null.</param>
+    /// <param name="cancellationToken">Stops the run; what was done is rolled back all the same.</param>
+    public async Task<ClusterOutcome> RunAsync(Func<Task<string?>> placeEverywhere, CancellationToken cancellationToken)
+    {
+        var phase = RestorePhase.Check;
+        string? failure;
+        try
+        {
+            failure = await CheckEverywhereAsync(placeEverywhere, cancellationToken);
+            foreach (var next in RestorePhases.Runbook)
+            {
+                if (failure is not null)
+                {
+                    break;
+                }
+
+                phase = next;
+                failure = phase == RestorePhase.StopEtcd
+                    ? await StopEtcdLeaderLastAsync(cancellationToken)
+                    : await PhaseAsync(members, Request(phase), cancellationToken);
+                if (failure is null && phase == RestorePhase.WaitHealthy)
+                {
+                    failure = OneCluster();
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Cancelled too: the members must not stay half-restored because the daemon is stopping.
+            failure = $"{phase.Wire()}: {e.Message}";
+        }
+
+        if (failure is null)
+        {
+            await FinishAsync();
+            RestoreLog.ClusterRestored(logger, Name, members.Count);
+            return new ClusterOutcome(Summary(), null);
+        }
+
+        RestoreLog.ClusterFailed(logger, phase.Wire(), failure);
+        var incomplete = await RollBackAsync();
+        var message = phase == RestorePhase.Check
+            ? $"cluster restore refused: {failure}; nothing was stopped"
+            : $"cluster restore failed in phase '{phase.Wire()}': {failure}; "
+              + (incomplete.Count == 0 ? $"every member that got that far ({_opened.Count}) was rolled back to its old data"
+                  : $"ROLLBACK INCOMPLETE on {string.Join("; ", incomplete)}: an operator must finish there by hand (see their journal)");
+        return new ClusterOutcome(Summary(), message);
+    }
+
+    /// <summary>
+    /// Every member checks the same file (trailer, and SHA-256 against the manifest) and opens its
+    /// session. First each peer's plan: it must speak this protocol version, and when a peer lacks the
+    /// snapshot or holds another file under its name, this master's copy is checked first and only then
+    /// pushed, so a bad file never travels; otherwise all check at once.
+    /// </summary>
+    private async Task<string?> CheckEverywhereAsync(Func<Task<string?>> placeEverywhere, CancellationToken cancellationToken)
+    {
+        var remotes = members.Skip(1).ToList();
+        var plans = await Task.WhenAll(remotes.Select(m => CallAsync(m, Request(RestorePhase.Plan) with { File = Name, Protocol = ControlFraming.ProtocolVersion }, cancellationToken)));
+        var refused = remotes.Zip(plans).Where(p => !p.Second.Ok || p.Second.Result!.Plan?.Protocol != ControlFraming.ProtocolVersion)
+            .Select(p => $"{p.First.Name}: " + (p.Second.Ok ? $"speaks restore protocol {p.Second.Result!.Plan?.Protocol}, this master {ControlFraming.ProtocolVersion}" : p.Second.Error!.Message))
+            .ToList();
+        if (refused.Count > 0)
+        {
+            return string.Join("; ", refused);
+        }
+
+        var check = Request(RestorePhase.Check) with { File = Name, Sha256 = snapshot.Manifest.Sha256, Protocol = ControlFraming.ProtocolVersion };
+        if (plans.All(p => p.Result!.Plan is { Present: true } plan && plan.Sha256 == snapshot.Manifest.Sha256))
+        {
+            return await PhaseAsync(members, check, cancellationToken);
+        }
+
+        return await PhaseAsync([members[0]], check, cancellationToken)
+            ?? await placeEverywhere()
+            ?? await PhaseAsync(remotes, check, cancellationToken);
+    }
+
+    /// <summary>
+    /// Followers first, the leader last: a leader stopped while its followers run hands leadership over
+    /// at once, but one stopped together with them waits out etcd's transfer timeout (seconds) for
+    /// peers that are going away too. Both waves together are the phase's barrier.
+    /// </summary>
+    private async Task<string?> StopEtcdLeaderLastAsync(CancellationToken cancellationToken) =>
+        await PhaseAsync([.. members.Where(m => !_leaders.Contains(m))], Request(RestorePhase.StopEtcd), cancellationToken)
+        ?? await PhaseAsync([.. members.Where(_leaders.Contains)], Request(RestorePhase.StopEtcd), cancellationToken);
+
+    /// <summary>Runs one phase on the given members at once; the barrier is awaiting them all. Returns the failures, or null.</summary>
+    private async Task<string?> PhaseAsync(IReadOnlyList<IRestoreMember> on, RestorePhaseRequest request, CancellationToken cancellationToken)
+    {
+        var answers = await Task.WhenAll(on.Select(async m => (Member: m, Answer: await CallAsync(m, request, cancellationToken))));
+        var failures = new List<string>();
+        foreach (var (member, answer) in answers)
+        {
+            if (answer.Ok && answer.Result!.Check is { } check)
+            {
+                _opened.Add(member);
+                if (check.IsLeader == true)
+                {
+                    _leaders.Add(member);
+                }
+            }
+
+            if (answer.Ok && answer.Result!.Health is { } health)
+            {
+                _health[member] = health;
+            }
+
+            if (!answer.Answered && request.Phase != RestorePhase.Check)
+            {
+                // It may have done the step, or part of it: it must be rolled back like the others.
+                _silent.Add(member);
+                failures.Add($"{member.Name}: state unknown ({answer.Error!.Message})");
+            }
+            else if (!answer.Ok)
+            {
+                failures.Add($"{member.Name}: {answer.Error?.Message}");
+            }
+
+            Record(member, answer, request.Phase);
+        }
+
+        return failures.Count == 0 ? null : string.Join("; ", failures);
+    }
+
+    /// <summary>One request within its phase's deadline; past it, the member is silent (its state unknown).</summary>
+    private async Task<PhaseAnswer> CallAsync(IRestoreMember member, RestorePhaseRequest request, CancellationToken cancellationToken)
+    {
+        var limit = deadlines.For(request.Phase);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limit);
+        try
+        {
+            return await member.CallAsync(request, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            RestoreLog.MemberSilent(logger, member.Name, request.Phase.Wire(), limit.TotalSeconds);
+            return PhaseAnswer.Silent($"no answer to '{request.Phase.Wire()}' within {limit.TotalSeconds:F0} s");
+        }
+    }
+
+    /// <summary>After the restart: one cluster ID, one leader, and as many distinct members as there are masters.</summary>
+    private string? OneCluster()
+    {
+        var healthy = members.Select(m => _health.GetValueOrDefault(m)).ToList();
+        var clusters = healthy.Select(h => h?.ClusterId).Distinct().Count();
+        var leaders = healthy.Select(h => h?.Leader).Distinct().Count();
+        var distinct = healthy.Select(h => h?.MemberId).Distinct().Count();
+        return clusters == 1 && leaders == 1 && distinct == members.Count && healthy.All(h => h is not null)
+            ? null
+            : $"after the restart the members report {clusters} cluster ID(s), {leaders} leader(s) and {distinct} distinct member(s) for {members.Count} masters";
+    }
+
+    private async Task FinishAsync()
+    {
+        foreach (var member in members)
+        {
+            var finished = await CallAsync(member, Request(RestorePhase.Finish), CancellationToken.None);
+            if (finished.Result?.OldDataDir is { } old)
+            {
+                _reports[member].Add($"the old data directory is kept at {old}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rolls back every member that opened the session, all at once, the silent ones included; returns
+    /// those whose rollback failed or never answered, each with the command that finishes it by hand.
+    /// </summary>
+    private async Task<List<string>> RollBackAsync()
+    {
+        var rollbacks = await Task.WhenAll(_opened.Union(_silent).Select(async m => (Member: m, Answer: await CallAsync(m, Request(RestorePhase.Rollback), CancellationToken.None))));
+        var incomplete = new List<string>();
+        foreach (var (member, answer) in rollbacks)
+        {
+            Record(member, answer, RestorePhase.Rollback);
+            if (!answer.Answered)
+            {
+                incomplete.Add($"{member.Name} (state unknown, session {session}; there run: {member.RollbackCommand(session)})");
+            }
+            else if (answer.Result?.Rollback is not RollbackState.Complete)
+            {
+                incomplete.Add($"{member.Name} (session {session})");
+            }
+        }
+
+        return incomplete;
+    }
+
+    private void Record(IRestoreMember member, PhaseAnswer answer, RestorePhase phase)
+    {
+        var report = _reports[member];
+        foreach (var step in answer.Result?.Steps ?? [])
+        {
+            progress(member.Name, step);
+            report.Add(step);
+        }
+
+        if (answer.Error is { } error)
+        {
+            var line = $"{phase.Wire()} FAILED: {error.Message}";
+            progress(member.Name, line);
+            report.Add(line);
+        }
+    }
+
+    private RestorePhaseRequest Request(RestorePhase phase) => new() { Session = session, Phase = phase };
+
+    private ClusterRestoreResult Summary() =>
+        new(Name, snapshot.Manifest.Sha256, [.. members.Select(m => new MemberSteps(m.Name, [.. _reports[m]]))]);
+}
+
+/// <summary>How long a member gets for each phase: <c>Restore.HealthTimeoutSeconds</c> (plus a margin) to become healthy, <c>Peers.TimeoutSeconds</c> for the rest.</summary>
+internal sealed record PhaseDeadlines(TimeSpan Healthy, TimeSpan Step)
+{
+    /// <summary>The member's own wait ends first and answers; this margin is for the answer's way back.</summary>
+    private static readonly TimeSpan Margin = TimeSpan.FromSeconds(30);
+
+    public TimeSpan For(RestorePhase phase) => phase == RestorePhase.WaitHealthy ? Healthy + Margin : Step;
+}

@@ -1,0 +1,29 @@
+using EtcdBackupd.Protocol.Requests;
+
+namespace EtcdBackupd.Restore;
+
+/// <summary>One member of a cluster restore, as the coordinator sees it: something that answers <c>restore-phase</c> requests.</summary>
+internal interface IRestoreMember : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>
+    /// Sends one phase request. A refusal or failure is an answer, never an exception; a member that
+    /// cannot be asked is <see cref="PhaseAnswer.Silent"/>. Cancellation (the phase's deadline) throws.
+    /// </summary>
+    Task<PhaseAnswer> CallAsync(RestorePhaseRequest request, CancellationToken cancellationToken);
+
+    /// <summary>What an operator runs on that member to roll session <paramref name="session"/> back by hand.</summary>
+    string RollbackCommand(string session) =>
+        $"etcd-backupctl call '{{\"command\":\"restore-phase\",\"session\":\"{session}\",\"phase\":\"rollback\"}}'";
+}
+
+/// <summary>The coordinator's own member, answered in-process.</summary>
+internal sealed class LocalMember(MemberPhases phases, string snapshot) : IRestoreMember
+{
+    public string Name => "this master";
+
+    public Task<PhaseAnswer> CallAsync(RestorePhaseRequest request, CancellationToken cancellationToken) => phases.RunAsync(snapshot, request, cancellationToken);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
