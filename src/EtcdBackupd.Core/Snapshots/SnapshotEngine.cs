@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.FileSystem;
 using Grpc.Core;
@@ -100,7 +99,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         }
     }
 
-    private static async Task<SnapshotStream.Received> ReceiveToFileAsync(
+    private async Task<SnapshotStream.Received> ReceiveToFileAsync(
         EtcdConnection connection, string path, Action<long>? onReceived, CancellationToken cancellationToken)
     {
         var part = path + ".part";
@@ -126,7 +125,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         }
     }
 
-    private static void WriteManifest(string path, SnapshotManifest manifest)
+    private void WriteManifest(string path, SnapshotManifest manifest)
     {
         try
         {
@@ -173,7 +172,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
     // ENOSPC is 28 on Linux; .NET reports it as the IOException's HResult.
     private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.Ordinal);
 
-    private static void TryDelete(string path)
+    private void TryDelete(string path)
     {
         try
         {
@@ -181,7 +180,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Debug.WriteLine($"could not remove {path}: {e.Message}");
+            SnapshotLog.LeftoverNotRemoved(logger, path, e.Message);
         }
     }
 }
