@@ -19,8 +19,10 @@ internal sealed class EtcdOptions
     /// <summary>PEM private key of <see cref="CertFile"/>.</summary>
     public string? KeyFile { get; init; }
 
+    public const int DefaultDialTimeoutSeconds = 5;
+
     /// <summary>How long one endpoint gets to answer before the next is tried. Default 5 s, 1 to 120.</summary>
-    public TimeSpan DialTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan DialTimeout { get; init; } = TimeSpan.FromSeconds(DefaultDialTimeoutSeconds);
 
     /// <summary>The same endpoints and credentials, with a shorter wait per endpoint (health checks, status).</summary>
     public EtcdOptions WithDialTimeout(TimeSpan dialTimeout) =>
@@ -62,7 +64,7 @@ internal sealed class EtcdOptions
             CaFile = config.ExistingFile("Etcd.CaFile"),
             CertFile = certFile,
             KeyFile = keyFile,
-            DialTimeout = TimeSpan.FromSeconds(config.Int("Etcd.DialTimeoutSeconds", 5, 1, 120)),
+            DialTimeout = TimeSpan.FromSeconds(config.Int("Etcd.DialTimeoutSeconds", DefaultDialTimeoutSeconds, 1, 120)),
         };
         if (endpoints.Exists(e => e.Scheme == Uri.UriSchemeHttp) && (certFile is not null || options.CaFile is not null))
         {

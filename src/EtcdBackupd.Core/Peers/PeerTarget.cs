@@ -7,9 +7,15 @@ internal sealed record PeerTarget
 
     public required string Host { get; init; }
 
-    public int Port { get; init; } = 22;
+    public const int DefaultPort = 22;
 
-    public string User { get; init; } = "root";
+    public const string DefaultUser = "root";
+
+    public const string DefaultBackupctl = "etcd-backupctl";
+
+    public int Port { get; init; } = DefaultPort;
+
+    public string User { get; init; } = DefaultUser;
 
     /// <summary>Where copies land on the peer; the local <c>Snapshots.Directory</c> when unset.</summary>
     public required string Directory { get; init; }
@@ -21,7 +27,7 @@ internal sealed record PeerTarget
     /// How to run etcd-backupctl there, over SSH, for the cluster restore: a command line, not quoted
     /// (<c>Peers.Targets[i].Backupctl</c>, default <c>etcd-backupctl</c> from the package on the PATH).
     /// </summary>
-    public string Backupctl { get; init; } = "etcd-backupctl";
+    public string Backupctl { get; init; } = DefaultBackupctl;
 
     /// <summary>Accept and record an unknown host key once. Off unless an operator sets it on this target.</summary>
     public bool TrustOnFirstUse { get; init; }

@@ -13,17 +13,25 @@ internal sealed class PeersOptions
     /// <summary><c>Peers.KnownHostsFile</c>: OpenSSH known_hosts, plain or hashed entries.</summary>
     public string? KnownHostsFile { get; init; }
 
+    public const int DefaultParallelism = 4;
+
     /// <summary><c>Peers.Parallelism</c>: targets pushed at once. Default 4, 1 to 32.</summary>
-    public int Parallelism { get; init; } = 4;
+    public int Parallelism { get; init; } = DefaultParallelism;
+
+    public const int DefaultAttempts = 3;
 
     /// <summary><c>Peers.Attempts</c>: tries per target, with backoff between them. Default 3, 1 to 10.</summary>
-    public int Attempts { get; init; } = 3;
+    public int Attempts { get; init; } = DefaultAttempts;
+
+    public const int DefaultTimeoutSeconds = 900;
 
     /// <summary><c>Peers.TimeoutSeconds</c>: the most one target may take, retries included. Default 900.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(15);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(DefaultTimeoutSeconds);
+
+    public const int DefaultConnectTimeoutSeconds = 10;
 
     /// <summary><c>Peers.ConnectTimeoutSeconds</c>: for the TCP connection and SSH handshake. Default 10.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(DefaultConnectTimeoutSeconds);
 
     public bool Enabled => Targets.Count > 0;
 
@@ -37,11 +45,11 @@ internal sealed class PeersOptions
             targets.Add(new PeerTarget
             {
                 Host = host,
-                Port = config.Int($"Peers.Targets.{i}.Port", 22, 1, 65535),
-                User = config.String($"Peers.Targets.{i}.User") ?? "root",
+                Port = config.Int($"Peers.Targets.{i}.Port", PeerTarget.DefaultPort, 1, 65535),
+                User = config.String($"Peers.Targets.{i}.User") ?? PeerTarget.DefaultUser,
                 Directory = config.String($"Peers.Targets.{i}.Directory") ?? snapshotDirectory,
                 ControlSocket = config.String($"Peers.Targets.{i}.ControlSocket") ?? PeerTarget.DefaultControlSocket,
-                Backupctl = config.String($"Peers.Targets.{i}.Backupctl") ?? "etcd-backupctl",
+                Backupctl = config.String($"Peers.Targets.{i}.Backupctl") ?? PeerTarget.DefaultBackupctl,
                 TrustOnFirstUse = config.Bool($"Peers.Targets.{i}.TrustOnFirstUse", false),
                 Prune = config.Bool($"Peers.Targets.{i}.Prune", false),
             });
@@ -56,10 +64,10 @@ internal sealed class PeersOptions
             Targets = targets,
             IdentityFile = config.ExistingFile("Peers.IdentityFile"),
             KnownHostsFile = config.String("Peers.KnownHostsFile"),
-            Parallelism = config.Int("Peers.Parallelism", 4, 1, 32),
-            Attempts = config.Int("Peers.Attempts", 3, 1, 10),
-            Timeout = TimeSpan.FromSeconds(config.Int("Peers.TimeoutSeconds", 900, 10, 86400)),
-            ConnectTimeout = TimeSpan.FromSeconds(config.Int("Peers.ConnectTimeoutSeconds", 10, 1, 300)),
+            Parallelism = config.Int("Peers.Parallelism", DefaultParallelism, 1, 32),
+            Attempts = config.Int("Peers.Attempts", DefaultAttempts, 1, 10),
+            Timeout = TimeSpan.FromSeconds(config.Int("Peers.TimeoutSeconds", DefaultTimeoutSeconds, 10, 86400)),
+            ConnectTimeout = TimeSpan.FromSeconds(config.Int("Peers.ConnectTimeoutSeconds", DefaultConnectTimeoutSeconds, 1, 300)),
         };
         if (targets.Count > 0)
         {

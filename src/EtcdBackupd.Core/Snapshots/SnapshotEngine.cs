@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.FileSystem;
 using Grpc.Core;
@@ -23,55 +22,61 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
     public async Task<SnapshotResult> TakeAsync(Action<long, long>? onProgress, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        EtcdMemberInfo member;
-        EtcdConnection connection;
+        // Bound to the await using as soon as it exists: the catch-up read or the member's description
+        // may fail too, and every path must close the gRPC channel.
+        await using var connection = await FromEtcdAsync(() => EtcdConnection.ConnectAsync(etcd, logger, cancellationToken), cancellationToken);
+        var member = await FromEtcdAsync(() => DescribeCaughtUpAsync(connection, cancellationToken), cancellationToken);
+        var (createdAt, path) = await FreeNameAsync(member, cancellationToken);
+        CheckFreeSpace(member.DbSizeBytes);
+        SnapshotLog.Started(logger, path, member.Endpoint, member.MemberName, member.Revision, member.DbSizeBytes);
+
+        var total = member.DbSizeBytes + EtcdTrailer.Length;
+        var received = await ReceiveToFileAsync(connection, path, onProgress is null ? null : r => onProgress(r, total), cancellationToken);
+        var manifest = new SnapshotManifest
+        {
+            FileName = Path.GetFileName(path),
+            Sha256 = received.Sha256,
+            SizeBytes = received.SizeBytes,
+            EtcdVersion = member.Version,
+            ClusterId = member.ClusterId.ToString("x"),
+            MemberId = member.MemberId.ToString("x"),
+            MemberName = member.MemberName,
+            Endpoint = member.Endpoint.ToString(),
+            Revision = member.Revision,
+            RaftIndex = member.RaftIndex,
+            DbSizeBytes = member.DbSizeBytes,
+            KeyCount = member.KeyCount,
+            CreatedAt = createdAt,
+            Host = Environment.MachineName,
+            EtcdBackupdVersion = ProductInfo.Version,
+        };
+        WriteManifest(path, manifest);
+        var seconds = time.GetElapsedTime(started).TotalSeconds;
+        SnapshotLog.Completed(logger, path, received.Sha256, member.Revision, received.SizeBytes, seconds);
+        return new SnapshotResult(path, manifest);
+    }
+
+    private async Task<EtcdMemberInfo> DescribeCaughtUpAsync(EtcdConnection connection, CancellationToken cancellationToken)
+    {
+        if (await connection.CatchUpAsync(etcd.DialTimeout, cancellationToken) is { } behind)
+        {
+            // Without a quorum the member cannot learn what it is missing; its own data is still
+            // the best copy there is, so the snapshot is taken and the journal says what it may lack.
+            SnapshotLog.NotCaughtUp(logger, connection.Endpoint, behind);
+        }
+
+        return await connection.DescribeMemberAsync(cancellationToken);
+    }
+
+    private static async Task<T> FromEtcdAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
         try
         {
-            connection = await EtcdConnection.ConnectAsync(etcd, logger, cancellationToken);
-            if (await connection.CatchUpAsync(etcd.DialTimeout, cancellationToken) is { } behind)
-            {
-                // Without a quorum the member cannot learn what it is missing; its own data is still
-                // the best copy there is, so the snapshot is taken and the journal says what it may lack.
-                SnapshotLog.NotCaughtUp(logger, connection.Endpoint, behind);
-            }
-
-            member = await connection.DescribeMemberAsync(cancellationToken);
+            return await call();
         }
         catch (Exception e) when (e is EtcdException or RpcException && !cancellationToken.IsCancellationRequested)
         {
             throw new SnapshotException(SnapshotFailure.EtcdUnavailable, e.Message, e);
-        }
-
-        await using (connection)
-        {
-            var (createdAt, path) = await FreeNameAsync(member, cancellationToken);
-            CheckFreeSpace(member.DbSizeBytes);
-            SnapshotLog.Started(logger, path, member.Endpoint, member.MemberName, member.Revision, member.DbSizeBytes);
-
-            var total = member.DbSizeBytes + EtcdTrailer.Length;
-            var received = await ReceiveToFileAsync(connection, path, onProgress is null ? null : r => onProgress(r, total), cancellationToken);
-            var manifest = new SnapshotManifest
-            {
-                FileName = Path.GetFileName(path),
-                Sha256 = received.Sha256,
-                SizeBytes = received.SizeBytes,
-                EtcdVersion = member.Version,
-                ClusterId = member.ClusterId.ToString("x"),
-                MemberId = member.MemberId.ToString("x"),
-                MemberName = member.MemberName,
-                Endpoint = member.Endpoint.ToString(),
-                Revision = member.Revision,
-                RaftIndex = member.RaftIndex,
-                DbSizeBytes = member.DbSizeBytes,
-                KeyCount = member.KeyCount,
-                CreatedAt = createdAt,
-                Host = Environment.MachineName,
-                EtcdBackupdVersion = ProductInfo.Version,
-            };
-            WriteManifest(path, manifest);
-            var seconds = time.GetElapsedTime(started).TotalSeconds;
-            SnapshotLog.Completed(logger, path, received.Sha256, member.Revision, received.SizeBytes, seconds);
-            return new SnapshotResult(path, manifest);
         }
     }
 
@@ -94,7 +99,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         }
     }
 
-    private static async Task<SnapshotStream.Received> ReceiveToFileAsync(
+    private async Task<SnapshotStream.Received> ReceiveToFileAsync(
         EtcdConnection connection, string path, Action<long>? onReceived, CancellationToken cancellationToken)
     {
         var part = path + ".part";
@@ -120,7 +125,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         }
     }
 
-    private static void WriteManifest(string path, SnapshotManifest manifest)
+    private void WriteManifest(string path, SnapshotManifest manifest)
     {
         try
         {
@@ -167,7 +172,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
     // ENOSPC is 28 on Linux; .NET reports it as the IOException's HResult.
     private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.Ordinal);
 
-    private static void TryDelete(string path)
+    private void TryDelete(string path)
     {
         try
         {
@@ -175,7 +180,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Debug.WriteLine($"could not remove {path}: {e.Message}");
+            SnapshotLog.LeftoverNotRemoved(logger, path, e.Message);
         }
     }
 }

@@ -15,4 +15,8 @@ internal static partial class SnapshotLog
     [LoggerMessage(EventId = 2002, EventName = "SnapshotCompleted", Level = LogLevel.Information,
         Message = "Snapshot {SnapshotPath} saved and verified: sha256 {SnapshotSha256}, revision {SnapshotRevision}, {SnapshotSizeBytes} bytes in {DurationSeconds:F1} s")]
     public static partial void Completed(ILogger logger, string snapshotPath, string snapshotSha256, long snapshotRevision, long snapshotSizeBytes, double durationSeconds);
+
+    [LoggerMessage(EventId = 2004, EventName = "SnapshotLeftoverNotRemoved", Level = LogLevel.Warning,
+        Message = "Could not remove {SnapshotPath} after the snapshot failed: {Reason}; it is not a good snapshot, remove it by hand")]
+    public static partial void LeftoverNotRemoved(ILogger logger, string snapshotPath, string reason);
 }

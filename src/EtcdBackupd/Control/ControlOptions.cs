@@ -9,13 +9,17 @@ internal sealed class ControlOptions
     /// <summary><c>Control.SocketPath</c>: default <c>/run/etcd-backupd/control.sock</c> (the unit's RuntimeDirectory).</summary>
     public string SocketPath { get; init; } = ControlFraming.DefaultSocketPath;
 
+    public const string DefaultGroup = "root";
+
     /// <summary><c>Control.Group</c>: its members may read status and take snapshots. Default root.</summary>
-    public string Group { get; init; } = "root";
+    public string Group { get; init; } = DefaultGroup;
 
     public int GroupId { get; init; }
 
+    public const int DefaultIdleSeconds = 30;
+
     /// <summary><c>Control.IdleSeconds</c>: a client silent this long is disconnected. Default 30.</summary>
-    public TimeSpan Idle { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Idle { get; init; } = TimeSpan.FromSeconds(DefaultIdleSeconds);
 
     public static ControlOptions Read(ConfigReader config)
     {
@@ -25,7 +29,7 @@ internal sealed class ControlOptions
             config.Problem("Control.SocketPath", $"'{path}' must be an absolute path of at most 100 characters (a Unix socket)");
         }
 
-        var group = config.String("Control.Group") ?? "root";
+        var group = config.String("Control.Group") ?? DefaultGroup;
         var gid = UnixGroups.IdOf(group);
         if (gid is null)
         {
@@ -37,7 +41,7 @@ internal sealed class ControlOptions
             SocketPath = path,
             Group = group,
             GroupId = gid ?? 0,
-            Idle = TimeSpan.FromSeconds(config.Int("Control.IdleSeconds", 30, 1, 3600)),
+            Idle = TimeSpan.FromSeconds(config.Int("Control.IdleSeconds", DefaultIdleSeconds, 1, 3600)),
         };
     }
 }

@@ -20,11 +20,15 @@ internal sealed class ScheduleOptions
 
     public required TimeZoneInfo TimeZone { get; init; }
 
+    public const TakenBy DefaultTakenBy = TakenBy.Leader;
+
     /// <summary><c>Snapshots.TakenBy</c>: <c>leader</c> (default) or <c>every</c>.</summary>
-    public TakenBy TakenBy { get; init; } = TakenBy.Leader;
+    public TakenBy TakenBy { get; init; } = DefaultTakenBy;
+
+    public const int DefaultFollowerGraceMinutes = 30;
 
     /// <summary><c>Snapshots.FollowerGraceMinutes</c>: default 30, 0 to 10080. Slack before a follower stands in.</summary>
-    public TimeSpan FollowerGrace { get; init; } = TimeSpan.FromMinutes(30);
+    public TimeSpan FollowerGrace { get; init; } = TimeSpan.FromMinutes(DefaultFollowerGraceMinutes);
 
     public static ScheduleOptions Read(ConfigReader config, TimeProvider time)
     {
@@ -65,8 +69,8 @@ internal sealed class ScheduleOptions
         {
             Schedules = schedules,
             TimeZone = zone!,
-            TakenBy = takenBy == "every" ? TakenBy.Every : TakenBy.Leader,
-            FollowerGrace = TimeSpan.FromMinutes(config.Int("Snapshots.FollowerGraceMinutes", 30, 0, 10080)),
+            TakenBy = takenBy switch { "leader" => TakenBy.Leader, "every" => TakenBy.Every, _ => DefaultTakenBy },
+            FollowerGrace = TimeSpan.FromMinutes(config.Int("Snapshots.FollowerGraceMinutes", DefaultFollowerGraceMinutes, 0, 10080)),
         };
     }
 }

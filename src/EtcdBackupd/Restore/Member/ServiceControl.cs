@@ -35,19 +35,23 @@ internal sealed class CommandServiceControl(IReadOnlyDictionary<string, UnitComm
     }
 }
 
-/// <summary><c>systemctl stop/start/is-active</c>.</summary>
-internal sealed class SystemdServiceControl : IServiceControl
+/// <summary>
+/// <c>systemctl stop/start/is-active</c>, run without a shell: the unit name is one argument, after
+/// <c>--</c>, so no quote or semicolon in it can run a command and no leading dash can pass an option.
+/// </summary>
+// For testing: systemctl can be a stand-in that records the arguments it is given.
+internal sealed class SystemdServiceControl(string systemctl = "systemctl") : IServiceControl
 {
     public Task StopAsync(string unit, CancellationToken cancellationToken) => RunAsync("stop", unit, cancellationToken);
 
     public Task StartAsync(string unit, CancellationToken cancellationToken) => RunAsync("start", unit, cancellationToken);
 
     public async Task<bool> IsActiveAsync(string unit, CancellationToken cancellationToken) =>
-        (await Shell.RunAsync($"systemctl is-active --quiet '{unit}'", cancellationToken)).ExitCode == 0;
+        (await Shell.RunAsync(systemctl, ["is-active", "--quiet", "--", unit], null, cancellationToken)).ExitCode == 0;
 
-    private static async Task RunAsync(string verb, string unit, CancellationToken cancellationToken)
+    private async Task RunAsync(string verb, string unit, CancellationToken cancellationToken)
     {
-        var result = await Shell.RunAsync($"systemctl {verb} '{unit}'", cancellationToken);
+        var result = await Shell.RunAsync(systemctl, [verb, "--", unit], null, cancellationToken);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"systemctl {verb} {unit} exited {result.ExitCode}: {result.Output.Trim()}");

@@ -11,37 +11,47 @@ internal sealed class RestoreOptions
     /// <summary><c>Restore.Tool</c>: etcdutl when on the PATH, else etcdctl.</summary>
     public required string Tool { get; init; }
 
-    public string EtcdUnit { get; init; } = "etcd.service";
+    public const string DefaultEtcdUnit = "etcd.service";
+
+    public string EtcdUnit { get; init; } = DefaultEtcdUnit;
 
     /// <summary><c>Restore.UnitFile</c>: the etcd unit's file; found under /etc, /run, /lib and /usr/lib when unset.</summary>
     public string? UnitFile { get; init; }
 
-    public IReadOnlyList<string> ApiServerUnits { get; init; } = ["kube-apiserver.service"];
+    public static IReadOnlyList<string> DefaultApiServerUnits { get; } = ["kube-apiserver.service"];
+
+    public IReadOnlyList<string> ApiServerUnits { get; init; } = DefaultApiServerUnits;
+
+    public const string DefaultServiceControl = "systemd";
 
     /// <summary><c>Restore.ServiceControl</c>: <c>systemd</c> (default) or <c>commands</c>.</summary>
     public bool UseCommands { get; init; }
 
     public IReadOnlyDictionary<string, UnitCommands> Commands { get; init; } = new Dictionary<string, UnitCommands>();
 
+    public const int DefaultBumpRevision = 1_000_000_000;
+
     /// <summary><c>Restore.BumpRevision</c> (etcdutl only): default 1,000,000,000; 0 turns bump and mark-compacted off.</summary>
-    public long BumpRevision { get; init; } = 1_000_000_000;
+    public long BumpRevision { get; init; } = DefaultBumpRevision;
+
+    public const int DefaultHealthTimeoutSeconds = 120;
 
     /// <summary><c>Restore.HealthTimeoutSeconds</c>: how long etcd gets to become healthy again. Default 120.</summary>
-    public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(120);
+    public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(DefaultHealthTimeoutSeconds);
 
     public static readonly string[] ParameterKeys =
         ["Restore.Name", "Restore.InitialCluster", "Restore.InitialClusterToken", "Restore.InitialAdvertisePeerUrls", "Restore.DataDir"];
 
     public static RestoreOptions Read(ConfigReader config)
     {
-        var mode = config.String("Restore.ServiceControl")?.ToLowerInvariant() ?? "systemd";
+        var mode = config.String("Restore.ServiceControl")?.ToLowerInvariant() ?? DefaultServiceControl;
         if (mode is not ("systemd" or "commands"))
         {
             config.Problem("Restore.ServiceControl", $"'{mode}' must be 'systemd' or 'commands'");
         }
 
-        var etcdUnit = config.String("Restore.EtcdUnit") ?? "etcd.service";
-        var apiUnits = config.Has("Restore.ApiServerUnits") ? config.StringArray("Restore.ApiServerUnits") : ["kube-apiserver.service"];
+        var etcdUnit = config.String("Restore.EtcdUnit") ?? DefaultEtcdUnit;
+        var apiUnits = config.Has("Restore.ApiServerUnits") ? config.StringArray("Restore.ApiServerUnits") : DefaultApiServerUnits;
         var commands = new Dictionary<string, UnitCommands>();
         if (mode == "commands")
         {
@@ -60,8 +70,8 @@ internal sealed class RestoreOptions
             ApiServerUnits = apiUnits,
             UseCommands = mode == "commands",
             Commands = commands,
-            BumpRevision = config.Int("Restore.BumpRevision", 1_000_000_000, 0, int.MaxValue),
-            HealthTimeout = TimeSpan.FromSeconds(config.Int("Restore.HealthTimeoutSeconds", 120, 5, 3600)),
+            BumpRevision = config.Int("Restore.BumpRevision", DefaultBumpRevision, 0, int.MaxValue),
+            HealthTimeout = TimeSpan.FromSeconds(config.Int("Restore.HealthTimeoutSeconds", DefaultHealthTimeoutSeconds, 5, 3600)),
         };
     }
 
