@@ -3,7 +3,7 @@ namespace EtcdBackupd.Peers;
 /// <summary>One peer master that receives copies: an entry of <c>Peers.Targets</c>.</summary>
 internal sealed record PeerTarget
 {
-    public const string DefaultControlSocket = "/run/etcd-backupd/control.sock";
+    public const string DefaultControlSocket = Protocol.ControlFraming.DefaultSocketPath;
 
     public required string Host { get; init; }
 

@@ -17,6 +17,7 @@ internal sealed class SchedulerServiceTests
     private StandInTrigger _trigger = null!;
     private CapturingLogger<SchedulerService> _log = null!;
     private SchedulerService? _service;
+    private DaemonState _state = null!;
 
     [SetUp]
     public void SetUp()
@@ -25,6 +26,7 @@ internal sealed class SchedulerServiceTests
         _time = new FakeTimeProvider(Start);
         _trigger = new StandInTrigger(_time, _dir.Path);
         _log = new CapturingLogger<SchedulerService>();
+        _state = new DaemonState();
     }
 
     [TearDown]
@@ -49,8 +51,25 @@ internal sealed class SchedulerServiceTests
             FollowerGrace = TimeSpan.FromMinutes(30),
         };
         _service = new SchedulerService(options, new SnapshotDirectory(_dir.Path), new StandInRoles(role), _trigger,
-            new DaemonState(), _time, _log);
+            _state, _time, _log);
         await _service.StartAsync(CancellationToken.None);
+        await WaitUntilSleepingAsync();
+    }
+
+    /// <summary>
+    /// The service runs on its own thread: the fake clock must not move before it has read the time and
+    /// gone to sleep, or it would sleep until an occurrence the test never reaches.
+    /// </summary>
+    private async Task WaitUntilSleepingAsync()
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (_state.NextScheduled is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+
+        // From the state's update to the timer's registration is a few instructions; a generous pause covers it.
+        await Task.Delay(200);
     }
 
     /// <summary>Moves the fake clock a step at a time until the service has reacted to an occurrence.</summary>
