@@ -8,6 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace EtcdBackupd.Tests.Schedule;
 
 /// <summary>The schedule on a fake clock: nothing here sleeps for real beyond waiting for the service to react.</summary>
+[Category("Fast")]
 internal sealed class SchedulerServiceTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 24, 4, 59, 0, TimeSpan.Zero);
