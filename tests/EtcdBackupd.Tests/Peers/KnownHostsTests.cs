@@ -146,6 +146,11 @@ internal sealed class KnownHostsTests
         Assert.That(Check("10.0.0.2", $"@revoked * {Type} {Key1}"), Is.EqualTo(Verdict.Revoked));
 
     [Test]
+    public void Check_KeyRevokedAfterItWasPinned_IsRevoked() =>
+        Assert.That(Check("10.0.0.2", $"10.0.0.2 {Type} {Key1}", $"@revoked * {Type} {Key1}"),
+            Is.EqualTo(Verdict.Revoked), "an operator appends @revoked and need not delete the old line first");
+
+    [Test]
     public void Check_AnotherKeyRevoked_LeavesThePinnedOneKnown() =>
         Assert.That(Check("10.0.0.2", $"@revoked * {Type} {Key2}", $"10.0.0.2 {Type} {Key1}"), Is.EqualTo(Verdict.Known));
 
