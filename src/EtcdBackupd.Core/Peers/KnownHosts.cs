@@ -23,6 +23,8 @@ internal sealed class KnownHosts(string path)
     public Verdict Check(string knownHostsName, string keyType, byte[] key)
     {
         var sawName = false;
+        // Read to the end before accepting: as in OpenSSH, an @revoked line wins wherever it stands.
+        var pinned = false;
         foreach (var line in File.Exists(Path) ? File.ReadLines(Path) : [])
         {
             var fields = line.Trim().Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
@@ -51,13 +53,13 @@ internal sealed class KnownHosts(string path)
 
             if (sameKey)
             {
-                return Verdict.Known;
+                pinned = true;
             }
 
             sawName = true;
         }
 
-        return sawName ? Verdict.Changed : Verdict.Unknown;
+        return pinned ? Verdict.Known : sawName ? Verdict.Changed : Verdict.Unknown;
     }
 
     /// <summary>Appends a key as OpenSSH would write it (trust on first use, when an operator allowed it).</summary>

@@ -5,6 +5,7 @@ using EtcdBackupd.Snapshots;
 namespace EtcdBackupd.Tests.Configuration;
 
 [NonParallelizable]
+[Category("Fast")]
 internal sealed class ConfigurationLoaderTests
 {
     [Test]

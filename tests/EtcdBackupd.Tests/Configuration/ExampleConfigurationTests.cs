@@ -5,6 +5,7 @@ using EtcdBackupd.Tests.Support;
 
 namespace EtcdBackupd.Tests.Configuration;
 
+[Category("Fast")]
 internal sealed class ExampleConfigurationTests
 {
     [Test]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using EtcdBackupd.Journal;
@@ -14,6 +13,10 @@ namespace EtcdBackupd.Tests.Journal;
 [Parallelizable(ParallelScope.None)]
 internal sealed class JournaldTests
 {
+    /// <summary>How long an entry may take to reach journalctl, and how often to ask it (each look runs journalctl).</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(40);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
+
     private readonly string _namespace = "ebt" + Guid.NewGuid().ToString("N")[..8];
     private System.Diagnostics.Process? _journald;
     private TempDirectory _dir = null!;
@@ -38,12 +41,7 @@ internal sealed class JournaldTests
 
         Directory.CreateDirectory(RuntimeDirectory);
         _journald = ProcessRunner.StartBackground("/lib/systemd/systemd-journald", [_namespace], _dir.Combine("journald.log"));
-        var waited = Stopwatch.StartNew();
-        while (!File.Exists(Socket))
-        {
-            Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "systemd-journald did not bind its socket");
-            await Task.Delay(50);
-        }
+        await Eventually.UntilAsync(() => File.Exists(Socket), TimeSpan.FromSeconds(20), "systemd-journald to bind its socket");
     }
 
     [OneTimeTearDown]
@@ -75,7 +73,7 @@ internal sealed class JournaldTests
         var snapshots = Directory.CreateDirectory(_dir.Combine("snapshots")).FullName;
         await using (var daemon = StartDaemon(NotifyTests.DaemonConfig(cluster, snapshots), "ok"))
         {
-            await WaitForAsync(() => Directory.GetFiles(snapshots, "*.json").Length == 1, "a snapshot");
+            await Eventually.UntilAsync(() => Directory.GetFiles(snapshots, "*.json").Length == 1, Patience, "a snapshot", Poll);
             Assert.That(await daemon.TerminateAsync(TimeSpan.FromSeconds(25)), Is.Zero);
         }
 
@@ -109,7 +107,7 @@ internal sealed class JournaldTests
         };
         await using (var daemon = StartDaemon(config, "failing"))
         {
-            await WaitForAsync(async () => (await JournalAsync("EVENT_NAME=SnapshotFailed")).Count > 0, "a SnapshotFailed entry");
+            await Eventually.UntilAsync(async () => (await JournalAsync("EVENT_NAME=SnapshotFailed")).Count > 0, Patience, "a SnapshotFailed entry", Poll);
             await daemon.TerminateAsync(TimeSpan.FromSeconds(25));
         }
 
@@ -143,16 +141,4 @@ internal sealed class JournaldTests
         JsonNode node => node.GetValue<string>(),
         null => throw new AssertionException($"no field {name} in {entry.ToJsonString()}"),
     };
-
-    private static Task WaitForAsync(Func<bool> condition, string what) => WaitForAsync(() => Task.FromResult(condition()), what);
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var waited = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(40)), $"waited in vain for {what}");
-            await Task.Delay(200);
-        }
-    }
 }

@@ -4,6 +4,7 @@ using EtcdBackupd.Restore;
 namespace EtcdBackupd.Tests.Restore;
 
 /// <summary>The member's restore flags, read from etcd units as operators write them.</summary>
+[Category("Fast")]
 internal sealed class MemberParametersTests
 {
     /// <summary>The runbook's unit, as it is on master01.</summary>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EtcdBackupd.Tests.Retention;
 
+[Category("Fast")]
 internal sealed class RetentionServiceTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 6, 0, 0, TimeSpan.Zero);

@@ -2,6 +2,7 @@ using EtcdBackupd.Schedule;
 
 namespace EtcdBackupd.Tests.Schedule;
 
+[Category("Fast")]
 internal sealed class CronScheduleTests
 {
     [Test]

@@ -2,6 +2,7 @@ using EtcdBackupd.Schedule;
 
 namespace EtcdBackupd.Tests.Schedule;
 
+[Category("Fast")]
 internal sealed class ScheduleDecisionTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 5, 0, 0, TimeSpan.Zero);

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace EtcdBackupd.Tests.Schedule;
 
 /// <summary>The schedule on a fake clock: nothing here sleeps for real beyond waiting for the service to react.</summary>
+[Category("Fast")]
 internal sealed class SchedulerServiceTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 24, 4, 59, 0, TimeSpan.Zero);
@@ -76,25 +77,25 @@ internal sealed class SchedulerServiceTests
     private async Task<string> AdvanceUntilAsync(Func<Task<string?>> reacted, TimeSpan most, TimeSpan? step = null)
     {
         var stride = step ?? TimeSpan.FromSeconds(30);
-        var deadline = DateTime.UtcNow + Patience;
         var moved = TimeSpan.Zero;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await reacted() is { } what)
+        string? what = null;
+        await Eventually.UntilAsync(async () =>
             {
-                return what;
-            }
+                if ((what = await reacted()) is not null)
+                {
+                    return true;
+                }
 
-            if (moved < most)
-            {
-                _time.Advance(stride);
-                moved += stride;
-            }
+                if (moved < most)
+                {
+                    _time.Advance(stride);
+                    moved += stride;
+                }
 
-            await Task.Delay(5);
-        }
-
-        throw new TimeoutException("the scheduler did not react");
+                return false;
+            },
+            Patience, "the scheduler to react", TimeSpan.FromMilliseconds(5));
+        return what!;
     }
 
     private Task<string?> Taken() => Task.FromResult(_trigger.Requests.Reader.TryRead(out var r) ? r : null);

@@ -3,6 +3,7 @@ using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Tests.Snapshots;
 
+[Category("Fast")]
 internal sealed class EtcdTrailerTests
 {
     private static byte[] SnapshotOf(int dbBytes)

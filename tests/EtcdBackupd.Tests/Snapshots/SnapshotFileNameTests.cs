@@ -2,6 +2,7 @@ using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Tests.Snapshots;
 
+[Category("Fast")]
 internal sealed class SnapshotFileNameTests
 {
     [Test]

@@ -50,19 +50,21 @@ internal sealed class DaemonProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public async Task WaitForLogAsync(string text, TimeSpan within)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!Log.Contains(text, StringComparison.Ordinal))
+    public Task WaitForLogAsync(string text, TimeSpan within) => Eventually.UntilAsync(() =>
         {
-            if (_process.HasExited || deadline.Elapsed > within)
+            if (Log.Contains(text, StringComparison.Ordinal))
             {
-                Assert.Fail($"etcd-backupd never logged '{text}' (exited: {_process.HasExited}):\n{Log}");
+                return true;
             }
 
-            await Task.Delay(50);
-        }
-    }
+            if (_process.HasExited)
+            {
+                Assert.Fail($"etcd-backupd exited without logging '{text}':\n{Log}");
+            }
+
+            return false;
+        },
+        within, () => $"etcd-backupd to log '{text}':\n{Log}");
 
     public ValueTask DisposeAsync()
     {

@@ -62,21 +62,21 @@ internal sealed class SshServer : IAsyncDisposable
 
     public async Task StartAsync(string log)
     {
-        _sshd = ProcessRunner.StartBackground("/usr/sbin/sshd", ["-D", "-e", "-f", Config], log);
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            try
+        var sshd = _sshd = ProcessRunner.StartBackground("/usr/sbin/sshd", ["-D", "-e", "-f", Config], log);
+        await Eventually.UntilAsync(async () =>
             {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", Port);
-                return;
-            }
-            catch (SocketException) when (waited.Elapsed < TimeSpan.FromSeconds(20) && !_sshd.HasExited)
-            {
-                await Task.Delay(50);
-            }
-        }
+                try
+                {
+                    using var probe = new TcpClient();
+                    await probe.ConnectAsync("127.0.0.1", Port);
+                    return true;
+                }
+                catch (SocketException) when (!sshd.HasExited)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(20), $"sshd to listen on port {Port}");
     }
 
     /// <summary>Kills the per-connection sshd processes: a connection cut from the server's side.</summary>

@@ -13,8 +13,7 @@ internal static class SyntheticSnapshots
     public static string Write(string directory, DateTimeOffset createdAt, string member = "m1", long revision = 100, bool corrupt = false,
         bool withManifest = false, int dbBytes = 4096 * 2)
     {
-        var db = RandomNumberGenerator.GetBytes(dbBytes);
-        byte[] file = [.. db, .. SHA256.HashData(db)];
+        var file = Content(dbBytes);
         if (corrupt)
         {
             file[100] ^= 0xFF;
@@ -23,13 +22,7 @@ internal static class SyntheticSnapshots
         var path = Path.Combine(directory, SnapshotFileName.Build(createdAt, member, revision));
         File.WriteAllBytes(path, file);
         File.WriteAllBytes(SnapshotFileName.ManifestOf(path), withManifest
-            ? new SnapshotManifest
-            {
-                FileName = Path.GetFileName(path), Sha256 = Convert.ToHexStringLower(SHA256.HashData(file)), SizeBytes = file.Length,
-                EtcdVersion = "3.4.23", ClusterId = "1", MemberId = "1", MemberName = member, Endpoint = "http://127.0.0.1:2379/",
-                Revision = revision, RaftIndex = (ulong)revision, DbSizeBytes = db.Length, KeyCount = 1, CreatedAt = createdAt,
-                Host = "test", EtcdBackupdVersion = "test",
-            }.ToJson()
+            ? Manifest(path, file, createdAt, member, revision).ToJson()
             : "{}"u8.ToArray());
         return path;
     }
@@ -40,4 +33,26 @@ internal static class SyntheticSnapshots
         var path = Write(directory, DateTimeOffset.UtcNow, revision: 42, withManifest: true, dbBytes: dbBytes);
         return new SnapshotResult(path, SnapshotManifest.FromJson(File.ReadAllBytes(SnapshotFileName.ManifestOf(path)))!);
     }
+
+    /// <summary>The same as <see cref="Result"/> with nothing written: for code that only reads the manifest.</summary>
+    public static SnapshotResult InMemoryResult(DateTimeOffset createdAt, int dbBytes)
+    {
+        var path = Path.Combine("/var/lib/etcd-backupd", SnapshotFileName.Build(createdAt, "m1", 42));
+        return new SnapshotResult(path, Manifest(path, Content(dbBytes), createdAt, "m1", 42));
+    }
+
+    /// <summary>A db of whole pages followed by its SHA-256.</summary>
+    private static byte[] Content(int dbBytes)
+    {
+        var db = RandomNumberGenerator.GetBytes(dbBytes);
+        return [.. db, .. SHA256.HashData(db)];
+    }
+
+    private static SnapshotManifest Manifest(string path, byte[] file, DateTimeOffset createdAt, string member, long revision) => new()
+    {
+        FileName = Path.GetFileName(path), Sha256 = Convert.ToHexStringLower(SHA256.HashData(file)), SizeBytes = file.Length,
+        EtcdVersion = "3.4.23", ClusterId = "1", MemberId = "1", MemberName = member, Endpoint = "http://127.0.0.1:2379/",
+        Revision = revision, RaftIndex = (ulong)revision, DbSizeBytes = file.Length - 32, KeyCount = 1, CreatedAt = createdAt,
+        Host = "test", EtcdBackupdVersion = "test",
+    };
 }

@@ -72,15 +72,13 @@ internal sealed class RealSystemdTests
         await InstallConfigAsync(Config(timeZone: "UTC"));
 
         await _container.MustRunAsync("systemctl", "start", "etcd-backupd");
-        string statusText;
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        do
-        {
-            await Task.Delay(250);
-            statusText = (await _container.MustRunAsync("systemctl", "show", "etcd-backupd", "-p", "StatusText")).StandardOutput;
-            Assert.That(waited.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), statusText);
-        }
-        while (!statusText.Contains(" ok,", StringComparison.Ordinal));
+        var statusText = "";
+        await Eventually.UntilAsync(async () =>
+            {
+                statusText = (await _container.MustRunAsync("systemctl", "show", "etcd-backupd", "-p", "StatusText")).StandardOutput;
+                return statusText.Contains(" ok,", StringComparison.Ordinal);
+            },
+            TimeSpan.FromSeconds(60), () => $"a successful snapshot in the unit's status, still {statusText}", TimeSpan.FromMilliseconds(250));
 
         var status = await _container.RunAsync("systemctl", "status", "etcd-backupd", "--no-pager", "-l");
         Assert.That(status.StandardOutput, Does.Contain("Active: active (running)").And.Match(@"Status: ""last snapshot \S+ \S+Z ok, revision \d+"), status.ToString);

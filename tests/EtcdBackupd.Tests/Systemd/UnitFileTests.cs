@@ -7,7 +7,7 @@ namespace EtcdBackupd.Tests.Systemd;
 /// <summary>The shipped etcd-backupd.service, checked by systemd's own tools.</summary>
 internal sealed partial class UnitFileTests
 {
-    private static string Unit => Path.Combine(EtcdBinaries.RepositoryRoot(), "etcd-backupd.service");
+    internal static string Unit => Path.Combine(EtcdBinaries.RepositoryRoot(), "etcd-backupd.service");
 
     /// <summary>The unit as installed, with ExecStart pointing at the program built for this test run.</summary>
     private static string InstalledCopy(TempDirectory dir)
@@ -40,14 +40,6 @@ internal sealed partial class UnitFileTests
         // 3.9 recorded in the README; a change that loosens the sandbox must say so there.
         Assert.That(double.Parse(score.Groups[1].Value, CultureInfo.InvariantCulture), Is.LessThanOrEqualTo(3.9));
     }
-
-    [TestCase("Type=notify")]
-    [TestCase("Restart=on-failure")]
-    [TestCase("RestartPreventExitStatus=2")]
-    [TestCase("WatchdogSec=60s")]
-    [TestCase("RuntimeDirectory=etcd-backupd")]
-    public void Unit_HasTheServiceSettingsTheDaemonReliesOn(string line) =>
-        Assert.That(File.ReadAllLines(Unit), Does.Contain(line));
 
     [GeneratedRegex(@"Overall exposure level for \S+: (\d+\.\d)")]
     private static partial Regex Exposure();
