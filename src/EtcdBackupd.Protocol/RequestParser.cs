@@ -48,7 +48,7 @@ internal static class RequestParser
                 reader.Skip();
             }
 
-            if (reader.Read())
+            if (Trailing(ref reader))
             {
                 problem = "a request is one JSON object on one line; something follows it";
                 return null;
@@ -66,6 +66,18 @@ internal static class RequestParser
         }
 
         return command;
+    }
+
+    private static bool Trailing(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
     }
 
     /// <summary>

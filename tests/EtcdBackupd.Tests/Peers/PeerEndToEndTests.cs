@@ -40,7 +40,8 @@ internal sealed class PeerEndToEndTests
             },
         };
 
-        var result = Backupd.ParseResult(await Backupd.SnapshotAsync(Backupd.WriteConfig(dir.Combine("config.json"), config)));
+        // Exit 5: the snapshot is saved, a copy failed (a script can tell that apart from a failed snapshot, 1).
+        var result = Backupd.ParseResult(await Backupd.SnapshotAsync(Backupd.WriteConfig(dir.Combine("config.json"), config)), exitCode: 5);
 
         var peers = result["peers"]!.AsArray();
         Assert.That(peers[0]!["ok"]!.GetValue<bool>(), Is.True, peers.ToJsonString());

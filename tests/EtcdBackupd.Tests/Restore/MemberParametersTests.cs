@@ -38,7 +38,7 @@ internal sealed class MemberParametersTests
         var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", RunbookUnit)));
         var problems = new List<string>();
 
-        var member = MemberParameters.Resolve(new Dictionary<string, string?>(), unit, problems);
+        var member = MemberParameters.Resolve(ConfiguredParameters.None, unit, problems);
 
         Assert.That(problems, Is.Empty);
         Assert.That(member.Name, Is.EqualTo(new Sourced("etcd-172.17.1.20", "--name in ExecStart of /etc/systemd/system/etcd.service")));
@@ -54,7 +54,7 @@ internal sealed class MemberParametersTests
     {
         var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", RunbookUnit)));
 
-        var member = MemberParameters.Resolve(new Dictionary<string, string?> { ["Restore.DataDir"] = "/data/etcd" }, unit, []);
+        var member = MemberParameters.Resolve(ConfiguredParameters.None with { DataDir = "/data/etcd" }, unit, []);
 
         Assert.That(member.DataDir, Is.EqualTo(new Sourced("/data/etcd", "Restore.DataDir in the configuration")));
     }
@@ -80,7 +80,7 @@ internal sealed class MemberParametersTests
         var unit = EtcdUnit.Read("/lib/systemd/system/etcd.service", Files(("/lib/systemd/system/etcd.service", unitText), ("/etc/default/etcd", defaults)));
         var problems = new List<string>();
 
-        var member = MemberParameters.Resolve(new Dictionary<string, string?>(), unit, problems);
+        var member = MemberParameters.Resolve(ConfiguredParameters.None, unit, problems);
 
         Assert.That(problems, Is.Empty);
         Assert.That(member.Name, Is.EqualTo(new Sourced("master-2", "ETCD_NAME in EnvironmentFile /etc/default/etcd")));
@@ -107,7 +107,7 @@ internal sealed class MemberParametersTests
             """;
         var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", unitText), ("/etc/etcd/etcd.yml", yaml)));
 
-        var member = MemberParameters.Resolve(new Dictionary<string, string?>(), unit, []);
+        var member = MemberParameters.Resolve(ConfiguredParameters.None, unit, []);
 
         Assert.That(member.Name, Is.EqualTo(new Sourced("m3", "name in --config-file /etc/etcd/etcd.yml")));
         Assert.That(member.InitialCluster.Value, Is.EqualTo("m1=https://10.0.0.1:2380,m3=https://10.0.0.3:2380"));
@@ -120,7 +120,7 @@ internal sealed class MemberParametersTests
         var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", "[Service]\nExecStart=/usr/bin/etcd\n")));
         var problems = new List<string>();
 
-        MemberParameters.Resolve(new Dictionary<string, string?>(), unit, problems);
+        MemberParameters.Resolve(ConfiguredParameters.None, unit, problems);
 
         Assert.That(problems, Has.Count.EqualTo(5).And.Some.StartsWith("Restore.InitialCluster: not set, and etcd's --initial-cluster was not found in /etc/systemd/system/etcd.service"));
     }
@@ -129,7 +129,7 @@ internal sealed class MemberParametersTests
     public void RestoreCommand_Etcdutl_BumpsRevisionsAndMarksThemCompacted()
     {
         var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", RunbookUnit)));
-        var member = MemberParameters.Resolve(new Dictionary<string, string?>(), unit, []);
+        var member = MemberParameters.Resolve(ConfiguredParameters.None, unit, []);
 
         var etcdutl = member.RestoreCommand("/usr/bin/etcdutl", "/backup/s.db", "/var/lib/etcd.restoring", 1_000_000_000);
         var etcdctl = member.RestoreCommand("/opt/kube/bin/etcdctl", "/backup/s.db", "/var/lib/etcd.restoring", 1_000_000_000);

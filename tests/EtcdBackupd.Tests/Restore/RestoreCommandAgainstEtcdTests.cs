@@ -25,7 +25,7 @@ internal sealed class RestoreCommandAgainstEtcdTests(EtcdBinaries etcd)
             ExecStart={etcd.Etcd} --name=r1 --data-dir={member.DataDir} \
               --initial-cluster=r1={peer} --initial-cluster-token=restored --initial-advertise-peer-urls={peer}
             """);
-        var parameters = MemberParameters.Resolve(new Dictionary<string, string?>(), EtcdUnit.Read(unitPath, p => File.Exists(p) ? File.ReadAllText(p) : null), []);
+        var parameters = MemberParameters.Resolve(ConfiguredParameters.None, EtcdUnit.Read(unitPath, p => File.Exists(p) ? File.ReadAllText(p) : null), []);
 
         var command = parameters.RestoreCommand(etcd.OfflineTool, snapshot, parameters.DataDir.Value, 1_000_000_000);
         await SnapshotAgainstEtcdTests.Run(command[0], [.. command.Skip(1)]);

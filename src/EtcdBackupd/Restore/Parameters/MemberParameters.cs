@@ -2,6 +2,12 @@ using EtcdBackupd.Protocol.Restore;
 
 namespace EtcdBackupd.Restore;
 
+/// <summary>The <c>Restore.*</c> parameters set in the configuration; each null when the unit should say.</summary>
+internal sealed record ConfiguredParameters(string? Name, string? InitialCluster, string? InitialClusterToken, string? InitialAdvertisePeerUrls, string? DataDir)
+{
+    public static readonly ConfiguredParameters None = new(null, null, null, null, null);
+}
+
 /// <summary>
 /// This member's flags for etcd's restore tool: what the runbook typed by hand on every master, each
 /// from <c>Restore.*</c> when set, else from the etcd unit itself.
@@ -9,11 +15,11 @@ namespace EtcdBackupd.Restore;
 internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, Sourced InitialClusterToken, Sourced InitialAdvertisePeerUrls, Sourced DataDir)
 {
     /// <summary>The configuration's values first, then the unit's; every gap is reported by key.</summary>
-    public static MemberParameters Resolve(IReadOnlyDictionary<string, string?> configured, EtcdUnit? unit, List<string> problems)
+    public static MemberParameters Resolve(ConfiguredParameters configured, EtcdUnit? unit, List<string> problems)
     {
-        Sourced Pick(string key, string flag)
+        Sourced Pick(string? setting, string key, string flag)
         {
-            if (configured.GetValueOrDefault(key) is { Length: > 0 } value)
+            if (setting is { Length: > 0 } value)
             {
                 return new Sourced(value, $"{key} in the configuration");
             }
@@ -28,11 +34,11 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
         }
 
         return new MemberParameters(
-            Pick("Restore.Name", "name"),
-            Pick("Restore.InitialCluster", "initial-cluster"),
-            Pick("Restore.InitialClusterToken", "initial-cluster-token"),
-            Pick("Restore.InitialAdvertisePeerUrls", "initial-advertise-peer-urls"),
-            Pick("Restore.DataDir", "data-dir"));
+            Pick(configured.Name, "Restore.Name", "name"),
+            Pick(configured.InitialCluster, "Restore.InitialCluster", "initial-cluster"),
+            Pick(configured.InitialClusterToken, "Restore.InitialClusterToken", "initial-cluster-token"),
+            Pick(configured.InitialAdvertisePeerUrls, "Restore.InitialAdvertisePeerUrls", "initial-advertise-peer-urls"),
+            Pick(configured.DataDir, "Restore.DataDir", "data-dir"));
     }
 
     /// <summary>The parameters as the plan reports them.</summary>

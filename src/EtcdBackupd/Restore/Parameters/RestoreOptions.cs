@@ -6,7 +6,7 @@ namespace EtcdBackupd.Restore;
 internal sealed class RestoreOptions
 {
     /// <summary>Restore.Name, Restore.InitialCluster, ...: set ones win over the unit's.</summary>
-    public IReadOnlyDictionary<string, string?> Parameters { get; init; } = new Dictionary<string, string?>();
+    public ConfiguredParameters Parameters { get; init; } = ConfiguredParameters.None;
 
     /// <summary><c>Restore.Tool</c>: etcdutl when on the PATH, else etcdctl.</summary>
     public required string Tool { get; init; }
@@ -39,9 +39,6 @@ internal sealed class RestoreOptions
     /// <summary><c>Restore.HealthTimeoutSeconds</c>: how long etcd gets to become healthy again. Default 120.</summary>
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(DefaultHealthTimeoutSeconds);
 
-    public static readonly string[] ParameterKeys =
-        ["Restore.Name", "Restore.InitialCluster", "Restore.InitialClusterToken", "Restore.InitialAdvertisePeerUrls", "Restore.DataDir"];
-
     public static RestoreOptions Read(ConfigReader config)
     {
         var mode = config.String("Restore.ServiceControl")?.ToLowerInvariant() ?? DefaultServiceControl;
@@ -63,7 +60,8 @@ internal sealed class RestoreOptions
 
         return new RestoreOptions
         {
-            Parameters = ParameterKeys.ToDictionary(k => k, config.String),
+            Parameters = new ConfiguredParameters(config.String("Restore.Name"), config.String("Restore.InitialCluster"),
+                config.String("Restore.InitialClusterToken"), config.String("Restore.InitialAdvertisePeerUrls"), config.String("Restore.DataDir")),
             Tool = config.String("Restore.Tool") ?? DefaultTool(),
             EtcdUnit = etcdUnit,
             UnitFile = config.String("Restore.UnitFile"),

@@ -1,0 +1,154 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Requests;
+using EtcdBackupd.Protocol.Restore;
+using EtcdBackupd.Protocol.Results;
+using EtcdBackupd.Tests.Support;
+
+namespace EtcdBackupd.Tests.Control;
+
+/// <summary>
+/// The wire format, pinned: one golden file per command holds its request and its answers, as
+/// docs/control-protocol.md describes them. Field names, types, and whether a field is null or left
+/// out must match; field order and whitespace are not part of the contract.
+/// <c>GOLDEN_UPDATE=1</c> rewrites the files from the records (then read the diff before committing).
+/// </summary>
+[Category("Fast")]
+internal sealed class ProtocolGoldenTests
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 24, 5, 0, 0, TimeSpan.Zero);
+
+    private static readonly PeerCopy Copied = new("10.0.0.2", 22, true, false, null);
+    private static readonly PeerCopy Failed = new("10.0.0.3", 22, false, false, "cannot connect: Connection refused");
+
+    private static readonly SnapshotReport Report = new()
+    {
+        Ok = true, Path = "/var/lib/etcd-backupd/snapshots/etcd-snapshot-20261124T050000Z-m1-r1234.db", SizeBytes = 20480,
+        Sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Revision = 1234, CreatedAt = At,
+        FinishedAt = At.AddSeconds(2), DurationSeconds = 2.125, Reason = "schedule: '0 5 * * *' at 2026-11-24T05:00:00Z; this member leads",
+        Failure = null, Error = null, Peers = [Copied, Failed],
+    };
+
+    private static readonly RestoreParameters Parameters = new(
+        new Sourced("m1", "Restore.Name in the configuration"), new Sourced("m1=https://10.0.0.1:2380", "--initial-cluster in /etc/systemd/system/etcd.service"),
+        new Sourced("etcd-cluster-0", "--initial-cluster-token in /etc/systemd/system/etcd.service"),
+        new Sourced("https://10.0.0.1:2380", "--initial-advertise-peer-urls in /etc/systemd/system/etcd.service"),
+        new Sourced("/var/lib/etcd", "--data-dir in /etc/systemd/system/etcd.service"));
+
+    private const string Command = "etcdutl snapshot restore /var/lib/etcd-backupd/snapshots/etcd-snapshot-20261124T050000Z-m1-r1234.db --name m1";
+
+    private static readonly RestorePlan Plan = new() { Snapshot = Report.Path!, Command = Command, Parameters = Parameters, Problems = [] };
+
+    /// <summary>Each golden file: a request and the answers it may get.</summary>
+    private static IEnumerable<TestCaseData> Cases()
+    {
+        yield return Case("status", Request(new StatusRequest(), ProtocolJsonContext.Default.StatusRequest),
+            Reply.Success(new StatusResult
+            {
+                Version = "0.2.0", SnapshotDirectory = "/var/lib/etcd-backupd/snapshots", Running = false,
+                Etcd = new EtcdHealth
+                {
+                    Healthy = true, Endpoint = "https://10.0.0.1:2379/", Version = "3.5.16", Member = "m1", Leader = "m1", IsLeader = true,
+                    Revision = 1240, DbSizeBytes = 20480,
+                },
+                LastAttempt = Report, LastSuccess = Report, NextScheduled = At.AddDays(1), Schedules = ["0 5 * * *"], TimeZone = "UTC",
+                TakenBy = "leader", Retention = new RetentionRule(30, 3), Peers = [Copied, Failed],
+            }, ProtocolJsonContext.Default.StatusResult),
+            Reply.Success(new StatusResult
+            {
+                Version = "0.2.0", SnapshotDirectory = "/var/lib/etcd-backupd/snapshots", Running = true,
+                Etcd = new EtcdHealth { Healthy = false, Error = "etcd did not answer in time" },
+                LastAttempt = Report with { Ok = false, Path = null, SizeBytes = null, Sha256 = null, Revision = null, CreatedAt = null, Failure = "EtcdUnavailable", Error = "no endpoint answered", Peers = [] },
+                LastSuccess = null, NextScheduled = null, Schedules = ["0 5 * * *", "0 17 * * *"], TimeZone = "Asia/Shanghai",
+                TakenBy = "every", Retention = new RetentionRule(30, 3), Peers = [],
+            }, ProtocolJsonContext.Default.StatusResult));
+        yield return Case("snapshot", Request(new SnapshotRequest(), ProtocolJsonContext.Default.SnapshotRequest),
+            Event(ProgressEvent.Snapshot(524288000, 1300234272)),
+            Reply.Success(Report, ProtocolJsonContext.Default.SnapshotReport),
+            Reply.Failure(ErrorCodes.Failed, "DiskFull: no space left on /var/lib/etcd-backupd/snapshots"));
+        yield return Case("list", Request(new ListRequest(), ProtocolJsonContext.Default.ListRequest),
+            Reply.Success<IReadOnlyList<ListEntry>>(
+            [
+                new(Report.Path!, 20480, Report.Sha256, 1234, At, "m1", Verification.Ok),
+                new("/var/lib/etcd-backupd/snapshots/etcd-snapshot-20261123T050000Z-m2-r1100.db", 20480, null, 1100, At.AddDays(-1), "m2", Verification.Unchecked),
+            ], ProtocolJsonContext.Default.IReadOnlyListListEntry));
+        yield return Case("verify", Request(new VerifyRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db" }, ProtocolJsonContext.Default.VerifyRequest),
+            Reply.Success(new VerifyResult(Report.Path!, 20480, Report.Sha256!, "ok", "ok"), ProtocolJsonContext.Default.VerifyResult),
+            Reply.Failure(ErrorCodes.InvalidSnapshot, $"'{Report.Path}': etcd's SHA-256 trailer does not match the data"),
+            Reply.Failure(ErrorCodes.NotFound, $"'{Report.Path}' does not exist"));
+        yield return Case("prune", Request(new PruneRequest { DryRun = true }, ProtocolJsonContext.Default.PruneRequest),
+            Reply.Success(new PruneResult(true, [new("/var/lib/etcd-backupd/snapshots/etcd-snapshot-20260801T050000Z-m1-r10.db",
+                "older than 30 days (2026-08-01T05:00:00Z) and 3 newer verified snapshots are kept")]), ProtocolJsonContext.Default.PruneResult),
+            Reply.Failure(ErrorCodes.Forbidden, "'prune' needs root (uid 0); uid 1000 may use status, snapshot, list, verify, prune --dry-run, peers"));
+        yield return Case("peers", Request(new PeersRequest(), ProtocolJsonContext.Default.PeersRequest),
+            Reply.Success<IReadOnlyList<PeerCheck>>(
+            [
+                new() { Host = "10.0.0.2", Port = 22, User = "root", Directory = "/var/lib/etcd-backupd/snapshots", Reachable = true, HostKey = HostKeyState.Ok, DirectoryExists = true },
+                new() { Host = "10.0.0.3", Port = 22, User = "root", Directory = "/var/lib/etcd-backupd/snapshots", Reachable = true, HostKey = HostKeyState.Refused, Error = "the host key of 10.0.0.3:22 changed" },
+                new() { Host = "10.0.0.4", Port = 2222, User = "backup", Directory = "/srv/etcd", Reachable = false, Error = "cannot connect: Connection refused" },
+            ], ProtocolJsonContext.Default.IReadOnlyListPeerCheck));
+        yield return Case("restore", Request(new RestoreRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db", Yes = true }, ProtocolJsonContext.Default.RestoreRequest),
+            Reply.Success(Plan, ProtocolJsonContext.Default.RestorePlan),
+            Event(ProgressEvent.Restore("stop kube-apiserver.service", 0.04, null)),
+            Reply.Success(new LocalRestoreResult
+            {
+                Snapshot = Plan.Snapshot, Command = Plan.Command, Parameters = Parameters, Problems = [],
+                Steps = ["stop kube-apiserver.service", "stop etcd.service"], OldDataDir = "/var/lib/etcd.before-restore-20261124T060000Z",
+            }, ProtocolJsonContext.Default.LocalRestoreResult),
+            Reply.Failure(ErrorCodes.BadRequest, "a restore stops the API servers and etcd on this member and replaces its data: confirm with \"yes\": true (etcd-backupctl restore FILE --yes)"));
+        yield return Case("restore-cluster", Request(new RestoreRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db", Cluster = true, DryRun = true }, ProtocolJsonContext.Default.RestoreRequest),
+            Reply.Success(new ClusterPlan(Report.Path!, Report.Sha256, true, [.. RestorePhases.Runbook.Select(p => p.Wire())],
+            [
+                new() { Member = "this master", Copy = "same snapshot", Snapshot = Plan.Snapshot, Command = Command, Parameters = Parameters, Problems = [], Present = true, Sha256 = Report.Sha256, Protocol = 2 },
+                new() { Member = "root@10.0.0.3:22", Copy = "missing: would be pushed", Error = "no restore session 'dry-run' on this member" },
+                new() { Member = "root@10.0.0.4:22: cannot connect", Error = "unreachable: a real restore would stop here" },
+            ]), ProtocolJsonContext.Default.ClusterPlan),
+            Event(ProgressEvent.Restore("stop etcd.service", 3.2, "root@10.0.0.2:22")),
+            Reply.Success(new ClusterRestoreResult("etcd-snapshot-20261124T050000Z-m1-r1234.db", Report.Sha256!,
+                [new("this master", ["stop etcd.service"]), new("root@10.0.0.2:22", ["stop etcd.service"])]), ProtocolJsonContext.Default.ClusterRestoreResult),
+            Reply.Failure(ErrorCodes.Failed, "cluster restore failed in phase 'start-etcd': root@10.0.0.2:22: exited 1; every member that got that far (2) was rolled back to its old data",
+                new ClusterRestoreResult("etcd-snapshot-20261124T050000Z-m1-r1234.db", Report.Sha256!,
+                    [new("this master", ["start etcd.service", "rolled back: start etcd.service"]), new("root@10.0.0.2:22", ["start-etcd FAILED: exited 1"])]),
+                ProtocolJsonContext.Default.ClusterRestoreResult));
+        yield return Case("restore-phase", Request(new RestorePhaseRequest
+            {
+                Session = "20261124T060000Z-0123456789abcdef", Phase = RestorePhase.Check, File = "etcd-snapshot-20261124T050000Z-m1-r1234.db",
+                Sha256 = Report.Sha256, Protocol = 2,
+            }, ProtocolJsonContext.Default.RestorePhaseRequest),
+            Reply.Success(new PhaseResult { Phase = RestorePhase.Check, Steps = ["checked"], Check = new MemberCheck("m1", true, Command, 2) }, ProtocolJsonContext.Default.PhaseResult),
+            Reply.Success(new PhaseResult { Phase = RestorePhase.WaitHealthy, Steps = ["etcd.service is healthy"], Health = new MemberHealth("8e9e05c52164694d", "cdf818194e3a8c32", "8e9e05c52164694d") },
+                ProtocolJsonContext.Default.PhaseResult),
+            Reply.Failure(ErrorCodes.Failed, "the rollback was incomplete: ROLLBACK FAILED: start etcd.service: exited 1",
+                new PhaseResult { Phase = RestorePhase.Rollback, Steps = ["ROLLBACK FAILED: start etcd.service: exited 1"], Rollback = RollbackState.Incomplete, OldDataDir = "/var/lib/etcd.before-restore-20261124T060000Z" },
+                ProtocolJsonContext.Default.PhaseResult),
+            Reply.Failure(ErrorCodes.ProtocolMismatch, "this member speaks restore protocol 2, the coordinator an older one"));
+        yield return Case("errors", "{\"command\":\"frobnicate\"}",
+            Reply.Failure(ErrorCodes.UnknownCommand, "unknown command 'frobnicate'; known: status, snapshot, list, verify, prune, peers, restore, restore-phase"),
+            Reply.Failure(ErrorCodes.BadRequest, "prune: the field \"dryRun\" must be true or false (a JSON boolean, not a string)"),
+            Reply.Failure(ErrorCodes.TooLarge, "requests are limited to 65536 bytes"),
+            Reply.Failure(ErrorCodes.Idle, "no request within 30 s"));
+    }
+
+    private static string Request<T>(T request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> contract) => JsonSerializer.Serialize(request, contract);
+
+    private static string Event(ProgressEvent progress) => Encoding.UTF8.GetString(Reply.EventLine(progress));
+
+    private static TestCaseData Case(string name, string request, params object[] lines) =>
+        new TestCaseData(name, request, lines.Select(l => l is Reply r ? Encoding.UTF8.GetString(r.ToLine()) : (string)l).ToArray()).SetName($"Wire_{name}_MatchesItsGoldenFile");
+
+    [TestCaseSource(nameof(Cases))]
+    public void Wire_MatchesTheGoldenFile(string name, string request, string[] lines)
+    {
+        var path = Path.Combine(EtcdBinaries.RepositoryRoot(), "tests", "EtcdBackupd.Tests", "Control", "Golden", name + ".json");
+        var actual = new JsonObject { ["request"] = JsonNode.Parse(request), ["lines"] = new JsonArray([.. lines.Select(l => JsonNode.Parse(l))]) };
+        if (Environment.GetEnvironmentVariable("GOLDEN_UPDATE") == "1")
+        {
+            File.WriteAllText(path, actual.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        }
+
+        var golden = JsonNode.Parse(File.ReadAllText(path));
+        Assert.That(JsonNode.DeepEquals(golden, actual), Is.True, $"{name}: the wire changed.\nexpected {golden?.ToJsonString()}\nactual   {actual.ToJsonString()}");
+    }
+}

@@ -1,0 +1,156 @@
+using EtcdBackupd.Protocol.Restore;
+using EtcdBackupd.Restore;
+using EtcdBackupd.Snapshots;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EtcdBackupd.Tests.Restore;
+
+/// <summary>The cluster coordinator's decisions, driven by stand-in members: no etcd, no sshd.</summary>
+[Category("Fast")]
+internal sealed class ClusterRunTests
+{
+    public const string Sha256 = "5ca1ab1e";
+
+    private static readonly PhaseDeadlines Quick = new(TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300));
+
+    private static readonly SnapshotResult Snapshot = new("/var/lib/etcd-backupd/snapshots/etcd-snapshot-20261124T050000Z-m1-r9.db", new SnapshotManifest
+    {
+        FileName = "etcd-snapshot-20261124T050000Z-m1-r9.db", Sha256 = Sha256, SizeBytes = 4128, EtcdVersion = "3.5.16", ClusterId = "1", MemberId = "2",
+        MemberName = "m1", Endpoint = "http://127.0.0.1:2379/", Revision = 9, RaftIndex = 9, DbSizeBytes = 4096, KeyCount = 3,
+        CreatedAt = new DateTimeOffset(2026, 11, 24, 5, 0, 0, TimeSpan.Zero), Host = "master1", EtcdBackupdVersion = "0.2.0",
+    });
+
+    private static async Task<ClusterOutcome> RunAsync(params StandInMember[] members)
+    {
+        var progress = new List<string>();
+        var run = new ClusterRun(members, Snapshot, "session-1", Quick, (member, step) => { lock (progress) { progress.Add($"{member}: {step}"); } }, NullLogger.Instance);
+        return await run.RunAsync(() => Task.FromResult<string?>(null), CancellationToken.None);
+    }
+
+    private static StandInMember[] Three(Func<string, bool, StandInMember>? make = null)
+    {
+        make ??= (name, leader) => new StandInMember(name, leader);
+        return [make("m1", false), make("m2", true), make("m3", false)];
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task EveryPhaseSucceeds_EveryMemberFinishesAndNoneIsRolledBack()
+    {
+        var members = Three();
+
+        var outcome = await RunAsync(members);
+
+        Assert.That(outcome.Failure, Is.Null);
+        Assert.That(members.Select(m => m.LastCall), Is.All.EqualTo(RestorePhase.Finish));
+        Assert.That(members.SelectMany(m => m.Calls), Does.Not.Contain(RestorePhase.Rollback));
+        Assert.That(outcome.Result.Members.Select(m => m.Member), Is.EqualTo(new[] { "m1", "m2", "m3" }));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task StopEtcd_StopsTheLeaderOnlyAfterEveryFollowerAnswered()
+    {
+        var members = Three();
+
+        await RunAsync(members);
+
+        var leaderAsked = members[1].AskedAt(RestorePhase.StopEtcd)!.Value;
+        Assert.That(members[0].AskedAt(RestorePhase.StopEtcd), Is.LessThan(leaderAsked));
+        Assert.That(members[2].AskedAt(RestorePhase.StopEtcd), Is.LessThan(leaderAsked));
+        Assert.That(members[0].AskedAt(RestorePhase.RestoreData), Is.GreaterThan(leaderAsked), "the barrier holds: no member restores before the leader stopped");
+    }
+
+    private static IEnumerable<TestCaseData> FailingPhases() =>
+        RestorePhases.Runbook.SelectMany(phase => new[]
+        {
+            new TestCaseData(phase, 0).SetName($"PhaseFails_{phase}_OnAFollower_EveryMemberIsRolledBack"),
+            new TestCaseData(phase, 1).SetName($"PhaseFails_{phase}_OnTheLeader_EveryMemberIsRolledBack"),
+        });
+
+    [TestCaseSource(nameof(FailingPhases))]
+    [CancelAfter(10_000)]
+    public async Task PhaseFails_EveryMemberThatOpenedIsRolledBack(RestorePhase phase, int failing)
+    {
+        var members = Three((name, leader) => new StandInMember(name, leader) { FailsAt = name == $"m{failing + 1}" ? phase : null });
+
+        var outcome = await RunAsync(members);
+
+        Assert.That(outcome.Failure, Does.StartWith($"cluster restore failed in phase '{phase.Wire()}'").And.Contain($"m{failing + 1}: {phase.Wire()} broke")
+            .And.Contain("every member that got that far (3) was rolled back"));
+        Assert.That(members.Select(m => m.LastCall), Is.All.EqualTo(RestorePhase.Rollback));
+        Assert.That(members.SelectMany(m => m.Calls), Does.Not.Contain(RestorePhase.Finish));
+        var later = RestorePhases.Runbook.SkipWhile(p => p != phase).Skip(1).ToHashSet();
+        Assert.That(members.SelectMany(m => m.Calls).Where(later.Contains), Is.Empty, "no member starts a phase after the failed one");
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task CheckFailsOnOneMember_NothingIsStoppedAndTheOthersCloseTheirSessions()
+    {
+        var members = Three((name, leader) => new StandInMember(name, leader) { FailsAt = name == "m3" ? RestorePhase.Check : null });
+
+        var outcome = await RunAsync(members);
+
+        Assert.That(outcome.Failure, Does.StartWith("cluster restore refused: m3: check broke").And.EndWith("nothing was stopped"));
+        Assert.That(members.SelectMany(m => m.Calls), Has.None.EqualTo(RestorePhase.StopApi));
+        Assert.That(members[0].LastCall, Is.EqualTo(RestorePhase.Rollback));
+        Assert.That(members[2].Calls, Does.Not.Contain(RestorePhase.Rollback), "m3 opened no session");
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task RollbackFailsOnOneMember_TheFailureSaysIncompleteAndNamesItWithItsSession()
+    {
+        var members = Three((name, leader) => new StandInMember(name, leader)
+        {
+            FailsAt = name == "m1" ? RestorePhase.StartEtcd : null, RollbackFails = name == "m2",
+        });
+
+        var outcome = await RunAsync(members);
+
+        Assert.That(outcome.Failure, Does.Contain("ROLLBACK INCOMPLETE on m2 (session session-1)"));
+        Assert.That(outcome.Failure, Does.Not.Contain("m1 (session").And.Not.Contain("m3 (session"));
+        Assert.That(members.Select(m => m.LastCall), Is.All.EqualTo(RestorePhase.Rollback), "a failed rollback on one member does not stop the others'");
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task AMemberThatNeverAnswers_IsReportedStateUnknownWithTheCommandThatRollsItBack()
+    {
+        var members = Three((name, leader) => new StandInMember(name, leader) { SilentFrom = name == "m3" ? RestorePhase.RestoreData : null });
+
+        var outcome = await RunAsync(members);
+
+        Assert.That(outcome.Failure, Does.Contain("in phase 'restore-data'").And.Contain("m3: state unknown (no answer to 'restore-data' within 0 s)"));
+        Assert.That(outcome.Failure, Does.Contain("ROLLBACK INCOMPLETE on m3 (state unknown, session session-1; there run: etcd-backupctl call ")
+            .And.Contain("\"phase\":\"rollback\""));
+        Assert.That(members[0].LastCall, Is.EqualTo(RestorePhase.Rollback));
+        Assert.That(members[1].LastCall, Is.EqualTo(RestorePhase.Rollback));
+        Assert.That(members[2].Calls, Does.Contain(RestorePhase.Rollback), "the silent member is asked to roll back too");
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task AMemberOfAnotherProtocolVersion_IsRefusedBeforeAnySessionOpens()
+    {
+        var members = Three((name, leader) => new StandInMember(name, leader) { Protocol = name == "m2" ? 1 : Protocol.ControlFraming.ProtocolVersion });
+
+        var outcome = await RunAsync(members);
+
+        Assert.That(outcome.Failure, Does.StartWith("cluster restore refused: m2: speaks restore protocol 1, this master 2"));
+        Assert.That(members.SelectMany(m => m.Calls), Has.None.EqualTo(RestorePhase.Check));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task MembersReportingTwoClusterIds_FailWaitHealthyAndRollBack()
+    {
+        var members = Three((name, leader) => new StandInMember(name, leader, clusterId: name == "m3" ? "beef" : "c0ffee"));
+
+        var outcome = await RunAsync(members);
+
+        Assert.That(outcome.Failure, Does.Contain("in phase 'wait-healthy'").And.Contain("2 cluster ID(s)"));
+        Assert.That(members.Select(m => m.LastCall), Is.All.EqualTo(RestorePhase.Rollback));
+    }
+}
