@@ -12,33 +12,11 @@ internal abstract record ControlRequest
     public abstract string Command { get; }
 }
 
-internal sealed record StatusRequest : ControlRequest
-{
-    public const string Name = "status";
-
-    public override string Command => Name;
-}
-
-internal sealed record SnapshotRequest : ControlRequest
-{
-    public const string Name = "snapshot";
-
-    public override string Command => Name;
-}
-
-internal sealed record ListRequest : ControlRequest
-{
-    public const string Name = "list";
-
-    public override string Command => Name;
-}
-
-internal sealed record PeersRequest : ControlRequest
-{
-    public const string Name = "peers";
-
-    public override string Command => Name;
-}
+// The commands without arguments: one line each.
+internal sealed record StatusRequest : ControlRequest { public const string Name = "status"; public override string Command => Name; }
+internal sealed record SnapshotRequest : ControlRequest { public const string Name = "snapshot"; public override string Command => Name; }
+internal sealed record ListRequest : ControlRequest { public const string Name = "list"; public override string Command => Name; }
+internal sealed record PeersRequest : ControlRequest { public const string Name = "peers"; public override string Command => Name; }
 
 internal sealed record VerifyRequest : ControlRequest
 {

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using EtcdBackupd.Protocol.Results;
 
 namespace EtcdBackupd.Commands;
 

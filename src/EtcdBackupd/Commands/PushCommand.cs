@@ -1,9 +1,7 @@
-using EtcdBackupd.Protocol;
 using System.CommandLine;
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Peers;
-using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Commands;
 

@@ -2,9 +2,7 @@ using System.CommandLine;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Peers;
-using EtcdBackupd.Protocol;
 using EtcdBackupd.Service;
-using EtcdBackupd.Snapshots;
 using System.Text.Json;
 
 namespace EtcdBackupd.Commands;

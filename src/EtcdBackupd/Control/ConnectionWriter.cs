@@ -1,7 +1,5 @@
 using System.Net.Sockets;
 using System.Threading.Channels;
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Results;
 
 namespace EtcdBackupd.Control;
 

@@ -1,6 +1,3 @@
-using EtcdBackupd.Protocol;
-using Microsoft.Extensions.Logging;
-
 namespace EtcdBackupd.Control;
 
 /// <summary>

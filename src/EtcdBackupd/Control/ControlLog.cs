@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace EtcdBackupd.Control;
 
 internal static partial class ControlLog

@@ -1,4 +1,3 @@
-using EtcdBackupd.Protocol;
 using EtcdBackupd.Configuration;
 
 namespace EtcdBackupd.Control;

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Control;
 

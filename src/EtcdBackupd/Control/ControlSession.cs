@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.Sockets;
-using EtcdBackupd.Protocol;
 
 namespace EtcdBackupd.Control;
 

@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization.Metadata;
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
 
 namespace EtcdBackupd.Control;
 

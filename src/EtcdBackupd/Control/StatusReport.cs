@@ -1,9 +1,7 @@
 using EtcdBackupd.Etcd;
-using EtcdBackupd.Protocol.Results;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
 using EtcdBackupd.Service;
-using EtcdBackupd.Snapshots;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -7,7 +7,6 @@ using EtcdBackupd.Peers;
 using EtcdBackupd.Restore;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
-using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Hosting;
 

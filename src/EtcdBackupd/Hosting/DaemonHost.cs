@@ -1,4 +1,3 @@
-using EtcdBackupd.Protocol;
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Control;
 using EtcdBackupd.Control.Handlers;
@@ -9,11 +8,9 @@ using EtcdBackupd.Restore;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
 using EtcdBackupd.Service;
-using EtcdBackupd.Snapshots;
 using EtcdBackupd.Systemd;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Serilog;
 
 namespace EtcdBackupd.Hosting;

@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Text;
 using EtcdBackupd.FileSystem;
 using EtcdBackupd.Service;
-using EtcdBackupd.Snapshots;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Metrics;
 

@@ -1,6 +1,3 @@
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Restore;
-
 namespace EtcdBackupd.Restore;
 
 /// <summary>

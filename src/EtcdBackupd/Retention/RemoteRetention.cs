@@ -1,6 +1,4 @@
 using EtcdBackupd.Peers;
-using EtcdBackupd.Snapshots;
-using Microsoft.Extensions.Logging;
 using Renci.SshNet;
 
 namespace EtcdBackupd.Retention;

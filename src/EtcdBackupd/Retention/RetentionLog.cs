@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace EtcdBackupd.Retention;
 
 internal static partial class RetentionLog

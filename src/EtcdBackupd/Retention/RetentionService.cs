@@ -1,6 +1,3 @@
-using EtcdBackupd.Snapshots;
-using Microsoft.Extensions.Logging;
-
 namespace EtcdBackupd.Retention;
 
 /// <summary>Applies the retention policy to the snapshot directory: after every snapshot and once a day.</summary>

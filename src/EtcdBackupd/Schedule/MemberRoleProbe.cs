@@ -1,6 +1,5 @@
 using EtcdBackupd.Etcd;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Schedule;
 

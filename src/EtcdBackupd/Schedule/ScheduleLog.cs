@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace EtcdBackupd.Schedule;
 
 internal static partial class ScheduleLog

@@ -1,7 +1,5 @@
 using EtcdBackupd.Service;
-using EtcdBackupd.Snapshots;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Schedule;
 

@@ -1,5 +1,3 @@
-using EtcdBackupd.Snapshots;
-
 namespace EtcdBackupd.Service;
 
 /// <summary>

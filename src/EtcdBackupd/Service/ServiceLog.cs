@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace EtcdBackupd.Service;
 
 internal static partial class ServiceLog

@@ -1,8 +1,6 @@
 using EtcdBackupd.Peers;
 using EtcdBackupd.Retention;
-using EtcdBackupd.Snapshots;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Service;
 

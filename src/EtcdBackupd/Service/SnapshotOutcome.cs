@@ -1,6 +1,4 @@
 using EtcdBackupd.Peers;
-using EtcdBackupd.Protocol.Results;
-using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Service;
 

@@ -1,5 +1,4 @@
 using EtcdBackupd.Service;
-using EtcdBackupd.Snapshots;
 using Microsoft.Extensions.Hosting;
 
 namespace EtcdBackupd.Systemd;

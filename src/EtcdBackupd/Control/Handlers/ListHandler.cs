@@ -1,8 +1,3 @@
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
-using EtcdBackupd.Protocol.Results;
-using EtcdBackupd.Snapshots;
-
 namespace EtcdBackupd.Control.Handlers;
 
 /// <summary><c>list</c>: our snapshots, newest first, with what is known of their integrity. Root and <c>Control.Group</c>.</summary>

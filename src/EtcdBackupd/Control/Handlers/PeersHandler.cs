@@ -1,8 +1,4 @@
 using EtcdBackupd.Peers;
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
-using EtcdBackupd.Protocol.Results;
-using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Control.Handlers;
 

@@ -1,6 +1,3 @@
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
-using EtcdBackupd.Protocol.Results;
 using EtcdBackupd.Retention;
 
 namespace EtcdBackupd.Control.Handlers;

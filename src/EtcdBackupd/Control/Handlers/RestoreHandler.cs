@@ -1,7 +1,3 @@
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
-using EtcdBackupd.Protocol.Restore;
-using EtcdBackupd.Protocol.Results;
 using EtcdBackupd.Restore;
 
 namespace EtcdBackupd.Control.Handlers;

@@ -1,5 +1,3 @@
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
 using EtcdBackupd.Restore;
 
 namespace EtcdBackupd.Control.Handlers;

@@ -1,6 +1,3 @@
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
-using EtcdBackupd.Protocol.Results;
 using EtcdBackupd.Service;
 
 namespace EtcdBackupd.Control.Handlers;

@@ -1,6 +1,3 @@
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
-
 namespace EtcdBackupd.Control.Handlers;
 
 /// <summary><c>status</c>: is my cluster backed up? Root and <c>Control.Group</c>.</summary>

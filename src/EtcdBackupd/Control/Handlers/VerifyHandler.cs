@@ -1,8 +1,3 @@
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
-using EtcdBackupd.Protocol.Results;
-using EtcdBackupd.Snapshots;
-
 namespace EtcdBackupd.Control.Handlers;
 
 /// <summary><c>verify</c>: the whole file against etcd's trailer and its manifest. Root and <c>Control.Group</c>.</summary>

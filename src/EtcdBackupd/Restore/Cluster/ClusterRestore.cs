@@ -1,9 +1,4 @@
 using EtcdBackupd.Peers;
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
-using EtcdBackupd.Protocol.Restore;
-using EtcdBackupd.Snapshots;
-using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Restore;
 

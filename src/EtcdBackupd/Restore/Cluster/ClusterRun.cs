@@ -1,9 +1,3 @@
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
-using EtcdBackupd.Protocol.Restore;
-using EtcdBackupd.Snapshots;
-using Microsoft.Extensions.Logging;
-
 namespace EtcdBackupd.Restore;
 
 /// <summary>How a cluster restore ended: every member's steps, and the failure's sentence when it failed.</summary>

@@ -1,5 +1,3 @@
-using EtcdBackupd.Protocol.Requests;
-
 namespace EtcdBackupd.Restore;
 
 /// <summary>One member of a cluster restore, as the coordinator sees it: something that answers <c>restore-phase</c> requests.</summary>

@@ -1,9 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using EtcdBackupd.Peers;
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
-using Microsoft.Extensions.Logging;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 

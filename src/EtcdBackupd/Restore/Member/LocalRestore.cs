@@ -1,5 +1,4 @@
 using EtcdBackupd.Etcd;
-using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Restore;
 

@@ -1,8 +1,3 @@
-using EtcdBackupd.Protocol;
-using EtcdBackupd.Protocol.Requests;
-using EtcdBackupd.Protocol.Restore;
-using EtcdBackupd.Snapshots;
-
 namespace EtcdBackupd.Restore;
 
 /// <summary>

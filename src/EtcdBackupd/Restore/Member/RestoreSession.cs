@@ -1,9 +1,6 @@
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Etcd.Protocol;
-using EtcdBackupd.Protocol.Restore;
-using EtcdBackupd.Snapshots;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Restore;
 

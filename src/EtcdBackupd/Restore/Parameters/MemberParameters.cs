@@ -1,5 +1,3 @@
-using EtcdBackupd.Protocol.Restore;
-
 namespace EtcdBackupd.Restore;
 
 /// <summary>The <c>Restore.*</c> parameters set in the configuration; each null when the unit should say.</summary>
