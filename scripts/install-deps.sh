@@ -17,6 +17,8 @@ command -v mount >/dev/null || need+=(mount)
 # OpenSSH: sshd on loopback is the peer in the copy tests; ssh-keygen and sftp for keys and the benchmark.
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v sftp >/dev/null && command -v ssh-keygen >/dev/null || need+=(openssh-client)
+# socat plays the hostile clients of the control socket tests (sends without ever reading).
+command -v socat >/dev/null || need+=(socat)
 # systemd-journald (started standalone by the journal tests) and journalctl come with systemd.
 [ -x /lib/systemd/systemd-journald ] && command -v journalctl >/dev/null || need+=(systemd)
 for p in "${extra_packages[@]}"; do

@@ -7,7 +7,7 @@ using EtcdBackupd.Protocol.Requests;
 namespace EtcdBackupctl;
 
 /// <summary>The typed commands: each builds its request record, reads its result record, renders it or prints it as JSON.</summary>
-internal sealed class Cli(Option<string> socket, Option<bool> json)
+internal sealed class Cli(Option<string> socket, Option<bool> json, Option<int> timeout)
 {
     public Command Simple<TRequest, TResult>(string name, string description, TRequest request, JsonTypeInfo<TRequest> contract, ResultKind<TResult> result)
         where TRequest : ControlRequest
@@ -69,7 +69,15 @@ internal sealed class Cli(Option<string> socket, Option<bool> json)
         byte[] line;
         try
         {
-            line = await ControlClient.RequestAsync(parse.GetValue(socket)!, JsonSerializer.SerializeToUtf8Bytes(request, contract), progress.Show, cancellationToken);
+            var seconds = parse.GetValue(timeout);
+            line = await ControlClient.RequestAsync(parse.GetValue(socket)!, JsonSerializer.SerializeToUtf8Bytes(request, contract), progress.Show,
+                seconds > 0 ? TimeSpan.FromSeconds(seconds) : null, cancellationToken);
+        }
+        catch (NoAnswerException e)
+        {
+            progress.Clear();
+            await Console.Error.WriteLineAsync($"etcd-backupctl: {request.Command}: {e.Message}");
+            return ExitCodes.Timeout;
         }
         catch (UnreachableException e)
         {

@@ -7,32 +7,58 @@ namespace EtcdBackupctl;
 /// <summary>The daemon could not be reached at all (exit code 3).</summary>
 internal sealed class UnreachableException(string message, Exception inner) : Exception(message, inner);
 
+/// <summary>No line came from the daemon within the CLI's timeout (exit code 4): the outcome is unknown.</summary>
+internal sealed class NoAnswerException(TimeSpan timeout)
+    : Exception($"no answer from etcd-backupd within {timeout.TotalSeconds:F0} s (--timeout); the daemon carries on with the request: "
+        + "see etcd-backupctl status or journalctl -u etcd-backupd for its outcome");
+
 /// <summary>One request over the control socket: send a line, hand each event line on, return the final answer's line.</summary>
 internal static class ControlClient
 {
-    public static async Task<byte[]> RequestAsync(string socketPath, byte[] request, Action<byte[]> onEvent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="request"/> and returns the final line. <paramref name="timeout"/> is the
+    /// longest wait for the next line (the daemon sends one at least every few seconds while it works);
+    /// null waits for ever.
+    /// </summary>
+    public static async Task<byte[]> RequestAsync(string socketPath, byte[] request, Action<byte[]> onEvent, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        // Turned away as busy (every slot taken): a client waits its turn within its timeout, as it would in the accept queue.
+        var until = Environment.TickCount64 + (long)(timeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
+        while (true)
+        {
+            var line = await RequestOnceAsync(socketPath, request, onEvent, timeout, cancellationToken);
+            if (Answers.Head(line) is not { Ok: false, Error.Code: ErrorCodes.Busy } || Environment.TickCount64 >= until)
+            {
+                return line;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    private static async Task<byte[]> RequestOnceAsync(string socketPath, byte[] request, Action<byte[]> onEvent, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        using var socket = await ConnectAsync(socketPath, timeout, cancellationToken);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+            await stream.WriteAsync(request.Length > 0 && request[^1] == (byte)'\n' ? request : [.. request, (byte)'\n'], cancellationToken);
         }
-        catch (SocketException e)
+        catch (IOException)
         {
-            var why = File.Exists(socketPath) ? e.Message : "no such socket; is etcd-backupd running? (systemctl status etcd-backupd)";
-            throw new UnreachableException($"cannot reach etcd-backupd at {socketPath}: {why}", e);
+            // A daemon that turns a connection away (busy, forbidden) answers and closes before reading: its line is still there to read.
         }
 
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
-        await stream.WriteAsync(request.Length > 0 && request[^1] == (byte)'\n' ? request : [.. request, (byte)'\n'], cancellationToken);
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (await reader.ReadLineAsync(cancellationToken) is { } text)
+        while (await TryReadLineAsync(reader, timeout, cancellationToken) is { } text)
         {
             var line = Encoding.UTF8.GetBytes(text);
             switch (Answers.Head(line))
             {
                 case { Ok: not null }:
                     return line;
+                case { Event: "keepalive" }:
+                    break;
                 case { Event: not null }:
                     onEvent(line);
                     break;
@@ -40,5 +66,65 @@ internal static class ControlClient
         }
 
         throw new UnreachableException($"etcd-backupd at {socketPath} closed the connection without an answer", new EndOfStreamException());
+    }
+
+    private static async Task<string?> TryReadLineAsync(StreamReader reader, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadLineAsync(reader, timeout, cancellationToken);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<string?> ReadLineAsync(StreamReader reader, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        if (timeout is not { } limit)
+        {
+            return await reader.ReadLineAsync(cancellationToken);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limit);
+        try
+        {
+            return await reader.ReadLineAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new NoAnswerException(limit);
+        }
+    }
+
+    /// <summary>
+    /// Connects; while the daemon's accept queue is full (EAGAIN on a Unix socket), waits and tries
+    /// again within the timeout instead of failing at once.
+    /// </summary>
+    private static async Task<Socket> ConnectAsync(string socketPath, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var until = Environment.TickCount64 + (long)(timeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
+        while (true)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+                return socket;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain && Environment.TickCount64 < until)
+            {
+                socket.Dispose();
+                await Task.Delay(100, cancellationToken);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                var why = File.Exists(socketPath) ? e.Message : "no such socket; is etcd-backupd running? (systemctl status etcd-backupd)";
+                throw new UnreachableException($"cannot reach etcd-backupd at {socketPath}: {why}", e);
+            }
+        }
     }
 }

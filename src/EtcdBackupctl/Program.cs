@@ -11,14 +11,19 @@ namespace EtcdBackupctl;
 internal static class Program
 {
     private const string Usage =
-        "usage: etcd-backupctl [--socket PATH] {status|snapshot|list|verify FILE|prune [--dry-run]|peers|restore FILE [--cluster] [--dry-run] [--yes]|call REQUEST} [--json]";
+        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot|list|verify FILE|prune [--dry-run]|peers|restore FILE [--cluster] [--dry-run] [--yes]|call REQUEST} [--json]";
 
     public static async Task<int> Main(string[] args)
     {
         var socket = new Option<string>("--socket") { Description = "The daemon's control socket", DefaultValueFactory = _ => ControlFraming.DefaultSocketPath, Recursive = true };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON, for scripts", Recursive = true };
-        var root = new RootCommand("etcd-backupctl: ad-hoc snapshots, status, verification and restore through the local etcd-backupd.") { socket, json };
-        var cli = new Cli(socket, json);
+        var timeout = new Option<int>("--timeout")
+        {
+            Description = "Seconds to wait for the daemon's next line (it sends one at least every 5 s while it works); past it, exit 4. 0 waits for ever",
+            DefaultValueFactory = _ => 30, Recursive = true,
+        };
+        var root = new RootCommand("etcd-backupctl: ad-hoc snapshots, status, verification and restore through the local etcd-backupd.") { socket, json, timeout };
+        var cli = new Cli(socket, json, timeout);
 
         root.Subcommands.Add(cli.Simple(StatusRequest.Name, "Is the cluster backed up? etcd's health, the last and next snapshot, the peers' copies",
             new StatusRequest(), ProtocolJsonContext.Default.StatusRequest, Results.Status));

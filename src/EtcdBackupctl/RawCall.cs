@@ -51,7 +51,8 @@ internal static class RawCall
 
         try
         {
-            var answer = await ControlClient.RequestAsync(socket, request, e => Console.WriteLine(Encoding.UTF8.GetString(e)), cancellationToken);
+            // No timeout: the cluster restore's coordinator waits here for phases that take minutes, with deadlines of its own.
+            var answer = await ControlClient.RequestAsync(socket, request, e => Console.WriteLine(Encoding.UTF8.GetString(e)), timeout: null, cancellationToken);
             Console.WriteLine(Encoding.UTF8.GetString(answer));
             return Answers.Head(answer)?.Ok == true ? ExitCodes.Success : ExitCodes.Failed;
         }

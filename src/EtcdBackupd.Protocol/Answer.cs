@@ -10,7 +10,7 @@ namespace EtcdBackupd.Protocol;
 internal sealed record Answer<T>(bool Ok, T? Result, ControlError? Error);
 
 /// <summary>What kind of line arrived: an event (<c>event</c>) or the final answer (<c>ok</c>).</summary>
-internal sealed record LineHead(string? Event, bool? Ok);
+internal sealed record LineHead(string? Event, bool? Ok, ControlError? Error);
 
 internal static class Answers
 {

@@ -26,6 +26,18 @@ internal static class ErrorCodes
     /// <summary>A cluster restore member speaks another protocol version (masters are upgraded one at a time).</summary>
     public const string ProtocolMismatch = "protocol_mismatch";
 
+    /// <summary>A caller other than root asked for another new snapshot within <c>Control.SnapshotIntervalSeconds</c>.</summary>
+    public const string RateLimited = "rate_limited";
+
+    /// <summary>An ad-hoc snapshot would leave less than <c>Snapshots.ReserveBytes</c> free; nothing was written.</summary>
+    public const string InsufficientSpace = "insufficient_space";
+
+    /// <summary>The caller's uid holds <c>Control.ConnectionsPerUser</c> connections already, or every slot is taken.</summary>
+    public const string Busy = "busy";
+
+    /// <summary>The daemon is stopping; the request's work was not finished (a snapshot: nothing was saved).</summary>
+    public const string Stopping = "stopping";
+
     /// <summary>The CLI's exit code for an error code: usage errors are 2, everything else 1.</summary>
     public static int ExitCode(string code) => code is BadRequest or UnknownCommand or TooLarge ? ExitCodes.Usage : ExitCodes.Failed;
 }

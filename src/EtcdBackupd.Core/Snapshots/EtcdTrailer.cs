@@ -54,11 +54,11 @@ internal sealed class EtcdTrailer : IDisposable
     /// <summary>Verifies a snapshot file already on disk.</summary>
     public static bool Verify(string path, CancellationToken cancellationToken) => Check(path, cancellationToken).TrailerMatches;
 
-    /// <summary>The trailer check and the SHA-256 of a snapshot file on disk.</summary>
+    /// <summary>The trailer check and the SHA-256 of a snapshot file on disk; <see cref="FileSystem.NotARegularFileException"/> for anything but a regular file.</summary>
     public static (bool TrailerMatches, string FileSha256) Check(string path, CancellationToken cancellationToken)
     {
         using var trailer = new EtcdTrailer();
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+        using var file = FileSystem.RegularFile.OpenRead(path, 0);
         var sizeOk = HasSnapshotSize(file.Length);
 
         var buffer = new byte[1 << 20];

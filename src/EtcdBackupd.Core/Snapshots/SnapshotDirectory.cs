@@ -1,3 +1,5 @@
+using EtcdBackupd.FileSystem;
+
 namespace EtcdBackupd.Snapshots;
 
 /// <summary>A snapshot file in the directory whose name is ours; its time comes from the name, never from mtime.</summary>
@@ -16,19 +18,27 @@ internal sealed class SnapshotDirectory(string directory)
 {
     public string Path { get; } = directory;
 
-    /// <summary>Our snapshots, newest first.</summary>
-    public IReadOnlyList<SnapshotEntry> List()
+    /// <summary>Our snapshots, newest first: regular files only (see <see cref="LeftAlone"/>).</summary>
+    public IReadOnlyList<SnapshotEntry> List() =>
+        [.. Named().Where(e => e.Kind == FileKind.Regular).Select(e => e.Entry).OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Revision)];
+
+    /// <summary>
+    /// Entries named like our snapshots that are not regular files (a symlink, a FIFO, a device, a
+    /// directory): never read, pruned, verified or pushed; <c>list</c> reports them.
+    /// </summary>
+    public IReadOnlyList<(SnapshotEntry Entry, FileKind Kind)> LeftAlone() => [.. Named().Where(e => e.Kind != FileKind.Regular)];
+
+    private IEnumerable<(SnapshotEntry Entry, FileKind Kind)> Named()
     {
-        var entries = new List<SnapshotEntry>();
-        foreach (var file in new DirectoryInfo(Path).EnumerateFiles(SnapshotFileName.Prefix + "*" + SnapshotFileName.Extension))
+        foreach (var file in new DirectoryInfo(Path).EnumerateFileSystemInfos(SnapshotFileName.Prefix + "*" + SnapshotFileName.Extension))
         {
             if (SnapshotFileName.TryParse(file.Name, out var createdAt, out var member, out var revision))
             {
-                entries.Add(new SnapshotEntry(file.FullName, createdAt, member, revision, file.Length));
+                var kind = RegularFile.KindOf(file.FullName);
+                var size = kind == FileKind.Regular && file is FileInfo regular ? regular.Length : 0;
+                yield return (new SnapshotEntry(file.FullName, createdAt, member, revision, size), kind);
             }
         }
-
-        return entries.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Revision).ToList();
     }
 
     /// <summary>The newest snapshot that is at least the right shape (size); cheap, for scheduling decisions.</summary>

@@ -9,6 +9,12 @@ internal sealed class SnapshotOptions
 
     public required string Directory { get; init; }
 
+    /// <summary>
+    /// <c>Snapshots.ReserveBytes</c>: room an ad-hoc snapshot must leave free; null is <c>auto</c>
+    /// (the default), one database size, so that the next scheduled snapshot still fits.
+    /// </summary>
+    public long? ReserveBytes { get; init; }
+
     public static SnapshotOptions Read(ConfigReader config)
     {
         var directory = config.RequiredString("Snapshots.Directory", "/var/lib/etcd-backupd/snapshots");
@@ -21,7 +27,24 @@ internal sealed class SnapshotOptions
             }
         }
 
-        return new SnapshotOptions { Directory = directory.Length > 0 ? Path.GetFullPath(directory) : directory };
+        return new SnapshotOptions { Directory = directory.Length > 0 ? Path.GetFullPath(directory) : directory, ReserveBytes = Reserve(config) };
+    }
+
+    private static long? Reserve(ConfigReader config)
+    {
+        var text = config.String("Snapshots.ReserveBytes");
+        if (text is null || text.Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes))
+        {
+            return bytes;
+        }
+
+        config.Problem("Snapshots.ReserveBytes", $"'{text}' must be \"auto\" (one database size) or a number of bytes such as 2147483648");
+        return null;
     }
 
     /// <summary>Null when a file can be created in <paramref name="directory"/>, else why not.</summary>

@@ -10,11 +10,18 @@ internal enum Verification
     [JsonStringEnumMemberName("corrupt")] Corrupt,
     /// <summary>Not read since it last changed.</summary>
     [JsonStringEnumMemberName("unchecked")] Unchecked,
+    /// <summary>Named like a snapshot but not a regular file: never read; <see cref="ListEntry.Note"/> says what it is.</summary>
+    [JsonStringEnumMemberName("skipped")] Skipped,
 }
 
 /// <summary>One entry of <c>list</c>, newest first.</summary>
 internal sealed record ListEntry(
-    string Path, long SizeBytes, string? Sha256, long Revision, DateTimeOffset CreatedAt, string Member, Verification Verification);
+    string Path, long SizeBytes, string? Sha256, long Revision, DateTimeOffset CreatedAt, string Member, Verification Verification)
+{
+    /// <summary>Why an entry is <see cref="Verification.Skipped"/>: "not a regular file (a FIFO), left alone".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Note { get; init; }
+}
 
 /// <summary>The result of a <c>verify</c> that passed; <c>manifest</c> is <c>ok</c> or <c>missing</c>.</summary>
 internal sealed record VerifyResult(string Path, long SizeBytes, string Sha256, string Trailer, string Manifest);

@@ -24,6 +24,10 @@ internal sealed record SnapshotReport
     public required string? Error { get; init; }
     public required IReadOnlyList<PeerCopy> Peers { get; init; }
 
+    /// <summary>True when etcd had not changed since this snapshot, so no new file was written; left out otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Unchanged { get; init; }
+
     /// <summary>The whole manifest: in <c>etcd-backupd snapshot --json</c> only.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SnapshotManifest? Manifest { get; init; }

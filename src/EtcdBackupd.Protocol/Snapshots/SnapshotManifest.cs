@@ -32,19 +32,6 @@ internal sealed record SnapshotManifest
 
     public static SnapshotManifest? FromJson(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize(json, ManifestJsonContext.Default.SnapshotManifest);
-
-    /// <summary>The manifest file at <paramref name="path"/>; null when it is missing, unreadable or not a manifest.</summary>
-    public static SnapshotManifest? TryRead(string path)
-    {
-        try
-        {
-            return File.Exists(path) ? FromJson(File.ReadAllBytes(path)) : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
-        {
-            return null;
-        }
-    }
 }
 
 /// <summary>The manifest file's form: indented, for the operator who opens it with <c>less</c>.</summary>

@@ -38,6 +38,17 @@ internal sealed class ConnectionWriter : IAsyncDisposable
         }
     }
 
+    private static readonly byte[] KeepAliveLine = "{\"event\":\"keepalive\"}\n"u8.ToArray();
+
+    /// <summary>Queues a keep-alive line (<c>{"event":"keepalive"}</c>); dropped like any event when the queue is full.</summary>
+    public void KeepAlive()
+    {
+        if (!_broken)
+        {
+            _queue.Writer.TryWrite((KeepAliveLine, null));
+        }
+    }
+
     /// <summary>Writes a final answer after every event queued before it; false when the client is gone.</summary>
     public async Task<bool> AnswerAsync(Reply reply)
     {

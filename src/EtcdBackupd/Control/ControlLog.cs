@@ -13,4 +13,12 @@ internal static partial class ControlLog
     [LoggerMessage(EventId = 8003, EventName = "ControlCommand", Level = LogLevel.Information,
         Message = "Control request '{Command}' from uid {PeerUid} pid {PeerPid}")]
     public static partial void Command(ILogger logger, string command, int peerUid, int peerPid);
+
+    [LoggerMessage(EventId = 8004, EventName = "ControlBusy", Level = LogLevel.Warning,
+        Message = "Control connection of uid {PeerUid} pid {PeerPid} turned away: {Reason}")]
+    public static partial void Busy(ILogger logger, int peerUid, int peerPid, string reason);
+
+    [LoggerMessage(EventId = 8005, EventName = "SnapshotNotTaken", Level = LogLevel.Information,
+        Message = "Ad-hoc snapshot for uid {PeerUid} not taken: {Reason}")]
+    public static partial void SnapshotNotTaken(ILogger logger, int peerUid, string reason);
 }

@@ -20,6 +20,36 @@ internal sealed class ControlOptions
     /// <summary><c>Control.IdleSeconds</c>: a client silent this long is disconnected. Default 30.</summary>
     public TimeSpan Idle { get; init; } = TimeSpan.FromSeconds(DefaultIdleSeconds);
 
+    public const int DefaultRequestSeconds = 10;
+
+    /// <summary><c>Control.RequestSeconds</c>: from a request's first byte to its newline; a client that trickles is dropped. Default 10.</summary>
+    public TimeSpan RequestDeadline { get; init; } = TimeSpan.FromSeconds(DefaultRequestSeconds);
+
+    public const int DefaultWriteSeconds = 10;
+
+    /// <summary><c>Control.WriteSeconds</c>: how long one answer line may wait for a client that does not read. Default 10.</summary>
+    public TimeSpan WriteDeadline { get; init; } = TimeSpan.FromSeconds(DefaultWriteSeconds);
+
+    public const int DefaultConnectionsPerUser = 4;
+
+    /// <summary><c>Control.ConnectionsPerUser</c>: connections one uid other than root may hold; over it, an immediate <c>busy</c>. Default 4.</summary>
+    public int ConnectionsPerUser { get; init; } = DefaultConnectionsPerUser;
+
+    public const int DefaultMaxConnections = 32;
+
+    /// <summary><c>Control.MaxConnections</c>: connections of all users other than root together. Default 32.</summary>
+    public int MaxConnections { get; init; } = DefaultMaxConnections;
+
+    public const int DefaultRootConnections = 16;
+
+    /// <summary><c>Control.RootConnections</c>: slots only root can use, so root's status and restore always get through. Default 16.</summary>
+    public int RootConnections { get; init; } = DefaultRootConnections;
+
+    public const int DefaultSnapshotIntervalSeconds = 300;
+
+    /// <summary><c>Control.SnapshotIntervalSeconds</c>: one new ad-hoc snapshot per this interval for callers other than root. Default 300.</summary>
+    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromSeconds(DefaultSnapshotIntervalSeconds);
+
     public static ControlOptions Read(ConfigReader config)
     {
         var path = config.String("Control.SocketPath") ?? ControlFraming.DefaultSocketPath;
@@ -41,6 +71,12 @@ internal sealed class ControlOptions
             Group = group,
             GroupId = gid ?? 0,
             Idle = TimeSpan.FromSeconds(config.Int("Control.IdleSeconds", DefaultIdleSeconds, 1, 3600)),
+            RequestDeadline = TimeSpan.FromSeconds(config.Int("Control.RequestSeconds", DefaultRequestSeconds, 1, 600)),
+            WriteDeadline = TimeSpan.FromSeconds(config.Int("Control.WriteSeconds", DefaultWriteSeconds, 1, 600)),
+            ConnectionsPerUser = config.Int("Control.ConnectionsPerUser", DefaultConnectionsPerUser, 1, 1000),
+            MaxConnections = config.Int("Control.MaxConnections", DefaultMaxConnections, 1, 1000),
+            RootConnections = config.Int("Control.RootConnections", DefaultRootConnections, 1, 1000),
+            SnapshotInterval = TimeSpan.FromSeconds(config.Int("Control.SnapshotIntervalSeconds", DefaultSnapshotIntervalSeconds, 0, 86400)),
         };
     }
 }

@@ -5,13 +5,18 @@ namespace EtcdBackupd.Control;
 
 /// <summary>
 /// The Unix stream socket at <c>Control.SocketPath</c>, mode 0660 and group <c>Control.Group</c>. Bound
-/// in <see cref="StartAsync"/>, so systemd hears READY=1 only once clients can connect. Each connection
-/// is served on its own task; a bounded number at once, so a flood of clients cannot exhaust the daemon.
+/// in <see cref="StartAsync"/>, so systemd hears READY=1 only once clients can connect. Every connection
+/// is accepted at once and served on its own task if <see cref="ControlAdmission"/> gives it a slot, else
+/// answered <c>busy</c>: a flood of clients can neither exhaust the daemon nor keep root out. Stopping
+/// waits for the requests under way to answer (a snapshot aborted by the stop answers <c>stopping</c>).
 /// </summary>
 internal sealed class ControlServer(ControlOptions options, ControlDispatcher dispatcher, ILogger<ControlServer> logger) : IHostedService, IAsyncDisposable
 {
-    private const int MaxClients = 32;
-    private readonly SemaphoreSlim _slots = new(MaxClients);
+    /// <summary>Clients wait in the kernel's queue rather than fail; the kernel caps it at net.core.somaxconn.</summary>
+    private const int Backlog = 4096;
+
+    private readonly ControlAdmission _admission = new(options);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _sessions = new();
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private Task _accepting = Task.CompletedTask;
@@ -24,7 +29,7 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
         listener.Bind(new UnixDomainSocketEndPoint(options.SocketPath));
         File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
         UnixGroups.SetGroup(options.SocketPath, options.GroupId);
-        listener.Listen(64);
+        listener.Listen(Backlog);
         _listener = listener;
         ControlLog.Listening(logger, options.SocketPath, options.Group);
         _accepting = AcceptAsync(listener, _stopping.Token);
@@ -36,6 +41,7 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
         await _stopping.CancelAsync();
         _listener?.Dispose();
         await _accepting.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_sessions.Keys).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         File.Delete(options.SocketPath);
     }
 
@@ -46,7 +52,6 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
             Socket client;
             try
             {
-                await _slots.WaitAsync(stopping);
                 client = await listener.AcceptAsync(stopping);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException && stopping.IsCancellationRequested)
@@ -54,19 +59,50 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
                 return;
             }
 
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await new ControlSession(client, options, dispatcher, logger).RunAsync(stopping);
-                }
-                finally
-                {
-                    client.Dispose();
-                    _slots.Release();
-                }
-            }, CancellationToken.None);
+            var session = Task.Run(() => ServeAsync(client, stopping), CancellationToken.None);
+            _sessions.TryAdd(session, 0);
+            _ = session.ContinueWith(done => _sessions.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+    }
+
+    private async Task ServeAsync(Socket client, CancellationToken stopping)
+    {
+        using (client)
+        {
+            PeerCredentials peer;
+            try
+            {
+                peer = PeerCredentials.Of(client);
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+
+            if (!peer.MayRead(options))
+            {
+                ControlLog.Refused(logger, peer.Uid, peer.Pid, "connect", $"not root and not in group {options.Group}");
+                await RefuseAsync(client, Reply.Failure(ErrorCodes.Forbidden, $"uid {peer.Uid} is neither root nor in group {options.Group}"));
+                return;
+            }
+
+            using var slot = _admission.TryAdmit(peer, out var refusal);
+            if (slot is null)
+            {
+                ControlLog.Busy(logger, peer.Uid, peer.Pid, refusal!);
+                await RefuseAsync(client, Reply.Failure(ErrorCodes.Busy, refusal!));
+                return;
+            }
+
+            await new ControlSession(client, peer, options, dispatcher).RunAsync(stopping);
+        }
+    }
+
+    /// <summary>One error line, then the connection closes; a client that does not read it loses it.</summary>
+    private async Task RefuseAsync(Socket client, Reply reply)
+    {
+        await using var output = new ConnectionWriter(client, options.WriteDeadline);
+        await output.AnswerAsync(reply);
     }
 
     /// <summary>A socket file left by a daemon that died; one that answers means another daemon runs.</summary>
@@ -93,7 +129,6 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
     {
         _listener?.Dispose();
         _stopping.Dispose();
-        _slots.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -6,38 +6,23 @@ namespace EtcdBackupd.Control;
 /// <summary>
 /// One client connection: newline-delimited requests, each answered in full before the next is read,
 /// every line through the connection's one writer. Bad input of any kind gets an error line (or, for
-/// an oversized or idle client, an error line and the connection closed); it never reaches a handler.
+/// an oversized, idle or trickling client, an error line and the connection closed); it never reaches
+/// a handler. A request under way runs to its end even when the daemon stops or the client leaves.
 /// </summary>
-internal sealed class ControlSession(Socket socket, ControlOptions options, ControlDispatcher dispatcher, Microsoft.Extensions.Logging.ILogger logger)
+internal sealed class ControlSession(Socket socket, PeerCredentials peer, ControlOptions options, ControlDispatcher dispatcher)
 {
-    /// <summary>How long one answer line may wait for a client that does not read.</summary>
-    private static readonly TimeSpan WriteDeadline = TimeSpan.FromSeconds(10);
+    /// <summary>While a request runs, a line at least this often, so a client can tell a slow answer from a hung daemon.</summary>
+    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(5);
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        PeerCredentials peer;
-        try
-        {
-            peer = PeerCredentials.Of(socket);
-        }
-        catch (SocketException)
-        {
-            return;
-        }
-
-        await using var output = new ConnectionWriter(socket, WriteDeadline);
-        if (!peer.MayRead(options))
-        {
-            ControlLog.Refused(logger, peer.Uid, peer.Pid, "connect", $"not root and not in group {options.Group}");
-            await output.AnswerAsync(Reply.Failure(ErrorCodes.Forbidden, $"uid {peer.Uid} is neither root nor in group {options.Group}"));
-            return;
-        }
-
+        await using var output = new ConnectionWriter(socket, options.WriteDeadline);
         var call = new ControlCall(peer, output);
         var buffer = ArrayPool<byte>.Shared.Rent(ControlFraming.MaxRequestBytes + 1);
         try
         {
             var filled = 0;
+            long requestStarted = 0;
             while (!stopping.IsCancellationRequested)
             {
                 var newline = Array.IndexOf(buffer, (byte)'\n', 0, filled);
@@ -49,16 +34,20 @@ internal sealed class ControlSession(Socket socket, ControlOptions options, Cont
                         return;
                     }
 
-                    using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-                    idle.CancelAfter(options.Idle);
+                    // Waiting for a request: the idle limit. Inside one: what is left of the request's deadline.
+                    var limit = filled == 0 ? options.Idle : options.RequestDeadline - TimeSpan.FromMilliseconds(Environment.TickCount64 - requestStarted);
+                    using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                    deadline.CancelAfter(limit > TimeSpan.Zero ? limit : TimeSpan.Zero);
                     int read;
                     try
                     {
-                        read = await socket.ReceiveAsync(buffer.AsMemory(filled, buffer.Length - filled), SocketFlags.None, idle.Token);
+                        read = await socket.ReceiveAsync(buffer.AsMemory(filled, ControlFraming.MaxRequestBytes + 1 - filled), SocketFlags.None, deadline.Token);
                     }
                     catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
                     {
-                        await output.AnswerAsync(Reply.Failure(ErrorCodes.Idle, $"no request within {options.Idle.TotalSeconds:F0} s"));
+                        await output.AnswerAsync(Reply.Failure(ErrorCodes.Idle, filled == 0
+                            ? $"no request within {options.Idle.TotalSeconds:F0} s (Control.IdleSeconds)"
+                            : $"a request must arrive whole within {options.RequestDeadline.TotalSeconds:F0} s (Control.RequestSeconds)"));
                         return;
                     }
 
@@ -67,21 +56,16 @@ internal sealed class ControlSession(Socket socket, ControlOptions options, Cont
                         return;
                     }
 
+                    requestStarted = filled == 0 ? Environment.TickCount64 : requestStarted;
                     filled += read;
                     continue;
-                }
-
-                if (newline > ControlFraming.MaxRequestBytes)
-                {
-                    await output.AnswerAsync(Reply.Failure(ErrorCodes.TooLarge, $"requests are limited to {ControlFraming.MaxRequestBytes} bytes"));
-                    return;
                 }
 
                 var request = buffer.AsSpan(0, newline).ToArray();
                 buffer.AsSpan(newline + 1, filled - newline - 1).CopyTo(buffer);
                 filled -= newline + 1;
-                var answer = await dispatcher.DispatchAsync(request, call, stopping);
-                if (!await output.AnswerAsync(answer))
+                requestStarted = Environment.TickCount64;
+                if (!await output.AnswerAsync(await RunAsync(request, call)))
                 {
                     return;
                 }
@@ -95,5 +79,20 @@ internal sealed class ControlSession(Socket socket, ControlOptions options, Cont
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// One request, with keep-alive lines while it runs. Not cancelled by the daemon's stop: what it
+    /// started (a snapshot, a restore) ends on its own terms and says how.
+    /// </summary>
+    private async Task<Reply> RunAsync(byte[] request, ControlCall call)
+    {
+        var running = dispatcher.DispatchAsync(request, call, CancellationToken.None);
+        while (await Task.WhenAny(running, Task.Delay(KeepAlive)) != running)
+        {
+            call.Output.KeepAlive();
+        }
+
+        return await running;
     }
 }

@@ -21,4 +21,8 @@ internal static partial class ServiceLog
     [LoggerMessage(EventId = 4005, EventName = "DaemonStarted", Level = LogLevel.Information,
         Message = "etcd-backupd {Version} started: snapshots in {SnapshotDirectory}, schedules {Schedules} ({TimeZone}), taken by {TakenBy}, retention {RetentionDays} days keeping at least {MinimumKept}")]
     public static partial void Started(ILogger logger, string version, string snapshotDirectory, string schedules, string timeZone, string takenBy, int retentionDays, int minimumKept);
+
+    [LoggerMessage(EventId = 4006, EventName = "SnapshotAbortedByStop", Level = LogLevel.Warning,
+        Message = "Snapshot aborted: the daemon is stopping after {BytesReceived} of {DbSizeBytes} bytes were received; nothing was saved ({Reason})")]
+    public static partial void AbortedByStop(ILogger logger, long bytesReceived, long dbSizeBytes, string reason);
 }

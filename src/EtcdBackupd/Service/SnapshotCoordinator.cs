@@ -56,6 +56,14 @@ internal sealed class SnapshotCoordinator(
             var copies = await peers.PushAsync(result, stopping);
             outcome = new SnapshotOutcome(startedAt, time.GetUtcNow(), reason, result, null) { Peers = copies };
         }
+        catch (Exception e) when (stopping.IsCancellationRequested)
+        {
+            // Whatever the engine was doing when the stop came (connecting, streaming), it is the stop that ended it.
+            var (received, total) = state.Progress;
+            ServiceLog.AbortedByStop(logger, received, total, reason);
+            outcome = new SnapshotOutcome(startedAt, time.GetUtcNow(), reason, null,
+                new SnapshotException(SnapshotFailure.Cancelled, $"the daemon is stopping after {received} bytes were received", e));
+        }
         catch (SnapshotException e)
         {
             ServiceLog.SnapshotFailed(logger, e.Failure.ToString(), e.Message, e);

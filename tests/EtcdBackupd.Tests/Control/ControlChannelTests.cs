@@ -75,6 +75,8 @@ internal sealed class ControlChannelTests
     [CancelAfter(60_000)]
     public async Task List_Json_IsAnArrayNewestFirst()
     {
+        // A write first: a snapshot of an unchanged etcd is answered with the one there is, not written again.
+        await _cluster.PutAsync("/registry/configmaps/list", "x"u8.ToArray());
         await Backupctl.RunAsync(_socket, "snapshot");
 
         var result = await Backupctl.RunAsync(_socket, "list", "--json");
@@ -117,6 +119,7 @@ internal sealed class ControlChannelTests
     {
         for (var i = 0; i < 3; i++)
         {
+            await _cluster.PutAsync($"/registry/configmaps/prune-{i}", "x"u8.ToArray());
             await Backupctl.RunAsync(_socket, "snapshot");
         }
 
@@ -281,6 +284,9 @@ internal sealed class ControlChannelTests
             () => "[]\n{}\nnull\n\"\"\n"u8.ToArray(),
             () => System.Text.Encoding.UTF8.GetBytes(new string('{', 5000) + "\n"),
             () => [],
+            () => "{\"command\":\"prune\",\"dryRun\":\"true\"}\n{\"command\":\"status\",\"command\":\"prune\"}\n"u8.ToArray(),
+            () => "{\"command\":\"restore-phase\",\"session\":\"x\",\"phase\":\"rollback\",\"extra\":[1]}\n"u8.ToArray(),
+            () => [.. System.Text.Encoding.UTF8.GetBytes("{\"command\":\"list\",\"pad\":\"" + new string('x', 70 * 1024) + "\"}"), (byte)'\n'],
         };
 
         await Parallel.ForEachAsync(Enumerable.Range(0, 3000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, token) =>
@@ -295,7 +301,19 @@ internal sealed class ControlChannelTests
 
             try
             {
-                await client.SendAsync(payload, token);
+                if (i % 50 == 7)
+                {
+                    // A slow client: the request in pieces.
+                    foreach (var piece in payload.Chunk(Math.Max(1, payload.Length / 4)))
+                    {
+                        await client.SendAsync(piece, token);
+                        await Task.Delay(20, token);
+                    }
+                }
+                else
+                {
+                    await client.SendAsync(payload, token);
+                }
                 if (i % 3 == 0)
                 {
                     return; // hang up without reading the answer

@@ -51,6 +51,31 @@ internal sealed class ControlFramingTests
         return lines;
     }
 
+    private static ControlSession Session(Socket server, ControlOptions? options = null) =>
+        new(server, PeerCredentials.Of(server), options ?? new ControlOptions(), new ControlDispatcher([], NullLogger<ControlDispatcher>.Instance));
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task Session_AClientThatTricklesARequest_IsDroppedAtTheRequestDeadline()
+    {
+        var (server, client) = await PairAsync();
+        using (server)
+        using (client)
+        {
+            var running = Session(server, new ControlOptions { RequestDeadline = TimeSpan.FromMilliseconds(600), Idle = TimeSpan.FromSeconds(30) }).RunAsync(CancellationToken.None);
+            foreach (var b in "{\"command\":"u8.ToArray())
+            {
+                await client.SendAsync(new[] { b });
+                await Task.Delay(100);
+            }
+
+            var answer = (await ReadLinesAsync(client, 1)).Single();
+            await running;
+
+            Assert.That(answer["error"]!["message"]!.GetValue<string>(), Does.Contain("Control.RequestSeconds"));
+        }
+    }
+
     [Test]
     [CancelAfter(10_000)]
     public async Task Writer_EventsThenTheAnswer_ArriveInTheOrderTheyWereGiven()
@@ -101,7 +126,7 @@ internal sealed class ControlFramingTests
         using (server)
         using (client)
         {
-            var session = new ControlSession(server, new ControlOptions(), new ControlDispatcher([], NullLogger<ControlDispatcher>.Instance), NullLogger.Instance);
+            var session = Session(server);
             var running = session.RunAsync(CancellationToken.None);
             var line = Encoding.UTF8.GetBytes("{\"command\":\"status\",\"pad\":\"" + new string('x', 127 * 1024) + "\"}\n");
             await client.SendAsync(line);
@@ -121,7 +146,7 @@ internal sealed class ControlFramingTests
         using (server)
         using (client)
         {
-            var session = new ControlSession(server, new ControlOptions(), new ControlDispatcher([], NullLogger<ControlDispatcher>.Instance), NullLogger.Instance);
+            var session = Session(server);
             _ = session.RunAsync(CancellationToken.None);
 
             await client.SendAsync("{\"command\":\"nope\"}\nnot json\n{\"command\":1}\n"u8.ToArray());

@@ -1,3 +1,4 @@
+using EtcdBackupd.FileSystem;
 namespace EtcdBackupd.Control.Handlers;
 
 /// <summary><c>list</c>: our snapshots, newest first, with what is known of their integrity. Root and <c>Control.Group</c>.</summary>
@@ -10,8 +11,13 @@ internal sealed class ListHandler(SnapshotDirectory directory, SnapshotVerifier 
         IReadOnlyList<ListEntry> entries =
         [
             .. directory.List().Select(entry => new ListEntry(
-                entry.Path, entry.SizeBytes, SnapshotManifest.TryRead(entry.ManifestPath)?.Sha256, entry.Revision, entry.CreatedAt, entry.MemberName,
-                verifier.Known(entry) switch { true => Verification.Ok, false => Verification.Corrupt, null => Verification.Unchecked })),
+                entry.Path, entry.SizeBytes, ManifestFile.TryRead(entry.ManifestPath)?.Sha256, entry.Revision, entry.CreatedAt, entry.MemberName,
+                verifier.Known(entry) switch { true => Verification.Ok, false => Verification.Corrupt, null => Verification.Unchecked }))
+            .Concat(directory.LeftAlone().Select(e => new ListEntry(e.Entry.Path, 0, null, e.Entry.Revision, e.Entry.CreatedAt, e.Entry.MemberName, Verification.Skipped)
+            {
+                Note = $"not a regular file ({NotARegularFileException.Describe(e.Kind)}), left alone",
+            }))
+            .OrderByDescending(e => e.CreatedAt),
         ];
         return Task.FromResult(Reply.Success(entries, ProtocolJsonContext.Default.IReadOnlyListListEntry));
     }

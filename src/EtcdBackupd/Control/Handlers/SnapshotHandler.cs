@@ -1,15 +1,52 @@
+using EtcdBackupd.Etcd;
 using EtcdBackupd.Service;
+using Grpc.Core;
 
 namespace EtcdBackupd.Control.Handlers;
 
-/// <summary><c>snapshot</c>: a snapshot now, or the one running joined; progress every half second. Root and <c>Control.Group</c>.</summary>
-internal sealed class SnapshotHandler(SnapshotCoordinator coordinator, DaemonState state, TimeProvider time)
+/// <summary>
+/// <c>snapshot</c>: a snapshot now, or the one running joined; progress every half second. Root and
+/// <c>Control.Group</c>, within the rules that keep ad-hoc snapshots from filling the disk
+/// (<see cref="AdHocSnapshots"/>).
+/// </summary>
+internal sealed class SnapshotHandler(
+    SnapshotCoordinator coordinator, DaemonState state, EtcdOptions etcd, SnapshotOptions snapshots, ControlOptions control, TimeProvider time,
+    ILogger<SnapshotHandler> logger)
     : ControlHandler<SnapshotRequest>(ProtocolJsonContext.Default.SnapshotRequest)
 {
+    private static readonly TimeSpan EtcdAnswerTime = TimeSpan.FromSeconds(2);
+    private readonly Lock _lock = new();
+    private DateTimeOffset? _lastNonRootNew;
+
     public override string Name => SnapshotRequest.Name;
 
     protected override async Task<Reply> RunAsync(SnapshotRequest arguments, ControlCall call, CancellationToken cancellationToken)
     {
+        var facts = await FactsAsync(call.Peer.IsRoot, cancellationToken);
+        AdHocVerdict verdict;
+        string? why;
+        lock (_lock)
+        {
+            (verdict, why) = AdHocSnapshots.Decide(facts with { LastNonRootNew = _lastNonRootNew }, control.SnapshotInterval, snapshots.ReserveBytes);
+            if (verdict == AdHocVerdict.Take && !call.Peer.IsRoot)
+            {
+                _lastNonRootNew = facts.Now;
+            }
+        }
+
+        switch (verdict)
+        {
+            case AdHocVerdict.Unchanged:
+                ControlLog.SnapshotNotTaken(logger, call.Peer.Uid, why!);
+                return Reply.Success(state.LastSuccess!.ToReport() with { Unchanged = true }, ProtocolJsonContext.Default.SnapshotReport);
+            case AdHocVerdict.TooSoon:
+                ControlLog.SnapshotNotTaken(logger, call.Peer.Uid, why!);
+                return Reply.Failure(ErrorCodes.RateLimited, why!);
+            case AdHocVerdict.NoSpace:
+                ControlLog.SnapshotNotTaken(logger, call.Peer.Uid, why!);
+                return Reply.Failure(ErrorCodes.InsufficientSpace, why!);
+        }
+
         var running = coordinator.RunAsync($"requested over the control socket by uid {call.Peer.Uid} pid {call.Peer.Pid}", cancellationToken);
         while (!running.IsCompleted)
         {
@@ -24,6 +61,45 @@ internal sealed class SnapshotHandler(SnapshotCoordinator coordinator, DaemonSta
         var outcome = await running;
         return outcome.Succeeded
             ? Reply.Success(outcome.ToReport(), ProtocolJsonContext.Default.SnapshotReport)
-            : Reply.Failure(ErrorCodes.Failed, $"{outcome.Error!.Failure}: {outcome.Error.Message}");
+            : Reply.Failure(outcome.Error!.Failure == SnapshotFailure.Cancelled ? ErrorCodes.Stopping : ErrorCodes.Failed,
+                outcome.Error.Failure == SnapshotFailure.Cancelled
+                    ? $"the daemon is stopping; nothing was saved ({outcome.Error.Message})"
+                    : $"{outcome.Error.Failure}: {outcome.Error.Message}");
+    }
+
+    /// <summary>etcd's cluster, revision and size, and the directory's free space; each null when it cannot be read quickly.</summary>
+    private async Task<AdHocFacts> FactsAsync(bool isRoot, CancellationToken cancellationToken)
+    {
+        var facts = new AdHocFacts(isRoot, state.Running, time.GetUtcNow(), null, state.LastSuccess?.Result, null, null, null, FreeBytes());
+        if (facts.Running)
+        {
+            return facts;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(EtcdAnswerTime * 2);
+        try
+        {
+            await using var connection = await EtcdConnection.ConnectAsync(etcd.WithDialTimeout(EtcdAnswerTime), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, timeout.Token);
+            var status = connection.Status;
+            return facts with { ClusterId = status.Header.ClusterId.ToString("x"), Revision = status.Header.Revision, DbSizeBytes = status.DbSize };
+        }
+        catch (Exception e) when (e is EtcdException or RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // The snapshot will say what is wrong with etcd; the rules need its figures only to spare the disk.
+            return facts;
+        }
+    }
+
+    private long? FreeBytes()
+    {
+        try
+        {
+            return new DriveInfo(snapshots.Directory).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
     }
 }

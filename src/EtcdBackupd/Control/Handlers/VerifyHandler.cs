@@ -25,7 +25,7 @@ internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifi
         var (trailerOk, sha256) = EtcdTrailer.Check(path, cancellationToken);
         verifier.Remember(path, trailerOk);
         var size = new FileInfo(path).Length;
-        var manifest = SnapshotManifest.TryRead(SnapshotFileName.ManifestOf(path));
+        var manifest = ManifestFile.TryRead(SnapshotFileName.ManifestOf(path));
         var manifestState = manifest is null ? "missing" : manifest.Sha256 == sha256 && manifest.SizeBytes == size ? "ok" : "mismatch";
         if (!trailerOk || manifestState == "mismatch")
         {

@@ -26,7 +26,7 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
                 return Reply.Failure(ErrorCodes.NotFound, $"'{path}' or its manifest does not exist here; nothing was stopped");
             }
 
-            var manifest = SnapshotManifest.TryRead(SnapshotFileName.ManifestOf(path));
+            var manifest = ManifestFile.TryRead(SnapshotFileName.ManifestOf(path));
             if (manifest is null)
             {
                 return Reply.Failure(ErrorCodes.Failed, $"'{path}' has an unreadable manifest; nothing was stopped");

@@ -58,7 +58,7 @@ internal sealed class MemberPhases(LocalRestore restore)
         return new PhasePlan
         {
             Snapshot = plan.Snapshot, Command = plan.Command, Parameters = plan.Parameters, Problems = plan.Problems,
-            Present = File.Exists(path), Sha256 = SnapshotManifest.TryRead(SnapshotFileName.ManifestOf(path))?.Sha256,
+            Present = File.Exists(path), Sha256 = ManifestFile.TryRead(SnapshotFileName.ManifestOf(path))?.Sha256,
             Protocol = ControlFraming.ProtocolVersion,
         };
     }

@@ -1,0 +1,145 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace EtcdBackupd.FileSystem;
+
+/// <summary>What a directory entry is, as <c>lstat</c> says: a symlink is a symlink, not what it points to.</summary>
+internal enum FileKind
+{
+    Missing,
+    Regular,
+    Directory,
+    Symlink,
+    Fifo,
+    Device,
+    Socket,
+}
+
+/// <summary>A file named like ours that is not a regular file: never read, never deleted, reported.</summary>
+internal sealed class NotARegularFileException(string path, FileKind kind)
+    : IOException($"'{path}' is not a regular file ({Describe(kind)}), left alone")
+{
+    public FileKind Kind => kind;
+
+    public static string Describe(FileKind kind) => kind switch
+    {
+        FileKind.Symlink => "a symbolic link",
+        FileKind.Fifo => "a FIFO",
+        FileKind.Device => "a device",
+        FileKind.Directory => "a directory",
+        FileKind.Socket => "a socket",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+}
+
+/// <summary>
+/// Opens files in the snapshot directory only when they are regular files, in one step: <c>open</c>
+/// with <c>O_NOFOLLOW | O_NONBLOCK</c> (a symlink fails, a FIFO does not block), then <c>fstat</c> on
+/// the open descriptor, so nothing can be swapped between a check and the open. Anyone in the
+/// directory's group could otherwise make the daemon (root) read <c>/dev/zero</c> for ever, or wait
+/// on a FIFO that nobody writes. <c>fstat</c> and <c>lstat</c> are called as system calls: the glibc
+/// functions of those names exist only from 2.33, and the programs run on glibc 2.17.
+/// </summary>
+internal static partial class RegularFile
+{
+    private const int ORdOnly = 0, ONonBlock = 0x800, ONoFollow = 0x20000, OCloExec = 0x80000;
+    private const int Eloop = 40;
+    private const long SysFstat = 5, SysLstat = 6;
+    private const int StatSize = 144, ModeOffset = 24;
+
+    /// <summary>Opens <paramref name="path"/> for reading; <see cref="NotARegularFileException"/> when it is anything but a regular file.</summary>
+    public static FileStream OpenRead(string path, int bufferSize = 1 << 16, FileOptions options = FileOptions.SequentialScan)
+    {
+        RequireX64();
+        var fd = Open(path, ORdOnly | ONonBlock | ONoFollow | OCloExec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Eloop)
+            {
+                throw new NotARegularFileException(path, FileKind.Symlink);
+            }
+
+            throw errno == 2 ? new FileNotFoundException($"'{path}' does not exist", path) : new IOException($"cannot open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            var kind = KindOf(handle);
+            if (kind != FileKind.Regular)
+            {
+                throw new NotARegularFileException(path, kind);
+            }
+
+            return new FileStream(handle, FileAccess.Read, bufferSize, isAsync: (options & FileOptions.Asynchronous) != 0);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The whole of a small regular file (a manifest); <see cref="NotARegularFileException"/> otherwise.</summary>
+    public static byte[] ReadAllBytes(string path, int limit = 1 << 20)
+    {
+        using var file = OpenRead(path, 0);
+        if (file.Length > limit)
+        {
+            throw new IOException($"'{path}' is {file.Length} bytes, more than the {limit} a manifest may have");
+        }
+
+        var bytes = new byte[file.Length];
+        file.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>What the entry at <paramref name="path"/> is, without following a symlink.</summary>
+    public static unsafe FileKind KindOf(string path)
+    {
+        RequireX64();
+        var stat = stackalloc byte[StatSize];
+        var name = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = name)
+        {
+            return Syscall(SysLstat, (nint)p, (nint)stat) == 0 ? Kind(stat) : FileKind.Missing;
+        }
+    }
+
+    private static unsafe FileKind KindOf(SafeFileHandle handle)
+    {
+        var stat = stackalloc byte[StatSize];
+        if (Syscall(SysFstat, handle.DangerousGetHandle(), (nint)stat) != 0)
+        {
+            throw new IOException($"fstat failed: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+
+        return Kind(stat);
+    }
+
+    private static unsafe FileKind Kind(byte* stat) => (*(uint*)(stat + ModeOffset) & 0xF000) switch
+    {
+        0x8000 => FileKind.Regular,
+        0x4000 => FileKind.Directory,
+        0xA000 => FileKind.Symlink,
+        0x1000 => FileKind.Fifo,
+        0x2000 or 0x6000 => FileKind.Device,
+        _ => FileKind.Socket,
+    };
+
+    /// <summary>The system call numbers and <c>struct stat</c>'s layout are those of x86_64, the one architecture the packages are built for.</summary>
+    private static void RequireX64()
+    {
+        if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            throw new PlatformNotSupportedException("etcd-backupd reads snapshot files with x86_64 system calls; this is " + RuntimeInformation.ProcessArchitecture);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall(long number, nint first, nint second);
+}

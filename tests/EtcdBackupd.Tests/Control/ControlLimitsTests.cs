@@ -1,0 +1,287 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using EtcdBackupd.Tests.Snapshots;
+using EtcdBackupd.Tests.Support;
+using EtcdBackupd.Tests.Systemd;
+
+namespace EtcdBackupd.Tests.Control;
+
+/// <summary>
+/// A careless or hostile member of the control group against a real daemon on a real etcd: it cannot
+/// fill the disk with snapshots, hold every connection, or hang the daemon with files named like
+/// snapshots, and root's <c>status</c> always answers. Hostile clients are <c>socat</c> run as nobody.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+internal sealed class ControlLimitsTests
+{
+    private TempDirectory _dir = null!;
+    private EtcdCluster _cluster = null!;
+    private DaemonProcess _daemon = null!;
+    private string _socket = null!;
+    private string _snapshots = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _dir = new TempDirectory("limits");
+        _cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
+        await SnapshotAgainstEtcdTests.WriteRegistryKeysAsync(_cluster, 20);
+        _snapshots = Directory.CreateDirectory(_dir.Combine("snapshots")).FullName;
+        _socket = _dir.Combine("control.sock");
+        var config = NotifyTests.DaemonConfig(_cluster, _snapshots);
+        config["Control"] = new JsonObject
+        {
+            ["SocketPath"] = _socket, ["Group"] = "nogroup", ["IdleSeconds"] = 4, ["RequestSeconds"] = 2, ["WriteSeconds"] = 2,
+            ["ConnectionsPerUser"] = 4,
+        };
+        _daemon = DaemonProcess.Start(Backupd.WriteConfig(_dir.Combine("config.json"), config), _dir.Combine("daemon.log"));
+        await _daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await _daemon.DisposeAsync();
+        await _cluster.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private int Snapshots() => Directory.GetFiles(_snapshots, "*.db").Length;
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task FiveSnapshotRequestsWithoutAWrite_WriteOneFile()
+    {
+        await _cluster.PutAsync("/registry/configmaps/five", "x"u8.ToArray());
+        var before = Snapshots();
+
+        var answers = new List<JsonNode>();
+        for (var i = 0; i < 5; i++)
+        {
+            var result = await Backupctl.RunAsync(_socket, "snapshot", "--json");
+            Assert.That(result.ExitCode, Is.Zero, result.ToString);
+            answers.Add(JsonNode.Parse(result.StandardOutput)!);
+        }
+
+        Assert.That(Snapshots(), Is.EqualTo(before + 1));
+        Assert.That(answers.Select(a => a["path"]!.GetValue<string>()).Distinct().Count(), Is.EqualTo(1));
+        Assert.That(answers.Skip(1).Select(a => a["unchanged"]?.GetValue<bool>()), Is.All.True);
+        Assert.That(answers[0]["unchanged"], Is.Null);
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task ACallerOtherThanRoot_GetsOneNewSnapshotPerInterval_AndRootIsNotLimited()
+    {
+        await _cluster.PutAsync("/registry/configmaps/rate-1", "x"u8.ToArray());
+        var first = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "snapshot");
+        await _cluster.PutAsync("/registry/configmaps/rate-2", "x"u8.ToArray());
+        var second = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "snapshot");
+        var root = await Backupctl.RunAsync(_socket, "snapshot");
+
+        Assert.That((first.ExitCode, second.ExitCode, root.ExitCode), Is.EqualTo((0, 1, 0)), $"{first}\n{second}\n{root}");
+        Assert.That(second.StandardError, Does.Contain("rate_limited").And.Contain("Control.SnapshotIntervalSeconds"));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task PruneWithDryRunAsAString_IsABadRequestAndDeletesNothing()
+    {
+        var old = SyntheticSnapshots.Write(_snapshots, DateTimeOffset.UtcNow.AddDays(-400));
+        try
+        {
+            var answer = await Backupctl.RawAsync(_socket, """{"command":"prune","dryRun":"true"}""");
+
+            Assert.That(answer.Last()["error"]!["code"]!.GetValue<string>(), Is.EqualTo("bad_request"));
+            Assert.That(File.Exists(old), Is.True);
+        }
+        finally
+        {
+            File.Delete(old);
+            File.Delete(Path.ChangeExtension(old, ".json"));
+        }
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task IdleClientsOfOneUser_GetNoMoreThanTheirSlots_AndRootStillAnswers()
+    {
+        // Four idle connections of nobody hold its four slots until Control.IdleSeconds; a fifth is turned away at once.
+        var idle = Enumerable.Range(0, 4).Select(_ => Socat("EXEC:sleep 30")).ToList();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var busy = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "--timeout", "1", "status");
+            var root = await Backupctl.RunAsync(_socket, "status");
+
+            Assert.That(busy.ExitCode, Is.EqualTo(1), busy.ToString);
+            Assert.That(busy.StandardError, Does.Contain("busy").And.Contain("Control.ConnectionsPerUser"));
+            Assert.That(root.ExitCode, Is.Zero, root.ToString);
+        }
+        finally
+        {
+            idle.ForEach(ProcessRunner.Kill);
+        }
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task ClientsThatPipelineAndNeverRead_OrTrickle_AreDropped_WhileRootStatusAnswers()
+    {
+        var requests = _dir.Combine("pipelined.txt");
+        await File.WriteAllLinesAsync(requests, Enumerable.Repeat("""{"command":"list"}""", 20_000));
+        File.SetUnixFileMode(requests, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var hostile = new List<Process>();
+        hostile.AddRange(Enumerable.Range(0, 2).Select(_ => Socat($"OPEN:{requests},rdonly")));
+        var trickle = _dir.Combine("trickle.sh");
+        await File.WriteAllTextAsync(trickle, "#!/bin/sh\nwhile true; do printf x; sleep 1; done\n");
+        File.SetUnixFileMode(trickle, (UnixFileMode)0b111_101_101);
+        hostile.AddRange(Enumerable.Range(0, 40).Select(_ => Socat($"EXEC:{trickle}")));
+        try
+        {
+            var started = Stopwatch.StartNew();
+            var root = await Backupctl.RunAsync(_socket, "--timeout", "20", "status");
+            Assert.That(root.ExitCode, Is.Zero, root.ToString);
+            Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "a generous liveness bound, not a speed goal");
+
+            // Dropped: the writers at Control.WriteSeconds, the tricklers at Control.RequestSeconds.
+            await _daemon.WaitForLogAsync("turned away", TimeSpan.FromSeconds(10));
+            await Eventually.UntilAsync(async () => (await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "--timeout", "1", "status")).ExitCode == 0,
+                TimeSpan.FromSeconds(30), "nobody's slots to be free again");
+        }
+        finally
+        {
+            hostile.ForEach(ProcessRunner.Kill);
+        }
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task ThreeHundredIdleConnections_AWaitingCliGetsItsAnswer()
+    {
+        var sockets = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 300; i++)
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                sockets.Add(socket);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(_socket));
+            }
+
+            var status = await Backupctl.RunAsync(_socket, "--timeout", "30", "status");
+
+            Assert.That(status.ExitCode, Is.Zero, status.ToString);
+        }
+        finally
+        {
+            sockets.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task AFifoAndALinkToDevZero_NamedLikeSnapshots_AreLeftAloneAndNothingHangs()
+    {
+        var fifo = Path.Combine(_snapshots, "etcd-snapshot-20200101T000000Z-m1-r1.db");
+        var zero = Path.Combine(_snapshots, "etcd-snapshot-20200102T000000Z-m1-r2.db");
+        await ProcessRunner.RunAsync("mkfifo", [fifo]);
+        File.CreateSymbolicLink(zero, "/dev/zero");
+        try
+        {
+            var prune = await Backupctl.RunAsync(_socket, "--timeout", "30", "prune");
+            await _cluster.PutAsync("/registry/configmaps/fifo", "x"u8.ToArray());
+            var snapshot = await Backupctl.RunAsync(_socket, "--timeout", "60", "snapshot");
+            var list = await Backupctl.RunAsync(_socket, "list", "--json");
+            var verify = await Backupctl.RunAsync(_socket, "verify", Path.GetFileName(zero));
+            var cpuBefore = CpuSeconds(_daemon.Id);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var cpu = CpuSeconds(_daemon.Id) - cpuBefore;
+
+            Assert.That((prune.ExitCode, snapshot.ExitCode, list.ExitCode), Is.EqualTo((0, 0, 0)), $"{prune}\n{snapshot}\n{list}");
+            var skipped = JsonNode.Parse(list.StandardOutput)!.AsArray().Where(e => e!["verification"]!.GetValue<string>() == "skipped").ToList();
+            Assert.That(skipped.Select(e => e!["note"]!.GetValue<string>()), Is.EquivalentTo(new[]
+            {
+                "not a regular file (a FIFO), left alone", "not a regular file (a symbolic link), left alone",
+            }));
+            Assert.That(verify.ExitCode, Is.EqualTo(1));
+            Assert.That(verify.StandardError, Does.Contain("is not a regular file (a symbolic link), left alone"));
+            Assert.That(File.Exists(fifo) && File.Exists(zero), Is.True, "retention never deletes what is not ours to read");
+            Assert.That(cpu, Is.LessThan(1.0), $"the daemon is idle again ({cpu:F2} s of CPU in 3 s)");
+        }
+        finally
+        {
+            File.Delete(fifo);
+            File.Delete(zero);
+        }
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task SigtermDuringASnapshot_IsLoggedWithTheBytesAndTheClientIsToldStopping()
+    {
+        using var dir = new TempDirectory("sigterm");
+        var snapshots = Directory.CreateDirectory(dir.Combine("snapshots")).FullName;
+        var socket = dir.Combine("control.sock");
+        var config = NotifyTests.DaemonConfig(_cluster, snapshots);
+        config["Control"] = new JsonObject { ["SocketPath"] = socket };
+        config["Etcd"]!["DialTimeoutSeconds"] = 60;
+        await using var daemon = DaemonProcess.Start(Backupd.WriteConfig(dir.Combine("config.json"), config), dir.Combine("daemon.log"));
+        await daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
+        await _cluster.PutAsync("/registry/configmaps/sigterm", "x"u8.ToArray());
+        var etcd = _cluster.Members[0].Process!.Id.ToString();
+        await ProcessRunner.RunAsync("kill", ["-STOP", etcd]);
+        try
+        {
+            var snapshot = Backupctl.RawAsync(socket, """{"command":"snapshot"}""");
+            await daemon.WaitForLogAsync("requested over the control socket", TimeSpan.FromSeconds(30));
+
+            var exit = await daemon.TerminateAsync(TimeSpan.FromSeconds(30));
+            var answer = (await snapshot).Last();
+
+            Assert.That(exit, Is.Zero, daemon.Log);
+            Assert.That(answer["error"]!["code"]!.GetValue<string>(), Is.EqualTo("stopping"), answer.ToJsonString());
+            Assert.That(answer["error"]!["message"]!.GetValue<string>(), Does.StartWith("the daemon is stopping; nothing was saved"));
+            Assert.That(daemon.Log, Does.Match(@"Snapshot aborted: the daemon is stopping after \d+ of \d+ bytes were received; nothing was saved"));
+            Assert.That(Directory.GetFiles(snapshots, "*.part"), Is.Empty);
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("kill", ["-CONT", etcd]);
+        }
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task AnAdHocSnapshotThatWouldEatTheReserve_IsRefusedWithBothNumbers_WhileTheScheduleIsNot()
+    {
+        using var dir = new TempDirectory("reserve");
+        var snapshots = Directory.CreateDirectory(dir.Combine("snapshots")).FullName;
+        var socket = dir.Combine("control.sock");
+        var config = NotifyTests.DaemonConfig(_cluster, snapshots);
+        config["Control"] = new JsonObject { ["SocketPath"] = socket };
+        config["Snapshots"]!["ReserveBytes"] = "1000000000000000";
+        await using var daemon = DaemonProcess.Start(Backupd.WriteConfig(dir.Combine("config.json"), config), dir.Combine("daemon.log"));
+        // The catch-up snapshot at start is a scheduled one: the reserve does not apply to it.
+        await daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
+        await _cluster.PutAsync("/registry/configmaps/reserve", "x"u8.ToArray());
+
+        var refused = await Backupctl.RunAsync(socket, "snapshot");
+
+        Assert.That(refused.ExitCode, Is.EqualTo(1), refused.ToString);
+        Assert.That(refused.StandardError, Does.Contain("insufficient_space").And.Match(@"\d+\.\d [KMG]iB free, \d+\.\d [KMG]iB needed").And.Contain("Snapshots.ReserveBytes"));
+        Assert.That(Directory.GetFiles(snapshots, "*.db"), Has.Length.EqualTo(1));
+    }
+
+    /// <summary>A hostile client: <c>socat -u SOURCE UNIX-CONNECT:socket</c> as nobody, sending and never reading.</summary>
+    private Process Socat(string source) =>
+        ProcessRunner.StartBackground("runuser", ["-u", "nobody", "-g", "nogroup", "--", "socat", "-u", source, $"UNIX-CONNECT:{_socket}"],
+            _dir.Combine("socat.log"));
+
+    private static double CpuSeconds(int pid)
+    {
+        var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
+    }
+}
