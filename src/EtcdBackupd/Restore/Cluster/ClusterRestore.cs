@@ -11,6 +11,9 @@ namespace EtcdBackupd.Restore;
 /// </summary>
 internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore, MemberPhases local, TimeProvider time, ILogger logger)
 {
+    /// <summary>Stands for the session a real restore names, in the dry run's token: <c>TOKEN-restore-SESSION</c>.</summary>
+    public const string DryRunSession = "SESSION";
+
     public async Task<Reply> RunAsync(string path, bool dryRun, Action<string, string> progress, CancellationToken cancellationToken)
     {
         var members = new List<IRestoreMember> { new LocalMember(local, path) };
@@ -59,7 +62,7 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
     private async Task<ClusterPlan> PlanAsync(string path, List<IRestoreMember> members, CancellationToken cancellationToken)
     {
         var unreachable = await ConnectAsync(members, cancellationToken);
-        var request = new RestorePhaseRequest { Session = "dry-run", Phase = RestorePhase.Plan, File = Path.GetFileName(path), Protocol = ControlFraming.ProtocolVersion };
+        var request = new RestorePhaseRequest { Session = DryRunSession, Phase = RestorePhase.Plan, File = Path.GetFileName(path), Protocol = ControlFraming.ProtocolVersion };
         var answers = await Task.WhenAll(members.Select(m => m.CallAsync(request, cancellationToken)));
         var sha256 = answers[0].Result?.Plan?.Sha256;
         var plans = new List<ClusterMemberPlan>();

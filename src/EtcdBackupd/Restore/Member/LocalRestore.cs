@@ -18,9 +18,11 @@ internal sealed class LocalRestore(RestoreOptions options, EtcdOptions etcd, ISe
     private (string Id, RestoreSession Session)? _held;
 
     /// <summary>What a restore would do, changing nothing: the member's parameters with their sources and the exact command.</summary>
-    public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems) Plan(string snapshot) => options.Plan(snapshot);
+    public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems) Plan(string snapshot, string? session = null) =>
+        options.Plan(snapshot, session);
 
-    public RestoreSession NewSession(string snapshot, Action<string>? onStep) => new(snapshot, options, etcd, services, time, logger, onStep);
+    public RestoreSession NewSession(string snapshot, Action<string>? onStep, string? session = null) =>
+        new(snapshot, options, etcd, services, time, logger, onStep, session);
 
     /// <summary>One restore at a time on this member.</summary>
     public async Task<RestoreReport> RunExclusiveAsync(string snapshot, Action<string>? onStep, CancellationToken cancellationToken)
@@ -70,7 +72,7 @@ internal sealed class LocalRestore(RestoreOptions options, EtcdOptions etcd, ISe
             throw new RestoreBusyException(Busy());
         }
 
-        var session = NewSession(snapshot, onStep);
+        var session = NewSession(snapshot, onStep, id);
         _held = (id, session);
         return session;
     }

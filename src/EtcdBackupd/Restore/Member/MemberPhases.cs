@@ -8,9 +8,11 @@ namespace EtcdBackupd.Restore;
 internal sealed class MemberPhases(LocalRestore restore)
 {
     /// <summary>The plan of a restore of <paramref name="path"/> here: parameters with their sources, the exact command, problems.</summary>
-    public RestorePlan Plan(string path)
+    /// <param name="path">The snapshot.</param>
+    /// <param name="session">A cluster restore's session (its new token shows in the plan); null for this member alone.</param>
+    public RestorePlan Plan(string path, string? session = null)
     {
-        var (member, command, problems) = restore.Plan(path);
+        var (member, command, problems) = restore.Plan(path, session);
         return new RestorePlan { Snapshot = path, Command = string.Join(' ', command), Parameters = member.ToProtocol(), Problems = problems };
     }
 
@@ -38,7 +40,7 @@ internal sealed class MemberPhases(LocalRestore restore)
         {
             return phase switch
             {
-                RestorePhase.Plan => PhaseAnswer.Of(new PhaseResult { Phase = phase, Steps = [], Plan = PlanWithCopy(path!) }),
+                RestorePhase.Plan => PhaseAnswer.Of(new PhaseResult { Phase = phase, Steps = [], Plan = PlanWithCopy(path!, id) }),
                 RestorePhase.Check => await CheckAsync(id, path!, request.Sha256, cancellationToken),
                 RestorePhase.Rollback => await RollBackAsync(id),
                 RestorePhase.Finish => Finish(id),
@@ -52,9 +54,9 @@ internal sealed class MemberPhases(LocalRestore restore)
     }
 
     /// <summary>The plan, and whether this member holds the snapshot (from its manifest: a dry run reads no gigabytes).</summary>
-    private PhasePlan PlanWithCopy(string path)
+    private PhasePlan PlanWithCopy(string path, string session)
     {
-        var plan = Plan(path);
+        var plan = Plan(path, session);
         return new PhasePlan
         {
             Snapshot = plan.Snapshot, Command = plan.Command, Parameters = plan.Parameters, Problems = plan.Problems,

@@ -12,8 +12,10 @@ internal sealed record RestoreReport(bool Ok, IReadOnlyList<string> Steps, strin
 /// undo. A local restore runs the steps back to back; a cluster restore runs each step on every member
 /// before the next (a barrier), so the session outlives a single request.
 /// </summary>
+/// <remarks>A cluster restore passes its session: this member then takes the restore's new cluster identity (<see cref="RestoreIdentity"/>).</remarks>
 internal sealed class RestoreSession(
-    string snapshot, RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, Action<string>? onStep)
+    string snapshot, RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, Action<string>? onStep,
+    string? session = null)
 {
     private readonly Stack<(string What, Func<Task> Action)> _undo = new();
     private readonly List<string> _steps = [];
@@ -55,7 +57,7 @@ internal sealed class RestoreSession(
             throw new InvalidOperationException($"'{snapshot}' has SHA-256 {sha256}, not the {expectedSha256} being restored; nothing was stopped");
         }
 
-        var (member, command, problems) = options.Plan(snapshot);
+        var (member, command, problems) = options.Plan(snapshot, session);
         if (problems.Count > 0)
         {
             throw new InvalidOperationException(string.Join("; ", problems) + "; nothing was stopped");

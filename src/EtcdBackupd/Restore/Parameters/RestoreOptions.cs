@@ -94,13 +94,17 @@ internal sealed class RestoreOptions
             ?? "etcdctl";
     }
 
-    /// <summary>What a restore of <paramref name="snapshot"/> would do: this member's parameters with their sources and the exact command.</summary>
-    public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems) Plan(string snapshot)
+    /// <summary>
+    /// What a restore of <paramref name="snapshot"/> would do: this member's parameters with their
+    /// sources and the exact command. A cluster restore passes its <paramref name="session"/>: every
+    /// member then restores with the same new <c>--initial-cluster-token</c>, see <see cref="RestoreIdentity"/>.
+    /// </summary>
+    public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems) Plan(string snapshot, string? session = null)
     {
         var problems = new List<string>();
         var unitPath = UnitPath();
         var unit = File.Exists(unitPath) ? Restore.EtcdUnit.Read(unitPath, p => File.Exists(p) ? File.ReadAllText(p) : null) : null;
-        var member = MemberParameters.Resolve(Parameters, unit, problems);
+        var member = RestoreIdentity.Apply(MemberParameters.Resolve(Parameters, unit, problems), session);
         return (member, member.RestoreCommand(Tool, snapshot, member.DataDir.Value.TrimEnd('/'), BumpRevision), problems);
     }
 
