@@ -36,7 +36,7 @@ internal sealed class RetentionService(
                 RetentionLog.Deleted(logger, manifest, "a manifest older than the window whose snapshot is gone", dryRun);
             }
 
-            foreach (var partial in directory.StalePartials(now - RetentionOptions.StalePartialAge).ToList())
+            foreach (var partial in directory.StalePartials(now).ToList())
             {
                 if (!dryRun)
                 {
