@@ -9,6 +9,7 @@ namespace EtcdBackupd.Peers;
 /// never sees a partial file under a snapshot's name: the upload goes to <c>.part</c> (0600 before
 /// any data), its size is checked, then a POSIX rename puts it in place. A dead or slow peer costs at
 /// most <c>Peers.TimeoutSeconds</c> and never fails the snapshot; each result is returned and logged.
+/// A problem a retry would meet again (too little space, no permission) is not retried.
 /// </summary>
 internal sealed class PeerPusher(PeersOptions options, TimeProvider time, ILogger logger)
 {
@@ -52,14 +53,15 @@ internal sealed class PeerPusher(PeersOptions options, TimeProvider time, ILogge
 
                 return new PeerPushResult(target.Host, target.Port, true, skipped, null, attempt, time.GetElapsedTime(started));
             }
-            catch (HostKeyRefusedException e)
+            catch (Exception e) when (PeerErrors.IsFinal(e))
             {
-                error = e.Message;
+                error = PeerErrors.Describe(e, target.Directory);
                 break;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                error = timeout.IsCancellationRequested ? $"gave up after Peers.TimeoutSeconds ({options.Timeout.TotalSeconds:F0} s): {Describe(e)}" : Describe(e);
+                var reason = PeerErrors.Describe(e, target.Directory);
+                error = timeout.IsCancellationRequested ? $"gave up after Peers.TimeoutSeconds ({options.Timeout.TotalSeconds:F0} s): {reason}" : reason;
                 PeersLog.AttemptFailed(logger, snapshot.Path, target.Host, target.Port, attempt, options.Attempts, error);
                 if (timeout.IsCancellationRequested || attempt == options.Attempts)
                 {
@@ -92,8 +94,11 @@ internal sealed class PeerPusher(PeersOptions options, TimeProvider time, ILogge
             return true;
         }
 
+        var localManifest = SnapshotFileName.ManifestOf(snapshot.Path);
+        var needed = new FileInfo(snapshot.Path).Length + new FileInfo(localManifest).Length + PeerSpace.Margin;
+        await PeerSpace.EnsureRoomAsync(sftp, target, needed, logger, cancellationToken);
         await UploadAsync(sftp, snapshot.Path, remote, uploaded => OnUploaded?.Invoke(target, uploaded), cancellationToken);
-        await UploadAsync(sftp, SnapshotFileName.ManifestOf(snapshot.Path), remoteManifest, null, cancellationToken);
+        await UploadAsync(sftp, localManifest, remoteManifest, null, cancellationToken);
         return false;
     }
 
@@ -119,18 +124,11 @@ internal sealed class PeerPusher(PeersOptions options, TimeProvider time, ILogge
     private static async Task UploadAsync(SftpClient sftp, string local, string remote, Action<ulong>? onUploaded, CancellationToken cancellationToken)
     {
         var part = remote + ".part";
-        try
+        await using (await sftp.OpenAsync(part, FileMode.Create, FileAccess.Write, cancellationToken))
         {
-            await using (await sftp.OpenAsync(part, FileMode.Create, FileAccess.Write, cancellationToken))
-            {
-            }
+        }
 
-            sftp.ChangePermissions(part, OwnerOnly);
-        }
-        catch (Renci.SshNet.Common.SftpException e)
-        {
-            throw new IOException($"cannot create '{part}' on the peer: {e.Message}", e);
-        }
+        sftp.ChangePermissions(part, OwnerOnly);
 
         // SSH.NET reads in SFTP-packet-sized pieces; a 1 MiB buffer turns those into few large reads.
         await using var input = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
@@ -144,15 +142,6 @@ internal sealed class PeerPusher(PeersOptions options, TimeProvider time, ILogge
 
         sftp.RenameFile(part, remote, isPosix: true);
     }
-
-    private static string Describe(Exception e) => e switch
-    {
-        System.Net.Sockets.SocketException s => $"cannot connect: {s.Message}",
-        Renci.SshNet.Common.SshAuthenticationException a => $"authentication with Peers.IdentityFile refused: {a.Message}",
-        Renci.SshNet.Common.SshOperationTimeoutException t => $"timed out: {t.Message}",
-        OperationCanceledException => "timed out",
-        _ => e.Message,
-    };
 
     /// <summary>Reports on the uploading thread, unlike <see cref="Progress{T}"/>, which posts.</summary>
     private sealed class SynchronousProgress(Action<ulong> report) : IProgress<UploadFileProgressReport>

@@ -23,7 +23,7 @@ internal sealed class RemoteRetention(
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                RetentionLog.RemoteFailed(logger, target.Host, target.Port, e.Message);
+                RetentionLog.RemoteFailed(logger, target.Host, target.Port, PeerErrors.Describe(e, target.Directory));
             }
         }
     }

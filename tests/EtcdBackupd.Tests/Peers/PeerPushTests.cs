@@ -7,7 +7,7 @@ namespace EtcdBackupd.Tests.Peers;
 
 /// <summary>Copies to real OpenSSH sshd instances on loopback.</summary>
 [Parallelizable(ParallelScope.None)]
-internal sealed class PeerPushTests
+internal sealed partial class PeerPushTests
 {
     private TempDirectory _dir = null!;
     private string _identity = null!;
@@ -123,7 +123,7 @@ internal sealed class PeerPushTests
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task Push_PeerDirectoryNotWritable_ReportsAClearError()
+    public async Task Push_PeerDirectoryOnAReadOnlyFileSystem_IsRefusedSayingSo()
     {
         using var run = new TempDirectory("readonly");
         await using var tmpfs = await Tmpfs.MountAsync(run.Combine("ro"), "1m");
@@ -133,7 +133,7 @@ internal sealed class PeerPushTests
             .PushAsync(Snapshot(run, 64 << 10), CancellationToken.None);
 
         Assert.That(results[0].Ok, Is.False);
-        Assert.That(results[0].Error, Does.StartWith($"cannot create '{tmpfs.Path}/etcd-snapshot-"));
+        Assert.That(results[0].Error, Is.EqualTo($"the peer's directory {tmpfs.Path} is on a read-only file system"));
     }
 
     [Test]
@@ -208,6 +208,6 @@ internal sealed class PeerPushTests
     private static string Fingerprint(string hostKeyLine) =>
         EtcdBackupd.Peers.KnownHosts.Fingerprint(Convert.FromBase64String(hostKeyLine.Split(' ')[1]));
 
-    private static SnapshotResult Snapshot(TempDirectory run, int dbBytes) =>
-        SyntheticSnapshots.Result(Directory.CreateDirectory(run.Combine("local")).FullName, dbBytes);
+    private static SnapshotResult Snapshot(TempDirectory run, int dbBytes, long revision = 42) =>
+        SyntheticSnapshots.Result(Directory.CreateDirectory(run.Combine("local")).FullName, dbBytes, revision);
 }
