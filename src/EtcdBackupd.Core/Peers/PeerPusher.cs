@@ -1,6 +1,5 @@
 using EtcdBackupd.Snapshots;
 using Microsoft.Extensions.Logging;
-using Renci.SshNet;
 
 namespace EtcdBackupd.Peers;
 
@@ -11,10 +10,8 @@ namespace EtcdBackupd.Peers;
 /// most <c>Peers.TimeoutSeconds</c> and never fails the snapshot; each result is returned and logged.
 /// A problem a retry would meet again (too little space, no permission) is not retried.
 /// </summary>
-internal sealed class PeerPusher(PeersOptions options, TimeProvider time, ILogger logger)
+internal sealed partial class PeerPusher(PeersOptions options, TimeProvider time, ILogger logger)
 {
-    private const short OwnerOnly = 600;
-
     /// <summary>For testing and progress: called with a target and the bytes of the snapshot uploaded so far.</summary>
     public Action<PeerTarget, ulong>? OnUploaded { get; init; }
 
@@ -82,70 +79,5 @@ internal sealed class PeerPusher(PeersOptions options, TimeProvider time, ILogge
 
         PeersLog.Failed(logger, snapshot.Path, target.Host, target.Port, error);
         return new PeerPushResult(target.Host, target.Port, false, false, error, attempt, time.GetElapsedTime(started));
-    }
-
-    /// <summary>True when the peer already had an identical copy.</summary>
-    private async Task<bool> CopyAsync(SftpClient sftp, PeerTarget target, SnapshotResult snapshot, CancellationToken cancellationToken)
-    {
-        var remote = $"{target.Directory.TrimEnd('/')}/{Path.GetFileName(snapshot.Path)}";
-        var remoteManifest = SnapshotFileName.ManifestOf(remote);
-        if (await IsIdenticalAsync(sftp, remote, remoteManifest, snapshot.Manifest, cancellationToken))
-        {
-            return true;
-        }
-
-        var localManifest = SnapshotFileName.ManifestOf(snapshot.Path);
-        var needed = new FileInfo(snapshot.Path).Length + new FileInfo(localManifest).Length + PeerSpace.Margin;
-        await PeerSpace.EnsureRoomAsync(sftp, target, needed, logger, cancellationToken);
-        await UploadAsync(sftp, snapshot.Path, remote, uploaded => OnUploaded?.Invoke(target, uploaded), cancellationToken);
-        await UploadAsync(sftp, localManifest, remoteManifest, null, cancellationToken);
-        return false;
-    }
-
-    private static async Task<bool> IsIdenticalAsync(SftpClient sftp, string remote, string remoteManifest, SnapshotManifest local, CancellationToken cancellationToken)
-    {
-        if (!await sftp.ExistsAsync(remote, cancellationToken) || !await sftp.ExistsAsync(remoteManifest, cancellationToken)
-            || (await sftp.GetAttributesAsync(remote, cancellationToken)).Size != local.SizeBytes)
-        {
-            return false;
-        }
-
-        try
-        {
-            var theirs = SnapshotManifest.FromJson(sftp.ReadAllBytes(remoteManifest));
-            return theirs is not null && theirs.Sha256 == local.Sha256 && theirs.SizeBytes == local.SizeBytes;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task UploadAsync(SftpClient sftp, string local, string remote, Action<ulong>? onUploaded, CancellationToken cancellationToken)
-    {
-        var part = remote + ".part";
-        await using (await sftp.OpenAsync(part, FileMode.Create, FileAccess.Write, cancellationToken))
-        {
-        }
-
-        sftp.ChangePermissions(part, OwnerOnly);
-
-        // SSH.NET reads in SFTP-packet-sized pieces; a 1 MiB buffer turns those into few large reads.
-        await using var input = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        var progress = onUploaded is null ? null : new SynchronousProgress(onUploaded);
-        await sftp.UploadFileAsync(input, part, canOverride: true, progress, cancellationToken);
-        var size = (await sftp.GetAttributesAsync(part, cancellationToken)).Size;
-        if (size != input.Length)
-        {
-            throw new IOException($"the peer holds {size} bytes of '{part}', expected {input.Length}");
-        }
-
-        sftp.RenameFile(part, remote, isPosix: true);
-    }
-
-    /// <summary>Reports on the uploading thread, unlike <see cref="Progress{T}"/>, which posts.</summary>
-    private sealed class SynchronousProgress(Action<ulong> report) : IProgress<UploadFileProgressReport>
-    {
-        public void Report(UploadFileProgressReport value) => report(value.TotalBytesUploaded);
     }
 }

@@ -37,6 +37,29 @@ internal static class PeerSpace
         }
     }
 
+    /// <summary>
+    /// After a write failed: whether the rest of the file no longer fits, which is what OpenSSH's bare "Failure"
+    /// means when a write meets a full disk. False when the server cannot say or the connection is gone.
+    /// </summary>
+    public static async Task<bool> IsFullAsync(SftpClient sftp, string directory, string part, long length, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var status = await ReadAsync(sftp, directory, cancellationToken);
+            if (status is null)
+            {
+                return false;
+            }
+
+            var written = await sftp.ExistsAsync(part, cancellationToken) ? (await sftp.GetAttributesAsync(part, cancellationToken)).Size : 0;
+            return Available(status) < (ulong)Math.Max(0, length - written);
+        }
+        catch (Exception e) when (e is SshException or ObjectDisposedException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     private static async Task<SftpFileSystemInformation?> ReadAsync(SftpClient sftp, string directory, CancellationToken cancellationToken)
     {
         try

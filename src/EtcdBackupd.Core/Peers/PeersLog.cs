@@ -31,4 +31,12 @@ internal static partial class PeersLog
     [LoggerMessage(EventId = 7007, EventName = "PeerFreeSpaceUnknown", Level = LogLevel.Debug,
         Message = "{PeerHost}:{PeerPort} does not offer statvfs@openssh.com; copying to {PeerDirectory} without checking its free space")]
     public static partial void FreeSpaceUnknown(ILogger logger, string peerHost, int peerPort, string peerDirectory);
+
+    [LoggerMessage(EventId = 7008, EventName = "PeerPartialRemoved", Level = LogLevel.Information,
+        Message = "Removed {PartPath} on {PeerHost}:{PeerPort}: {Reason}")]
+    public static partial void PartialRemoved(ILogger logger, string partPath, string peerHost, int peerPort, string reason);
+
+    [LoggerMessage(EventId = 7009, EventName = "PeerPartialRemoveFailed", Level = LogLevel.Warning,
+        Message = "Could not remove {PartPath} on {PeerHost}:{PeerPort} ({Reason}); this process tries again at its next connection there, and any push removes it once untouched for a day")]
+    public static partial void PartialRemoveFailed(ILogger logger, string partPath, string peerHost, int peerPort, string reason);
 }

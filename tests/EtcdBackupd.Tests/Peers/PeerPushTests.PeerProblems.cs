@@ -1,6 +1,7 @@
 using EtcdBackupd.Peers;
 using EtcdBackupd.Snapshots;
 using EtcdBackupd.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EtcdBackupd.Tests.Peers;
 
@@ -21,6 +22,26 @@ internal sealed partial class PeerPushTests
         Assert.That(results[0].Error, Is.EqualTo($"the peer has 1.0 MiB free in {tmpfs.Path}, the snapshot needs {needed / (double)(1 << 20):F1} MiB"));
         Assert.That(results[0].Attempts, Is.EqualTo(1), "a retry would meet the same disk");
         Assert.That(Directory.GetFileSystemEntries(tmpfs.Path), Is.Empty, "not a byte was sent");
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Push_PeerDiskFillsMidUpload_SaysNoSpaceLeftAndRemovesThePart()
+    {
+        using var run = new TempDirectory("fills");
+        await using var tmpfs = await Tmpfs.MountAsync(run.Combine("peer"), "16m");
+        string? filler = null;
+        // The free-space check passes; the disk fills while the snapshot is on its way.
+        var pusher = new PeerPusher(Options(KnownHosts(run, _a.KnownHostsLine), attempts: 2, Target(_a, tmpfs.Path)), TimeProvider.System, NullLogger.Instance)
+        {
+            OnUploaded = (_, uploaded) => filler ??= uploaded > 1 << 20 ? tmpfs.FillUp() : null,
+        };
+
+        var results = await pusher.PushAsync(Snapshot(run, 8 << 20), CancellationToken.None);
+
+        Assert.That(filler, Is.Not.Null, "the upload finished before the disk could be filled");
+        Assert.That(results[0].Error, Is.EqualTo($"no space left on the peer in {tmpfs.Path}"));
+        Assert.That(Directory.GetFiles(tmpfs.Path), Is.EqualTo(new[] { filler }));
     }
 
     [Test]

@@ -143,22 +143,11 @@ internal sealed partial class PeerPushTests
         using var run = new TempDirectory("cut");
         var snapshot = Snapshot(run, 32 << 20);
         var peer = Dir(run, "a");
-        var cut = false;
-        var pusher = new PeerPusher(Options(KnownHosts(run, _a.KnownHostsLine), attempts: 1, Target(_a, peer)), TimeProvider.System, NullLogger.Instance)
-        {
-            OnUploaded = (_, uploaded) =>
-            {
-                if (!cut && uploaded > 1 << 20)
-                {
-                    cut = true;
-                    _a.CutConnections();
-                }
-            },
-        };
+        var (pusher, cut) = CutMidUpload(run, peer);
 
         var results = await pusher.PushAsync(snapshot, CancellationToken.None);
 
-        Assert.That(cut, Is.True, "the upload finished before the connection could be cut");
+        Assert.That(cut(), Is.True, "the upload finished before the connection could be cut");
         Assert.That(results[0].Ok, Is.False);
         Assert.That(File.Exists(Path.Combine(peer, Path.GetFileName(snapshot.Path))), Is.False);
         Assert.That(File.Exists(Path.Combine(peer, Path.GetFileName(SnapshotFileName.ManifestOf(snapshot.Path)))), Is.False);
@@ -195,6 +184,24 @@ internal sealed partial class PeerPushTests
 
     private PeerPusher Pusher(string knownHosts, params PeerTarget[] targets) =>
         new(Options(knownHosts, attempts: 2, targets), TimeProvider.System, NullLogger.Instance);
+
+    /// <summary>A pusher to server a with one attempt, whose upload is cut from the server's side once 1 MiB is through.</summary>
+    private (PeerPusher Pusher, Func<bool> Cut) CutMidUpload(TempDirectory run, string peer)
+    {
+        var cut = false;
+        var pusher = new PeerPusher(Options(KnownHosts(run, _a.KnownHostsLine), attempts: 1, Target(_a, peer)), TimeProvider.System, NullLogger.Instance)
+        {
+            OnUploaded = (_, uploaded) =>
+            {
+                if (!cut && uploaded > 1 << 20)
+                {
+                    cut = true;
+                    _a.CutConnections();
+                }
+            },
+        };
+        return (pusher, () => cut);
+    }
 
     private static string KnownHosts(TempDirectory run, params string[] lines)
     {
