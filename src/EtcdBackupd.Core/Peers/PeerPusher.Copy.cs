@@ -5,7 +5,7 @@ using Renci.SshNet.Sftp;
 
 namespace EtcdBackupd.Peers;
 
-/// <summary>One copy over one connection: what earlier attempts left removed, the space checked, then the two uploads.</summary>
+/// <summary>One copy over one connection: the peer's directory tidied, its space checked, then the two uploads.</summary>
 internal sealed partial class PeerPusher
 {
     private const short OwnerOnly = 600;
@@ -23,6 +23,7 @@ internal sealed partial class PeerPusher
             }
         }
 
+        await RemotePartials.RemoveStaleAsync(sftp, target, time.GetUtcNow(), logger, cancellationToken);
         var remote = $"{target.Directory.TrimEnd('/')}/{Path.GetFileName(snapshot.Path)}";
         var remoteManifest = SnapshotFileName.ManifestOf(remote);
         if (await IsIdenticalAsync(sftp, remote, remoteManifest, snapshot.Manifest, cancellationToken))

@@ -8,7 +8,7 @@ namespace EtcdBackupd.Peers;
 /// never sees a partial file under a snapshot's name: the upload goes to <c>.part</c> (0600 before
 /// any data), its size is checked, then a POSIX rename puts it in place. A dead or slow peer costs at
 /// most <c>Peers.TimeoutSeconds</c> and never fails the snapshot; each result is returned and logged.
-/// A problem a retry would meet again (too little space, no permission) is not retried.
+/// A problem a retry would meet again (too little space, no permission, no directory) is not retried.
 /// </summary>
 internal sealed partial class PeerPusher(PeersOptions options, TimeProvider time, ILogger logger)
 {

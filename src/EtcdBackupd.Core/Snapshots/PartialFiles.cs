@@ -14,6 +14,9 @@ internal static class PartialFiles
     /// </summary>
     public static TimeSpan StaleAge { get; } = TimeSpan.FromDays(1);
 
+    /// <summary>Why an abandoned one is removed, in the journal.</summary>
+    public const string StaleReason = "a partial file untouched for more than a day";
+
     public static string Of(string path) => path + Suffix;
 
     /// <summary>Whether the file is the partial file of a snapshot or of a manifest of our naming; other files are never touched.</summary>

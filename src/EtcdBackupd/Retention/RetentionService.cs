@@ -43,7 +43,7 @@ internal sealed class RetentionService(
                     Delete(partial);
                 }
 
-                RetentionLog.Deleted(logger, partial, "a partial file untouched for more than a day", dryRun);
+                RetentionLog.Deleted(logger, partial, PartialFiles.StaleReason, dryRun);
             }
 
             return deletions;

@@ -58,4 +58,18 @@ internal sealed partial class PeerPushTests
         Assert.That(results[0].Attempts, Is.EqualTo(1), "a retry would meet the same permissions");
         Assert.That(Directory.GetFileSystemEntries(root), Is.Empty);
     }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Push_PeerDirectoryMissing_SaysSoAndCreatesNothing()
+    {
+        using var run = new TempDirectory("missing");
+        var missing = run.Combine("no-such-dir");
+
+        var results = await Pusher(KnownHosts(run, _a.KnownHostsLine), Target(_a, missing)).PushAsync(Snapshot(run, 64 << 10), CancellationToken.None);
+
+        Assert.That(results[0].Error, Is.EqualTo($"the peer's directory {missing} does not exist"));
+        Assert.That(results[0].Attempts, Is.EqualTo(1));
+        Assert.That(Directory.Exists(missing), Is.False);
+    }
 }
