@@ -1,6 +1,5 @@
 using EtcdBackupd.Snapshots;
 using Microsoft.Extensions.Logging;
-using Renci.SshNet;
 
 namespace EtcdBackupd.Peers;
 
@@ -9,11 +8,10 @@ namespace EtcdBackupd.Peers;
 /// never sees a partial file under a snapshot's name: the upload goes to <c>.part</c> (0600 before
 /// any data), its size is checked, then a POSIX rename puts it in place. A dead or slow peer costs at
 /// most <c>Peers.TimeoutSeconds</c> and never fails the snapshot; each result is returned and logged.
+/// A problem a retry would meet again (too little space, no permission, no directory) is not retried.
 /// </summary>
-internal sealed class PeerPusher(PeersOptions options, TimeProvider time, ILogger logger)
+internal sealed partial class PeerPusher(PeersOptions options, TimeProvider time, ILogger logger)
 {
-    private const short OwnerOnly = 600;
-
     /// <summary>For testing and progress: called with a target and the bytes of the snapshot uploaded so far.</summary>
     public Action<PeerTarget, ulong>? OnUploaded { get; init; }
 
@@ -52,14 +50,15 @@ internal sealed class PeerPusher(PeersOptions options, TimeProvider time, ILogge
 
                 return new PeerPushResult(target.Host, target.Port, true, skipped, null, attempt, time.GetElapsedTime(started));
             }
-            catch (HostKeyRefusedException e)
+            catch (Exception e) when (PeerErrors.IsFinal(e))
             {
-                error = e.Message;
+                error = PeerErrors.Describe(e, target.Directory);
                 break;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                error = timeout.IsCancellationRequested ? $"gave up after Peers.TimeoutSeconds ({options.Timeout.TotalSeconds:F0} s): {Describe(e)}" : Describe(e);
+                var reason = PeerErrors.Describe(e, target.Directory);
+                error = timeout.IsCancellationRequested ? $"gave up after Peers.TimeoutSeconds ({options.Timeout.TotalSeconds:F0} s): {reason}" : reason;
                 PeersLog.AttemptFailed(logger, snapshot.Path, target.Host, target.Port, attempt, options.Attempts, error);
                 if (timeout.IsCancellationRequested || attempt == options.Attempts)
                 {
@@ -80,83 +79,5 @@ internal sealed class PeerPusher(PeersOptions options, TimeProvider time, ILogge
 
         PeersLog.Failed(logger, snapshot.Path, target.Host, target.Port, error);
         return new PeerPushResult(target.Host, target.Port, false, false, error, attempt, time.GetElapsedTime(started));
-    }
-
-    /// <summary>True when the peer already had an identical copy.</summary>
-    private async Task<bool> CopyAsync(SftpClient sftp, PeerTarget target, SnapshotResult snapshot, CancellationToken cancellationToken)
-    {
-        var remote = $"{target.Directory.TrimEnd('/')}/{Path.GetFileName(snapshot.Path)}";
-        var remoteManifest = SnapshotFileName.ManifestOf(remote);
-        if (await IsIdenticalAsync(sftp, remote, remoteManifest, snapshot.Manifest, cancellationToken))
-        {
-            return true;
-        }
-
-        await UploadAsync(sftp, snapshot.Path, remote, uploaded => OnUploaded?.Invoke(target, uploaded), cancellationToken);
-        await UploadAsync(sftp, SnapshotFileName.ManifestOf(snapshot.Path), remoteManifest, null, cancellationToken);
-        return false;
-    }
-
-    private static async Task<bool> IsIdenticalAsync(SftpClient sftp, string remote, string remoteManifest, SnapshotManifest local, CancellationToken cancellationToken)
-    {
-        if (!await sftp.ExistsAsync(remote, cancellationToken) || !await sftp.ExistsAsync(remoteManifest, cancellationToken)
-            || (await sftp.GetAttributesAsync(remote, cancellationToken)).Size != local.SizeBytes)
-        {
-            return false;
-        }
-
-        try
-        {
-            var theirs = SnapshotManifest.FromJson(sftp.ReadAllBytes(remoteManifest));
-            return theirs is not null && theirs.Sha256 == local.Sha256 && theirs.SizeBytes == local.SizeBytes;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task UploadAsync(SftpClient sftp, string local, string remote, Action<ulong>? onUploaded, CancellationToken cancellationToken)
-    {
-        var part = remote + ".part";
-        try
-        {
-            await using (await sftp.OpenAsync(part, FileMode.Create, FileAccess.Write, cancellationToken))
-            {
-            }
-
-            sftp.ChangePermissions(part, OwnerOnly);
-        }
-        catch (Renci.SshNet.Common.SftpException e)
-        {
-            throw new IOException($"cannot create '{part}' on the peer: {e.Message}", e);
-        }
-
-        // SSH.NET reads in SFTP-packet-sized pieces; a 1 MiB buffer turns those into few large reads.
-        await using var input = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        var progress = onUploaded is null ? null : new SynchronousProgress(onUploaded);
-        await sftp.UploadFileAsync(input, part, canOverride: true, progress, cancellationToken);
-        var size = (await sftp.GetAttributesAsync(part, cancellationToken)).Size;
-        if (size != input.Length)
-        {
-            throw new IOException($"the peer holds {size} bytes of '{part}', expected {input.Length}");
-        }
-
-        sftp.RenameFile(part, remote, isPosix: true);
-    }
-
-    private static string Describe(Exception e) => e switch
-    {
-        System.Net.Sockets.SocketException s => $"cannot connect: {s.Message}",
-        Renci.SshNet.Common.SshAuthenticationException a => $"authentication with Peers.IdentityFile refused: {a.Message}",
-        Renci.SshNet.Common.SshOperationTimeoutException t => $"timed out: {t.Message}",
-        OperationCanceledException => "timed out",
-        _ => e.Message,
-    };
-
-    /// <summary>Reports on the uploading thread, unlike <see cref="Progress{T}"/>, which posts.</summary>
-    private sealed class SynchronousProgress(Action<ulong> report) : IProgress<UploadFileProgressReport>
-    {
-        public void Report(UploadFileProgressReport value) => report(value.TotalBytesUploaded);
     }
 }

@@ -23,4 +23,20 @@ internal static partial class PeersLog
     [LoggerMessage(EventId = 7005, EventName = "PeerHostKeyTrustedOnFirstUse", Level = LogLevel.Warning,
         Message = "Trusted the host key of {PeerHost}:{PeerPort} on first use ({HostKeyType} {HostKeyFingerprint}), added to {KnownHostsFile}")]
     public static partial void TrustedOnFirstUse(ILogger logger, string peerHost, int peerPort, string hostKeyType, string hostKeyFingerprint, string knownHostsFile);
+
+    [LoggerMessage(EventId = 7006, EventName = "PeerFreeSpace", Level = LogLevel.Debug,
+        Message = "{PeerHost}:{PeerPort} has {PeerFreeBytes} bytes free in {PeerDirectory}; the copy needs {NeededBytes}")]
+    public static partial void FreeSpace(ILogger logger, string peerHost, int peerPort, ulong peerFreeBytes, string peerDirectory, long neededBytes);
+
+    [LoggerMessage(EventId = 7007, EventName = "PeerFreeSpaceUnknown", Level = LogLevel.Debug,
+        Message = "{PeerHost}:{PeerPort} does not offer statvfs@openssh.com; copying to {PeerDirectory} without checking its free space")]
+    public static partial void FreeSpaceUnknown(ILogger logger, string peerHost, int peerPort, string peerDirectory);
+
+    [LoggerMessage(EventId = 7008, EventName = "PeerPartialRemoved", Level = LogLevel.Information,
+        Message = "Removed {PartPath} on {PeerHost}:{PeerPort}: {Reason}")]
+    public static partial void PartialRemoved(ILogger logger, string partPath, string peerHost, int peerPort, string reason);
+
+    [LoggerMessage(EventId = 7009, EventName = "PeerPartialRemoveFailed", Level = LogLevel.Warning,
+        Message = "Could not remove {PartPath} on {PeerHost}:{PeerPort} ({Reason}); this process tries again at its next connection there, and any push removes it once untouched for a day")]
+    public static partial void PartialRemoveFailed(ILogger logger, string partPath, string peerHost, int peerPort, string reason);
 }

@@ -58,19 +58,9 @@ internal sealed class SnapshotDirectory(string directory)
         }
     }
 
-    /// <summary>Partial files of our naming (an interrupted snapshot or copy) last written before <paramref name="before"/>.</summary>
-    public IEnumerable<string> StalePartials(DateTimeOffset before)
-    {
-        foreach (var file in new DirectoryInfo(Path).EnumerateFiles(SnapshotFileName.Prefix + "*.part"))
-        {
-            var name = file.Name[..^".part".Length];
-            var snapshotName = name.EndsWith(SnapshotFileName.ManifestExtension, StringComparison.Ordinal)
-                ? System.IO.Path.ChangeExtension(name, SnapshotFileName.Extension)
-                : name;
-            if (SnapshotFileName.TryParse(snapshotName, out _, out _, out _) && file.LastWriteTimeUtc < before.UtcDateTime)
-            {
-                yield return file.FullName;
-            }
-        }
-    }
+    /// <summary>Partial files of our naming (an interrupted snapshot or copy) that <see cref="PartialFiles.IsStale"/> calls abandoned.</summary>
+    public IEnumerable<string> StalePartials(DateTimeOffset now) =>
+        new DirectoryInfo(Path).EnumerateFiles(SnapshotFileName.Prefix + "*" + PartialFiles.Suffix)
+            .Where(file => PartialFiles.IsStale(file.Name, file.LastWriteTimeUtc, now))
+            .Select(file => file.FullName);
 }

@@ -7,7 +7,7 @@ namespace EtcdBackupd.Retention;
 /// The retention rule applied over SFTP to the copies on targets marked <c>Prune: true</c>: peers that
 /// run no daemon of their own. A copy counts as verified when its size is a snapshot's and its
 /// manifest's SHA-256 is the one this node recorded for the snapshot of that name (reading a remote
-/// gigabyte back to check the trailer is what this avoids).
+/// gigabyte back to check the trailer is what this avoids). Abandoned <c>.part</c> files go by the local rule.
 /// </summary>
 internal sealed class RemoteRetention(
     PeersOptions peers, RetentionOptions options, SnapshotDirectory local, TimeProvider time, ILogger<RemoteRetention> logger)
@@ -19,11 +19,12 @@ internal sealed class RemoteRetention(
             try
             {
                 await using var session = await PeerSession.ConnectAsync(target, peers, logger, cancellationToken);
+                await RemotePartials.RemoveStaleAsync(session.Sftp, target, time.GetUtcNow(), logger, cancellationToken);
                 Prune(session.Sftp, target, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                RetentionLog.RemoteFailed(logger, target.Host, target.Port, e.Message);
+                RetentionLog.RemoteFailed(logger, target.Host, target.Port, PeerErrors.Describe(e, target.Directory));
             }
         }
     }

@@ -15,9 +15,6 @@ internal sealed class RetentionOptions
     /// <summary><c>Snapshots.MinimumKept</c>: default 3, 1 to 1000. Verified snapshots newer than one to be deleted.</summary>
     public int MinimumKept { get; init; } = DefaultMinimumKept;
 
-    /// <summary>A <c>.part</c> file older than this is an abandoned snapshot or copy.</summary>
-    public static TimeSpan StalePartialAge { get; } = TimeSpan.FromDays(1);
-
     public static RetentionOptions Read(ConfigReader config) => new()
     {
         RetentionDays = config.Int("Snapshots.RetentionDays", DefaultRetentionDays, 1, 3650),

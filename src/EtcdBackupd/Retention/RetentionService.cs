@@ -36,14 +36,14 @@ internal sealed class RetentionService(
                 RetentionLog.Deleted(logger, manifest, "a manifest older than the window whose snapshot is gone", dryRun);
             }
 
-            foreach (var partial in directory.StalePartials(now - RetentionOptions.StalePartialAge).ToList())
+            foreach (var partial in directory.StalePartials(now).ToList())
             {
                 if (!dryRun)
                 {
                     Delete(partial);
                 }
 
-                RetentionLog.Deleted(logger, partial, "a partial file untouched for more than a day", dryRun);
+                RetentionLog.Deleted(logger, partial, PartialFiles.StaleReason, dryRun);
             }
 
             return deletions;

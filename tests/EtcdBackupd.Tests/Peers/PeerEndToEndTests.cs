@@ -57,31 +57,63 @@ internal sealed class PeerEndToEndTests
     public async Task RemoteRetention_OnATargetWithoutADaemon_PrunesOldCopiesKeepingTheMinimum()
     {
         using var dir = new TempDirectory("remote-prune");
-        var identity = await SshServer.KeyPairAsync(dir.Combine("id_ed25519"));
-        await using var peer = await SshServer.StartAsync(dir, "peer", identity + ".pub");
-        await File.WriteAllTextAsync(dir.Combine("known_hosts"), peer.KnownHostsLine + "\n");
-        var now = new DateTimeOffset(2026, 11, 24, 6, 0, 0, TimeSpan.Zero);
-        var local = Directory.CreateDirectory(dir.Combine("local")).FullName;
-        var remote = Directory.CreateDirectory(dir.Combine("remote")).FullName;
-        var copies = new[] { 1, 2, 40, 41 }.Select(days => SyntheticSnapshots.Write(local, now.AddDays(-days), withManifest: true)).ToList();
+        var (local, remote) = (Directory.CreateDirectory(dir.Combine("local")).FullName, Directory.CreateDirectory(dir.Combine("remote")).FullName);
+        await using var peer = await PruneTargetAsync(dir, remote);
+        var copies = new[] { 1, 2, 40, 41 }.Select(days => SyntheticSnapshots.Write(local, Now.AddDays(-days), withManifest: true)).ToList();
         copies.ForEach(c =>
         {
             File.Copy(c, Path.Combine(remote, Path.GetFileName(c)));
             File.Copy(SnapshotFileName.ManifestOf(c), Path.Combine(remote, Path.GetFileName(SnapshotFileName.ManifestOf(c))));
         });
         File.WriteAllText(Path.Combine(remote, "operator-notes.txt"), "not ours");
-        var options = new PeersOptions
-        {
-            IdentityFile = identity,
-            KnownHostsFile = dir.Combine("known_hosts"),
-            Targets = [new PeerTarget { Host = "127.0.0.1", Port = peer.Port, Directory = remote, Prune = true }],
-        };
 
-        await new RemoteRetention(options, new RetentionOptions { RetentionDays = 30, MinimumKept = 2 }, new SnapshotDirectory(local),
-            new FakeTimeProvider(now), NullLogger<RemoteRetention>.Instance).PruneAsync(CancellationToken.None);
+        await peer.Retention(local).PruneAsync(CancellationToken.None);
 
         var left = Directory.GetFiles(remote).Select(Path.GetFileName).Order().ToArray();
         Assert.That(left, Is.EqualTo(new[] { 1, 2 }.SelectMany(d => Names(copies[d - 1])).Append("operator-notes.txt").Order().ToArray()));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task RemoteRetention_OnATargetWithoutADaemon_RemovesPartsUntouchedForADayAndKeepsFreshOnes()
+    {
+        using var dir = new TempDirectory("remote-parts");
+        var (local, remote) = (Directory.CreateDirectory(dir.Combine("local")).FullName, Directory.CreateDirectory(dir.Combine("remote")).FullName);
+        await using var peer = await PruneTargetAsync(dir, remote);
+        var stale = Path.Combine(remote, SnapshotFileName.Build(Now.AddDays(-2), "m1", 5) + ".part");
+        var fresh = Path.Combine(remote, SnapshotFileName.Build(Now, "m1", 6) + ".part");
+        File.WriteAllText(stale, "partial");
+        File.WriteAllText(fresh, "partial");
+        File.SetLastWriteTimeUtc(stale, Now.AddHours(-25).UtcDateTime);
+        File.SetLastWriteTimeUtc(fresh, Now.AddMinutes(-5).UtcDateTime);
+
+        await peer.Retention(local).PruneAsync(CancellationToken.None);
+
+        Assert.That((File.Exists(stale), File.Exists(fresh)), Is.EqualTo((false, true)));
+    }
+
+    private static readonly DateTimeOffset Now = new(2026, 11, 24, 6, 0, 0, TimeSpan.Zero);
+
+    /// <summary>An sshd whose directory <paramref name="remote"/> is a <c>Prune: true</c> target, and the retention of it at <see cref="Now"/>.</summary>
+    private static async Task<PruneTarget> PruneTargetAsync(TempDirectory dir, string remote)
+    {
+        var identity = await SshServer.KeyPairAsync(dir.Combine("id_ed25519"));
+        var server = await SshServer.StartAsync(dir, "peer", identity + ".pub");
+        await File.WriteAllTextAsync(dir.Combine("known_hosts"), server.KnownHostsLine + "\n");
+        return new PruneTarget(server, new PeersOptions
+        {
+            IdentityFile = identity,
+            KnownHostsFile = dir.Combine("known_hosts"),
+            Targets = [new PeerTarget { Host = "127.0.0.1", Port = server.Port, Directory = remote, Prune = true }],
+        });
+    }
+
+    private sealed record PruneTarget(SshServer Server, PeersOptions Options) : IAsyncDisposable
+    {
+        public RemoteRetention Retention(string local) => new(Options, new RetentionOptions { RetentionDays = 30, MinimumKept = 2 },
+            new SnapshotDirectory(local), new FakeTimeProvider(Now), NullLogger<RemoteRetention>.Instance);
+
+        public ValueTask DisposeAsync() => Server.DisposeAsync();
     }
 
     private static string[] Names(string snapshot) => [Path.GetFileName(snapshot), Path.GetFileName(SnapshotFileName.ManifestOf(snapshot))];

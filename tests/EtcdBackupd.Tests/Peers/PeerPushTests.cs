@@ -7,7 +7,7 @@ namespace EtcdBackupd.Tests.Peers;
 
 /// <summary>Copies to real OpenSSH sshd instances on loopback.</summary>
 [Parallelizable(ParallelScope.None)]
-internal sealed class PeerPushTests
+internal sealed partial class PeerPushTests
 {
     private TempDirectory _dir = null!;
     private string _identity = null!;
@@ -123,7 +123,7 @@ internal sealed class PeerPushTests
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task Push_PeerDirectoryNotWritable_ReportsAClearError()
+    public async Task Push_PeerDirectoryOnAReadOnlyFileSystem_IsRefusedSayingSo()
     {
         using var run = new TempDirectory("readonly");
         await using var tmpfs = await Tmpfs.MountAsync(run.Combine("ro"), "1m");
@@ -133,7 +133,7 @@ internal sealed class PeerPushTests
             .PushAsync(Snapshot(run, 64 << 10), CancellationToken.None);
 
         Assert.That(results[0].Ok, Is.False);
-        Assert.That(results[0].Error, Does.StartWith($"cannot create '{tmpfs.Path}/etcd-snapshot-"));
+        Assert.That(results[0].Error, Is.EqualTo($"the peer's directory {tmpfs.Path} is on a read-only file system"));
     }
 
     [Test]
@@ -143,22 +143,11 @@ internal sealed class PeerPushTests
         using var run = new TempDirectory("cut");
         var snapshot = Snapshot(run, 32 << 20);
         var peer = Dir(run, "a");
-        var cut = false;
-        var pusher = new PeerPusher(Options(KnownHosts(run, _a.KnownHostsLine), attempts: 1, Target(_a, peer)), TimeProvider.System, NullLogger.Instance)
-        {
-            OnUploaded = (_, uploaded) =>
-            {
-                if (!cut && uploaded > 1 << 20)
-                {
-                    cut = true;
-                    _a.CutConnections();
-                }
-            },
-        };
+        var (pusher, cut) = CutMidUpload(run, peer);
 
         var results = await pusher.PushAsync(snapshot, CancellationToken.None);
 
-        Assert.That(cut, Is.True, "the upload finished before the connection could be cut");
+        Assert.That(cut(), Is.True, "the upload finished before the connection could be cut");
         Assert.That(results[0].Ok, Is.False);
         Assert.That(File.Exists(Path.Combine(peer, Path.GetFileName(snapshot.Path))), Is.False);
         Assert.That(File.Exists(Path.Combine(peer, Path.GetFileName(SnapshotFileName.ManifestOf(snapshot.Path)))), Is.False);
@@ -196,6 +185,24 @@ internal sealed class PeerPushTests
     private PeerPusher Pusher(string knownHosts, params PeerTarget[] targets) =>
         new(Options(knownHosts, attempts: 2, targets), TimeProvider.System, NullLogger.Instance);
 
+    /// <summary>A pusher to server a with one attempt, whose upload is cut from the server's side once 1 MiB is through.</summary>
+    private (PeerPusher Pusher, Func<bool> Cut) CutMidUpload(TempDirectory run, string peer)
+    {
+        var cut = false;
+        var pusher = new PeerPusher(Options(KnownHosts(run, _a.KnownHostsLine), attempts: 1, Target(_a, peer)), TimeProvider.System, NullLogger.Instance)
+        {
+            OnUploaded = (_, uploaded) =>
+            {
+                if (!cut && uploaded > 1 << 20)
+                {
+                    cut = true;
+                    _a.CutConnections();
+                }
+            },
+        };
+        return (pusher, () => cut);
+    }
+
     private static string KnownHosts(TempDirectory run, params string[] lines)
     {
         var path = run.Combine("known_hosts");
@@ -208,6 +215,6 @@ internal sealed class PeerPushTests
     private static string Fingerprint(string hostKeyLine) =>
         EtcdBackupd.Peers.KnownHosts.Fingerprint(Convert.FromBase64String(hostKeyLine.Split(' ')[1]));
 
-    private static SnapshotResult Snapshot(TempDirectory run, int dbBytes) =>
-        SyntheticSnapshots.Result(Directory.CreateDirectory(run.Combine("local")).FullName, dbBytes);
+    private static SnapshotResult Snapshot(TempDirectory run, int dbBytes, long revision = 42) =>
+        SyntheticSnapshots.Result(Directory.CreateDirectory(run.Combine("local")).FullName, dbBytes, revision);
 }

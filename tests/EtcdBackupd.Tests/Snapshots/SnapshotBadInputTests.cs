@@ -153,7 +153,7 @@ internal sealed class SnapshotBadInputTests
             if (!File.Exists(filler))
             {
                 File.WriteAllText(filler, "");
-                FillUp(tmpfs.Path);
+                tmpfs.FillUp();
             }
         }, CancellationToken.None));
 
@@ -243,22 +243,5 @@ internal sealed class SnapshotBadInputTests
         var state = DirectoryState.Capture(directory);
         Assert.That(state.Keys.Count(k => k.EndsWith(".db", StringComparison.Ordinal)), Is.EqualTo(1));
         return state;
-    }
-
-    private static void FillUp(string directory)
-    {
-        try
-        {
-            using var file = File.OpenWrite(Path.Combine(directory, "filler.bin"));
-            var block = new byte[64 * 1024];
-            while (true)
-            {
-                file.Write(block);
-            }
-        }
-        catch (IOException)
-        {
-            // Full: that was the point.
-        }
     }
 }

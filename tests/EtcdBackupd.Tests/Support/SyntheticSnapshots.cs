@@ -28,9 +28,9 @@ internal static class SyntheticSnapshots
     }
 
     /// <summary>A snapshot as the engine hands it over: the file and its manifest.</summary>
-    public static SnapshotResult Result(string directory, int dbBytes)
+    public static SnapshotResult Result(string directory, int dbBytes, long revision = 42)
     {
-        var path = Write(directory, DateTimeOffset.UtcNow, revision: 42, withManifest: true, dbBytes: dbBytes);
+        var path = Write(directory, DateTimeOffset.UtcNow, revision: revision, withManifest: true, dbBytes: dbBytes);
         return new SnapshotResult(path, SnapshotManifest.FromJson(File.ReadAllBytes(SnapshotFileName.ManifestOf(path)))!);
     }
 

@@ -21,6 +21,27 @@ internal sealed class Tmpfs : IAsyncDisposable
 
     public Task RemountReadOnlyAsync() => MustRun("mount", "-o", "remount,ro", Path);
 
+    /// <summary>Writes <c>filler.bin</c> until the file system is full; returns its path.</summary>
+    public string FillUp()
+    {
+        var filler = System.IO.Path.Combine(Path, "filler.bin");
+        try
+        {
+            using var file = File.OpenWrite(filler);
+            var block = new byte[64 * 1024];
+            while (true)
+            {
+                file.Write(block);
+            }
+        }
+        catch (IOException)
+        {
+            // Full: that was the point.
+        }
+
+        return filler;
+    }
+
     public async ValueTask DisposeAsync() => await ProcessRunner.RunAsync("umount", ["-l", Path]);
 
     private static async Task MustRun(string tool, params string[] arguments)
