@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
 namespace EtcdBackupd.Configuration;
@@ -29,9 +31,29 @@ internal static class ConfigurationLoader
         }
         catch (InvalidDataException e)
         {
-            // The JSON provider wraps the parser's error (with its line and position) in a generic message.
-            var detail = e.InnerException?.Message ?? e.Message;
-            throw new ConfigurationException($"configuration file '{full}' is not valid JSON: {detail}");
+            throw new ConfigurationException($"configuration file '{full}' is not valid JSON: {Detail(e)}");
         }
+    }
+
+    /// <summary>
+    /// The parser's own words, at the line and column it stopped: the JSON provider wraps them twice in
+    /// messages that name neither ("Could not parse the JSON file.").
+    /// </summary>
+    private static string Detail(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null && inner is not JsonException)
+        {
+            inner = inner.InnerException;
+        }
+
+        if (inner is JsonException { LineNumber: { } line, BytePositionInLine: { } position } json)
+        {
+            // System.Text.Json counts both from 0 and appends them to its message; an editor counts from 1.
+            var message = Regex.Replace(json.Message, @"\s*LineNumber: \d+ \| BytePositionInLine: \d+\.?$", "");
+            return $"line {line + 1}, column {position + 1}: {message}";
+        }
+
+        return inner.Message;
     }
 }
