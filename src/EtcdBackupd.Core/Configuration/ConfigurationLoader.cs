@@ -6,14 +6,16 @@ namespace EtcdBackupd.Configuration;
 
 /// <summary>
 /// Reads the JSON configuration file, then environment variables prefixed <c>ETCD_BACKUPD_</c> on top
-/// (<c>ETCD_BACKUPD_Snapshots__Directory=/srv/backups</c> overrides <c>Snapshots.Directory</c>).
+/// (<c>ETCD_BACKUPD_Snapshots__Directory=/srv/backups</c> overrides <c>Snapshots.Directory</c>). Every key
+/// in either must be one a reader asks for (<see cref="ConfigReader.CheckKeys"/>); a variable without the
+/// <c>Section__Key</c> shape (<c>ETCD_BACKUPD_X</c>) is not configuration and is left alone.
 /// </summary>
 internal static class ConfigurationLoader
 {
     public const string DefaultPath = "/etc/etcd-backupd/etcd-backupd.json";
     public const string EnvironmentPrefix = "ETCD_BACKUPD_";
 
-    public static IConfiguration Load(string? path)
+    public static IConfigurationRoot Load(string? path)
     {
         path ??= DefaultPath;
         var full = Path.GetFullPath(path);
