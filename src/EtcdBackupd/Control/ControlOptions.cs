@@ -1,4 +1,5 @@
 using EtcdBackupd.Configuration;
+using EtcdBackupd.FileSystem;
 
 namespace EtcdBackupd.Control;
 
@@ -27,6 +28,10 @@ internal sealed class ControlOptions
         {
             config.Problem("Control.SocketPath", $"'{path}' must be an absolute path of at most 100 characters (a Unix socket)");
         }
+        else if (CheckSocketPath(path) is { } problem)
+        {
+            config.Problem("Control.SocketPath", problem);
+        }
 
         var group = config.String("Control.Group") ?? DefaultGroup;
         var gid = UnixGroups.IdOf(group);
@@ -42,5 +47,32 @@ internal sealed class ControlOptions
             GroupId = gid ?? 0,
             Idle = TimeSpan.FromSeconds(config.Int("Control.IdleSeconds", DefaultIdleSeconds, 1, 3600)),
         };
+    }
+
+    /// <summary>
+    /// Null when the socket can be made at <paramref name="path"/>: its directory exists (never made here,
+    /// the unit's RuntimeDirectory= makes the default one), and nothing is there but perhaps a socket,
+    /// which the server replaces only when nobody answers on it. Anything else is left as it is.
+    /// </summary>
+    public static string? CheckSocketPath(string path)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(directory))
+        {
+            return $"directory '{directory}' does not exist (the unit's RuntimeDirectory=etcd-backupd makes /run/etcd-backupd; elsewhere, make it first)";
+        }
+
+        FileKind kind;
+        try
+        {
+            kind = FileKinds.Of(path);
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+
+        return kind is FileKind.Missing or FileKind.Socket ? null
+            : $"'{path}' is {FileKinds.Describe(kind)}, not a socket; it is left as it is: remove it, or choose another path";
     }
 }
