@@ -6,7 +6,7 @@ namespace EtcdBackupd.Tests.Support;
 /// A program of the build output, with what it loads, copied once per test run to a directory under /tmp
 /// that every user may enter and read: a test that runs it as another user must not depend on where the
 /// checkout lives (/root/etcd-backupd is mode 0700). /tmp rather than TMPDIR, which may be as private.
-/// The directory is removed when the test run ends.
+/// <see cref="TestRun"/> removes the directory when the test run ends.
 /// </summary>
 internal static class ReadableCopy
 {
@@ -24,7 +24,6 @@ internal static class ReadableCopy
             if (_directory is null)
             {
                 _directory = Path.Combine("/tmp", $"etcd-backupd-tests-readable-{Guid.NewGuid():N}");
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => Remove(_directory);
                 CreateEnterable(_directory);
             }
 
@@ -64,15 +63,16 @@ internal static class ReadableCopy
         File.SetUnixFileMode(directory, Enterable);
     }
 
-    private static void Remove(string directory)
+    /// <summary>Removes the copies, if any were made.</summary>
+    public static void Remove()
     {
-        try
+        lock (Gate)
         {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left in /tmp: it holds only a copy of the build output.
+            if (_directory is not null)
+            {
+                Directory.Delete(_directory, recursive: true);
+                _directory = null;
+            }
         }
     }
 }
