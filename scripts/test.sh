@@ -20,10 +20,10 @@ else
   ./scripts/make-rootfs.sh
   # The .deb and .rpm packages the packaging tests read and the system test installs (SKIP_PACKAGES=1
   # reuses the last ones, for a quicker local run).
-  export ETCD_BACKUPD_PACKAGES=$PWD/.cache/dist
-  if [ "${SKIP_PACKAGES:-0}" != 1 ] || ! ls "$ETCD_BACKUPD_PACKAGES"/*.deb >/dev/null 2>&1; then
-    rm -rf "$ETCD_BACKUPD_PACKAGES"
-    ./packaging/build-packages.sh "$ETCD_BACKUPD_PACKAGES"
+  export BACKUPD_TEST_PACKAGES=$PWD/.cache/dist
+  if [ "${SKIP_PACKAGES:-0}" != 1 ] || ! ls "$BACKUPD_TEST_PACKAGES"/*.deb >/dev/null 2>&1; then
+    rm -rf "$BACKUPD_TEST_PACKAGES"
+    ./packaging/build-packages.sh "$BACKUPD_TEST_PACKAGES"
   fi
 fi
 dotnet build EtcdBackupd.sln -c Release

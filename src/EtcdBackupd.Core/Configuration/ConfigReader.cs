@@ -5,26 +5,37 @@ namespace EtcdBackupd.Configuration;
 
 /// <summary>
 /// Typed reads of configuration keys that collect every problem, each naming its key as an operator
-/// writes it (<c>Etcd.Endpoints[1]</c>), so one start-up reports all of them at once.
+/// writes it (<c>Etcd.Endpoints[1]</c>), so one start-up reports all of them at once. Every key asked
+/// for is recorded: once every section is read, <see cref="CheckKeys"/> reports the configured keys that
+/// none asked for.
 /// </summary>
-internal sealed class ConfigReader(IConfiguration configuration)
+internal sealed class ConfigReader(IConfigurationRoot configuration)
 {
     private readonly List<string> _problems = [];
 
     public IReadOnlyList<string> Problems => _problems;
 
+    /// <summary>The keys asked for so far.</summary>
+    public KnownKeys Known { get; } = new();
+
     /// <summary>Records a problem; array indices read as an operator writes them: <c>Peers.Targets[1].Port</c>.</summary>
     public void Problem(string key, string message) =>
         _problems.Add($"{System.Text.RegularExpressions.Regex.Replace(key, @"\.(\d+)(?=\.|$)", "[$1]")}: {message}");
 
-    public string? String(string key)
+    public string? String(string key) => Value(ToPath(key));
+
+    /// <summary>
+    /// The names under <paramref name="key"/>, a dictionary whose names are data (unit names, which hold
+    /// dots) and whose entries hold <paramref name="fields"/>.
+    /// </summary>
+    public IReadOnlyList<string> Names(string key, params string[] fields)
     {
-        var value = configuration[ToPath(key)];
-        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+        Known.Dictionary(ToPath(key), fields);
+        return configuration.GetSection(ToPath(key)).GetChildren().Select(c => c.Key).ToList();
     }
 
-    /// <summary>A value by its configuration path (segments joined by ':'), for keys that contain dots.</summary>
-    public string? Raw(string path) => configuration[path];
+    /// <summary>A field of the entry <paramref name="name"/> under the dictionary <paramref name="key"/> (see <see cref="Names"/>).</summary>
+    public string? String(string key, string name, string field) => Value(ConfigurationPath.Combine(ToPath(key), name, field));
 
     public string RequiredString(string key, string example)
     {
@@ -40,6 +51,7 @@ internal sealed class ConfigReader(IConfiguration configuration)
 
     public IReadOnlyList<string> StringArray(string key)
     {
+        Known.Array(ToPath(key));
         var section = configuration.GetSection(ToPath(key));
         if (section.Value is not null)
         {
@@ -102,12 +114,25 @@ internal sealed class ConfigReader(IConfiguration configuration)
         return path;
     }
 
+    /// <summary>
+    /// A problem for every configured key that no reader asked for; <paramref name="known"/> when the keys
+    /// were asked for by another reader (a command that reads only some sections).
+    /// </summary>
+    public void CheckKeys(KnownKeys? known = null) => _problems.AddRange(UnknownKeys.Problems(configuration, known ?? Known));
+
     public void ThrowIfAny()
     {
         if (_problems.Count > 0)
         {
             throw new ConfigurationException(_problems);
         }
+    }
+
+    private string? Value(string path)
+    {
+        Known.Value(path);
+        var value = configuration[path];
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 
     private static string ToPath(string key) => key.Replace('.', ':');

@@ -3,33 +3,11 @@ using Microsoft.Win32.SafeHandles;
 
 namespace EtcdBackupd.FileSystem;
 
-/// <summary>What a directory entry is, as <c>lstat</c> says: a symlink is a symlink, not what it points to.</summary>
-internal enum FileKind
-{
-    Missing,
-    Regular,
-    Directory,
-    Symlink,
-    Fifo,
-    Device,
-    Socket,
-}
-
 /// <summary>A file named like ours that is not a regular file: never read, never deleted, reported.</summary>
 internal sealed class NotARegularFileException(string path, FileKind kind)
-    : IOException($"'{path}' is not a regular file ({Describe(kind)}), left alone")
+    : IOException($"'{path}' is not a regular file ({FileKinds.Describe(kind)}), left alone")
 {
     public FileKind Kind => kind;
-
-    public static string Describe(FileKind kind) => kind switch
-    {
-        FileKind.Symlink => "a symbolic link",
-        FileKind.Fifo => "a FIFO",
-        FileKind.Device => "a device",
-        FileKind.Directory => "a directory",
-        FileKind.Socket => "a socket",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
 }
 
 /// <summary>
@@ -43,7 +21,7 @@ internal sealed class NotARegularFileException(string path, FileKind kind)
 internal static partial class RegularFile
 {
     private const int ORdOnly = 0, ONonBlock = 0x800, ONoFollow = 0x20000, OCloExec = 0x80000;
-    private const int Eloop = 40;
+    private const int Eloop = 40, ENoEnt = 2, ENotDir = 20;
     private const long SysFstat = 5, SysLstat = 6;
     private const int StatSize = 144, ModeOffset = 24;
 
@@ -103,8 +81,14 @@ internal static partial class RegularFile
         var name = System.Text.Encoding.UTF8.GetBytes(path + "\0");
         fixed (byte* p = name)
         {
-            return Syscall(SysLstat, (nint)p, (nint)stat) == 0 ? Kind(stat) : FileKind.Missing;
+            if (Syscall(SysLstat, (nint)p, (nint)stat) == 0)
+            {
+                return Kind(stat);
+            }
         }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno is ENoEnt or ENotDir ? FileKind.Missing : throw new IOException($"cannot examine '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
     }
 
     private static unsafe FileKind KindOf(SafeFileHandle handle)

@@ -66,7 +66,8 @@ internal sealed partial class PeerPusher
     {
         var part = PartialFiles.Of(remote);
         // SSH.NET reads in SFTP-packet-sized pieces; a 1 MiB buffer turns those into few large reads.
-        await using var input = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        // Only a regular file is pushed: a symlink or FIFO named like a snapshot is refused, never read.
+        await using var input = FileSystem.RegularFile.OpenRead(local, 1 << 20);
         var created = false;
         try
         {

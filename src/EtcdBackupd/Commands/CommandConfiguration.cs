@@ -1,8 +1,12 @@
 using EtcdBackupd.Configuration;
+using EtcdBackupd.Hosting;
 
 namespace EtcdBackupd.Commands;
 
-/// <summary>Configuration for a one-shot command: every problem on standard error, by key, before anything is attempted.</summary>
+/// <summary>
+/// Configuration for a one-shot command: every problem on standard error, by key, before anything is
+/// attempted; a key the daemon would refuse as unknown is refused here too.
+/// </summary>
 internal static class CommandConfiguration
 {
     /// <summary>The sections <paramref name="read"/> takes, or null when the configuration cannot be used.</summary>
@@ -10,8 +14,14 @@ internal static class CommandConfiguration
     {
         try
         {
-            var reader = new ConfigReader(ConfigurationLoader.Load(path));
+            var configuration = ConfigurationLoader.Load(path);
+            var reader = new ConfigReader(configuration);
             var value = read(reader);
+            // A command reads a few sections, but a key is known if the daemon reads it: every section is
+            // read once more for the keys it asks for, its problems left to the daemon.
+            var daemon = new ConfigReader(configuration);
+            DaemonConfiguration.Read(daemon, TimeProvider.System);
+            reader.CheckKeys(daemon.Known);
             reader.ThrowIfAny();
             return value;
         }

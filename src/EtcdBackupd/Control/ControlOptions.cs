@@ -1,4 +1,5 @@
 using EtcdBackupd.Configuration;
+using EtcdBackupd.FileSystem;
 
 namespace EtcdBackupd.Control;
 
@@ -57,6 +58,10 @@ internal sealed class ControlOptions
         {
             config.Problem("Control.SocketPath", $"'{path}' must be an absolute path of at most 100 characters (a Unix socket)");
         }
+        else if (CheckSocketPath(path) is { } problem)
+        {
+            config.Problem("Control.SocketPath", problem);
+        }
 
         var group = config.String("Control.Group") ?? DefaultGroup;
         var gid = UnixGroups.IdOf(group);
@@ -78,5 +83,32 @@ internal sealed class ControlOptions
             RootConnections = config.Int("Control.RootConnections", DefaultRootConnections, 1, 1000),
             SnapshotInterval = TimeSpan.FromSeconds(config.Int("Control.SnapshotIntervalSeconds", DefaultSnapshotIntervalSeconds, 0, 86400)),
         };
+    }
+
+    /// <summary>
+    /// Null when the socket can be made at <paramref name="path"/>: its directory exists (never made here,
+    /// the unit's RuntimeDirectory= makes the default one), and nothing is there but perhaps a socket,
+    /// which the server replaces only when nobody answers on it. Anything else is left as it is.
+    /// </summary>
+    public static string? CheckSocketPath(string path)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(directory))
+        {
+            return $"directory '{directory}' does not exist (the unit's RuntimeDirectory=etcd-backupd makes /run/etcd-backupd; elsewhere, make it first)";
+        }
+
+        FileKind kind;
+        try
+        {
+            kind = FileKinds.Of(path);
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+
+        return kind is FileKind.Missing or FileKind.Socket ? null
+            : $"'{path}' is {FileKinds.Describe(kind)}, not a socket; it is left as it is: remove it, or choose another path";
     }
 }

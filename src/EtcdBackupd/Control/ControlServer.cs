@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using EtcdBackupd.Configuration;
+using EtcdBackupd.FileSystem;
 using Microsoft.Extensions.Hosting;
 
 namespace EtcdBackupd.Control;
@@ -23,7 +25,12 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(options.SocketPath)!);
+        // Checked with the configuration, and again here: the path may have changed since.
+        if (ControlOptions.CheckSocketPath(options.SocketPath) is { } problem)
+        {
+            throw new ConfigurationException($"Control.SocketPath: {problem}");
+        }
+
         RemoveStaleSocket();
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(options.SocketPath));
@@ -42,7 +49,11 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
         _listener?.Dispose();
         await _accepting.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await Task.WhenAll(_sessions.Keys).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        File.Delete(options.SocketPath);
+        // Only the socket this server bound: what it refused to replace at start-up stays.
+        if (_listener is not null)
+        {
+            File.Delete(options.SocketPath);
+        }
     }
 
     private async Task AcceptAsync(Socket listener, CancellationToken stopping)
@@ -108,7 +119,7 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
     /// <summary>A socket file left by a daemon that died; one that answers means another daemon runs.</summary>
     private void RemoveStaleSocket()
     {
-        if (!File.Exists(options.SocketPath))
+        if (FileKinds.Of(options.SocketPath) != FileKind.Socket)
         {
             return;
         }

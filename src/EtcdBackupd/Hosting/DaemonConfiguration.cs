@@ -18,11 +18,20 @@ internal sealed record DaemonConfiguration(
     public static DaemonConfiguration Load(string path, TimeProvider time)
     {
         var reader = new ConfigReader(ConfigurationLoader.Load(path));
-        var snapshots = SnapshotOptions.Read(reader);
-        var configuration = new DaemonConfiguration(
-            EtcdOptions.Read(reader), snapshots, ScheduleOptions.Read(reader, time), RetentionOptions.Read(reader),
-            PeersOptions.Read(reader, snapshots.Directory), ControlOptions.Read(reader), RestoreOptions.Read(reader), MetricsOptions.Read(reader), LoggingOptions.Read(reader));
+        var configuration = Read(reader, time);
+        reader.CheckKeys();
         reader.ThrowIfAny();
         return configuration;
+    }
+
+    /// <summary>Every section; the problems, and the keys asked for, stay in <paramref name="reader"/>.</summary>
+    public static DaemonConfiguration Read(ConfigReader reader, TimeProvider time)
+    {
+        // In the order of the file's sections, which is the order problems and hints list them in.
+        var etcd = EtcdOptions.Read(reader);
+        var snapshots = SnapshotOptions.Read(reader);
+        return new DaemonConfiguration(
+            etcd, snapshots, ScheduleOptions.Read(reader, time), RetentionOptions.Read(reader),
+            PeersOptions.Read(reader, snapshots.Directory), ControlOptions.Read(reader), RestoreOptions.Read(reader), MetricsOptions.Read(reader), LoggingOptions.Read(reader));
     }
 }

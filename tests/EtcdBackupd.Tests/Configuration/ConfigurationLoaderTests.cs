@@ -35,6 +35,25 @@ internal sealed class ConfigurationLoaderTests
     }
 
     [Test]
+    public void Load_AJsonSyntaxError_NamesItsLineAndColumn()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "{\n  \"Etcd\": {\n    \"Endpoints\": [\"https://10.0.0.1:2379\" \"https://10.0.0.2:2379\"]\n  }\n}\n");
+
+            var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(file));
+
+            Assert.That(error!.Problems.Single(), Does.StartWith($"configuration file '{file}' is not valid JSON: line 3, column 43: ")
+                .And.Not.Contain("LineNumber"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
     public void Read_SeveralProblems_ReportsEveryOneByKey()
     {
         var file = Path.GetTempFileName();

@@ -33,4 +33,12 @@ internal sealed class ExampleConfigurationTests
         // This machine is not a master: the certificate files and snapshot directory are the only complaints.
         Assert.That(reader.Problems, Has.All.Match("^(Etcd.CaFile|Etcd.CertFile|Etcd.KeyFile|Snapshots.Directory|Peers.IdentityFile|Peers.KnownHostsFile): "));
     }
+
+    [Test]
+    public void ExampleConfiguration_HoldsOnlyKnownKeys()
+    {
+        var example = Path.Combine(EtcdBinaries.RepositoryRoot(), "deploy", "etcd-backupd.example.json");
+
+        Assert.That(UnknownKeyTests.UnknownKeysIn(example), Is.Empty);
+    }
 }

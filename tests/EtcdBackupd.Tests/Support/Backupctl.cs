@@ -12,10 +12,13 @@ internal static class Backupctl
     public static Task<ProcessResult> RunAsync(string socket, params string[] arguments) =>
         ProcessRunner.RunAsync("dotnet", [Dll, "--socket", socket, .. arguments], timeout: TimeSpan.FromMinutes(2));
 
-    /// <summary>As another user: <c>runuser -u USER [-g GROUP] -- dotnet etcd-backupctl.dll ...</c>.</summary>
+    /// <summary>
+    /// As another user: <c>runuser -u USER [-g GROUP] -- dotnet etcd-backupctl.dll ...</c>, from a copy
+    /// that user can read wherever the checkout lives (see <see cref="ReadableCopy"/>).
+    /// </summary>
     public static Task<ProcessResult> RunAsAsync(string user, string? group, string socket, params string[] arguments) =>
         ProcessRunner.RunAsync("runuser", [.. group is null ? ["-u", user] : new[] { "-u", user, "-g", group }, "--",
-            "dotnet", Dll, "--socket", socket, .. arguments],
+            "dotnet", ReadableCopy.Of("etcd-backupctl.dll"), "--socket", socket, .. arguments],
             new Dictionary<string, string> { ["DOTNET_CLI_HOME"] = "/tmp", ["HOME"] = "/tmp" }, TimeSpan.FromMinutes(2));
 
     /// <summary>Sends raw request lines on one connection and returns every line received until the last final answer.</summary>

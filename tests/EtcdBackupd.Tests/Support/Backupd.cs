@@ -11,6 +11,23 @@ internal static class Backupd
     public static Task<ProcessResult> RunAsync(params string[] arguments) =>
         ProcessRunner.RunAsync("dotnet", [Dll, .. arguments], timeout: TimeSpan.FromMinutes(3));
 
+    /// <summary>The daemon itself, run to its end: for a configuration it refuses before it serves.</summary>
+    public static Task<ProcessResult> RunDaemonAsync(string configFile, IDictionary<string, string>? environment = null) =>
+        ProcessRunner.RunAsync("dotnet", [Dll, "--config", configFile], environment, TimeSpan.FromMinutes(1));
+
+    /// <summary>
+    /// A daemon configuration that needs no etcd to be accepted: the snapshot directory made, the control
+    /// socket in <paramref name="dir"/>, no metrics file, log lines on the console.
+    /// </summary>
+    public static JsonObject ConfigWithoutEtcd(TempDirectory dir) => new()
+    {
+        ["Etcd"] = new JsonObject { ["Endpoints"] = new JsonArray("http://127.0.0.1:2379") },
+        ["Snapshots"] = new JsonObject { ["Directory"] = Directory.CreateDirectory(dir.Combine("snapshots")).FullName },
+        ["Control"] = new JsonObject { ["SocketPath"] = dir.Combine("control.sock") },
+        ["Metrics"] = new JsonObject { ["TextfilePath"] = "off" },
+        ["Logging"] = new JsonObject { ["Target"] = "console" },
+    };
+
     public static Task<ProcessResult> SnapshotAsync(string configFile) =>
         RunAsync("snapshot", "--config", configFile, "--json");
 

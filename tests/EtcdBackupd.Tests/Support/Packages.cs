@@ -2,11 +2,11 @@ namespace EtcdBackupd.Tests.Support;
 
 /// <summary>
 /// The packages packaging/build-packages.sh made (scripts/test.sh builds them into .cache/dist first;
-/// ETCD_BACKUPD_PACKAGES names another directory).
+/// BACKUPD_TEST_PACKAGES names another directory).
 /// </summary>
 internal static class Packages
 {
-    public static string Directory => Environment.GetEnvironmentVariable("ETCD_BACKUPD_PACKAGES")
+    public static string Directory => Environment.GetEnvironmentVariable("BACKUPD_TEST_PACKAGES")
         ?? Path.Combine(EtcdBinaries.RepositoryRoot(), ".cache", "dist");
 
     /// <summary>For Debian 11+ and Ubuntu 20.04+.</summary>

@@ -63,20 +63,13 @@ internal sealed class NotifyTests
     public async Task Daemon_WithABadKey_RefusesToStartNamingItOnStderrAndInItsStatus(string section, string key, string json, string expected)
     {
         using var dir = new TempDirectory("badkey");
-        Directory.CreateDirectory(dir.Combine("snapshots"));
-        var config = new JsonObject
-        {
-            ["Etcd"] = new JsonObject { ["Endpoints"] = new JsonArray("http://127.0.0.1:2379") },
-            ["Snapshots"] = new JsonObject { ["Directory"] = dir.Combine("snapshots") },
-            ["Control"] = new JsonObject { ["SocketPath"] = dir.Combine("control.sock") },
-        };
+        var config = Backupd.ConfigWithoutEtcd(dir);
         config[section]![key] = JsonNode.Parse(json);
         var socketPath = dir.Combine("notify.sock");
         using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(socketPath));
 
-        var result = await ProcessRunner.RunAsync("dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "etcd-backupd.dll"), "--config", Backupd.WriteConfig(dir.Combine("config.json"), config)],
+        var result = await Backupd.RunDaemonAsync(Backupd.WriteConfig(dir.Combine("config.json"), config),
             new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath });
 
         Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString);

@@ -15,7 +15,7 @@ internal sealed class ListHandler(SnapshotDirectory directory, SnapshotVerifier 
                 verifier.Known(entry) switch { true => Verification.Ok, false => Verification.Corrupt, null => Verification.Unchecked }))
             .Concat(directory.LeftAlone().Select(e => new ListEntry(e.Entry.Path, 0, null, e.Entry.Revision, e.Entry.CreatedAt, e.Entry.MemberName, Verification.Skipped)
             {
-                Note = $"not a regular file ({NotARegularFileException.Describe(e.Kind)}), left alone",
+                Note = $"not a regular file ({FileKinds.Describe(e.Kind)}), left alone",
             }))
             .OrderByDescending(e => e.CreatedAt),
         ];

@@ -49,6 +49,8 @@ internal sealed class RestoreOptions
 
         var etcdUnit = config.String("Restore.EtcdUnit") ?? DefaultEtcdUnit;
         var apiUnits = config.Has("Restore.ApiServerUnits") ? config.StringArray("Restore.ApiServerUnits") : DefaultApiServerUnits;
+        // Named in either mode, so a misspelt field under a unit is reported even while systemd mode leaves it unused.
+        config.Names("Restore.Commands", "Start", "Stop", "IsActive");
         var commands = new Dictionary<string, UnitCommands>();
         if (mode == "commands")
         {
@@ -73,11 +75,11 @@ internal sealed class RestoreOptions
         };
     }
 
-    /// <summary>Unit names contain dots, so the key is looked up by its raw path.</summary>
+    /// <summary>Unit names contain dots: the unit is a name in the Restore.Commands dictionary, not a key path.</summary>
     private static string Command(ConfigReader config, string unit, string name)
     {
-        var value = config.Raw($"Restore:Commands:{unit}:{name}");
-        if (string.IsNullOrWhiteSpace(value))
+        var value = config.String("Restore.Commands", unit, name);
+        if (value is null)
         {
             config.Problem($"Restore.Commands[\"{unit}\"].{name}", "is required when Restore.ServiceControl is 'commands' (a shell command)");
             return "";

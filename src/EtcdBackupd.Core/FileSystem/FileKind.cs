@@ -1,0 +1,31 @@
+namespace EtcdBackupd.FileSystem;
+
+/// <summary>What a directory entry is, as <c>lstat</c> says: a symlink is a symlink, not what it points to.</summary>
+internal enum FileKind
+{
+    Missing,
+    Regular,
+    Directory,
+    Symlink,
+    Fifo,
+    Device,
+    Socket,
+}
+
+internal static class FileKinds
+{
+    /// <summary>What is at <paramref name="path"/>, without following a link (an <c>lstat</c> system call).</summary>
+    public static FileKind Of(string path) => RegularFile.KindOf(path);
+
+    /// <summary>"a regular file", "a directory", ... for messages.</summary>
+    public static string Describe(FileKind kind) => kind switch
+    {
+        FileKind.Regular => "a regular file",
+        FileKind.Directory => "a directory",
+        FileKind.Symlink => "a symbolic link",
+        FileKind.Socket => "a socket",
+        FileKind.Fifo => "a FIFO",
+        FileKind.Device => "a device",
+        _ => "nothing",
+    };
+}
