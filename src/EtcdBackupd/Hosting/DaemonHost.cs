@@ -92,9 +92,10 @@ internal static class DaemonHost
             .AddSingleton(configuration.Control)
             .AddSingleton<StatusReport>()
             .AddSingleton(configuration.Restore)
+            .AddSingleton<RestoreActivity>()
             .AddSingleton(sp => new LocalRestore(configuration.Restore, configuration.Etcd,
                 configuration.Restore.UseCommands ? new CommandServiceControl(configuration.Restore.Commands) : new SystemdServiceControl(),
-                time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>()))
+                time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>(), sp.GetRequiredService<RestoreActivity>()))
             .AddSingleton<MemberPhases>()
             .AddSingleton(sp => new ClusterRestore(configuration.Peers, configuration.Restore, sp.GetRequiredService<MemberPhases>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRestore>()))

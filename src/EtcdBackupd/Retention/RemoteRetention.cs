@@ -10,10 +10,17 @@ namespace EtcdBackupd.Retention;
 /// gigabyte back to check the trailer is what this avoids). Abandoned <c>.part</c> files go by the local rule.
 /// </summary>
 internal sealed class RemoteRetention(
-    PeersOptions peers, RetentionOptions options, SnapshotDirectory local, TimeProvider time, ILogger<RemoteRetention> logger)
+    PeersOptions peers, RetentionOptions options, SnapshotDirectory local, TimeProvider time, ILogger<RemoteRetention> logger,
+    Restore.RestoreActivity? activity = null)
 {
     public async Task PruneAsync(CancellationToken cancellationToken)
     {
+        if (activity?.UnderWay is { } restore)
+        {
+            RetentionLog.Paused(logger, restore);
+            return;
+        }
+
         foreach (var target in peers.Targets.Where(t => t.Prune))
         {
             try

@@ -17,4 +17,8 @@ internal static partial class RetentionLog
     [LoggerMessage(EventId = 3004, EventName = "RetentionRemoteFailed", Level = LogLevel.Warning,
         Message = "Retention of the copies on {PeerHost}:{PeerPort} could not run: {Reason}")]
     public static partial void RemoteFailed(ILogger logger, string peerHost, int peerPort, string reason);
+
+    [LoggerMessage(EventId = 3005, EventName = "RetentionPaused", Level = LogLevel.Information,
+        Message = "Retention does not run while {RestoreUnderWay} is open on this member; nothing was deleted")]
+    public static partial void Paused(ILogger logger, string restoreUnderWay);
 }

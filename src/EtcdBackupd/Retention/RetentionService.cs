@@ -2,15 +2,26 @@ namespace EtcdBackupd.Retention;
 
 /// <summary>Applies the retention policy to the snapshot directory: after every snapshot and once a day.</summary>
 internal sealed class RetentionService(
-    SnapshotDirectory directory, SnapshotVerifier verifier, RetentionOptions options, TimeProvider time, ILogger<RetentionService> logger)
+    SnapshotDirectory directory, SnapshotVerifier verifier, RetentionOptions options, TimeProvider time, ILogger<RetentionService> logger,
+    Restore.RestoreActivity? activity = null)
 {
     private readonly Lock _lock = new();
+
+    /// <summary>Why retention does not run now (a restore under way here), or null.</summary>
+    public string? PausedBy => activity?.UnderWay;
 
     /// <summary>Deletes what the policy allows (or only reports it when <paramref name="dryRun"/>).</summary>
     public IReadOnlyList<RetentionPolicy.Deletion> Prune(bool dryRun, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
+            if (PausedBy is { } restore)
+            {
+                // The snapshot being restored must survive however old it is; the next run catches up.
+                RetentionLog.Paused(logger, restore);
+                return [];
+            }
+
             var now = time.GetUtcNow();
             var deletions = RetentionPolicy.Decide(directory.List(), now, options, s => verifier.IsGood(s, cancellationToken));
             foreach (var deletion in deletions)

@@ -18,9 +18,27 @@ internal sealed class RetentionServiceTests
     [TearDown]
     public void RemoveDirectory() => _dir.Dispose();
 
-    private RetentionService Service(int days = 30, int keep = 3) => new(
+    private RetentionService Service(int days = 30, int keep = 3, EtcdBackupd.Restore.RestoreActivity? activity = null) => new(
         new SnapshotDirectory(_dir.Path), new SnapshotVerifier(), new RetentionOptions { RetentionDays = days, MinimumKept = keep },
-        new FakeTimeProvider(Now), NullLogger<RetentionService>.Instance);
+        new FakeTimeProvider(Now), NullLogger<RetentionService>.Instance, activity);
+
+    [Test]
+    public void Prune_WhileARestoreSessionIsOpen_DeletesNothingAndSaysWhy()
+    {
+        var old = SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-90));
+        Enumerable.Range(1, 3).ToList().ForEach(d => SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-d)));
+        var activity = new EtcdBackupd.Restore.RestoreActivity();
+        activity.Begin($"cluster restore session 's1' of {Path.GetFileName(old)}");
+        var service = Service(activity: activity);
+
+        var deleted = service.Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That(deleted, Is.Empty);
+        Assert.That(File.Exists(old), Is.True, "the snapshot being restored survives, however old");
+        Assert.That(service.PausedBy, Does.StartWith("cluster restore session 's1'"));
+        activity.End();
+        Assert.That(service.Prune(dryRun: false, CancellationToken.None).Select(d => d.Snapshot.Path), Is.EqualTo(new[] { old }), "once the session closes, retention catches up");
+    }
 
     private string[] Remaining() => Directory.GetFiles(_dir.Path).Select(Path.GetFileName).OfType<string>().Order().ToArray();
 

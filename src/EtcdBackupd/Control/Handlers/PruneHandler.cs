@@ -13,6 +13,12 @@ internal sealed class PruneHandler(RetentionService retention) : ControlHandler<
 
     protected override Task<Reply> RunAsync(PruneRequest arguments, ControlCall call, CancellationToken cancellationToken)
     {
+        if (retention.PausedBy is { } restore)
+        {
+            return Task.FromResult(Reply.Failure(ErrorCodes.Failed,
+                $"retention does not run while {restore} is open on this member, so the snapshot being restored stays; nothing was deleted"));
+        }
+
         IReadOnlyList<PrunedSnapshot> deleted = [.. retention.Prune(arguments.DryRun, cancellationToken).Select(d => new PrunedSnapshot(d.Snapshot.Path, d.Reason))];
         return Task.FromResult(Reply.Success(new PruneResult(arguments.DryRun, deleted), ProtocolJsonContext.Default.PruneResult));
     }

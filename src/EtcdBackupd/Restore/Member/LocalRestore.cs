@@ -12,8 +12,11 @@ internal sealed class RestoreBusyException(string message) : Exception(message);
 /// and wait until it is healthy; start the API servers. A failing step undoes the ones before it.
 /// Also holds the one session a cluster restore drives step by step across requests.
 /// </summary>
-internal sealed class LocalRestore(RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger) : IDisposable
+internal sealed class LocalRestore(
+    RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, RestoreActivity? activity = null) : IDisposable
 {
+    private readonly RestoreActivity _activity = activity ?? new RestoreActivity();
+
     private readonly SemaphoreSlim _one = new(1, 1);
     private (string Id, RestoreSession Session)? _held;
 
@@ -34,10 +37,12 @@ internal sealed class LocalRestore(RestoreOptions options, EtcdOptions etcd, ISe
 
         try
         {
+            _activity.Begin($"a restore of {Path.GetFileName(snapshot)}");
             return await RunAsync(snapshot, onStep, cancellationToken);
         }
         finally
         {
+            _activity.End();
             _one.Release();
         }
     }
@@ -74,6 +79,7 @@ internal sealed class LocalRestore(RestoreOptions options, EtcdOptions etcd, ISe
 
         var session = NewSession(snapshot, onStep, id);
         _held = (id, session);
+        _activity.Begin($"cluster restore session '{id}' of {Path.GetFileName(snapshot)}");
         return session;
     }
 
@@ -88,6 +94,7 @@ internal sealed class LocalRestore(RestoreOptions options, EtcdOptions etcd, ISe
         if (_held is { } held && held.Id == id)
         {
             _held = null;
+            _activity.End();
             _one.Release();
         }
     }
