@@ -53,6 +53,39 @@ internal sealed class ClusterRestoreTests
 
     [Test]
     [CancelAfter(240_000)]
+    public async Task ClusterRestore_AMemberStartedOnItsOldDataAfterwards_IsRefusedByTheRestoredClusterNotJoined()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var keys = await WriteKubernetesLikeKeysAsync(masters);
+        var snapshot = await SnapshotAsync(masters);
+        var restore = await Backupctl.RunAsync(masters.All[0].Socket, "restore", snapshot, "--cluster", "--yes");
+        Assert.That(restore.ExitCode, Is.Zero, () => restore + string.Join("\n", masters.All.Select(masters.Log)));
+        ulong restoredCluster;
+        await using (var first = await masters.ConnectAsync(masters.All[0]))
+        {
+            restoredCluster = first.Status.Header.ClusterId;
+        }
+
+        // What a failed rollback or a cut link could leave: one member back on its data from before the restore.
+        var stale = masters.All[2];
+        await masters.StopEtcdAsync(stale);
+        var old = Directory.GetDirectories(Path.GetDirectoryName(stale.DataDir)!, "etcd.before-restore-*").Single();
+        Directory.Move(stale.DataDir, stale.DataDir + ".restored");
+        Directory.Move(old, stale.DataDir);
+        await masters.StartEtcdAsync(stale);
+
+        await Eventually.UntilAsync(() => Task.FromResult(File.ReadAllText(stale.DataDir + ".log").Contains("cluster ID mismatch", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the stale member to be told its cluster ID does not match");
+        foreach (var m in masters.All.Take(2))
+        {
+            await using var connection = await masters.ConnectAsync(m);
+            Assert.That(connection.Status.Header.ClusterId, Is.EqualTo(restoredCluster), $"{m.Name} is still in the restored cluster");
+            Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(keys), $"{m.Name} still serves the snapshot's keys");
+        }
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
     public async Task ClusterRestore_WhenTheToolFailsOnOneMember_RollsBackEveryMemberAndTheOldDataIsServed()
     {
         await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) =>

@@ -201,6 +201,11 @@ internal sealed class Masters : IAsyncDisposable
     /// <summary>Each member's etcd pid and whether its API server stand-in runs: what "nothing was stopped" means.</summary>
     public (string Pid, bool Api)[] Services() => All.Select(m => (m.EtcdPid, m.ApiServerRunning)).ToArray();
 
+    /// <summary>Stops or starts one member's etcd with its own commands, as its daemon would.</summary>
+    public Task StopEtcdAsync(Master m) => Commands(m).StopAsync("etcd.service", CancellationToken.None);
+
+    public Task StartEtcdAsync(Master m) => Commands(m).StartAsync("etcd.service", CancellationToken.None);
+
     /// <summary>The runbook's "loss": <c>mv member member_bak</c> in every member's data directory.</summary>
     public void LoseTheData()
     {
