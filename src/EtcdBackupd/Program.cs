@@ -19,6 +19,10 @@ internal static class Program
         root.Subcommands.Add(SnapshotCommand.Create(config));
         root.Subcommands.Add(PushCommand.Create(config));
         root.SetAction((parse, cancellationToken) => DaemonHost.RunAsync(parse.GetValue(config)!, cancellationToken));
-        return await root.Parse(args).InvokeAsync();
+        var parsed = root.Parse(args);
+        // The daemon handles SIGTERM itself (the host's lifetime): it must finish or roll back a restore
+        // under way first. System.CommandLine's own handler would end the process 2 s after the signal.
+        var daemon = parsed.CommandResult.Command == root;
+        return await parsed.InvokeAsync(daemon ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null);
     }
 }

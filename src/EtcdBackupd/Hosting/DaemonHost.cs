@@ -92,7 +92,7 @@ internal static class DaemonHost
             .AddSingleton(configuration.Control)
             .AddSingleton<StatusReport>()
             .AddSingleton(configuration.Restore)
-            .AddSingleton<RestoreActivity>()
+            .AddSingleton(new RestoreActivity(time))
             .AddSingleton(sp => new LocalRestore(configuration.Restore, configuration.Etcd,
                 configuration.Restore.UseCommands ? new CommandServiceControl(configuration.Restore.Commands) : new SystemdServiceControl(),
                 time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>(), sp.GetRequiredService<RestoreActivity>()))
@@ -118,7 +118,9 @@ internal static class DaemonHost
             .AddHostedService<TextfileMetrics>()
             .AddHostedService<WatchdogService>()
             .AddHostedService<DailyRetentionService>()
-            .AddHostedService<SchedulerService>();
+            .AddHostedService<SchedulerService>()
+            // Last, so it is stopped first: a stop waits for a restore under way, with the control socket still serving.
+            .AddHostedService<RestoreShutdownGuard>();
         return builder.Build();
     }
 }

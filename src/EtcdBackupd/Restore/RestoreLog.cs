@@ -27,4 +27,16 @@ internal static partial class RestoreLog
     [LoggerMessage(EventId = 9007, EventName = "RestoreMemberSilent", Level = LogLevel.Error,
         Message = "Cluster restore member {RestoreMember} gave no answer to '{RestorePhase}' within {DeadlineSeconds} s; its state is unknown")]
     public static partial void MemberSilent(ILogger logger, string restoreMember, string restorePhase, double deadlineSeconds);
+
+    [LoggerMessage(EventId = 9008, EventName = "StopWaitsForRestore", Level = LogLevel.Warning,
+        Message = "Stopping: waiting for {RestoreUnderWay} to complete or roll back before the daemon exits")]
+    public static partial void StopWaits(ILogger logger, string restoreUnderWay);
+
+    [LoggerMessage(EventId = 9009, EventName = "StopAfterRestore", Level = LogLevel.Information,
+        Message = "Stopping: {RestoreUnderWay} has ended (see its result above); the daemon exits now")]
+    public static partial void StopProceeds(ILogger logger, string restoreUnderWay);
+
+    [LoggerMessage(EventId = 9010, EventName = "StopAbandonsRestoreSession", Level = LogLevel.Error,
+        Message = "Stopping although {RestoreUnderWay} is still open: no step came for {Minutes} minutes, its coordinator is gone; this member may be half-restored: check etcd and its data directory by hand")]
+    public static partial void StopAbandons(ILogger logger, string restoreUnderWay, double minutes);
 }

@@ -53,6 +53,42 @@ internal sealed class ClusterRestoreTests
 
     [Test]
     [CancelAfter(240_000)]
+    public async Task ClusterRestore_SigtermToTheCoordinatorDuringRestoreData_CompletesEverywhereBeforeItExits()
+    {
+        string? slowTool = null;
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) =>
+        {
+            if (i == 0)
+            {
+                // A restore that takes a few seconds here, so the stop lands in the middle of restore-data.
+                slowTool = Path.Combine(Path.GetDirectoryName(config["Restore"]!["UnitFile"]!.GetValue<string>())!, "slow-etcdutl");
+                File.WriteAllText(slowTool, $"#!/bin/sh\nsleep 4\nexec {config["Restore"]!["Tool"]!.GetValue<string>()} \"$@\"\n");
+                File.SetUnixFileMode(slowTool, (UnixFileMode)0b111_101_101);
+                config["Restore"]!["Tool"] = slowTool;
+            }
+        });
+        var keys = await WriteKubernetesLikeKeysAsync(masters);
+        var snapshot = await SnapshotAsync(masters);
+        masters.LoseTheData();
+        var coordinator = masters.All[0].Daemon!;
+
+        var restore = Backupctl.RunAsync(masters.All[0].Socket, "restore", snapshot, "--cluster", "--yes");
+        await coordinator.WaitForLogAsync("Restore: moved", TimeSpan.FromSeconds(60));
+        var exit = await coordinator.TerminateAsync(TimeSpan.FromSeconds(120));
+        var result = await restore;
+
+        Assert.That(result.ExitCode, Is.Zero, () => result + string.Join("\n", masters.All.Select(masters.Log)));
+        Assert.That(exit, Is.Zero, coordinator.Log);
+        Assert.That(coordinator.Log, Does.Contain("Stopping: waiting for cluster restore session").And.Contain("has ended"));
+        await masters.WaitHealthyAsync();
+        foreach (var m in masters.All)
+        {
+            Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(keys), $"{m.Name} serves the snapshot's keys");
+        }
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
     public async Task ClusterRestore_AMemberStartedOnItsOldDataAfterwards_IsRefusedByTheRestoredClusterNotJoined()
     {
         await using var masters = await Masters.StartAsync(EtcdBinaries.V35);

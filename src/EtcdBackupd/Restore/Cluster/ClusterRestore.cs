@@ -42,6 +42,8 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
             }
 
             var snapshot = new SnapshotResult(path, manifest);
+            // The coordinator's whole run is work in progress: a stop waits for it to complete or roll back.
+            using var working = local.Activity.Working();
             var deadlines = new PhaseDeadlines(restore.HealthTimeout, peers.Timeout);
             var run = new ClusterRun(members, snapshot, $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32], deadlines, progress, logger);
             var outcome = await run.RunAsync(() => PlaceEverywhereAsync(snapshot, progress, cancellationToken), cancellationToken);

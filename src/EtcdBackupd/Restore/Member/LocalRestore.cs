@@ -20,6 +20,9 @@ internal sealed class LocalRestore(
     private readonly SemaphoreSlim _one = new(1, 1);
     private (string Id, RestoreSession Session)? _held;
 
+    /// <summary>What is under way here, for retention and the stop to respect.</summary>
+    public RestoreActivity Activity => _activity;
+
     /// <summary>What a restore would do, changing nothing: the member's parameters with their sources and the exact command.</summary>
     public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems) Plan(string snapshot, string? session = null) =>
         options.Plan(snapshot, session);
@@ -38,6 +41,7 @@ internal sealed class LocalRestore(
         try
         {
             _activity.Begin($"a restore of {Path.GetFileName(snapshot)}");
+            using var working = _activity.Working();
             return await RunAsync(snapshot, onStep, cancellationToken);
         }
         finally

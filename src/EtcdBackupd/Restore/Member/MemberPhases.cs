@@ -7,6 +7,8 @@ namespace EtcdBackupd.Restore;
 /// </summary>
 internal sealed class MemberPhases(LocalRestore restore)
 {
+    public RestoreActivity Activity => restore.Activity;
+
     /// <summary>The plan of a restore of <paramref name="path"/> here: parameters with their sources, the exact command, problems.</summary>
     /// <param name="path">The snapshot.</param>
     /// <param name="session">A cluster restore's session (its new token shows in the plan); null for this member alone.</param>
@@ -36,6 +38,7 @@ internal sealed class MemberPhases(LocalRestore restore)
                 $"this member speaks restore protocol {ControlFraming.ProtocolVersion}, the coordinator {request.Protocol?.ToString() ?? "an older one"}: upgrade every master to the same etcd-backupd first; nothing was stopped");
         }
 
+        using var working = phase == RestorePhase.Plan ? null : restore.Activity.Working();
         try
         {
             return phase switch
