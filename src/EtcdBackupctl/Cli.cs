@@ -73,6 +73,14 @@ internal sealed class Cli(Option<string> socket, Option<bool> json, Option<int> 
             line = await ControlClient.RequestAsync(parse.GetValue(socket)!, JsonSerializer.SerializeToUtf8Bytes(request, contract), progress.Show,
                 seconds > 0 ? TimeSpan.FromSeconds(seconds) : null, cancellationToken);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM to the CLI: the daemon does not stop what it started because its client left.
+            progress.Clear();
+            await Console.Error.WriteLineAsync($"etcd-backupctl: interrupted; etcd-backupd carries on with the {request.Command}: "
+                + "follow it with journalctl -u etcd-backupd -f, and see its outcome with etcd-backupctl status");
+            return ExitCodes.Timeout;
+        }
         catch (NoAnswerException e)
         {
             progress.Clear();

@@ -53,6 +53,12 @@ internal sealed class ConfigReader(IConfigurationRoot configuration)
     {
         Known.Array(ToPath(key));
         var section = configuration.GetSection(ToPath(key));
+        if (section.Value is { Length: 0 })
+        {
+            // The JSON reader hands an empty array ([]) over as an empty string: it is an empty list.
+            return [];
+        }
+
         if (section.Value is not null)
         {
             Problem(key, $"must be an array of strings, not '{section.Value}'");

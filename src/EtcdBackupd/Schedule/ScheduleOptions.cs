@@ -54,6 +54,11 @@ internal sealed class ScheduleOptions
             }
         }
 
+        if (texts.Count == 0 && config.Has("Snapshots.Schedules"))
+        {
+            config.Problem("Snapshots.Schedules", $"is an empty list: a daemon with no schedule never takes a snapshot; give at least one cron expression, or leave the key out for the default [\"{DefaultSchedule}\"]");
+        }
+
         if (texts.Count == 0)
         {
             schedules.Add(CronSchedule.Parse(DefaultSchedule, zone!));

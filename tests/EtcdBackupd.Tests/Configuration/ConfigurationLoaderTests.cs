@@ -34,6 +34,41 @@ internal sealed class ConfigurationLoaderTests
         }
     }
 
+    private static ConfigReader Read(string json)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, json);
+            return new ConfigReader(ConfigurationLoader.Load(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    public void Read_AnEmptyApiServerUnitsArray_IsAnEtcdOnlyMasterNotAProblem()
+    {
+        var reader = Read("""{ "Restore": { "ApiServerUnits": [] } }""");
+
+        var restore = EtcdBackupd.Restore.RestoreOptions.Read(reader);
+
+        Assert.That(reader.Problems, Is.Empty);
+        Assert.That(restore.ApiServerUnits, Is.Empty);
+    }
+
+    [Test]
+    public void Read_AnEmptyScheduleList_SaysThatNoSnapshotWouldEverBeTaken()
+    {
+        var reader = Read("""{ "Snapshots": { "Schedules": [] } }""");
+
+        EtcdBackupd.Schedule.ScheduleOptions.Read(reader, TimeProvider.System);
+
+        Assert.That(reader.Problems, Has.Exactly(1).StartsWith("Snapshots.Schedules: is an empty list: a daemon with no schedule never takes a snapshot"));
+    }
+
     [Test]
     public void Load_AJsonSyntaxError_NamesItsLineAndColumn()
     {
