@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using EtcdBackupd.Tests.Snapshots;
 using EtcdBackupd.Tests.Support;
-using EtcdBackupd.Tests.Systemd;
 
 namespace EtcdBackupd.Tests.Control;
 
@@ -9,6 +8,7 @@ namespace EtcdBackupd.Tests.Control;
 [Parallelizable(ParallelScope.None)]
 internal sealed class ControlChannelTests
 {
+    private ControlledDaemon _host = null!;
     private TempDirectory _dir = null!;
     private EtcdCluster _cluster = null!;
     private DaemonProcess _daemon = null!;
@@ -18,31 +18,28 @@ internal sealed class ControlChannelTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _dir = new TempDirectory("ctl");
         _cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
         await SnapshotAgainstEtcdTests.WriteRegistryKeysAsync(_cluster, 20);
-        _snapshots = Directory.CreateDirectory(_dir.Combine("snapshots")).FullName;
-        _socket = _dir.Combine("control.sock");
-        var config = NotifyTests.DaemonConfig(_cluster, _snapshots);
-        config["Control"] = new JsonObject { ["SocketPath"] = _socket, ["Group"] = "nogroup", ["IdleSeconds"] = 2 };
-        // Long enough for a snapshot to wait out an etcd the test has stopped on purpose.
-        config["Etcd"]!["DialTimeoutSeconds"] = 30;
-        config["Restore"] = new JsonObject
+        _host = await ControlledDaemon.StartAsync("ctl", _cluster, config =>
         {
-            ["Tool"] = "/usr/bin/etcdctl", ["Name"] = "m1", ["InitialCluster"] = "m1=http://127.0.0.1:2380",
-            ["InitialClusterToken"] = "tok", ["InitialAdvertisePeerUrls"] = "http://127.0.0.1:2380", ["DataDir"] = "/var/lib/etcd-never-touched",
-        };
-        _daemon = DaemonProcess.Start(Backupd.WriteConfig(_dir.Combine("config.json"), config), _dir.Combine("daemon.log"));
-        await _daemon.WaitForLogAsync("Control socket", TimeSpan.FromSeconds(30));
-        await _daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
+            config["Control"]!["Group"] = "nogroup";
+            config["Control"]!["IdleSeconds"] = 2;
+            // Long enough for a snapshot to wait out an etcd the test has stopped on purpose.
+            config["Etcd"]!["DialTimeoutSeconds"] = 30;
+            config["Restore"] = new JsonObject
+            {
+                ["Tool"] = "/usr/bin/etcdctl", ["Name"] = "m1", ["InitialCluster"] = "m1=http://127.0.0.1:2380",
+                ["InitialClusterToken"] = "tok", ["InitialAdvertisePeerUrls"] = "http://127.0.0.1:2380", ["DataDir"] = "/var/lib/etcd-never-touched",
+            };
+        });
+        (_dir, _daemon, _socket, _snapshots) = (_host.Dir, _host.Daemon, _host.Socket, _host.Snapshots);
     }
 
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        await _daemon.DisposeAsync();
+        await _host.DisposeAsync();
         await _cluster.DisposeAsync();
-        _dir.Dispose();
     }
 
     [Test]

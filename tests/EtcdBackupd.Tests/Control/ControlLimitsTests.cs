@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using EtcdBackupd.Tests.Snapshots;
 using EtcdBackupd.Tests.Support;
-using EtcdBackupd.Tests.Systemd;
 
 namespace EtcdBackupd.Tests.Control;
 
@@ -15,6 +14,7 @@ namespace EtcdBackupd.Tests.Control;
 [Parallelizable(ParallelScope.None)]
 internal sealed class ControlLimitsTests
 {
+    private ControlledDaemon _host = null!;
     private TempDirectory _dir = null!;
     private EtcdCluster _cluster = null!;
     private DaemonProcess _daemon = null!;
@@ -24,27 +24,22 @@ internal sealed class ControlLimitsTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _dir = new TempDirectory("limits");
         _cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
         await SnapshotAgainstEtcdTests.WriteRegistryKeysAsync(_cluster, 20);
-        _snapshots = Directory.CreateDirectory(_dir.Combine("snapshots")).FullName;
-        _socket = _dir.Combine("control.sock");
-        var config = NotifyTests.DaemonConfig(_cluster, _snapshots);
-        config["Control"] = new JsonObject
+        _host = await ControlledDaemon.StartAsync("limits", _cluster, config =>
         {
-            ["SocketPath"] = _socket, ["Group"] = "nogroup", ["IdleSeconds"] = 4, ["RequestSeconds"] = 2, ["WriteSeconds"] = 2,
-            ["ConnectionsPerUser"] = 4,
-        };
-        _daemon = DaemonProcess.Start(Backupd.WriteConfig(_dir.Combine("config.json"), config), _dir.Combine("daemon.log"));
-        await _daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
+            var control = config["Control"]!;
+            (control["Group"], control["IdleSeconds"], control["RequestSeconds"], control["WriteSeconds"], control["ConnectionsPerUser"]) =
+                ("nogroup", 4, 2, 2, 4);
+        });
+        (_dir, _daemon, _socket, _snapshots) = (_host.Dir, _host.Daemon, _host.Socket, _host.Snapshots);
     }
 
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        await _daemon.DisposeAsync();
+        await _host.DisposeAsync();
         await _cluster.DisposeAsync();
-        _dir.Dispose();
     }
 
     private int Snapshots() => Directory.GetFiles(_snapshots, "*.db").Length;
@@ -221,14 +216,8 @@ internal sealed class ControlLimitsTests
     [CancelAfter(120_000)]
     public async Task SigtermDuringASnapshot_IsLoggedWithTheBytesAndTheClientIsToldStopping()
     {
-        using var dir = new TempDirectory("sigterm");
-        var snapshots = Directory.CreateDirectory(dir.Combine("snapshots")).FullName;
-        var socket = dir.Combine("control.sock");
-        var config = NotifyTests.DaemonConfig(_cluster, snapshots);
-        config["Control"] = new JsonObject { ["SocketPath"] = socket };
-        config["Etcd"]!["DialTimeoutSeconds"] = 60;
-        await using var daemon = DaemonProcess.Start(Backupd.WriteConfig(dir.Combine("config.json"), config), dir.Combine("daemon.log"));
-        await daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
+        await using var host = await ControlledDaemon.StartAsync("sigterm", _cluster, config => config["Etcd"]!["DialTimeoutSeconds"] = 60);
+        var (daemon, socket, snapshots) = (host.Daemon, host.Socket, host.Snapshots);
         await _cluster.PutAsync("/registry/configmaps/sigterm", "x"u8.ToArray());
         var etcd = _cluster.Members[0].Process!.Id.ToString();
         await ProcessRunner.RunAsync("kill", ["-STOP", etcd]);
@@ -256,15 +245,9 @@ internal sealed class ControlLimitsTests
     [CancelAfter(120_000)]
     public async Task AnAdHocSnapshotThatWouldEatTheReserve_IsRefusedWithBothNumbers_WhileTheScheduleIsNot()
     {
-        using var dir = new TempDirectory("reserve");
-        var snapshots = Directory.CreateDirectory(dir.Combine("snapshots")).FullName;
-        var socket = dir.Combine("control.sock");
-        var config = NotifyTests.DaemonConfig(_cluster, snapshots);
-        config["Control"] = new JsonObject { ["SocketPath"] = socket };
-        config["Snapshots"]!["ReserveBytes"] = "1000000000000000";
-        await using var daemon = DaemonProcess.Start(Backupd.WriteConfig(dir.Combine("config.json"), config), dir.Combine("daemon.log"));
         // The catch-up snapshot at start is a scheduled one: the reserve does not apply to it.
-        await daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
+        await using var host = await ControlledDaemon.StartAsync("reserve", _cluster, config => config["Snapshots"]!["ReserveBytes"] = "1000000000000000");
+        var (socket, snapshots) = (host.Socket, host.Snapshots);
         await _cluster.PutAsync("/registry/configmaps/reserve", "x"u8.ToArray());
 
         var refused = await Backupctl.RunAsync(socket, "snapshot");
