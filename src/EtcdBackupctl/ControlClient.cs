@@ -7,10 +7,15 @@ namespace EtcdBackupctl;
 /// <summary>The daemon could not be reached at all (exit code 3).</summary>
 internal sealed class UnreachableException(string message, Exception inner) : Exception(message, inner);
 
-/// <summary>No line came from the daemon within the CLI's timeout (exit code 4): the outcome is unknown.</summary>
-internal sealed class NoAnswerException(TimeSpan timeout)
-    : Exception($"no answer from etcd-backupd within {timeout.TotalSeconds:F0} s (--timeout); the daemon carries on with the request: "
-        + "see etcd-backupctl status or journalctl -u etcd-backupd for its outcome");
+/// <summary>No final line came from the daemon, within the CLI's timeout or before it closed (exit code 4): the outcome is unknown.</summary>
+internal sealed class NoAnswerException(string message) : Exception(message)
+{
+    public NoAnswerException(TimeSpan timeout)
+        : this($"no answer from etcd-backupd within {timeout.TotalSeconds:F0} s (--timeout); the daemon carries on with the request: "
+            + "see etcd-backupctl status or journalctl -u etcd-backupd for its outcome")
+    {
+    }
+}
 
 /// <summary>One request over the control socket: send a line, hand each event line on, return the final answer's line.</summary>
 internal static class ControlClient
@@ -65,7 +70,8 @@ internal static class ControlClient
             }
         }
 
-        throw new UnreachableException($"etcd-backupd at {socketPath} closed the connection without an answer", new EndOfStreamException());
+        throw new NoAnswerException($"etcd-backupd at {socketPath} closed the connection without an answer (is it stopping?); "
+            + "the outcome is unknown: see etcd-backupctl status or journalctl -u etcd-backupd");
     }
 
     private static async Task<string?> TryReadLineAsync(StreamReader reader, TimeSpan? timeout, CancellationToken cancellationToken)

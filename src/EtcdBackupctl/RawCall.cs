@@ -54,7 +54,18 @@ internal static class RawCall
             // No timeout: the cluster restore's coordinator waits here for phases that take minutes, with deadlines of its own.
             var answer = await ControlClient.RequestAsync(socket, request, e => Console.WriteLine(Encoding.UTF8.GetString(e)), timeout: null, cancellationToken);
             Console.WriteLine(Encoding.UTF8.GetString(answer));
-            return Answers.Head(answer)?.Ok == true ? ExitCodes.Success : ExitCodes.Failed;
+            return Answers.Head(answer) is { Ok: true } ? ExitCodes.Success
+                : Answers.Head(answer)?.Error is { } error ? ErrorCodes.ExitCode(error.Code) : ExitCodes.Failed;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("etcd-backupctl: interrupted; etcd-backupd carries on with the request: follow it with journalctl -u etcd-backupd -f");
+            return ExitCodes.Timeout;
+        }
+        catch (NoAnswerException e)
+        {
+            await Console.Error.WriteLineAsync($"etcd-backupctl: {e.Message}");
+            return ExitCodes.Timeout;
         }
         catch (UnreachableException e)
         {

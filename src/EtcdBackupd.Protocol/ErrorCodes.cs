@@ -26,6 +26,9 @@ internal static class ErrorCodes
     /// <summary>A cluster restore member speaks another protocol version (masters are upgraded one at a time).</summary>
     public const string ProtocolMismatch = "protocol_mismatch";
 
+    /// <summary>A <c>restore-phase</c> names a session that is not open on this member (never opened, or already closed).</summary>
+    public const string NoSession = "no_session";
+
     /// <summary>A caller other than root asked for another new snapshot within <c>Control.SnapshotIntervalSeconds</c>.</summary>
     public const string RateLimited = "rate_limited";
 

@@ -54,8 +54,9 @@ internal static class RequestParser
                 return null;
             }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a name or value that is not valid UTF-16 once unescaped (a lone surrogate).
             problem = $"not a JSON object: {e.Message}";
             return null;
         }
@@ -92,6 +93,7 @@ internal static class RequestParser
         var present = new HashSet<string>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            // Command() read every name of this line already: none is a lone surrogate.
             var name = reader.GetString()!;
             if (name != "command" && !fields.ContainsKey(name))
             {
@@ -115,6 +117,11 @@ internal static class RequestParser
         {
             problem = null;
             return JsonSerializer.Deserialize(line, contract);
+        }
+        catch (InvalidOperationException e)
+        {
+            problem = $"a value is not valid text: {e.Message}";
+            return null;
         }
         catch (JsonException e)
         {

@@ -20,6 +20,16 @@ internal static class Program
         root.Subcommands.Add(PushCommand.Create(config));
         root.SetAction((parse, cancellationToken) => DaemonHost.RunAsync(parse.GetValue(config)!, cancellationToken));
         var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await Console.Error.WriteLineAsync($"etcd-backupd: {error.Message}");
+            }
+
+            return Protocol.ExitCodes.Usage;
+        }
+
         // The daemon handles SIGTERM itself (the host's lifetime): it must finish or roll back a restore
         // under way first. System.CommandLine's own handler would end the process 2 s after the signal.
         var daemon = parsed.CommandResult.Command == root;

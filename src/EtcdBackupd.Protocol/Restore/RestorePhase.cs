@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace EtcdBackupd.Protocol.Restore;
 
 /// <summary>The <c>phase</c> of a <c>restore-phase</c> request: the runbook's steps, and the session's opening and closing.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<RestorePhase>))]
+[JsonConverter(typeof(StrictEnum<RestorePhase>))]
 internal enum RestorePhase
 {
     /// <summary>The plan, and whether the member holds the snapshot; changes nothing, opens no session.</summary>

@@ -49,7 +49,7 @@ internal sealed record MemberCheck(string Member, bool? IsLeader, string Command
 internal sealed record MemberHealth(string MemberId, string ClusterId, string Leader);
 
 /// <summary>How a rollback ended: every undo step done, or some failed (an operator must finish by hand).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<RollbackState>))]
+[JsonConverter(typeof(StrictEnum<RollbackState>))]
 internal enum RollbackState
 {
     [JsonStringEnumMemberName("complete")] Complete,

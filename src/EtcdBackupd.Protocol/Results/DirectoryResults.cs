@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace EtcdBackupd.Protocol.Results;
 
 /// <summary>What the daemon knows of a snapshot's integrity.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Verification>))]
+[JsonConverter(typeof(StrictEnum<Verification>))]
 internal enum Verification
 {
     [JsonStringEnumMemberName("ok")] Ok,
@@ -32,7 +32,7 @@ internal sealed record PruneResult(bool DryRun, IReadOnlyList<PrunedSnapshot> De
 internal sealed record PrunedSnapshot(string Path, string Reason);
 
 /// <summary>Whether a host key matched its pin.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<HostKeyState>))]
+[JsonConverter(typeof(StrictEnum<HostKeyState>))]
 internal enum HostKeyState
 {
     [JsonStringEnumMemberName("ok")] Ok,
@@ -58,5 +58,6 @@ internal sealed record PeerCheck
     public string? Error { get; init; }
 
     /// <summary>Reachable with the pinned key.</summary>
+    [JsonIgnore]
     public bool Good => Reachable && HostKey == HostKeyState.Ok;
 }

@@ -21,4 +21,8 @@ internal static partial class ControlLog
     [LoggerMessage(EventId = 8005, EventName = "SnapshotNotTaken", Level = LogLevel.Information,
         Message = "Ad-hoc snapshot for uid {PeerUid} not taken: {Reason}")]
     public static partial void SnapshotNotTaken(ILogger logger, int peerUid, string reason);
+
+    [LoggerMessage(EventId = 8006, EventName = "ControlAcceptFailed", Level = LogLevel.Error,
+        Message = "Control socket could not accept a connection: {Reason}; trying again")]
+    public static partial void AcceptFailed(ILogger logger, string reason);
 }

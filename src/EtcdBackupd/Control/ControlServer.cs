@@ -17,6 +17,8 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
     /// <summary>Clients wait in the kernel's queue rather than fail; the kernel caps it at net.core.somaxconn.</summary>
     private const int Backlog = 4096;
 
+    private static readonly TimeSpan SessionsAtStop = TimeSpan.FromSeconds(30);
+
     private readonly ControlAdmission _admission = new(options);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _sessions = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -48,7 +50,9 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
         await _stopping.CancelAsync();
         _listener?.Dispose();
         await _accepting.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await Task.WhenAll(_sessions.Keys).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // Requests under way answer before the socket goes (a restore's final line above all). The host's own
+        // shutdown time may be spent already (a restore held the stop): this wait has its own bound.
+        await Task.WhenAll(_sessions.Keys).WaitAsync(SessionsAtStop, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         // Only the socket this server bound: what it refused to replace at start-up stays.
         if (_listener is not null)
         {
@@ -65,9 +69,16 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
             {
                 client = await listener.AcceptAsync(stopping);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException && stopping.IsCancellationRequested)
+            catch (Exception e) when ((e is OperationCanceledException or ObjectDisposedException or SocketException) && stopping.IsCancellationRequested)
             {
                 return;
+            }
+            catch (SocketException e)
+            {
+                // Out of descriptors under a flood, say: the socket must keep serving once it passes.
+                ControlLog.AcceptFailed(logger, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+                continue;
             }
 
             var session = Task.Run(() => ServeAsync(client, stopping), CancellationToken.None);

@@ -93,6 +93,15 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
             call.Output.KeepAlive();
         }
 
-        return await running;
+        try
+        {
+            return await running;
+        }
+#pragma warning disable CA1031 // Whatever a request's input made go wrong, the client gets an answer and the daemon goes on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return Reply.Failure(ErrorCodes.Failed, $"the request could not be handled: {e.Message}");
+        }
     }
 }

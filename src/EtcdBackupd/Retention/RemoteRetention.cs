@@ -69,7 +69,7 @@ internal sealed class RemoteRetention(
 
         try
         {
-            var mine = SnapshotManifest.FromJson(File.ReadAllBytes(ours));
+            var mine = ManifestFile.TryRead(ours);
             var theirs = SnapshotManifest.FromJson(sftp.ReadAllBytes(copy.ManifestPath));
             return mine is not null && theirs is not null && mine.Sha256 == theirs.Sha256 && theirs.SizeBytes == copy.SizeBytes;
         }

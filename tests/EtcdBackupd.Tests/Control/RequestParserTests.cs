@@ -36,6 +36,23 @@ internal sealed class RequestParserTests
         Assert.That(problem, Does.Contain(why));
     }
 
+    [TestCase("{\"command\":\"\\udc00\"}")]
+    [TestCase("{\"\\ud800\":1,\"command\":\"status\"}")]
+    public void Command_ALoneSurrogateInANameOrValue_IsRefusedNotThrown(string line)
+    {
+        Assert.That(Command(line, out var problem), Is.Null);
+        Assert.That(problem, Does.StartWith("not a JSON object"));
+    }
+
+    [Test]
+    public void Arguments_APhaseGivenAsANumber_IsAWrongTypeNotAPhase()
+    {
+        var request = Arguments("""{"command":"restore-phase","session":"s","phase":1}""", ProtocolJsonContext.Default.RestorePhaseRequest, out var problem);
+
+        Assert.That(request, Is.Null);
+        Assert.That(problem, Does.StartWith("the field \"phase\" must be one of: plan, check"));
+    }
+
     [Test]
     public void Command_DeeplyNestedInput_IsRefusedNotFollowed()
     {

@@ -132,6 +132,19 @@ internal sealed class ClusterRunTests
 
     [Test]
     [CancelAfter(10_000)]
+    public async Task AMemberSilentAtTheCheck_IsAskedToRollBack_AndOneWithoutASessionCountsAsRolledBack()
+    {
+        var members = Three((name, leader) => new StandInMember(name, leader) { SilentFrom = name == "m2" ? RestorePhase.Check : null });
+
+        var outcome = await RunAsync(members);
+
+        Assert.That(outcome.Failure, Does.StartWith("cluster restore refused: m2: state unknown").And.EndWith("nothing was stopped"));
+        Assert.That(members[1].Calls, Does.Contain(RestorePhase.Rollback), "a check that went unanswered may have opened the session");
+        Assert.That(members.SelectMany(m => m.Calls), Has.None.EqualTo(RestorePhase.StopApi));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
     public async Task AMemberOfAnotherProtocolVersion_IsRefusedBeforeAnySessionOpens()
     {
         var members = Three((name, leader) => new StandInMember(name, leader) { Protocol = name == "m2" ? 1 : Protocol.ControlFraming.ProtocolVersion });

@@ -61,6 +61,12 @@ internal sealed class StandInMember(string name, bool leader, string clusterId =
 
         if (SilentFrom is { } silent && request.Phase >= silent && request.Phase != RestorePhase.Plan)
         {
+            if (silent == RestorePhase.Check && request.Phase == RestorePhase.Rollback)
+            {
+                // Silent at the check, and it never opened its session: there is nothing to roll back.
+                return PhaseAnswer.Failed(ErrorCodes.NoSession, $"no restore session '{request.Session}' on this member");
+            }
+
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 

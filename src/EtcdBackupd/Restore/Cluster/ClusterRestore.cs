@@ -65,7 +65,20 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
     {
         var unreachable = await ConnectAsync(members, cancellationToken);
         var request = new RestorePhaseRequest { Session = DryRunSession, Phase = RestorePhase.Plan, File = Path.GetFileName(path), Protocol = ControlFraming.ProtocolVersion };
-        var answers = await Task.WhenAll(members.Select(m => m.CallAsync(request, cancellationToken)));
+        var answers = await Task.WhenAll(members.Select(async m =>
+        {
+            // A peer that hangs must not hang the dry run (nor hold a root slot): the plan has the steps' deadline.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(peers.Timeout);
+            try
+            {
+                return await m.CallAsync(request, deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return PhaseAnswer.Silent($"no plan within Peers.TimeoutSeconds ({peers.Timeout.TotalSeconds:F0} s)");
+            }
+        }));
         var sha256 = answers[0].Result?.Plan?.Sha256;
         var plans = new List<ClusterMemberPlan>();
         for (var i = 0; i < members.Count; i++)

@@ -53,9 +53,10 @@ internal sealed class ClusterRun(
 
         if (failure is null)
         {
-            await FinishAsync();
+            var open = await FinishAsync();
             RestoreLog.ClusterRestored(logger, Name, members.Count);
-            return new ClusterOutcome(Summary(), null);
+            return new ClusterOutcome(Summary(), open.Count == 0 ? null
+                : $"the cluster is restored and healthy, but a session could not be closed on {string.Join("; ", open)}");
         }
 
         RestoreLog.ClusterFailed(logger, phase.Wire(), failure);
@@ -127,9 +128,9 @@ internal sealed class ClusterRun(
                 _health[member] = health;
             }
 
-            if (!answer.Answered && request.Phase != RestorePhase.Check)
+            if (!answer.Answered)
             {
-                // It may have done the step, or part of it: it must be rolled back like the others.
+                // It may have done the step, or part of it (opened its session, even): it is rolled back like the others.
                 _silent.Add(member);
                 failures.Add($"{member.Name}: state unknown ({answer.Error!.Message})");
             }
@@ -173,8 +174,10 @@ internal sealed class ClusterRun(
             : $"after the restart the members report {clusters} cluster ID(s), {leaders} leader(s) and {distinct} distinct member(s) for {members.Count} masters";
     }
 
-    private async Task FinishAsync()
+    /// <summary>Closes every member's session. One that cannot be closed is named with the command that closes it there.</summary>
+    private async Task<List<string>> FinishAsync()
     {
+        var open = new List<string>();
         foreach (var member in members)
         {
             var finished = await CallAsync(member, Request(RestorePhase.Finish), CancellationToken.None);
@@ -182,7 +185,16 @@ internal sealed class ClusterRun(
             {
                 _reports[member].Add($"the old data directory is kept at {old}");
             }
+
+            if (!finished.Ok)
+            {
+                Record(member, finished, RestorePhase.Finish);
+                open.Add($"{member.Name} (its session {session} stays open and holds back retention and the next restore there; "
+                    + $"close it, do not roll it back: etcd-backupctl call '{{\"command\":\"restore-phase\",\"session\":\"{session}\",\"phase\":\"finish\"}}')");
+            }
         }
+
+        return open;
     }
 
     /// <summary>
@@ -199,6 +211,10 @@ internal sealed class ClusterRun(
             if (!answer.Answered)
             {
                 incomplete.Add($"{member.Name} (state unknown, session {session}; there run: {member.RollbackCommand(session)})");
+            }
+            else if (answer.Error?.Code == ErrorCodes.NoSession)
+            {
+                // A member that went silent before it opened the session: nothing to undo there.
             }
             else if (answer.Result?.Rollback is not RollbackState.Complete)
             {

@@ -5,6 +5,9 @@ namespace EtcdBackupd.Restore;
 /// <summary>A restore is already under way on this member (one at a time, local or part of a cluster restore).</summary>
 internal sealed class RestoreBusyException(string message) : Exception(message);
 
+/// <summary>A <c>restore-phase</c> names a session that is not open here.</summary>
+internal sealed class NoRestoreSessionException(string message) : InvalidOperationException(message);
+
 /// <summary>
 /// The runbook's restore on this member, in its order: check the snapshot before anything stops; stop
 /// the API servers, then etcd; move the data directory aside (never deleted); run etcd's own restore
@@ -90,7 +93,13 @@ internal sealed class LocalRestore(
     /// <summary>The session <paramref name="id"/> opened, for its next step.</summary>
     public RestoreSession Held(string id) => _held is { } held && held.Id == id
         ? held.Session
-        : throw new InvalidOperationException($"no restore session '{id}' on this member" + (_held is { } other ? $" (session '{other.Id}' is open)" : ""));
+        : throw new NoRestoreSessionException($"no restore session '{id}' on this member" + (_held is { } other ? $" (session '{other.Id}' is open)" : ""));
+
+    /// <summary>The open session's ID, or null.</summary>
+    public string? HeldId => _held?.Id;
+
+    /// <summary>Whether <paramref name="session"/> is still the open session <paramref name="id"/> (not closed while a request waited its turn).</summary>
+    public bool Holds(string id, RestoreSession session) => _held is { } held && held.Id == id && ReferenceEquals(held.Session, session);
 
     /// <summary>Closes session <paramref name="id"/> (finished or rolled back), so the next restore may start.</summary>
     public void End(string id)

@@ -45,10 +45,14 @@ internal sealed class MemberPhases(LocalRestore restore)
             {
                 RestorePhase.Plan => PhaseAnswer.Of(new PhaseResult { Phase = phase, Steps = [], Plan = PlanWithCopy(path!, id) }),
                 RestorePhase.Check => await CheckAsync(id, path!, request.Sha256, cancellationToken),
-                RestorePhase.Rollback => await RollBackAsync(id),
-                RestorePhase.Finish => Finish(id),
-                _ => await StepAsync(restore.Held(id), phase, cancellationToken),
+                RestorePhase.Rollback => await InTurnAsync(id, RollBackAsync, CancellationToken.None),
+                RestorePhase.Finish => await InTurnAsync(id, s => Task.FromResult(Finish(id, s)), CancellationToken.None),
+                _ => await InTurnAsync(id, s => StepAsync(s, phase, cancellationToken), cancellationToken),
             };
+        }
+        catch (NoRestoreSessionException e)
+        {
+            return PhaseAnswer.Failed(ErrorCodes.NoSession, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -68,6 +72,23 @@ internal sealed class MemberPhases(LocalRestore restore)
         };
     }
 
+    /// <summary>Runs one request of session <paramref name="id"/> when the one before it has ended; never on a session closed meanwhile.</summary>
+    private async Task<PhaseAnswer> InTurnAsync(string id, Func<RestoreSession, Task<PhaseAnswer>> step, CancellationToken cancellationToken)
+    {
+        var session = restore.Held(id);
+        await session.Turn.WaitAsync(cancellationToken);
+        try
+        {
+            return restore.Holds(id, session)
+                ? await step(session)
+                : PhaseAnswer.Failed(ErrorCodes.NoSession, $"restore session '{id}' was closed while this request waited");
+        }
+        finally
+        {
+            session.Turn.Release();
+        }
+    }
+
     private async Task<PhaseAnswer> CheckAsync(string id, string path, string? sha256, CancellationToken cancellationToken)
     {
         if (sha256 is null)
@@ -76,6 +97,7 @@ internal sealed class MemberPhases(LocalRestore restore)
         }
 
         var session = await restore.BeginAsync(id, path, null, cancellationToken);
+        await session.Turn.WaitAsync(CancellationToken.None);
         try
         {
             await session.CheckAsync(sha256, cancellationToken);
@@ -86,6 +108,10 @@ internal sealed class MemberPhases(LocalRestore restore)
         {
             restore.End(id);
             throw;
+        }
+        finally
+        {
+            session.Turn.Release();
         }
     }
 
@@ -111,9 +137,9 @@ internal sealed class MemberPhases(LocalRestore restore)
         return PhaseAnswer.Of(new PhaseResult { Phase = phase, Steps = [.. session.Steps.Skip(before)], Health = health });
     }
 
-    private async Task<PhaseAnswer> RollBackAsync(string id)
+    private async Task<PhaseAnswer> RollBackAsync(RestoreSession session)
     {
-        var session = restore.Held(id);
+        var id = restore.HeldId!;
         var before = session.Steps.Count;
         RollbackState state;
         try
@@ -134,9 +160,8 @@ internal sealed class MemberPhases(LocalRestore restore)
             : PhaseAnswer.Failed(ErrorCodes.Failed, "the rollback was incomplete: " + string.Join("; ", result.Steps), result);
     }
 
-    private PhaseAnswer Finish(string id)
+    private PhaseAnswer Finish(string id, RestoreSession session)
     {
-        var session = restore.Held(id);
         restore.End(id);
         return PhaseAnswer.Of(new PhaseResult { Phase = RestorePhase.Finish, Steps = [.. session.Steps], OldDataDir = session.OldDataDir });
     }

@@ -18,6 +18,9 @@ internal sealed class RestoreSession(
     string? session = null)
 {
     private readonly Stack<(string What, Func<Task> Action)> _undo = new();
+
+    /// <summary>One step at a time: a rollback sent while a step still runs (its coordinator gave up waiting) waits for it.</summary>
+    public SemaphoreSlim Turn { get; } = new(1, 1);
     private readonly List<string> _steps = [];
     private bool _etcdStopped;
 
@@ -100,8 +103,9 @@ internal sealed class RestoreSession(
             {
                 if (await services.IsActiveAsync(api, cancellationToken))
                 {
-                    await services.StopAsync(api, cancellationToken);
+                    // The undo first: a stop cut short (a deadline) may still stop the unit.
                     _undo.Push(($"start {api}", () => services.StartAsync(api, CancellationToken.None)));
+                    await services.StopAsync(api, cancellationToken);
                     Done($"stop {api}");
                 }
                 else
@@ -114,9 +118,10 @@ internal sealed class RestoreSession(
 
     public Task StopEtcdAsync(CancellationToken cancellationToken) => RunStepAsync($"stop {options.EtcdUnit}", async () =>
     {
-        await services.StopAsync(options.EtcdUnit, cancellationToken);
+        // The undo first: a stop cut short (a deadline) may still stop etcd, which a rollback must start again.
         _etcdStopped = true;
         _undo.Push(($"start {options.EtcdUnit}", () => services.StartAsync(options.EtcdUnit, CancellationToken.None)));
+        await services.StopAsync(options.EtcdUnit, cancellationToken);
         Done($"stop {options.EtcdUnit}");
     });
 

@@ -96,6 +96,15 @@ internal static class Shell
             throw;
         }
 
-        return new Result(process.ExitCode, await stdout + await stderr);
+        try
+        {
+            // A start command that leaves a process behind (etcd ... &) may hand it our pipes: its exit is the answer.
+            await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None);
+            return new Result(process.ExitCode, await stdout + await stderr);
+        }
+        catch (TimeoutException)
+        {
+            return new Result(process.ExitCode, "(output not collected: a process it started keeps the output open)");
+        }
     }
 }
