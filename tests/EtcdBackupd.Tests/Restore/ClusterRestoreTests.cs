@@ -209,7 +209,7 @@ internal sealed class ClusterRestoreTests
             Assert.That(entry["command"]!.GetValue<string>(), Is.EqualTo(
                 $"{EtcdBinaries.V35.Etcdutl} snapshot restore {Path.Combine(m.Snapshots, snapshot)} --name {m.Name} "
                 + $"--initial-cluster {string.Join(',', masters.All.Select(o => $"{o.Name}={o.PeerUrl.ToString().TrimEnd('/')}"))} "
-                + $"--initial-cluster-token {masters.Token} --initial-advertise-peer-urls {m.PeerUrl.ToString().TrimEnd('/')} "
+                + $"--initial-cluster-token {masters.Token}-restore-SESSION --initial-advertise-peer-urls {m.PeerUrl.ToString().TrimEnd('/')} "
                 + $"--data-dir {m.DataDir} --bump-revision 1000000000 --mark-compacted"));
             Assert.That(entry["copy"]!.GetValue<string>(), Is.EqualTo("same snapshot"));
         }

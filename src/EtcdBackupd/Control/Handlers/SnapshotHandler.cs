@@ -81,8 +81,14 @@ internal sealed class SnapshotHandler(
         try
         {
             await using var connection = await EtcdConnection.ConnectAsync(etcd.WithDialTimeout(EtcdAnswerTime), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, timeout.Token);
+            // A follower's own revision may lag the writes the cluster acknowledged: "unchanged" is judged on the
+            // caught-up revision only, and never when the member cannot catch up.
+            var behind = await connection.CatchUpAsync(EtcdAnswerTime, timeout.Token);
             var status = connection.Status;
-            return facts with { ClusterId = status.Header.ClusterId.ToString("x"), Revision = status.Header.Revision, DbSizeBytes = status.DbSize };
+            return facts with
+            {
+                ClusterId = status.Header.ClusterId.ToString("x"), Revision = behind is null ? status.Header.Revision : null, DbSizeBytes = status.DbSize,
+            };
         }
         catch (Exception e) when (e is EtcdException or RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
