@@ -49,6 +49,22 @@ internal sealed class ClusterRunTests
 
     [Test]
     [CancelAfter(10_000)]
+    public async Task AMemberSlowToBecomeHealthy_IsNamedInAProgressLineEveryFewSeconds()
+    {
+        var members = Three((name, leader) => new StandInMember(name, leader) { HealthyAfter = name == "m3" ? TimeSpan.FromMilliseconds(700) : TimeSpan.Zero });
+        var progress = new List<string>();
+        var run = new ClusterRun(members, Snapshot, "session-1", new PhaseDeadlines(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)),
+            (member, step) => { lock (progress) { progress.Add($"{member}: {step}"); } }, NullLogger.Instance, waitingReport: TimeSpan.FromMilliseconds(200));
+
+        var outcome = await run.RunAsync(() => Task.FromResult<string?>(null), CancellationToken.None);
+
+        Assert.That(outcome.Failure, Is.Null);
+        Assert.That(progress, Has.Some.Match(@"^coordinator: wait-healthy: waiting for m3 \(\d+ s\)$"));
+        Assert.That(progress.Where(p => p.Contains("waiting for", StringComparison.Ordinal)), Has.All.Contain("wait-healthy: waiting for m3"));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
     public async Task StopEtcd_StopsTheLeaderOnlyAfterEveryFollowerAnswered()
     {
         var members = Three();

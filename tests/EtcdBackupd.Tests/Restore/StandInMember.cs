@@ -24,6 +24,9 @@ internal sealed class StandInMember(string name, bool leader, string clusterId =
 
     public bool RollbackFails { get; init; }
 
+    /// <summary>How long this member takes to become healthy.</summary>
+    public TimeSpan HealthyAfter { get; init; }
+
     public int Protocol { get; init; } = ControlFraming.ProtocolVersion;
 
     public IReadOnlyList<RestorePhase> Calls
@@ -68,6 +71,11 @@ internal sealed class StandInMember(string name, bool leader, string clusterId =
             }
 
             await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        if (request.Phase == RestorePhase.WaitHealthy)
+        {
+            await Task.Delay(HealthyAfter, cancellationToken);
         }
 
         await Task.Yield();

@@ -8,8 +8,10 @@ internal sealed record ClusterOutcome(ClusterRestoreResult Result, string? Failu
 /// belong to, who has opened it (and so must be rolled back), each member's steps for the report. It
 /// decides on the members' typed answers only: ok or not, answered or silent, leader, health, rollback state.
 /// </summary>
+/// <remarks>For testing, <c>waitingReport</c> replaces <see cref="WaitingReport"/>: how often a phase still running says so.</remarks>
 internal sealed class ClusterRun(
-    IReadOnlyList<IRestoreMember> members, SnapshotResult snapshot, string session, PhaseDeadlines deadlines, Action<string, string> progress, ILogger logger)
+    IReadOnlyList<IRestoreMember> members, SnapshotResult snapshot, string session, PhaseDeadlines deadlines, Action<string, string> progress, ILogger logger,
+    TimeSpan? waitingReport = null)
 {
     private readonly List<IRestoreMember> _opened = [];
     private readonly HashSet<IRestoreMember> _leaders = [];
@@ -110,7 +112,8 @@ internal sealed class ClusterRun(
     /// <summary>Runs one phase on the given members at once; the barrier is awaiting them all. Returns the failures, or null.</summary>
     private async Task<string?> PhaseAsync(IReadOnlyList<IRestoreMember> on, RestorePhaseRequest request, CancellationToken cancellationToken)
     {
-        var answers = await Task.WhenAll(on.Select(async m => (Member: m, Answer: await CallAsync(m, request, cancellationToken))));
+        var calls = on.Select(async m => (Member: m, Answer: await CallAsync(m, request, cancellationToken))).ToList();
+        var answers = await WhileWaitingAsync(on, calls, request.Phase);
         var failures = new List<string>();
         foreach (var (member, answer) in answers)
         {
@@ -143,6 +146,26 @@ internal sealed class ClusterRun(
         }
 
         return failures.Count == 0 ? null : string.Join("; ", failures);
+    }
+
+    /// <summary>How often a phase that is still running says so: wait-healthy alone may take minutes.</summary>
+    public static readonly TimeSpan WaitingReport = TimeSpan.FromSeconds(5);
+
+    /// <summary>The answers of one phase; every <see cref="WaitingReport"/> until they are in, a progress line naming the members not done yet.</summary>
+    private async Task<(IRestoreMember Member, PhaseAnswer Answer)[]> WhileWaitingAsync(
+        IReadOnlyList<IRestoreMember> on, List<Task<(IRestoreMember Member, PhaseAnswer Answer)>> calls, RestorePhase phase)
+    {
+        var all = Task.WhenAll(calls);
+        var waited = TimeSpan.Zero;
+        var every = waitingReport ?? WaitingReport;
+        while (await Task.WhenAny(all, Task.Delay(every)) != all)
+        {
+            waited += every;
+            var pending = on.Where((_, i) => !calls[i].IsCompleted).Select(m => m.Name);
+            progress("coordinator", $"{phase.Wire()}: waiting for {string.Join(", ", pending)} ({waited.TotalSeconds:F0} s)");
+        }
+
+        return await all;
     }
 
     /// <summary>One request within its phase's deadline; past it, the member is silent (its state unknown).</summary>
