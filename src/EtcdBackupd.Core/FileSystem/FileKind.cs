@@ -14,9 +14,6 @@ internal enum FileKind
 
 internal static class FileKinds
 {
-    /// <summary>What is at <paramref name="path"/>, without following a link (an <c>lstat</c> system call).</summary>
-    public static FileKind Of(string path) => RegularFile.KindOf(path);
-
     /// <summary>"a regular file", "a directory", ... for messages.</summary>
     public static string Describe(FileKind kind) => kind switch
     {

@@ -101,7 +101,7 @@ internal sealed class ControlOptions
         FileKind kind;
         try
         {
-            kind = FileKinds.Of(path);
+            kind = RegularFile.KindOf(path);
         }
         catch (IOException e)
         {

@@ -130,7 +130,7 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
     /// <summary>A socket file left by a daemon that died; one that answers means another daemon runs.</summary>
     private void RemoveStaleSocket()
     {
-        if (FileKinds.Of(options.SocketPath) != FileKind.Socket)
+        if (RegularFile.KindOf(options.SocketPath) != FileKind.Socket)
         {
             return;
         }
