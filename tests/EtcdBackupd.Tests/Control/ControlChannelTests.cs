@@ -1,52 +1,32 @@
 using System.Text.Json.Nodes;
-using EtcdBackupd.Tests.Snapshots;
 using EtcdBackupd.Tests.Support;
 
 namespace EtcdBackupd.Tests.Control;
 
 /// <summary>The control socket of a real daemon on a real etcd, through etcd-backupctl and through raw requests.</summary>
 [Parallelizable(ParallelScope.None)]
-internal sealed class ControlChannelTests
+internal sealed class ControlChannelTests : DaemonOnOneMemberFixture
 {
-    private ControlledDaemon _host = null!;
-    private TempDirectory _dir = null!;
-    private EtcdCluster _cluster = null!;
-    private DaemonProcess _daemon = null!;
-    private string _socket = null!;
-    private string _snapshots = null!;
+    protected override string DirectoryName => "ctl";
 
-    [OneTimeSetUp]
-    public async Task StartAsync()
+    protected override void Configure(JsonObject config)
     {
-        _cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
-        await SnapshotAgainstEtcdTests.WriteRegistryKeysAsync(_cluster, 20);
-        _host = await ControlledDaemon.StartAsync("ctl", _cluster, config =>
+        config["Control"]!["Group"] = "nogroup";
+        config["Control"]!["IdleSeconds"] = 2;
+        // Long enough for a snapshot to wait out an etcd the test has stopped on purpose.
+        config["Etcd"]!["DialTimeoutSeconds"] = 30;
+        config["Restore"] = new JsonObject
         {
-            config["Control"]!["Group"] = "nogroup";
-            config["Control"]!["IdleSeconds"] = 2;
-            // Long enough for a snapshot to wait out an etcd the test has stopped on purpose.
-            config["Etcd"]!["DialTimeoutSeconds"] = 30;
-            config["Restore"] = new JsonObject
-            {
-                ["Tool"] = "/usr/bin/etcdctl", ["Name"] = "m1", ["InitialCluster"] = "m1=http://127.0.0.1:2380",
-                ["InitialClusterToken"] = "tok", ["InitialAdvertisePeerUrls"] = "http://127.0.0.1:2380", ["DataDir"] = "/var/lib/etcd-never-touched",
-            };
-        });
-        (_dir, _daemon, _socket, _snapshots) = (_host.Dir, _host.Daemon, _host.Socket, _host.Snapshots);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _host.DisposeAsync();
-        await _cluster.DisposeAsync();
+            ["Tool"] = "/usr/bin/etcdctl", ["Name"] = "m1", ["InitialCluster"] = "m1=http://127.0.0.1:2380",
+            ["InitialClusterToken"] = "tok", ["InitialAdvertisePeerUrls"] = "http://127.0.0.1:2380", ["DataDir"] = "/var/lib/etcd-never-touched",
+        };
     }
 
     [Test]
     [CancelAfter(60_000)]
     public async Task Status_Table_AnswersIsMyClusterBackedUp()
     {
-        var result = await Backupctl.RunAsync(_socket, "status");
+        var result = await Backupctl.RunAsync(Socket, "status");
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString);
         Assert.That(result.StandardOutput, Does.StartWith("+---").And.Contain("| FIELD ").And.Contain("| VERSION ")
@@ -59,7 +39,7 @@ internal sealed class ControlChannelTests
     [CancelAfter(60_000)]
     public async Task Snapshot_Json_HasTheFieldsScriptsReadAndTheFileIsThere()
     {
-        var result = await Backupctl.RunAsync(_socket, "snapshot", "--json");
+        var result = await Backupctl.RunAsync(Socket, "snapshot", "--json");
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString);
         var json = JsonNode.Parse(result.StandardOutput)!.AsObject();
@@ -73,14 +53,14 @@ internal sealed class ControlChannelTests
     public async Task List_Json_IsAnArrayNewestFirst()
     {
         // A write first: a snapshot of an unchanged etcd is answered with the one there is, not written again.
-        await _cluster.PutAsync("/registry/configmaps/list", "x"u8.ToArray());
-        await Backupctl.RunAsync(_socket, "snapshot");
+        await Cluster.PutAsync("/registry/configmaps/list", "x"u8.ToArray());
+        await Backupctl.RunAsync(Socket, "snapshot");
 
-        var result = await Backupctl.RunAsync(_socket, "list", "--json");
+        var result = await Backupctl.RunAsync(Socket, "list", "--json");
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString);
         var list = JsonNode.Parse(result.StandardOutput)!.AsArray();
-        Assert.That(list, Has.Count.EqualTo(Directory.GetFiles(_snapshots, "*.db").Length).And.Count.GreaterThanOrEqualTo(2));
+        Assert.That(list, Has.Count.EqualTo(Directory.GetFiles(SnapshotsDirectory, "*.db").Length).And.Count.GreaterThanOrEqualTo(2));
         Assert.That(list.Select(e => e!["createdAt"]!.GetValue<DateTimeOffset>()), Is.Ordered.Descending);
         Assert.That(list[0]!.AsObject().Select(p => p.Key), Is.SupersetOf(new[] { "path", "sizeBytes", "sha256", "revision", "createdAt", "verification" }));
         Assert.That(list[0]!["verification"]!.GetValue<string>(), Is.EqualTo("ok"));
@@ -90,13 +70,13 @@ internal sealed class ControlChannelTests
     [CancelAfter(60_000)]
     public async Task Verify_AGoodAndACorruptSnapshot_ExitZeroAndOne()
     {
-        var good = Directory.GetFiles(_snapshots, "*.db").First();
-        var corrupt = SyntheticSnapshots.Write(_snapshots, DateTimeOffset.UtcNow.AddDays(-400), corrupt: true);
+        var good = Directory.GetFiles(SnapshotsDirectory, "*.db").First();
+        var corrupt = SyntheticSnapshots.Write(SnapshotsDirectory, DateTimeOffset.UtcNow.AddDays(-400), corrupt: true);
         try
         {
-            var ok = await Backupctl.RunAsync(_socket, "verify", Path.GetFileName(good));
-            var bad = await Backupctl.RunAsync(_socket, "verify", corrupt);
-            var outside = await Backupctl.RunAsync(_socket, "verify", "/etc/shadow");
+            var ok = await Backupctl.RunAsync(Socket, "verify", Path.GetFileName(good));
+            var bad = await Backupctl.RunAsync(Socket, "verify", corrupt);
+            var outside = await Backupctl.RunAsync(Socket, "verify", "/etc/shadow");
 
             Assert.That((ok.ExitCode, bad.ExitCode, outside.ExitCode), Is.EqualTo((0, 1, 2)), $"{ok}\n{bad}\n{outside}");
             Assert.That(ok.StandardOutput, Does.Contain("| TRAILER   | ok"));
@@ -116,16 +96,16 @@ internal sealed class ControlChannelTests
     {
         for (var i = 0; i < 3; i++)
         {
-            await _cluster.PutAsync($"/registry/configmaps/prune-{i}", "x"u8.ToArray());
-            await Backupctl.RunAsync(_socket, "snapshot");
+            await Cluster.PutAsync($"/registry/configmaps/prune-{i}", "x"u8.ToArray());
+            await Backupctl.RunAsync(Socket, "snapshot");
         }
 
         // Written after the snapshots: each snapshot is followed by a retention run that would remove it.
-        var old = SyntheticSnapshots.Write(_snapshots, DateTimeOffset.UtcNow.AddDays(-90));
+        var old = SyntheticSnapshots.Write(SnapshotsDirectory, DateTimeOffset.UtcNow.AddDays(-90));
 
-        var dry = await Backupctl.RunAsync(_socket, "prune", "--dry-run", "--json");
+        var dry = await Backupctl.RunAsync(Socket, "prune", "--dry-run", "--json");
         Assert.That(File.Exists(old), Is.True);
-        var real = await Backupctl.RunAsync(_socket, "prune");
+        var real = await Backupctl.RunAsync(Socket, "prune");
 
         Assert.That(dry.ExitCode, Is.Zero, dry.ToString);
         Assert.That(JsonNode.Parse(dry.StandardOutput)!["deleted"]!.AsArray().Select(d => d!["path"]!.GetValue<string>()), Is.EqualTo(new[] { old }));
@@ -137,7 +117,7 @@ internal sealed class ControlChannelTests
     [CancelAfter(60_000)]
     public async Task Peers_WithNoTargets_AnswersAnEmptyList()
     {
-        var result = await Backupctl.RunAsync(_socket, "peers", "--json");
+        var result = await Backupctl.RunAsync(Socket, "peers", "--json");
 
         Assert.That((result.ExitCode, result.StandardOutput.Trim()), Is.EqualTo((0, "[]")), result.ToString);
     }
@@ -146,9 +126,9 @@ internal sealed class ControlChannelTests
     [CancelAfter(60_000)]
     public async Task RawRequests_EveryCommandAnswersWithOneFinalLine()
     {
-        var file = Path.GetFileName(Directory.GetFiles(_snapshots, "*.db").First());
+        var file = Path.GetFileName(Directory.GetFiles(SnapshotsDirectory, "*.db").First());
 
-        var answers = await Backupctl.RawAsync(_socket,
+        var answers = await Backupctl.RawAsync(Socket,
             """{"command":"status"}""", """{"command":"list"}""", $$"""{"command":"verify","file":"{{file}}"}""",
             """{"command":"prune","dryRun":true}""", """{"command":"peers"}""", """{"command":"snapshot"}""",
             """{"command":"launch-missiles"}""", """{"command":42}""", "not json");
@@ -164,18 +144,18 @@ internal sealed class ControlChannelTests
     {
         for (var i = 0; i < 48; i++)
         {
-            await _cluster.PutAsync($"/registry/configmaps/big-{i}", new byte[1 << 20]);
+            await Cluster.PutAsync($"/registry/configmaps/big-{i}", new byte[1 << 20]);
         }
 
-        var before = Directory.GetFiles(_snapshots, "*.db").Length;
+        var before = Directory.GetFiles(SnapshotsDirectory, "*.db").Length;
 
         var answers = await Task.WhenAll(
-            Backupctl.RawAsync(_socket, """{"command":"snapshot"}"""),
-            Backupctl.RawAsync(_socket, """{"command":"snapshot"}"""));
+            Backupctl.RawAsync(Socket, """{"command":"snapshot"}"""),
+            Backupctl.RawAsync(Socket, """{"command":"snapshot"}"""));
 
         var paths = answers.Select(a => a.Last()["result"]!["path"]!.GetValue<string>()).ToList();
         Assert.That(paths[0], Is.EqualTo(paths[1]));
-        Assert.That(Directory.GetFiles(_snapshots, "*.db"), Has.Length.EqualTo(before + 1));
+        Assert.That(Directory.GetFiles(SnapshotsDirectory, "*.db"), Has.Length.EqualTo(before + 1));
     }
 
     [Test]
@@ -183,17 +163,17 @@ internal sealed class ControlChannelTests
     public async Task Status_DuringASnapshotThatCannotFinish_AnswersAtOnce()
     {
         // etcd stopped first: the snapshot is certain to be under way, waiting on it, when status is asked.
-        var etcd = _cluster.Members[0].Process!.Id.ToString();
+        var etcd = Cluster.Members[0].Process!.Id.ToString();
         await ProcessRunner.RunAsync("kill", ["-STOP", etcd]);
         Task<List<JsonObject>> snapshot;
         try
         {
-            snapshot = Backupctl.RawAsync(_socket, """{"command":"snapshot"}""");
+            snapshot = Backupctl.RawAsync(Socket, """{"command":"snapshot"}""");
             JsonNode result;
             var asked = 0;
             do
             {
-                var status = await Backupctl.RawAsync(_socket, """{"command":"status"}""");
+                var status = await Backupctl.RawAsync(Socket, """{"command":"status"}""");
                 result = status.Last()["result"]!;
                 asked++;
             }
@@ -214,7 +194,7 @@ internal sealed class ControlChannelTests
     [CancelAfter(60_000)]
     public async Task Socket_HasModeAndGroupAsConfigured()
     {
-        var stat = await ProcessRunner.RunAsync("stat", ["-c", "%a %G", _socket]);
+        var stat = await ProcessRunner.RunAsync("stat", ["-c", "%a %G", Socket]);
 
         Assert.That(stat.StandardOutput.Trim(), Is.EqualTo("660 nogroup"));
     }
@@ -223,15 +203,15 @@ internal sealed class ControlChannelTests
     [CancelAfter(60_000)]
     public async Task Nobody_InTheControlGroup_MayReadButNotDelete()
     {
-        var status = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "status");
-        var prune = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "prune");
-        var restore = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "restore", "etcd-snapshot-20261124T050000Z-m1-r1.db");
+        var status = await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "status");
+        var prune = await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "prune");
+        var restore = await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "restore", "etcd-snapshot-20261124T050000Z-m1-r1.db");
 
         Assert.That(status.ExitCode, Is.Zero, status.ToString);
         Assert.That((prune.ExitCode, restore.ExitCode), Is.EqualTo((1, 1)), $"{prune}\n{restore}");
         Assert.That(prune.StandardError, Does.Contain("forbidden").And.Contain("needs root"));
         Assert.That(restore.StandardError, Does.Contain("restore failed (forbidden)"));
-        await _daemon.WaitForLogAsync("Control request 'prune' refused for uid 65534", TimeSpan.FromSeconds(10));
+        await Daemon.WaitForLogAsync("Control request 'prune' refused for uid 65534", TimeSpan.FromSeconds(10));
     }
 
     [Test]
@@ -239,7 +219,7 @@ internal sealed class ControlChannelTests
     public async Task AUserOutsideTheControlGroup_IsRefusedEverything()
     {
         // The user 'daemon' is in group daemon only, not in the socket's group nogroup.
-        var status = await Backupctl.RunAsAsync("daemon", null, _socket, "status");
+        var status = await Backupctl.RunAsAsync("daemon", null, Socket, "status");
 
         Assert.That(status.ExitCode, Is.EqualTo(3), status.ToString);
         Assert.That(status.StandardError, Does.Contain("Permission denied"));
@@ -249,7 +229,7 @@ internal sealed class ControlChannelTests
     [CancelAfter(60_000)]
     public async Task Cli_DaemonUnreachable_ExitsThree()
     {
-        var result = await Backupctl.RunAsync(_dir.Combine("no-such.sock"), "status");
+        var result = await Backupctl.RunAsync(Dir.Combine("no-such.sock"), "status");
 
         Assert.That(result.ExitCode, Is.EqualTo(3));
         Assert.That(result.StandardError, Does.Contain("is etcd-backupd running?"));
@@ -259,7 +239,7 @@ internal sealed class ControlChannelTests
     [CancelAfter(60_000)]
     public async Task Cli_UnknownCommand_ExitsTwoWithUsage()
     {
-        var result = await Backupctl.RunAsync(_socket, "frobnicate");
+        var result = await Backupctl.RunAsync(Socket, "frobnicate");
 
         Assert.That(result.ExitCode, Is.EqualTo(2));
         Assert.That(result.StandardError, Does.Contain("usage: etcd-backupctl"));
@@ -269,7 +249,7 @@ internal sealed class ControlChannelTests
     [CancelAfter(180_000)]
     public async Task Garbage_ThousandsOfBadRequests_LeaveTheDaemonAnsweringWithBoundedThreadsAndMemory()
     {
-        var (threadsBefore, rssBefore) = Usage(_daemon.Id);
+        var (threadsBefore, rssBefore) = Usage(Daemon.Id);
         var random = new Random(20261124);
         var payloads = new Func<byte[]>[]
         {
@@ -289,7 +269,7 @@ internal sealed class ControlChannelTests
         await Parallel.ForEachAsync(Enumerable.Range(0, 3000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, token) =>
         {
             using var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-            await client.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(_socket), token);
+            await client.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(Socket), token);
             byte[] payload;
             lock (random)
             {
@@ -326,12 +306,12 @@ internal sealed class ControlChannelTests
             }
         });
 
-        var answer = await Backupctl.RawAsync(_socket, """{"command":"status"}""");
+        var answer = await Backupctl.RawAsync(Socket, """{"command":"status"}""");
         await Task.Delay(TimeSpan.FromSeconds(3)); // idle connections time out after Control.IdleSeconds
-        var (threadsAfter, rssAfter) = Usage(_daemon.Id);
+        var (threadsAfter, rssAfter) = Usage(Daemon.Id);
 
         Assert.That(answer.Last()["ok"]!.GetValue<bool>(), Is.True);
-        Assert.That(_daemon.HasExited, Is.False);
+        Assert.That(Daemon.HasExited, Is.False);
         Assert.That(threadsAfter, Is.LessThanOrEqualTo(threadsBefore + 8), $"threads {threadsBefore} -> {threadsAfter}");
         Assert.That(rssAfter - rssBefore, Is.LessThan(64L << 20), $"RSS {rssBefore >> 20} MiB -> {rssAfter >> 20} MiB");
     }
@@ -354,17 +334,17 @@ internal sealed class ControlChannelTests
     [CancelAfter(60_000)]
     public async Task Restore_WithoutYes_IsRefusedAndDryRunPrintsTheExactCommand()
     {
-        var file = Path.GetFileName(Directory.GetFiles(_snapshots, "*.db").First());
+        var file = Path.GetFileName(Directory.GetFiles(SnapshotsDirectory, "*.db").First());
 
-        var unconfirmed = await Backupctl.RunAsync(_socket, "restore", file);
-        var plan = await Backupctl.RunAsync(_socket, "restore", file, "--dry-run", "--json");
+        var unconfirmed = await Backupctl.RunAsync(Socket, "restore", file);
+        var plan = await Backupctl.RunAsync(Socket, "restore", file, "--dry-run", "--json");
 
         Assert.That(unconfirmed.ExitCode, Is.EqualTo(2), unconfirmed.ToString);
         Assert.That(unconfirmed.StandardError, Does.Contain("--yes"));
         Assert.That(plan.ExitCode, Is.Zero, plan.ToString);
         var json = JsonNode.Parse(plan.StandardOutput)!;
         Assert.That(json["command"]!.GetValue<string>(), Is.EqualTo(
-            $"/usr/bin/etcdctl snapshot restore {Path.Combine(_snapshots, file)} --name m1 --initial-cluster m1=http://127.0.0.1:2380 "
+            $"/usr/bin/etcdctl snapshot restore {Path.Combine(SnapshotsDirectory, file)} --name m1 --initial-cluster m1=http://127.0.0.1:2380 "
             + "--initial-cluster-token tok --initial-advertise-peer-urls http://127.0.0.1:2380 --data-dir /var/lib/etcd-never-touched"));
         Assert.That(json["parameters"]!["name"]!["source"]!.GetValue<string>(), Is.EqualTo("Restore.Name in the configuration"));
         Assert.That(Directory.Exists("/var/lib/etcd-never-touched"), Is.False, "a dry run changes nothing");

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using EtcdBackupd.Tests.Snapshots;
 using EtcdBackupd.Tests.Support;
 
 namespace EtcdBackupd.Tests.Control;
@@ -12,49 +11,30 @@ namespace EtcdBackupd.Tests.Control;
 /// snapshots, and root's <c>status</c> always answers. Hostile clients are <c>socat</c> run as nobody.
 /// </summary>
 [Parallelizable(ParallelScope.None)]
-internal sealed class ControlLimitsTests
+internal sealed class ControlLimitsTests : DaemonOnOneMemberFixture
 {
-    private ControlledDaemon _host = null!;
-    private TempDirectory _dir = null!;
-    private EtcdCluster _cluster = null!;
-    private DaemonProcess _daemon = null!;
-    private string _socket = null!;
-    private string _snapshots = null!;
+    protected override string DirectoryName => "limits";
 
-    [OneTimeSetUp]
-    public async Task StartAsync()
+    protected override void Configure(JsonObject config)
     {
-        _cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
-        await SnapshotAgainstEtcdTests.WriteRegistryKeysAsync(_cluster, 20);
-        _host = await ControlledDaemon.StartAsync("limits", _cluster, config =>
-        {
-            var control = config["Control"]!;
-            (control["Group"], control["IdleSeconds"], control["RequestSeconds"], control["WriteSeconds"], control["ConnectionsPerUser"]) =
-                ("nogroup", 4, 2, 2, 4);
-        });
-        (_dir, _daemon, _socket, _snapshots) = (_host.Dir, _host.Daemon, _host.Socket, _host.Snapshots);
+        var control = config["Control"]!;
+        (control["Group"], control["IdleSeconds"], control["RequestSeconds"], control["WriteSeconds"], control["ConnectionsPerUser"]) =
+            ("nogroup", 4, 2, 2, 4);
     }
 
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await _host.DisposeAsync();
-        await _cluster.DisposeAsync();
-    }
-
-    private int Snapshots() => Directory.GetFiles(_snapshots, "*.db").Length;
+    private int Snapshots() => Directory.GetFiles(SnapshotsDirectory, "*.db").Length;
 
     [Test]
     [CancelAfter(120_000)]
     public async Task FiveSnapshotRequestsWithoutAWrite_WriteOneFile()
     {
-        await _cluster.PutAsync("/registry/configmaps/five", "x"u8.ToArray());
+        await Cluster.PutAsync("/registry/configmaps/five", "x"u8.ToArray());
         var before = Snapshots();
 
         var answers = new List<JsonNode>();
         for (var i = 0; i < 5; i++)
         {
-            var result = await Backupctl.RunAsync(_socket, "snapshot", "--json");
+            var result = await Backupctl.RunAsync(Socket, "snapshot", "--json");
             Assert.That(result.ExitCode, Is.Zero, result.ToString);
             answers.Add(JsonNode.Parse(result.StandardOutput)!);
         }
@@ -69,11 +49,11 @@ internal sealed class ControlLimitsTests
     [CancelAfter(120_000)]
     public async Task ACallerOtherThanRoot_GetsOneNewSnapshotPerInterval_AndRootIsNotLimited()
     {
-        await _cluster.PutAsync("/registry/configmaps/rate-1", "x"u8.ToArray());
-        var first = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "snapshot");
-        await _cluster.PutAsync("/registry/configmaps/rate-2", "x"u8.ToArray());
-        var second = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "snapshot");
-        var root = await Backupctl.RunAsync(_socket, "snapshot");
+        await Cluster.PutAsync("/registry/configmaps/rate-1", "x"u8.ToArray());
+        var first = await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "snapshot");
+        await Cluster.PutAsync("/registry/configmaps/rate-2", "x"u8.ToArray());
+        var second = await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "snapshot");
+        var root = await Backupctl.RunAsync(Socket, "snapshot");
 
         Assert.That((first.ExitCode, second.ExitCode, root.ExitCode), Is.EqualTo((0, 1, 0)), $"{first}\n{second}\n{root}");
         Assert.That(second.StandardError, Does.Contain("rate_limited").And.Contain("Control.SnapshotIntervalSeconds"));
@@ -83,10 +63,10 @@ internal sealed class ControlLimitsTests
     [CancelAfter(120_000)]
     public async Task PruneWithDryRunAsAString_IsABadRequestAndDeletesNothing()
     {
-        var old = SyntheticSnapshots.Write(_snapshots, DateTimeOffset.UtcNow.AddDays(-400));
+        var old = SyntheticSnapshots.Write(SnapshotsDirectory, DateTimeOffset.UtcNow.AddDays(-400));
         try
         {
-            var answer = await Backupctl.RawAsync(_socket, """{"command":"prune","dryRun":"true"}""");
+            var answer = await Backupctl.RawAsync(Socket, """{"command":"prune","dryRun":"true"}""");
 
             Assert.That(answer.Last()["error"]!["code"]!.GetValue<string>(), Is.EqualTo("bad_request"));
             Assert.That(File.Exists(old), Is.True);
@@ -107,8 +87,8 @@ internal sealed class ControlLimitsTests
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
-            var busy = await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "--timeout", "1", "status");
-            var root = await Backupctl.RunAsync(_socket, "status");
+            var busy = await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "--timeout", "1", "status");
+            var root = await Backupctl.RunAsync(Socket, "status");
 
             Assert.That(busy.ExitCode, Is.EqualTo(1), busy.ToString);
             Assert.That(busy.StandardError, Does.Contain("busy").And.Contain("Control.ConnectionsPerUser"));
@@ -124,25 +104,25 @@ internal sealed class ControlLimitsTests
     [CancelAfter(180_000)]
     public async Task ClientsThatPipelineAndNeverRead_OrTrickle_AreDropped_WhileRootStatusAnswers()
     {
-        var requests = _dir.Combine("pipelined.txt");
+        var requests = Dir.Combine("pipelined.txt");
         await File.WriteAllLinesAsync(requests, Enumerable.Repeat("""{"command":"list"}""", 20_000));
         File.SetUnixFileMode(requests, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var hostile = new List<Process>();
         hostile.AddRange(Enumerable.Range(0, 2).Select(_ => Socat($"OPEN:{requests},rdonly")));
-        var trickle = _dir.Combine("trickle.sh");
+        var trickle = Dir.Combine("trickle.sh");
         await File.WriteAllTextAsync(trickle, "#!/bin/sh\nwhile true; do printf x; sleep 1; done\n");
         File.SetUnixFileMode(trickle, (UnixFileMode)0b111_101_101);
         hostile.AddRange(Enumerable.Range(0, 40).Select(_ => Socat($"EXEC:{trickle}")));
         try
         {
             var started = Stopwatch.StartNew();
-            var root = await Backupctl.RunAsync(_socket, "--timeout", "20", "status");
+            var root = await Backupctl.RunAsync(Socket, "--timeout", "20", "status");
             Assert.That(root.ExitCode, Is.Zero, root.ToString);
             Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "a generous liveness bound, not a speed goal");
 
             // Dropped: the writers at Control.WriteSeconds, the tricklers at Control.RequestSeconds.
-            await _daemon.WaitForLogAsync("turned away", TimeSpan.FromSeconds(10));
-            await Eventually.UntilAsync(async () => (await Backupctl.RunAsAsync("nobody", "nogroup", _socket, "--timeout", "1", "status")).ExitCode == 0,
+            await Daemon.WaitForLogAsync("turned away", TimeSpan.FromSeconds(10));
+            await Eventually.UntilAsync(async () => (await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "--timeout", "1", "status")).ExitCode == 0,
                 TimeSpan.FromSeconds(30), "nobody's slots to be free again");
         }
         finally
@@ -162,10 +142,10 @@ internal sealed class ControlLimitsTests
             {
                 var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                 sockets.Add(socket);
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(_socket));
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
             }
 
-            var status = await Backupctl.RunAsync(_socket, "--timeout", "30", "status");
+            var status = await Backupctl.RunAsync(Socket, "--timeout", "30", "status");
 
             Assert.That(status.ExitCode, Is.Zero, status.ToString);
         }
@@ -179,20 +159,20 @@ internal sealed class ControlLimitsTests
     [CancelAfter(120_000)]
     public async Task AFifoAndALinkToDevZero_NamedLikeSnapshots_AreLeftAloneAndNothingHangs()
     {
-        var fifo = Path.Combine(_snapshots, "etcd-snapshot-20200101T000000Z-m1-r1.db");
-        var zero = Path.Combine(_snapshots, "etcd-snapshot-20200102T000000Z-m1-r2.db");
+        var fifo = Path.Combine(SnapshotsDirectory, "etcd-snapshot-20200101T000000Z-m1-r1.db");
+        var zero = Path.Combine(SnapshotsDirectory, "etcd-snapshot-20200102T000000Z-m1-r2.db");
         await ProcessRunner.RunAsync("mkfifo", [fifo]);
         File.CreateSymbolicLink(zero, "/dev/zero");
         try
         {
-            var prune = await Backupctl.RunAsync(_socket, "--timeout", "30", "prune");
-            await _cluster.PutAsync("/registry/configmaps/fifo", "x"u8.ToArray());
-            var snapshot = await Backupctl.RunAsync(_socket, "--timeout", "60", "snapshot");
-            var list = await Backupctl.RunAsync(_socket, "list", "--json");
-            var verify = await Backupctl.RunAsync(_socket, "verify", Path.GetFileName(zero));
-            var cpuBefore = CpuSeconds(_daemon.Id);
+            var prune = await Backupctl.RunAsync(Socket, "--timeout", "30", "prune");
+            await Cluster.PutAsync("/registry/configmaps/fifo", "x"u8.ToArray());
+            var snapshot = await Backupctl.RunAsync(Socket, "--timeout", "60", "snapshot");
+            var list = await Backupctl.RunAsync(Socket, "list", "--json");
+            var verify = await Backupctl.RunAsync(Socket, "verify", Path.GetFileName(zero));
+            var cpuBefore = CpuSeconds(Daemon.Id);
             await Task.Delay(TimeSpan.FromSeconds(3));
-            var cpu = CpuSeconds(_daemon.Id) - cpuBefore;
+            var cpu = CpuSeconds(Daemon.Id) - cpuBefore;
 
             Assert.That((prune.ExitCode, snapshot.ExitCode, list.ExitCode), Is.EqualTo((0, 0, 0)), $"{prune}\n{snapshot}\n{list}");
             var skipped = JsonNode.Parse(list.StandardOutput)!.AsArray().Where(e => e!["verification"]!.GetValue<string>() == "skipped").ToList();
@@ -216,10 +196,10 @@ internal sealed class ControlLimitsTests
     [CancelAfter(120_000)]
     public async Task SigtermDuringASnapshot_IsLoggedWithTheBytesAndTheClientIsToldStopping()
     {
-        await using var host = await ControlledDaemon.StartAsync("sigterm", _cluster, config => config["Etcd"]!["DialTimeoutSeconds"] = 60);
+        await using var host = await ControlledDaemon.StartAsync("sigterm", Cluster, config => config["Etcd"]!["DialTimeoutSeconds"] = 60);
         var (daemon, socket, snapshots) = (host.Daemon, host.Socket, host.Snapshots);
-        await _cluster.PutAsync("/registry/configmaps/sigterm", "x"u8.ToArray());
-        var etcd = _cluster.Members[0].Process!.Id.ToString();
+        await Cluster.PutAsync("/registry/configmaps/sigterm", "x"u8.ToArray());
+        var etcd = Cluster.Members[0].Process!.Id.ToString();
         await ProcessRunner.RunAsync("kill", ["-STOP", etcd]);
         try
         {
@@ -246,9 +226,9 @@ internal sealed class ControlLimitsTests
     public async Task AnAdHocSnapshotThatWouldEatTheReserve_IsRefusedWithBothNumbers_WhileTheScheduleIsNot()
     {
         // The catch-up snapshot at start is a scheduled one: the reserve does not apply to it.
-        await using var host = await ControlledDaemon.StartAsync("reserve", _cluster, config => config["Snapshots"]!["ReserveBytes"] = "1000000000000000");
+        await using var host = await ControlledDaemon.StartAsync("reserve", Cluster, config => config["Snapshots"]!["ReserveBytes"] = "1000000000000000");
         var (socket, snapshots) = (host.Socket, host.Snapshots);
-        await _cluster.PutAsync("/registry/configmaps/reserve", "x"u8.ToArray());
+        await Cluster.PutAsync("/registry/configmaps/reserve", "x"u8.ToArray());
 
         var refused = await Backupctl.RunAsync(socket, "snapshot");
 
@@ -259,8 +239,8 @@ internal sealed class ControlLimitsTests
 
     /// <summary>A hostile client: <c>socat -u SOURCE UNIX-CONNECT:socket</c> as nobody, sending and never reading.</summary>
     private Process Socat(string source) =>
-        ProcessRunner.StartBackground("runuser", ["-u", "nobody", "-g", "nogroup", "--", "socat", "-u", source, $"UNIX-CONNECT:{_socket}"],
-            _dir.Combine("socat.log"));
+        ProcessRunner.StartBackground("runuser", ["-u", "nobody", "-g", "nogroup", "--", "socat", "-u", source, $"UNIX-CONNECT:{Socket}"],
+            Dir.Combine("socat.log"));
 
     private static double CpuSeconds(int pid)
     {
