@@ -29,6 +29,12 @@ internal static class ErrorCodes
     /// <summary>A <c>restore-phase</c> names a session that is not open on this member (never opened, or already closed).</summary>
     public const string NoSession = "no_session";
 
+    /// <summary>
+    /// A restore session's coordinator still holds its lease, or a step runs: only the coordinator may
+    /// step or roll it back now; <c>restore --recover</c> works once the lease has run out.
+    /// </summary>
+    public const string LeaseHeld = "lease_held";
+
     /// <summary>A caller other than root asked for another new snapshot within <c>Control.SnapshotIntervalSeconds</c>.</summary>
     public const string RateLimited = "rate_limited";
 

@@ -18,6 +18,7 @@ namespace EtcdBackupd.Protocol;
 [JsonSerializable(typeof(PruneRequest))]
 [JsonSerializable(typeof(RestoreRequest))]
 [JsonSerializable(typeof(RestorePhaseRequest))]
+[JsonSerializable(typeof(RecoverRequest))]
 [JsonSerializable(typeof(ControlError))]
 [JsonSerializable(typeof(LineHead))]
 [JsonSerializable(typeof(ProgressEvent))]
@@ -32,4 +33,5 @@ namespace EtcdBackupd.Protocol;
 [JsonSerializable(typeof(Answer<ClusterPlan>))]
 [JsonSerializable(typeof(Answer<ClusterRestoreResult>))]
 [JsonSerializable(typeof(Answer<PhaseResult>))]
+[JsonSerializable(typeof(Answer<RecoveryResult>))]
 internal sealed partial class ProtocolJsonContext : JsonSerializerContext;

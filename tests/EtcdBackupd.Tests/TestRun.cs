@@ -10,6 +10,24 @@ namespace EtcdBackupd.Tests;
 [SetUpFixture]
 internal sealed class TestRun
 {
+    private TempDirectory? _state;
+
+    /// <summary>
+    /// Every daemon the run starts without its own <c>State.Directory</c> inherits this one through
+    /// <c>$STATE_DIRECTORY</c>, as systemd would pass it, instead of the machine's /var/lib/etcd-backupd.
+    /// </summary>
+    [OneTimeSetUp]
+    public void GiveDaemonsAStateDirectory()
+    {
+        _state = new TempDirectory("state");
+        Environment.SetEnvironmentVariable("STATE_DIRECTORY", _state.Path);
+    }
+
     [OneTimeTearDown]
-    public void RemoveReadableCopies() => ReadableCopy.Remove();
+    public void RemoveReadableCopies()
+    {
+        ReadableCopy.Remove();
+        Environment.SetEnvironmentVariable("STATE_DIRECTORY", null);
+        _state?.Dispose();
+    }
 }

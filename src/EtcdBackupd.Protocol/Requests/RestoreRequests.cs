@@ -42,4 +42,29 @@ internal sealed record RestorePhaseRequest : ControlRequest
     /// <summary>The coordinator's <see cref="ControlFraming.ProtocolVersion"/> (<c>plan</c> and <c>check</c>).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Protocol { get; init; }
+
+    /// <summary>
+    /// Who sends it: the coordinator's host and run, at most 128 characters. A request from the session's
+    /// coordinator renews its lease; one from anybody else steps or rolls back the session only after the
+    /// lease has run out, and then takes the session over.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Coordinator { get; init; }
+}
+
+/// <summary>
+/// <c>recover</c> (<c>etcd-backupctl restore --recover SESSION</c>): brings a cluster restore whose
+/// coordinator is gone to one end on every member, restored everywhere or rolled back everywhere.
+/// </summary>
+internal sealed record RecoverRequest : ControlRequest
+{
+    public const string Name = "recover";
+
+    public override string Command => Name;
+
+    public required string Session { get; init; }
+
+    public bool DryRun { get; init; }
+
+    public bool Yes { get; init; }
 }

@@ -47,3 +47,23 @@ internal sealed record ClusterMemberPlan
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Protocol { get; init; }
 }
+
+/// <summary>What <c>restore --recover</c> decided for a session: never a mix of the two ends.</summary>
+[JsonConverter(typeof(StrictEnum<RecoveryDecision>))]
+internal enum RecoveryDecision
+{
+    /// <summary>Every member had restored its data: the restore is finished everywhere.</summary>
+    [JsonStringEnumMemberName("finish")] Finish,
+
+    /// <summary>At least one member had not: every member goes back to its old data.</summary>
+    [JsonStringEnumMemberName("roll-back")] RollBack,
+
+    /// <summary>Nothing to do (already closed everywhere), or nothing may be done yet (a lease, an unreachable member).</summary>
+    [JsonStringEnumMemberName("nothing")] Nothing,
+}
+
+/// <summary>The result of <c>restore --recover SESSION</c>: the decision and why, and each member's state and steps.</summary>
+internal sealed record RecoveryResult(string Session, RecoveryDecision Decision, string Reason, bool DryRun, IReadOnlyList<MemberRecovery> Members);
+
+/// <summary>One member in a recovery: its session as it recorded it (null when it has none), and what the recovery did there.</summary>
+internal sealed record MemberRecovery(string Member, SessionState? State, string? Error, IReadOnlyList<string> Steps);

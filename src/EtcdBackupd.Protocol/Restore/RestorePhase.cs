@@ -29,6 +29,9 @@ internal enum RestorePhase
 
     /// <summary>Undoes every step the session took, and closes it.</summary>
     [JsonStringEnumMemberName("rollback")] Rollback,
+
+    /// <summary>The session as this member records it, open or closed; changes nothing (from the coordinator, renews its lease).</summary>
+    [JsonStringEnumMemberName("state")] State,
 }
 
 internal static class RestorePhases
@@ -50,6 +53,7 @@ internal static class RestorePhases
         RestorePhase.StartApi => "start-api",
         RestorePhase.Finish => "finish",
         RestorePhase.Rollback => "rollback",
+        RestorePhase.State => "state",
         _ => throw new ArgumentOutOfRangeException(nameof(phase), phase, null),
     };
 

@@ -80,4 +80,8 @@ internal sealed record PhaseResult
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? OldDataDir { get; init; }
+
+    /// <summary>The session as this member records it (<c>state</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SessionState? Session { get; init; }
 }

@@ -7,13 +7,14 @@ using EtcdBackupd.Peers;
 using EtcdBackupd.Restore;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
+using EtcdBackupd.State;
 
 namespace EtcdBackupd.Hosting;
 
 /// <summary>Every section the daemon reads, validated together so one start reports every problem.</summary>
 internal sealed record DaemonConfiguration(
     EtcdOptions Etcd, SnapshotOptions Snapshots, ScheduleOptions Schedule, RetentionOptions Retention,
-    PeersOptions Peers, ControlOptions Control, RestoreOptions Restore, MetricsOptions Metrics, LoggingOptions Logging)
+    PeersOptions Peers, ControlOptions Control, RestoreOptions Restore, MetricsOptions Metrics, LoggingOptions Logging, StateOptions State)
 {
     public static DaemonConfiguration Load(string path, TimeProvider time)
     {
@@ -32,6 +33,7 @@ internal sealed record DaemonConfiguration(
         var snapshots = SnapshotOptions.Read(reader);
         return new DaemonConfiguration(
             etcd, snapshots, ScheduleOptions.Read(reader, time), RetentionOptions.Read(reader),
-            PeersOptions.Read(reader, snapshots.Directory), ControlOptions.Read(reader), RestoreOptions.Read(reader), MetricsOptions.Read(reader), LoggingOptions.Read(reader));
+            PeersOptions.Read(reader, snapshots.Directory), ControlOptions.Read(reader), RestoreOptions.Read(reader), MetricsOptions.Read(reader), LoggingOptions.Read(reader),
+            StateOptions.Read(reader));
     }
 }

@@ -132,6 +132,7 @@ internal sealed class Masters : IAsyncDisposable
             ["Metrics"] = new JsonObject { ["TextfilePath"] = "off" },
             ["Logging"] = new JsonObject { ["Target"] = "console" },
             ["Control"] = new JsonObject { ["SocketPath"] = m.Socket },
+            ["State"] = new JsonObject { ["Directory"] = StateDirectory(m) },
             ["Peers"] = new JsonObject
             {
                 ["IdentityFile"] = identity,
@@ -152,6 +153,9 @@ internal sealed class Masters : IAsyncDisposable
             },
         };
     }
+
+    /// <summary>Where one master's daemon keeps its restore sessions and lineage.</summary>
+    public string StateDirectory(Master m) => _dir.Combine($"{m.Name}/state");
 
     public async Task<EtcdConnection> ConnectAsync(Master m) =>
         await EtcdConnection.ConnectAsync(new EtcdOptions { Endpoints = [m.ClientUrl] }, NullLogger.Instance, CancellationToken.None);
