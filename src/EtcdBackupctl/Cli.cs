@@ -37,17 +37,35 @@ internal sealed class Cli(Option<string> socket, Option<bool> json, Option<int> 
 
     public Command Restore()
     {
-        var file = new Argument<string>("file") { Description = "The snapshot to restore (a name in the snapshot directory)" };
+        var file = new Argument<string?>("file") { Description = "The snapshot to restore (a name in the snapshot directory)", Arity = ArgumentArity.ZeroOrOne };
         var yes = new Option<bool>("--yes") { Description = "Confirm: the API servers and etcd on this member stop and its data is replaced (the old directory is kept)" };
+        var recover = new Option<string?>("--recover")
+        {
+            Description = "End cluster restore SESSION whose coordinator is gone, on every master: finished everywhere when every member had restored its data, else rolled back everywhere",
+            HelpName = "SESSION",
+        };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and the exact restore command (per member with --cluster); change nothing" };
         var cluster = new Option<bool>("--cluster") { Description = "Restore every master (this one and Peers.Targets) from the same snapshot, phase by phase, rolling all back on failure" };
         var command = new Command(RestoreRequest.Name,
             "Restore this member, or with --cluster every member, from a snapshot, in the runbook's order, rolling back on failure (root only)")
         {
-            file, dryRun, yes, cluster,
+            file, dryRun, yes, cluster, recover,
         };
         command.SetAction((parse, cancellationToken) =>
         {
+            if (parse.GetValue(recover) is { } session)
+            {
+                return parse.GetValue(file) is null && !parse.GetValue(cluster)
+                    ? RunAsync(parse, new RecoverRequest { Session = session, DryRun = parse.GetValue(dryRun), Yes = parse.GetValue(yes) },
+                        ProtocolJsonContext.Default.RecoverRequest, Results.Recovered, cancellationToken)
+                    : Usage("restore --recover SESSION takes no snapshot and no --cluster: it acts on every member the session has");
+            }
+
+            if (parse.GetValue(file) is null)
+            {
+                return Usage("restore needs a snapshot (etcd-backupctl restore FILE --yes), or --recover SESSION");
+            }
+
             var request = new RestoreRequest { File = parse.GetValue(file)!, DryRun = parse.GetValue(dryRun), Yes = parse.GetValue(yes), Cluster = parse.GetValue(cluster) };
             var contract = ProtocolJsonContext.Default.RestoreRequest;
             return (request.Cluster, request.DryRun) switch
@@ -59,6 +77,12 @@ internal sealed class Cli(Option<string> socket, Option<bool> json, Option<int> 
             };
         });
         return command;
+    }
+
+    private static async Task<int> Usage(string message)
+    {
+        await Console.Error.WriteLineAsync($"etcd-backupctl: {message}");
+        return ExitCodes.Usage;
     }
 
     private async Task<int> RunAsync<TRequest, TResult>(

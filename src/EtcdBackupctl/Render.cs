@@ -27,8 +27,24 @@ internal static class Render
             ("PEERS", s.Peers.Count == 0 ? "-" : string.Join("; ", s.Peers.Select(p => $"{p.Host}:{p.Port} {PeerState(p)}"))),
             ("RETENTION", $"{s.Retention.Days} days, at least {s.Retention.MinimumKept} kept"),
             ("DIRECTORY", s.SnapshotDirectory),
-        ]);
+        ]) + (s.RestoreSession is { } open ? Table.Fields([("RESTORE SESSION", Session(open))]) : "");
     }
+
+    public static string Recovered(RecoveryResult r) =>
+        Table.Fields([("SESSION", r.Session), ("DECISION", (r.DryRun ? "would " : "") + r.Decision.ToString().ToLowerInvariant()), ("BECAUSE", r.Reason)]) + "\n"
+        + string.Join("\n", r.Members.Select(m => Table.Fields(
+            m.Steps.Select(step => ("STEP", step))
+                .Prepend(("STATE", m.State is null ? m.Error ?? "no record of the session" : Session(m.State)))
+                .Prepend(("MEMBER", m.Member)))));
+
+    /// <summary>"open, last done restore-data, coordinator X (lease 12 s), opened T".</summary>
+    private static string Session(SessionState s) =>
+        $"{s.Session}: {s.Outcome.ToString().ToLowerInvariant()}"
+        + (s.Done.Count > 0 ? $", done: {string.Join(" ", s.Done.Select(p => p.Wire()))}" : "")
+        + (s.Running is { } running ? $", running: {running.Wire()}" : "")
+        + (s.Failed is { } failed ? $", failed: {failed.Wire()}" : "")
+        + $", coordinator {Text(s.Coordinator)}" + (s.LeaseSecondsLeft > 0 ? $" (holds it {s.LeaseSecondsLeft} s more)" : "")
+        + $", opened {Time(s.OpenedAt)}, snapshot {s.Snapshot}";
 
     public static string Snapshot(SnapshotReport r) =>
         Table.Fields(

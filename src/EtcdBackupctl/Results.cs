@@ -53,5 +53,8 @@ internal static class Results
     public static readonly ResultKind<ClusterPlan> ClusterPlan = new(ProtocolJsonContext.Default.AnswerClusterPlan, Json.ClusterPlan, Render.ClusterPlan,
         r => r.Members.All(m => m.Error is null && m.Problems is not { Count: > 0 }) ? ExitCodes.Success : ExitCodes.Failed);
 
+    /// <summary>0 when the session ended (or had ended) one way on every member; a refusal is an error answer (1).</summary>
+    public static readonly ResultKind<RecoveryResult> Recovered = new(ProtocolJsonContext.Default.AnswerRecoveryResult, Json.RecoveryResult, Render.Recovered, Success);
+
     public static readonly ResultKind<ClusterRestoreResult> ClusterRestored = new(ProtocolJsonContext.Default.AnswerClusterRestoreResult, Json.ClusterRestoreResult, Render.ClusterRestored, Success);
 }

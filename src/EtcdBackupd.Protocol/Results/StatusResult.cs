@@ -19,6 +19,10 @@ internal sealed record StatusResult
     public required RetentionRule Retention { get; init; }
     /// <summary>The last attempt's copies.</summary>
     public required IReadOnlyList<PeerCopy> Peers { get; init; }
+
+    /// <summary>The restore session open on this member (its phase, age and coordinator), when there is one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Restore.SessionState? RestoreSession { get; init; }
 }
 
 internal sealed record RetentionRule(int Days, int MinimumKept);

@@ -9,7 +9,7 @@ namespace EtcdBackupd.Control;
 
 /// <summary>The answer to "is my cluster backed up?", for <c>etcd-backupctl status</c>.</summary>
 internal sealed class StatusReport(
-    EtcdOptions etcd, SnapshotOptions snapshots, ScheduleOptions schedule, RetentionOptions retention, DaemonState state)
+    EtcdOptions etcd, SnapshotOptions snapshots, ScheduleOptions schedule, RetentionOptions retention, DaemonState state, Restore.LocalRestore? restore = null)
 {
     /// <summary>Asking etcd must not hold up a status request, even while a snapshot streams.</summary>
     private static readonly TimeSpan EtcdAnswerTime = TimeSpan.FromSeconds(2);
@@ -28,6 +28,7 @@ internal sealed class StatusReport(
         TakenBy = schedule.TakenBy.ToString().ToLowerInvariant(),
         Retention = new RetentionRule(retention.RetentionDays, retention.MinimumKept),
         Peers = [.. (state.LastAttempt?.Peers ?? []).Select(p => p.ToCopy())],
+        RestoreSession = restore?.OpenState,
     };
 
     private async Task<EtcdHealth> EtcdAsync(CancellationToken cancellationToken)

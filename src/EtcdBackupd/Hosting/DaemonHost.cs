@@ -92,10 +92,11 @@ internal static class DaemonHost
             .AddSingleton(configuration.Control)
             .AddSingleton<StatusReport>()
             .AddSingleton(configuration.Restore)
-            .AddSingleton(new RestoreActivity(time))
+            .AddSingleton(new RestoreActivity())
             .AddSingleton(sp => new LocalRestore(configuration.Restore, configuration.Etcd,
                 configuration.Restore.UseCommands ? new CommandServiceControl(configuration.Restore.Commands) : new SystemdServiceControl(),
-                time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>(), sp.GetRequiredService<RestoreActivity>()))
+                time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>(), sp.GetRequiredService<RestoreActivity>(),
+                new SessionStore(configuration.State.Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SessionStore>())))
             .AddSingleton<MemberPhases>()
             .AddSingleton(sp => new ClusterRestore(configuration.Peers, configuration.Restore, sp.GetRequiredService<MemberPhases>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRestore>()))
@@ -110,7 +111,8 @@ internal static class DaemonHost
             .AddSingleton<IControlHandler, PruneHandler>()
             .AddSingleton<IControlHandler, PeersHandler>()
             .AddSingleton<IControlHandler, RestoreHandler>()
-            .AddSingleton<IControlHandler, RestorePhaseHandler>();
+            .AddSingleton<IControlHandler, RestorePhaseHandler>()
+            .AddSingleton<IControlHandler, RecoverHandler>();
         // Readiness first: its checks run before the others start, and READY=1 waits for all of them.
         builder.Services
             .AddHostedService<ReadinessService>()

@@ -4,28 +4,18 @@ namespace EtcdBackupd.Restore;
 /// Whether a restore is under way on this member, and of what: while one is, retention does not run
 /// here (locally or over SFTP), so the snapshot being restored, however old, cannot be pruned from
 /// under it; and a stop waits (<see cref="RestoreShutdownGuard"/>) while work is running (a local
-/// restore, a coordinator's run, a member's phase) or an open session was stepped recently.
+/// restore, a coordinator's run, a member's phase).
 /// </summary>
-internal sealed class RestoreActivity(TimeProvider time)
+internal sealed class RestoreActivity
 {
-    private readonly TimeProvider _time = time;
     private string? _underWay;
     private int _running;
-    private long _lastStep;
-
-    public RestoreActivity()
-        : this(TimeProvider.System)
-    {
-    }
 
     /// <summary>"cluster restore session ID of NAME", or null when no restore is under way.</summary>
     public string? UnderWay => Volatile.Read(ref _underWay);
 
     /// <summary>Whether restore work is running in this process now.</summary>
     public bool Running => Volatile.Read(ref _running) > 0;
-
-    /// <summary>How long since a piece of restore work last ended here.</summary>
-    public TimeSpan SinceLastStep => _time.GetElapsedTime(Interlocked.Read(ref _lastStep));
 
     public void Begin(string what) => Volatile.Write(ref _underWay, what);
 
@@ -46,7 +36,6 @@ internal sealed class RestoreActivity(TimeProvider time)
         {
             if (Interlocked.Exchange(ref _done, 1) == 0)
             {
-                Interlocked.Exchange(ref activity._lastStep, activity._time.GetTimestamp());
                 Interlocked.Decrement(ref activity._running);
             }
         }

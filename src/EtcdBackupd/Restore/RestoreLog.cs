@@ -36,7 +36,27 @@ internal static partial class RestoreLog
         Message = "Stopping: {RestoreUnderWay} has ended (see its result above); the daemon exits now")]
     public static partial void StopProceeds(ILogger logger, string restoreUnderWay);
 
-    [LoggerMessage(EventId = 9010, EventName = "StopAbandonsRestoreSession", Level = LogLevel.Error,
-        Message = "Stopping although {RestoreUnderWay} is still open: no step came for {Minutes} minutes, its coordinator is gone; this member may be half-restored: check etcd and its data directory by hand")]
-    public static partial void StopAbandons(ILogger logger, string restoreUnderWay, double minutes);
+    [LoggerMessage(EventId = 9010, EventName = "StopKeepsRestoreSession", Level = LogLevel.Warning,
+        Message = "Stopping with {RestoreUnderWay} open and no step running: it stays in the state directory and is reloaded when the daemon starts")]
+    public static partial void StopKeeps(ILogger logger, string restoreUnderWay);
+
+    [LoggerMessage(EventId = 9011, EventName = "RestoreSessionReloaded", Level = LogLevel.Warning,
+        Message = "Restore session {RestoreSession} of {Snapshot} reloaded from the state directory ({RestorePhase}); its coordinator goes on with it, or 'etcd-backupctl restore --recover {RestoreSession}' ends it on every member")]
+    public static partial void SessionReloaded(ILogger logger, string restoreSession, string snapshot, string restorePhase);
+
+    [LoggerMessage(EventId = 9012, EventName = "RestoreSessionUnreadable", Level = LogLevel.Error,
+        Message = "Restore session file {Path} cannot be read ({Reason}); it is left in place for an operator")]
+    public static partial void SessionUnreadable(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 9013, EventName = "RestoreSessionTakenOver", Level = LogLevel.Warning,
+        Message = "Restore session {RestoreSession}: {Coordinator} takes over from {PreviousCoordinator}, whose lease ran out")]
+    public static partial void TakenOver(ILogger logger, string restoreSession, string coordinator, string previousCoordinator);
+
+    [LoggerMessage(EventId = 9014, EventName = "RestoreMemberRetry", Level = LogLevel.Warning,
+        Message = "Cluster restore: no answer from {Member} to '{RestorePhase}' ({Reason}); reconnecting and asking again, attempt {Attempt} of {Attempts}")]
+    public static partial void Retrying(ILogger logger, string member, string restorePhase, string reason, int attempt, int attempts);
+
+    [LoggerMessage(EventId = 9015, EventName = "RestoreRecoveryDecided", Level = LogLevel.Warning,
+        Message = "Recovery of restore session {RestoreSession}: {Decision}, because {Reason}")]
+    public static partial void RecoveryDecided(ILogger logger, string restoreSession, string decision, string reason);
 }

@@ -9,16 +9,13 @@ namespace EtcdBackupd.Restore;
 /// whole run, or a member's open session), it holds the stop, asks systemd for more time
 /// (<c>EXTEND_TIMEOUT_USEC</c>), and keeps the control socket serving, so the restore completes or rolls
 /// back everywhere before the daemon exits. The journal says what it waits for and when it is done.
+/// A session whose coordinator is gone (its lease ran out) does not hold the stop: it is in the state
+/// directory, and the daemon reloads it when it starts.
 /// </summary>
-internal sealed class RestoreShutdownGuard(RestoreActivity activity, Notifications notifications, TimeProvider time, ILogger<RestoreShutdownGuard> logger)
+internal sealed class RestoreShutdownGuard(
+    RestoreActivity activity, LocalRestore restore, Notifications notifications, TimeProvider time, ILogger<RestoreShutdownGuard> logger)
     : IHostedService
 {
-    /// <summary>
-    /// An open session with no step running for this long has lost its coordinator: the stop does not wait
-    /// for it for ever (its session is not durable yet; the journal says what was left).
-    /// </summary>
-    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(3);
-
     /// <summary>systemd is asked for this much more each time; asked again well before it runs out.</summary>
     private static readonly TimeSpan Extension = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
@@ -33,13 +30,18 @@ internal sealed class RestoreShutdownGuard(RestoreActivity activity, Notificatio
             return;
         }
 
-        var restore = activity.UnderWay ?? "a cluster restore";
+        var underWay = activity.UnderWay ?? "a cluster restore";
+        if (!activity.Running && restore.OpenState is not { LeaseSecondsLeft: > 0 })
+        {
+            RestoreLog.StopKeeps(logger, underWay);
+            return;
+        }
 
-        RestoreLog.StopWaits(logger, restore);
+        RestoreLog.StopWaits(logger, underWay);
         var extended = time.GetTimestamp();
         notifications.Send($"EXTEND_TIMEOUT_USEC={(long)Extension.TotalMicroseconds}");
-        notifications.Send($"STATUS=stopping: waiting for {restore} to complete or roll back");
-        while (activity.Running || activity.UnderWay is not null && activity.SinceLastStep < AbandonedAfter)
+        notifications.Send($"STATUS=stopping: waiting for {underWay} to complete or roll back");
+        while (activity.Running || restore.OpenState is { LeaseSecondsLeft: > 0 })
         {
             if (time.GetElapsedTime(extended) > Extension / 2)
             {
@@ -52,10 +54,10 @@ internal sealed class RestoreShutdownGuard(RestoreActivity activity, Notificatio
 
         if (activity.UnderWay is { } left)
         {
-            RestoreLog.StopAbandons(logger, left, AbandonedAfter.TotalMinutes);
+            RestoreLog.StopKeeps(logger, left);
             return;
         }
 
-        RestoreLog.StopProceeds(logger, restore);
+        RestoreLog.StopProceeds(logger, underWay);
     }
 }

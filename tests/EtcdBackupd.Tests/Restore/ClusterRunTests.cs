@@ -1,6 +1,5 @@
 using EtcdBackupd.Protocol.Restore;
 using EtcdBackupd.Restore;
-using EtcdBackupd.Snapshots;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EtcdBackupd.Tests.Restore;
@@ -13,17 +12,12 @@ internal sealed class ClusterRunTests
 
     private static readonly PhaseDeadlines Quick = new(TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300));
 
-    private static readonly SnapshotResult Snapshot = new("/var/lib/etcd-backupd/snapshots/etcd-snapshot-20261124T050000Z-m1-r9.db", new SnapshotManifest
-    {
-        FileName = "etcd-snapshot-20261124T050000Z-m1-r9.db", Sha256 = Sha256, SizeBytes = 4128, EtcdVersion = "3.5.16", ClusterId = "1", MemberId = "2",
-        MemberName = "m1", Endpoint = "http://127.0.0.1:2379/", Revision = 9, RaftIndex = 9, DbSizeBytes = 4096, KeyCount = 3,
-        CreatedAt = new DateTimeOffset(2026, 11, 24, 5, 0, 0, TimeSpan.Zero), Host = "master1", EtcdBackupdVersion = "0.2.0",
-    });
+    private const string Snapshot = "etcd-snapshot-20261124T050000Z-m1-r9.db";
 
     private static async Task<ClusterOutcome> RunAsync(params StandInMember[] members)
     {
         var progress = new List<string>();
-        var run = new ClusterRun(members, Snapshot, "session-1", Quick, (member, step) => { lock (progress) { progress.Add($"{member}: {step}"); } }, NullLogger.Instance);
+        var run = new ClusterRun(members, Snapshot, Sha256, "session-1", Quick, (member, step) => { lock (progress) { progress.Add($"{member}: {step}"); } }, NullLogger.Instance);
         return await run.RunAsync(() => Task.FromResult<string?>(null), CancellationToken.None);
     }
 
@@ -53,13 +47,13 @@ internal sealed class ClusterRunTests
     {
         var members = Three((name, leader) => new StandInMember(name, leader) { HealthyAfter = name == "m3" ? TimeSpan.FromMilliseconds(700) : TimeSpan.Zero });
         var progress = new List<string>();
-        var run = new ClusterRun(members, Snapshot, "session-1", new PhaseDeadlines(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)),
+        var run = new ClusterRun(members, Snapshot, Sha256, "session-1", new PhaseDeadlines(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)),
             (member, step) => { lock (progress) { progress.Add($"{member}: {step}"); } }, NullLogger.Instance, waitingReport: TimeSpan.FromMilliseconds(200));
 
         var outcome = await run.RunAsync(() => Task.FromResult<string?>(null), CancellationToken.None);
 
         Assert.That(outcome.Failure, Is.Null);
-        Assert.That(progress, Has.Some.Match(@"^coordinator: wait-healthy: waiting for m3 \(\d+ s\)$"));
+        Assert.That(progress, Has.Some.Match(@"^coordinator: wait-healthy: waiting for m3 \(\d+ s\); done: m1, m2$"));
         Assert.That(progress.Where(p => p.Contains("waiting for", StringComparison.Ordinal)), Has.All.Contain("wait-healthy: waiting for m3"));
     }
 
@@ -132,15 +126,15 @@ internal sealed class ClusterRunTests
 
     [Test]
     [CancelAfter(10_000)]
-    public async Task AMemberThatNeverAnswers_IsReportedStateUnknownWithTheCommandThatRollsItBack()
+    public async Task AMemberThatNeverAnswers_IsReportedStateUnknownWithTheRecoveryThatEndsTheSessionEverywhere()
     {
         var members = Three((name, leader) => new StandInMember(name, leader) { SilentFrom = name == "m3" ? RestorePhase.RestoreData : null });
 
         var outcome = await RunAsync(members);
 
         Assert.That(outcome.Failure, Does.Contain("in phase 'restore-data'").And.Contain("m3: state unknown (no answer to 'restore-data' within 0 s)"));
-        Assert.That(outcome.Failure, Does.Contain("ROLLBACK INCOMPLETE on m3 (state unknown, session session-1; there run: etcd-backupctl call ")
-            .And.Contain("\"phase\":\"rollback\""));
+        Assert.That(outcome.Failure, Does.Contain("ROLLBACK INCOMPLETE on m3 (state unknown)")
+            .And.Contain("etcd-backupctl restore --recover session-1 --yes"));
         Assert.That(members[0].LastCall, Is.EqualTo(RestorePhase.Rollback));
         Assert.That(members[1].LastCall, Is.EqualTo(RestorePhase.Rollback));
         Assert.That(members[2].Calls, Does.Contain(RestorePhase.Rollback), "the silent member is asked to roll back too");

@@ -55,8 +55,17 @@ internal sealed class StandInMember(string name, bool leader, string clusterId =
 
     private static long _clock;
 
+    /// <summary>How many times the coordinator renewed its lease here (<c>state</c> requests, not counted in <see cref="Calls"/>).</summary>
+    public int Renewals { get; private set; }
+
     public async Task<PhaseAnswer> CallAsync(RestorePhaseRequest request, CancellationToken cancellationToken)
     {
+        if (request.Phase == RestorePhase.State)
+        {
+            Renewals++;
+            return PhaseAnswer.Failed(ErrorCodes.NoSession, "the stand-in keeps no record");
+        }
+
         lock (_lock)
         {
             _calls.Add((request.Phase, Interlocked.Increment(ref _clock)));

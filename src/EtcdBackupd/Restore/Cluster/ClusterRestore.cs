@@ -45,7 +45,9 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
             // The coordinator's whole run is work in progress: a stop waits for it to complete or roll back.
             using var working = local.Activity.Working();
             var deadlines = new PhaseDeadlines(restore.HealthTimeout, peers.Timeout);
-            var run = new ClusterRun(members, snapshot, $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32], deadlines, progress, logger);
+            var session = $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32];
+            progress("coordinator", $"restore session {session}: if this master's daemon dies, end it on every member with etcd-backupctl restore --recover {session} --yes");
+            var run = new ClusterRun(members, Path.GetFileName(path), manifest.Sha256, session, deadlines, progress, logger);
             var outcome = await run.RunAsync(() => PlaceEverywhereAsync(snapshot, progress, cancellationToken), cancellationToken);
             return outcome.Failure is null
                 ? Reply.Success(outcome.Result, ProtocolJsonContext.Default.ClusterRestoreResult)
@@ -57,6 +59,110 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
             {
                 await member.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>restore --recover SESSION</c>: every member's record of the session, then one end for all of
+    /// them (<see cref="RecoveryRule"/>). Nothing changes unless every member answers, and nothing while
+    /// a coordinator still holds its lease: the recovery waits for it, up to a phase's deadline.
+    /// </summary>
+    public async Task<Reply> RecoverAsync(string session, bool dryRun, Action<string, string> progress, CancellationToken cancellationToken)
+    {
+        var members = new List<IRestoreMember> { new LocalMember(local, null) };
+        try
+        {
+            var unreachable = await ConnectAsync(members, cancellationToken);
+            if (unreachable.Count > 0)
+            {
+                return Reply.Failure(ErrorCodes.Failed,
+                    $"a recovery needs every member, and these cannot be reached: {string.Join("; ", unreachable)}; nothing was changed: run it again once they are back");
+            }
+
+            using var working = dryRun ? null : local.Activity.Working();
+            var deadlines = new PhaseDeadlines(restore.HealthTimeout, peers.Timeout);
+            var states = await StatesWhenFreeAsync(members, session, dryRun ? TimeSpan.Zero : deadlines.For(RestorePhase.WaitHealthy) + RestoreSession.Lease, progress, cancellationToken);
+            var errors = members.Zip(states).Where(p => p.Second.Error is not null).Select(p => $"{p.First.Name}: {p.Second.Error}").ToList();
+            var held = members.Zip(states).Where(p => p.Second.State is { Outcome: SessionOutcome.Open } st && (st.LeaseSecondsLeft > 0 || st.Running is not null))
+                .Select(p => $"{p.First.Name} (coordinator {p.Second.State!.Coordinator}, {p.Second.State.LeaseSecondsLeft} s left)").ToList();
+            var verdict = errors.Count > 0 ? new RecoveryVerdict(RecoveryDecision.Nothing, "not every member could say where it stands: " + string.Join("; ", errors))
+                : held.Count > 0 ? new RecoveryVerdict(RecoveryDecision.Nothing, "the session's coordinator still holds it on " + string.Join(", ", held))
+                : RecoveryRule.Decide([.. members.Zip(states).Select(p => (p.First.Name, p.Second.State))]);
+            RestoreLog.RecoveryDecided(logger, session, verdict.Decision.ToString(), verdict.Reason);
+            progress("coordinator", $"recovery of {session}: {Words(verdict.Decision)}, because {verdict.Reason}");
+
+            MemberRecovery[] Report(ClusterRestoreResult? result) => [.. members.Zip(states).Select((p, i) =>
+                new MemberRecovery(p.First.Name, p.Second.State, p.Second.Error, result?.Members[i].Steps ?? []))];
+            var refused = verdict.Decision == RecoveryDecision.Nothing && (errors.Count > 0 || held.Count > 0 || verdict.Reason.StartsWith("the members disagree", StringComparison.Ordinal));
+            if (dryRun || verdict.Decision == RecoveryDecision.Nothing)
+            {
+                var answer = new RecoveryResult(session, verdict.Decision, verdict.Reason, dryRun, Report(null));
+                return refused && !dryRun
+                    ? Reply.Failure(ErrorCodes.Failed, $"restore session {session} was not recovered: {verdict.Reason}; nothing was changed", answer, ProtocolJsonContext.Default.RecoveryResult)
+                    : Reply.Success(answer, ProtocolJsonContext.Default.RecoveryResult);
+            }
+
+            var snapshot = states.Select(s => s.State?.Snapshot).First(n => n is not null)!;
+            var sha256 = states.Select(s => s.State?.Sha256).FirstOrDefault(n => n is not null) ?? "";
+            var open = members.Zip(states).Where(p => p.Second.State?.Outcome == SessionOutcome.Open).Select(p => p.First).ToList();
+            var run = new ClusterRun(members, snapshot, sha256, session, deadlines, progress, logger);
+            var outcome = await run.ResumeAsync(verdict.Decision, open, verdict.CloseOnly, cancellationToken);
+            var result = new RecoveryResult(session, verdict.Decision, verdict.Reason, false, Report(outcome.Result));
+            return outcome.Failure is null
+                ? Reply.Success(result, ProtocolJsonContext.Default.RecoveryResult)
+                : Reply.Failure(ErrorCodes.Failed, $"recovery of restore session {session}: {outcome.Failure}", result, ProtocolJsonContext.Default.RecoveryResult);
+        }
+        finally
+        {
+            foreach (var member in members)
+            {
+                await member.DisposeAsync();
+            }
+        }
+    }
+
+    private static string Words(RecoveryDecision decision) => decision switch
+    {
+        RecoveryDecision.Finish => "finish the restore on every member",
+        RecoveryDecision.RollBack => "roll back every member to its old data",
+        _ => "change nothing",
+    };
+
+    /// <summary>
+    /// Every member's record of the session, asked again every 2 s while a coordinator still holds it (a
+    /// step runs, or its lease has not run out), up to <paramref name="patience"/>.
+    /// </summary>
+    private async Task<(SessionState? State, string? Error)[]> StatesWhenFreeAsync(
+        List<IRestoreMember> members, string session, TimeSpan patience, Action<string, string> progress, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            var request = new RestorePhaseRequest { Session = session, Phase = RestorePhase.State };
+            var answers = await Task.WhenAll(members.Select(async m =>
+            {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                deadline.CancelAfter(peers.Timeout);
+                try
+                {
+                    var answer = await m.CallAsync(request, deadline.Token);
+                    return answer.Ok ? (answer.Result!.Session, null)
+                        : answer.Error?.Code == ErrorCodes.NoSession ? ((SessionState?)null, (string?)null)
+                        : (null, answer.Error?.Message ?? "no answer");
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return (null, $"no answer within Peers.TimeoutSeconds ({peers.Timeout.TotalSeconds:F0} s)");
+                }
+            }));
+            var held = members.Zip(answers).Where(p => p.Second.Item1 is { Outcome: SessionOutcome.Open } s && (s.LeaseSecondsLeft > 0 || s.Running is not null)).ToList();
+            if (held.Count == 0 || time.GetElapsedTime(started) >= patience)
+            {
+                return answers;
+            }
+
+            progress("coordinator", $"waiting for the coordinator's lease to run out on {string.Join(", ", held.Select(h => $"{h.First.Name} ({h.Second.Item1!.LeaseSecondsLeft} s)"))}");
+            await Task.Delay(TimeSpan.FromSeconds(2), time, cancellationToken);
         }
     }
 

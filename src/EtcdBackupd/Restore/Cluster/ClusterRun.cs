@@ -8,18 +8,27 @@ internal sealed record ClusterOutcome(ClusterRestoreResult Result, string? Failu
 /// belong to, who has opened it (and so must be rolled back), each member's steps for the report. It
 /// decides on the members' typed answers only: ok or not, answered or silent, leader, health, rollback state.
 /// </summary>
-/// <remarks>For testing, <c>waitingReport</c> replaces <see cref="WaitingReport"/>: how often a phase still running says so.</remarks>
+/// <remarks>
+/// For testing, <c>waitingReport</c> replaces <see cref="WaitingReport"/>: how often a phase still
+/// running says so, and how often the members not busy hear from the coordinator (their lease).
+/// </remarks>
 internal sealed class ClusterRun(
-    IReadOnlyList<IRestoreMember> members, SnapshotResult snapshot, string session, PhaseDeadlines deadlines, Action<string, string> progress, ILogger logger,
-    TimeSpan? waitingReport = null)
+    IReadOnlyList<IRestoreMember> members, string snapshotName, string sha256, string session, PhaseDeadlines deadlines, Action<string, string> progress,
+    ILogger logger, TimeSpan? waitingReport = null, string? coordinator = null)
 {
+    /// <summary>Names this run on every request: its lease is held by this name only.</summary>
+    public string Coordinator { get; } = coordinator ?? NewCoordinatorName();
+
+    /// <summary>This host and a fresh run ID: two runs on one master are not the same coordinator.</summary>
+    public static string NewCoordinatorName() => $"{Environment.MachineName} run {Guid.NewGuid():N}"[..Math.Min(128, Environment.MachineName.Length + 13)];
+
     private readonly List<IRestoreMember> _opened = [];
     private readonly HashSet<IRestoreMember> _leaders = [];
     private readonly HashSet<IRestoreMember> _silent = [];
     private readonly Dictionary<IRestoreMember, MemberHealth> _health = [];
     private readonly Dictionary<IRestoreMember, List<string>> _reports = members.ToDictionary(m => m, _ => new List<string>());
 
-    private string Name => Path.GetFileName(snapshot.Path);
+    private string Name => snapshotName;
 
     /// <param name="placeEverywhere">Pushes the snapshot to the peers; an error message, or null.</param>
     /// <param name="cancellationToken">Stops the run; what was done is rolled back all the same.</param>
@@ -67,7 +76,8 @@ internal sealed class ClusterRun(
             ? $"cluster restore refused: {failure}; nothing was stopped"
             : $"cluster restore failed in phase '{phase.Wire()}': {failure}; "
               + (incomplete.Count == 0 ? $"every member that got that far ({_opened.Count}) was rolled back to its old data"
-                  : $"ROLLBACK INCOMPLETE on {string.Join("; ", incomplete)}: an operator must finish there by hand (see their journal)");
+                  : $"ROLLBACK INCOMPLETE on {string.Join("; ", incomplete)}; when every member answers again, end session {session} on all of them with: "
+                    + $"etcd-backupctl restore --recover {session} --yes");
         return new ClusterOutcome(Summary(), message);
     }
 
@@ -89,15 +99,78 @@ internal sealed class ClusterRun(
             return string.Join("; ", refused);
         }
 
-        var check = Request(RestorePhase.Check) with { File = Name, Sha256 = snapshot.Manifest.Sha256, Protocol = ControlFraming.ProtocolVersion };
-        if (plans.All(p => p.Result!.Plan is { Present: true } plan && plan.Sha256 == snapshot.Manifest.Sha256))
+        var check = Request(RestorePhase.Check) with { File = Name, Sha256 = sha256, Protocol = ControlFraming.ProtocolVersion };
+        if (plans.All(p => p.Result!.Plan is { Present: true } plan && plan.Sha256 == sha256))
         {
             return await PhaseAsync(members, check, cancellationToken);
         }
 
         return await PhaseAsync([members[0]], check, cancellationToken)
-            ?? await placeEverywhere()
+            ?? await WhileRenewingAsync(placeEverywhere(), [members[0]])
             ?? await PhaseAsync(remotes, check, cancellationToken);
+    }
+
+    /// <summary>A long piece of the coordinator's own work (a push of gigabytes); the members already open keep hearing from it.</summary>
+    private async Task<string?> WhileRenewingAsync(Task<string?> work, IReadOnlyList<IRestoreMember> opened)
+    {
+        while (await Task.WhenAny(work, Task.Delay(waitingReport ?? WaitingReport)) != work)
+        {
+            await RenewAsync(opened);
+        }
+
+        return await work;
+    }
+
+    /// <summary>
+    /// Ends a session whose coordinator is gone, as <see cref="RecoveryRule"/> decided: forward (start
+    /// etcd where it is not running, wait for one healthy cluster, start the API servers, close every
+    /// session) or back (every member that holds the session open). A forward that fails goes back.
+    /// </summary>
+    /// <param name="decision">The verdict: finish or roll back.</param>
+    /// <param name="open">The members that hold the session open; the others have closed it already.</param>
+    /// <param name="cancellationToken">Stops the forward part; a rollback still runs.</param>
+    /// <param name="closeOnly">The restore had finished on some member: every phase was done everywhere, only the closing is left.</param>
+    public async Task<ClusterOutcome> ResumeAsync(RecoveryDecision decision, IReadOnlyList<IRestoreMember> open, bool closeOnly, CancellationToken cancellationToken)
+    {
+        _opened.AddRange(open);
+        string? failure = null;
+        var phase = RestorePhase.Finish;
+        if (decision == RecoveryDecision.Finish)
+        {
+            try
+            {
+                foreach (var next in closeOnly ? [] : new[] { RestorePhase.StartEtcd, RestorePhase.WaitHealthy, RestorePhase.StartApi })
+                {
+                    phase = next;
+                    failure = await PhaseAsync(members, Request(phase), cancellationToken)
+                        ?? (phase == RestorePhase.WaitHealthy ? OneCluster() : null);
+                    if (failure is not null)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                failure = $"{phase.Wire()}: {e.Message}";
+            }
+
+            if (failure is null)
+            {
+                var notClosed = await FinishAsync();
+                RestoreLog.ClusterRestored(logger, Name, members.Count);
+                return new ClusterOutcome(Summary(), notClosed.Count == 0 ? null
+                    : $"the cluster is restored and healthy, but a session could not be closed on {string.Join("; ", notClosed)}");
+            }
+
+            RestoreLog.ClusterFailed(logger, phase.Wire(), failure);
+        }
+
+        var incomplete = await RollBackAsync();
+        var why = failure is null ? "" : $"finishing failed in phase '{phase.Wire()}' ({failure}), so ";
+        return new ClusterOutcome(Summary(), incomplete.Count == 0 && failure is null ? null
+            : incomplete.Count == 0 ? $"{why}every member that held session {session} was rolled back to its old data"
+            : $"{why}ROLLBACK INCOMPLETE on {string.Join("; ", incomplete)}; run etcd-backupctl restore --recover {session} --yes again when they answer");
     }
 
     /// <summary>
@@ -161,11 +234,24 @@ internal sealed class ClusterRun(
         while (await Task.WhenAny(all, Task.Delay(every)) != all)
         {
             waited += every;
-            var pending = on.Where((_, i) => !calls[i].IsCompleted).Select(m => m.Name);
-            progress("coordinator", $"{phase.Wire()}: waiting for {string.Join(", ", pending)} ({waited.TotalSeconds:F0} s)");
+            var pending = on.Where((_, i) => !calls[i].IsCompleted).ToList();
+            var done = on.Where((_, i) => calls[i].IsCompleted).Select(m => m.Name).ToList();
+            progress("coordinator", $"{phase.Wire()}: waiting for {string.Join(", ", pending.Select(m => m.Name))} ({waited.TotalSeconds:F0} s)"
+                + (done.Count > 0 ? $"; done: {string.Join(", ", done)}" : ""));
+            await RenewAsync(members.Except(pending));
         }
 
         return await all;
+    }
+
+    /// <summary>
+    /// The coordinator's lease on the members not busy with a request: while one member takes minutes
+    /// (a push, wait-healthy), the others must not see their coordinator as gone.
+    /// </summary>
+    private async Task RenewAsync(IEnumerable<IRestoreMember> idle)
+    {
+        var opened = _opened.Intersect(idle).ToList();
+        await Task.WhenAll(opened.Select(m => CallAsync(m, Request(RestorePhase.State), CancellationToken.None)));
     }
 
     /// <summary>One request within its phase's deadline; past it, the member is silent (its state unknown).</summary>
@@ -213,7 +299,7 @@ internal sealed class ClusterRun(
             {
                 Record(member, finished, RestorePhase.Finish);
                 open.Add($"{member.Name} (its session {session} stays open and holds back retention and the next restore there; "
-                    + $"close it, do not roll it back: etcd-backupctl call '{{\"command\":\"restore-phase\",\"session\":\"{session}\",\"phase\":\"finish\"}}')");
+                    + $"close it with etcd-backupctl restore --recover {session} --yes, which finishes it: every member restored)");
             }
         }
 
@@ -233,7 +319,7 @@ internal sealed class ClusterRun(
             Record(member, answer, RestorePhase.Rollback);
             if (!answer.Answered)
             {
-                incomplete.Add($"{member.Name} (state unknown, session {session}; there run: {member.RollbackCommand(session)})");
+                incomplete.Add($"{member.Name} (state unknown)");
             }
             else if (answer.Error?.Code == ErrorCodes.NoSession)
             {
@@ -265,10 +351,10 @@ internal sealed class ClusterRun(
         }
     }
 
-    private RestorePhaseRequest Request(RestorePhase phase) => new() { Session = session, Phase = phase };
+    private RestorePhaseRequest Request(RestorePhase phase) => new() { Session = session, Phase = phase, Coordinator = Coordinator };
 
     private ClusterRestoreResult Summary() =>
-        new(Name, snapshot.Manifest.Sha256, [.. members.Select(m => new MemberSteps(m.Name, [.. _reports[m]]))]);
+        new(Name, sha256, [.. members.Select(m => new MemberSteps(m.Name, [.. _reports[m]]))]);
 }
 
 /// <summary>How long a member gets for each phase: <c>Restore.HealthTimeoutSeconds</c> (plus a margin) to become healthy, <c>Peers.TimeoutSeconds</c> for the rest.</summary>

@@ -10,14 +10,10 @@ internal interface IRestoreMember : IAsyncDisposable
     /// cannot be asked is <see cref="PhaseAnswer.Silent"/>. Cancellation (the phase's deadline) throws.
     /// </summary>
     Task<PhaseAnswer> CallAsync(RestorePhaseRequest request, CancellationToken cancellationToken);
-
-    /// <summary>What an operator runs on that member to roll session <paramref name="session"/> back by hand.</summary>
-    string RollbackCommand(string session) =>
-        $"etcd-backupctl call '{{\"command\":\"restore-phase\",\"session\":\"{session}\",\"phase\":\"rollback\"}}'";
 }
 
 /// <summary>The coordinator's own member, answered in-process.</summary>
-internal sealed class LocalMember(MemberPhases phases, string snapshot) : IRestoreMember
+internal sealed class LocalMember(MemberPhases phases, string? snapshot) : IRestoreMember
 {
     public string Name => "this master";
 

@@ -14,29 +14,82 @@ namespace EtcdBackupd.Restore;
 /// </summary>
 internal sealed class RemoteMember : IRestoreMember
 {
+    /// <summary>Tries of one request over a link that keeps breaking, with 1, 2, 3, 4 s between them: a restart of the member's daemon fits.</summary>
+    public const int Attempts = 5;
+
     private readonly PeerTarget _target;
-    private readonly SshClient _ssh;
+    private readonly PeersOptions _options;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _one = new(1, 1);
+    private SshClient _ssh;
     private (SshCommand Command, Task Running, Stream Input, StreamReader Output)? _channel;
 
-    private RemoteMember(PeerTarget target, SshClient ssh)
+    private RemoteMember(PeerTarget target, PeersOptions options, ILogger logger, SshClient ssh)
     {
-        _target = target;
-        _ssh = ssh;
+        (_target, _options, _logger, _ssh) = (target, options, logger, ssh);
     }
 
     public string Name => _target.ToString();
 
     public static async Task<RemoteMember> ConnectAsync(PeerTarget target, PeersOptions options, ILogger logger, CancellationToken cancellationToken) =>
-        new(target, await PeerSession.OpenAsync(target, options, logger, c => new SshClient(c), cancellationToken));
+        new(target, options, logger, await PeerSession.OpenAsync(target, options, logger, c => new SshClient(c), cancellationToken));
 
     /// <summary>
-    /// Sends one request and reads until its final answer. A broken channel is not retried for this
-    /// request (it may have run there); the next request opens a new one, so a rollback still gets through.
+    /// Sends one request and reads until its final answer. When the link breaks or the member's daemon
+    /// does not answer, it reconnects and asks again: the member runs a phase once and answers a
+    /// repeated one from its record (phases are idempotent), so asking again is safe. The phase's
+    /// deadline (the token) bounds the whole.
     /// </summary>
     public async Task<PhaseAnswer> CallAsync(RestorePhaseRequest request, CancellationToken cancellationToken)
     {
         await _one.WaitAsync(cancellationToken);
+        try
+        {
+            var answer = await TryOnceAsync(request, cancellationToken);
+            for (var attempt = 2; !answer.Answered && attempt <= Attempts; attempt++)
+            {
+                RestoreLog.Retrying(_logger, Name, request.Phase.Wire(), answer.Error!.Message, attempt, Attempts);
+                await Task.Delay(TimeSpan.FromSeconds(attempt - 1), cancellationToken);
+                if (await ReconnectAsync(cancellationToken) is { } unreachable)
+                {
+                    answer = PhaseAnswer.Silent($"over SSH to {Name}: {unreachable}");
+                    continue;
+                }
+
+                answer = await TryOnceAsync(request, cancellationToken);
+            }
+
+            return answer;
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    /// <summary>A new SSH connection when the old one is gone; null when connected, else why not.</summary>
+    private async Task<string?> ReconnectAsync(CancellationToken cancellationToken)
+    {
+        if (_ssh.IsConnected)
+        {
+            return null;
+        }
+
+        try
+        {
+            var fresh = await PeerSession.OpenAsync(_target, _options, _logger, c => new SshClient(c), cancellationToken);
+            _ssh.Dispose();
+            _ssh = fresh;
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return e.Message;
+        }
+    }
+
+    private async Task<PhaseAnswer> TryOnceAsync(RestorePhaseRequest request, CancellationToken cancellationToken)
+    {
         try
         {
             var channel = _channel ??= Open();
@@ -65,10 +118,6 @@ internal sealed class RemoteMember : IRestoreMember
         {
             await Close();
             throw;
-        }
-        finally
-        {
-            _one.Release();
         }
     }
 

@@ -15,13 +15,35 @@ internal sealed class NoRestoreSessionException(string message) : InvalidOperati
 /// and wait until it is healthy; start the API servers. A failing step undoes the ones before it.
 /// Also holds the one session a cluster restore drives step by step across requests.
 /// </summary>
-internal sealed class LocalRestore(
-    RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, RestoreActivity? activity = null) : IDisposable
+internal sealed class LocalRestore : IDisposable
 {
-    private readonly RestoreActivity _activity = activity ?? new RestoreActivity();
+    private readonly RestoreOptions options;
+    private readonly EtcdOptions etcd;
+    private readonly IServiceControl services;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly SessionStore? _store;
+    private readonly RestoreActivity _activity;
 
     private readonly SemaphoreSlim _one = new(1, 1);
     private (string Id, RestoreSession Session)? _held;
+
+    /// <summary>A cluster session left open in <paramref name="store"/> (the daemon stopped in the middle) is held again at once.</summary>
+    public LocalRestore(
+        RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, RestoreActivity? activity = null, SessionStore? store = null)
+    {
+        (this.options, this.etcd, this.services, this.time, this.logger, _store) = (options, etcd, services, time, logger, store);
+        _activity = activity ?? new RestoreActivity();
+        if (store?.All().LastOrDefault(r => r.Outcome == SessionOutcome.Open) is { } open)
+        {
+            _one.Wait(0);
+            var phase = open.Running is { } died ? $"stopped during '{died.Wire()}'" : open.Done.Count > 0 ? $"'{open.Done[^1].Wire()}' done" : "opened";
+            var session = RestoreSession.Reload(open, options, etcd, services, time, logger, store);
+            _held = (open.Id, session);
+            _activity.Begin($"cluster restore session '{open.Id}' of {Path.GetFileName(open.Snapshot)}");
+            RestoreLog.SessionReloaded(logger, open.Id, open.Snapshot, phase);
+        }
+    }
 
     /// <summary>What is under way here, for retention and the stop to respect.</summary>
     public RestoreActivity Activity => _activity;
@@ -31,7 +53,7 @@ internal sealed class LocalRestore(
         options.Plan(snapshot, session);
 
     public RestoreSession NewSession(string snapshot, Action<string>? onStep, string? session = null) =>
-        new(snapshot, options, etcd, services, time, logger, onStep, session);
+        new(snapshot, options, etcd, services, time, logger, onStep, session, session is null ? null : _store);
 
     /// <summary>One restore at a time on this member.</summary>
     public async Task<RestoreReport> RunExclusiveAsync(string snapshot, Action<string>? onStep, CancellationToken cancellationToken)
@@ -59,7 +81,7 @@ internal sealed class LocalRestore(
         var session = NewSession(snapshot, onStep);
         try
         {
-            await session.CheckAsync(null, cancellationToken);
+            await session.CheckAsync(null, null, cancellationToken);
             await session.StopApiServersAsync(cancellationToken);
             await session.StopEtcdAsync(cancellationToken);
             await session.RestoreDataAsync(cancellationToken);
@@ -76,9 +98,22 @@ internal sealed class LocalRestore(
         }
     }
 
-    /// <summary>Opens the session a cluster restore drives by <paramref name="id"/>; refused while any other restore runs here.</summary>
+    /// <summary>
+    /// Opens the session a cluster restore drives by <paramref name="id"/>; refused while any other
+    /// restore runs here. The same session asked again (a coordinator that reconnected) is the one open.
+    /// </summary>
     public async Task<RestoreSession> BeginAsync(string id, string snapshot, Action<string>? onStep, CancellationToken cancellationToken)
     {
+        if (_held is { } same && same.Id == id)
+        {
+            return same.Session;
+        }
+
+        if (_store?.Find(id) is { Outcome: not SessionOutcome.Open })
+        {
+            throw new RestoreBusyException($"restore session '{id}' was closed on this member already; a new restore has a new session");
+        }
+
         if (!await _one.WaitAsync(0, cancellationToken))
         {
             throw new RestoreBusyException(Busy());
@@ -98,6 +133,13 @@ internal sealed class LocalRestore(
     /// <summary>The open session's ID, or null.</summary>
     public string? HeldId => _held?.Id;
 
+    /// <summary>The open session's state, for <c>status</c>; null when none is open.</summary>
+    public SessionState? OpenState => _held?.Session.State();
+
+    /// <summary>A session's record, open or closed; null when this member never opened it (or forgot it).</summary>
+    public SessionState? StateOf(string id) => _held is { } held && held.Id == id ? held.Session.State()
+        : _store?.Find(id) is { } record ? RestoreSession.StateOf(record) : null;
+
     /// <summary>Whether <paramref name="session"/> is still the open session <paramref name="id"/> (not closed while a request waited its turn).</summary>
     public bool Holds(string id, RestoreSession session) => _held is { } held && held.Id == id && ReferenceEquals(held.Session, session);
 
@@ -113,8 +155,10 @@ internal sealed class LocalRestore(
     }
 
     private string Busy() => _held is { } held
-        ? $"cluster restore session '{held.Id}' is open on this member at step '{held.Session.Step}'; if its coordinator is gone, roll it back: "
-            + $"etcd-backupctl call '{{\"command\":\"restore-phase\",\"session\":\"{held.Id}\",\"phase\":\"rollback\"}}'"
+        ? $"cluster restore session '{held.Id}' is open on this member at step '{held.Session.Step}'"
+            + (held.Session.LeaseLeft > TimeSpan.Zero
+                ? $"; its coordinator ({held.Session.Coordinator}) holds it for {held.Session.LeaseLeft.TotalSeconds:F0} s more"
+                : $"; its coordinator ({held.Session.Coordinator}) is gone: end it on every member with etcd-backupctl restore --recover {held.Id} --yes")
         : "another restore is running on this member";
 
     public void Dispose() => _one.Dispose();

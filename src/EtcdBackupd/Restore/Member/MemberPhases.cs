@@ -22,9 +22,14 @@ internal sealed class MemberPhases(LocalRestore restore)
     public async Task<PhaseAnswer> RunAsync(string? path, RestorePhaseRequest request, CancellationToken cancellationToken)
     {
         var (id, phase) = (request.Session, request.Phase);
-        if (id.Length is 0 or > 64)
+        if (!SessionIds.IsValid(id))
         {
-            return PhaseAnswer.Failed(ErrorCodes.BadRequest, "restore-phase needs a \"session\" of 1 to 64 characters");
+            return PhaseAnswer.Failed(ErrorCodes.BadRequest, $"restore-phase needs a \"session\" of 1 to 64 letters, digits, '.', '_' or '-' starting with a letter or digit");
+        }
+
+        if (request.Coordinator is { Length: > 128 })
+        {
+            return PhaseAnswer.Failed(ErrorCodes.BadRequest, "restore-phase \"coordinator\" is at most 128 characters");
         }
 
         if (phase is RestorePhase.Plan or RestorePhase.Check && path is null)
@@ -38,26 +43,68 @@ internal sealed class MemberPhases(LocalRestore restore)
                 $"this member speaks restore protocol {ControlFraming.ProtocolVersion}, the coordinator {request.Protocol?.ToString() ?? "an older one"}: upgrade every master to the same etcd-backupd first; nothing was stopped");
         }
 
+        if (phase is RestorePhase.State)
+        {
+            return State(id, request.Coordinator);
+        }
+
         using var working = phase == RestorePhase.Plan ? null : restore.Activity.Working();
         try
         {
             return phase switch
             {
                 RestorePhase.Plan => PhaseAnswer.Of(new PhaseResult { Phase = phase, Steps = [], Plan = PlanWithCopy(path!, id) }),
-                RestorePhase.Check => await CheckAsync(id, path!, request.Sha256, cancellationToken),
-                RestorePhase.Rollback => await InTurnAsync(id, RollBackAsync, CancellationToken.None),
-                RestorePhase.Finish => await InTurnAsync(id, s => Task.FromResult(Finish(id, s)), CancellationToken.None),
-                _ => await InTurnAsync(id, s => StepAsync(s, phase, cancellationToken), cancellationToken),
+                RestorePhase.Check => await CheckAsync(id, path!, request, cancellationToken),
+                RestorePhase.Rollback => await InTurnAsync(request, RollBackAsync, CancellationToken.None),
+                RestorePhase.Finish => await InTurnAsync(request, s => Task.FromResult(Finish(id, s)), CancellationToken.None),
+                _ => await InTurnAsync(request, s => StepAsync(s, phase, cancellationToken), cancellationToken),
             };
         }
         catch (NoRestoreSessionException e)
         {
-            return PhaseAnswer.Failed(ErrorCodes.NoSession, e.Message);
+            return Closed(id, phase) ?? PhaseAnswer.Failed(ErrorCodes.NoSession, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return PhaseAnswer.Failed(ErrorCodes.Failed, e.Message);
         }
+    }
+
+    /// <summary>The session as recorded here; from its coordinator, also a renewal of its lease.</summary>
+    private PhaseAnswer State(string id, string? coordinator)
+    {
+        if (restore.HeldId == id && coordinator is not null && restore.Held(id) is { } open && open.Coordinator == coordinator)
+        {
+            open.Heard();
+        }
+
+        return restore.StateOf(id) is { } state
+            ? PhaseAnswer.Of(new PhaseResult { Phase = RestorePhase.State, Steps = [], Session = state })
+            : PhaseAnswer.Failed(ErrorCodes.NoSession, $"this member has no record of restore session '{id}'");
+    }
+
+    /// <summary>
+    /// A request for a session closed here already: the same end asked again (a coordinator that
+    /// reconnected, a recovery) is answered as done; anything else is refused with how it ended.
+    /// </summary>
+    private PhaseAnswer? Closed(string id, RestorePhase phase)
+    {
+        if (restore.StateOf(id) is not { Outcome: not SessionOutcome.Open } state)
+        {
+            return null;
+        }
+
+        var ended = state.Outcome.ToString();
+        return (phase, state.Outcome) switch
+        {
+            (RestorePhase.Finish, SessionOutcome.Finished) => PhaseAnswer.Of(new PhaseResult { Phase = phase, Steps = ["finished already"], Session = state }),
+            (RestorePhase.Rollback, SessionOutcome.RolledBack) =>
+                PhaseAnswer.Of(new PhaseResult { Phase = phase, Steps = ["rolled back already"], Rollback = RollbackState.Complete, Session = state }),
+            (RestorePhase.Rollback, SessionOutcome.RollbackIncomplete) => PhaseAnswer.Failed(ErrorCodes.Failed,
+                $"restore session '{id}' was rolled back here already, incompletely: an operator must finish by hand (see the journal)",
+                new PhaseResult { Phase = phase, Steps = [], Rollback = RollbackState.Incomplete, Session = state }),
+            _ => PhaseAnswer.Failed(ErrorCodes.NoSession, $"restore session '{id}' is closed on this member ({ended.ToLowerInvariant()}); '{phase.Wire()}' cannot run on it"),
+        };
     }
 
     /// <summary>The plan, and whether this member holds the snapshot (from its manifest: a dry run reads no gigabytes).</summary>
@@ -72,26 +119,57 @@ internal sealed class MemberPhases(LocalRestore restore)
         };
     }
 
-    /// <summary>Runs one request of session <paramref name="id"/> when the one before it has ended; never on a session closed meanwhile.</summary>
-    private async Task<PhaseAnswer> InTurnAsync(string id, Func<RestoreSession, Task<PhaseAnswer>> step, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one request of a session when the one before it has ended; never on a session closed
+    /// meanwhile. Only the session's coordinator steps it while its lease runs (or a step runs): anyone
+    /// else is refused then, and takes the session over after.
+    /// </summary>
+    private async Task<PhaseAnswer> InTurnAsync(RestorePhaseRequest request, Func<RestoreSession, Task<PhaseAnswer>> step, CancellationToken cancellationToken)
     {
+        var id = request.Session;
         var session = restore.Held(id);
+        if (session.Coordinator != request.Coordinator)
+        {
+            if (session.RunningNow is { } running)
+            {
+                return PhaseAnswer.Failed(ErrorCodes.LeaseHeld,
+                    $"restore session '{id}' is running '{running.Wire()}' here for its coordinator ({session.Coordinator}); nothing was touched");
+            }
+
+            if (session.LeaseLeft > TimeSpan.Zero)
+            {
+                return PhaseAnswer.Failed(ErrorCodes.LeaseHeld,
+                    $"restore session '{id}' is held by its coordinator ({session.Coordinator}) for {session.LeaseLeft.TotalSeconds:F0} s more; nothing was touched. "
+                    + $"If that coordinator is gone, wait and run: etcd-backupctl restore --recover {id} --yes");
+            }
+        }
+
         await session.Turn.WaitAsync(cancellationToken);
         try
         {
-            return restore.Holds(id, session)
-                ? await step(session)
-                : PhaseAnswer.Failed(ErrorCodes.NoSession, $"restore session '{id}' was closed while this request waited");
+            if (!restore.Holds(id, session))
+            {
+                return Closed(id, request.Phase) ?? PhaseAnswer.Failed(ErrorCodes.NoSession, $"restore session '{id}' was closed while this request waited");
+            }
+
+            if (session.Coordinator != request.Coordinator)
+            {
+                session.TakeOver(request.Coordinator ?? "an operator's call on this master");
+            }
+
+            session.Heard();
+            return await step(session);
         }
         finally
         {
+            session.Heard();
             session.Turn.Release();
         }
     }
 
-    private async Task<PhaseAnswer> CheckAsync(string id, string path, string? sha256, CancellationToken cancellationToken)
+    private async Task<PhaseAnswer> CheckAsync(string id, string path, RestorePhaseRequest request, CancellationToken cancellationToken)
     {
-        if (sha256 is null)
+        if (request.Sha256 is not { } sha256)
         {
             return PhaseAnswer.Failed(ErrorCodes.BadRequest, "restore-phase 'check' needs \"sha256\": every member must restore the same file");
         }
@@ -100,11 +178,20 @@ internal sealed class MemberPhases(LocalRestore restore)
         await session.Turn.WaitAsync(CancellationToken.None);
         try
         {
-            await session.CheckAsync(sha256, cancellationToken);
-            var check = new MemberCheck(session.Member!.Name.Value, session.IsLeader, string.Join(' ', session.Command!), ControlFraming.ProtocolVersion);
+            if (!session.IsDone(RestorePhase.Check))
+            {
+                await session.CheckAsync(sha256, request.Coordinator, cancellationToken);
+            }
+            else if (session.Coordinator != request.Coordinator)
+            {
+                throw new RestoreBusyException($"restore session '{id}' was opened here by another coordinator ({session.Coordinator})");
+            }
+
+            session.Heard();
+            var check = new MemberCheck(session.MemberName!, session.IsLeader, string.Join(' ', session.Command ?? []), ControlFraming.ProtocolVersion);
             return PhaseAnswer.Of(new PhaseResult { Phase = RestorePhase.Check, Steps = [.. session.Steps], Check = check });
         }
-        catch
+        catch (Exception e) when (e is not RestoreBusyException)
         {
             restore.End(id);
             throw;
@@ -115,7 +202,22 @@ internal sealed class MemberPhases(LocalRestore restore)
         }
     }
 
+    /// <summary>
+    /// One step of the runbook, recorded before and after. A phase done already (the coordinator asks
+    /// again after a dropped link, or a recovery goes on) is not run twice; only wait-healthy, which
+    /// changes nothing, is.
+    /// </summary>
     private static async Task<PhaseAnswer> StepAsync(RestoreSession session, RestorePhase phase, CancellationToken cancellationToken)
+    {
+        if (session.IsDone(phase) && phase != RestorePhase.WaitHealthy)
+        {
+            return PhaseAnswer.Of(new PhaseResult { Phase = phase, Steps = [$"'{phase.Wire()}' was done already"] });
+        }
+
+        return await session.PhaseAsync(phase, () => RunStepAsync(session, phase, cancellationToken));
+    }
+
+    private static async Task<PhaseAnswer> RunStepAsync(RestoreSession session, RestorePhase phase, CancellationToken cancellationToken)
     {
         var before = session.Steps.Count;
         MemberHealth? health = null;
@@ -139,7 +241,7 @@ internal sealed class MemberPhases(LocalRestore restore)
 
     private async Task<PhaseAnswer> RollBackAsync(RestoreSession session)
     {
-        var id = restore.HeldId!;
+        var id = session.Id;
         var before = session.Steps.Count;
         RollbackState state;
         try
@@ -162,6 +264,7 @@ internal sealed class MemberPhases(LocalRestore restore)
 
     private PhaseAnswer Finish(string id, RestoreSession session)
     {
+        session.Finish();
         restore.End(id);
         return PhaseAnswer.Of(new PhaseResult { Phase = RestorePhase.Finish, Steps = [.. session.Steps], OldDataDir = session.OldDataDir });
     }

@@ -10,21 +10,62 @@ internal sealed record RestoreReport(bool Ok, IReadOnlyList<string> Steps, strin
 /// <summary>
 /// One member's restore of one snapshot, as separate steps in the runbook's order, remembering what to
 /// undo. A local restore runs the steps back to back; a cluster restore runs each step on every member
-/// before the next (a barrier), so the session outlives a single request.
+/// before the next (a barrier), so the session outlives a single request, and, written to the state
+/// directory before each step (<see cref="SessionStore"/>), a restart of the daemon too.
 /// </summary>
 /// <remarks>A cluster restore passes its session: this member then takes the restore's new cluster identity (<see cref="RestoreIdentity"/>).</remarks>
-internal sealed class RestoreSession(
-    string snapshot, RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, Action<string>? onStep,
-    string? session = null)
+internal sealed class RestoreSession
 {
-    private readonly Stack<(string What, Func<Task> Action)> _undo = new();
+    /// <summary>How long a coordinator's session stays its own after the last request it sent; it renews it every few seconds.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    private readonly RestoreOptions _options;
+    private readonly EtcdOptions _etcd;
+    private readonly IServiceControl _services;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Action<string>? _onStep;
+    private readonly string? _session;
+    private readonly SessionStore? _store;
+    private readonly SessionRecord _record;
+    private long _heard;
+    private RestorePhase? _runningNow;
+
+    public RestoreSession(
+        string snapshot, RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, Action<string>? onStep,
+        string? session = null, SessionStore? store = null)
+        : this(new SessionRecord { Id = session ?? "local", Snapshot = snapshot, OpenedAt = time.GetUtcNow() }, options, etcd, services, time, logger, onStep, session, store)
+    {
+    }
+
+    private RestoreSession(
+        SessionRecord record, RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, Action<string>? onStep,
+        string? session, SessionStore? store)
+    {
+        (_record, _options, _etcd, _services, _time, _logger, _onStep, _session, _store) = (record, options, etcd, services, time, logger, onStep, session, store);
+        _heard = time.GetTimestamp();
+    }
+
+    /// <summary>A session a daemon that stopped in the middle of it wrote; its lease starts again now, so a live coordinator can go on.</summary>
+    /// <remarks>A phase the daemon died in counts as failed: it may have been done in part.</remarks>
+    public static RestoreSession Reload(SessionRecord record, RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, SessionStore store)
+    {
+        if (record.Running is { } died)
+        {
+            (record.Failed, record.Running) = (died, null);
+            record.Steps.Add($"the daemon stopped during '{died.Wire()}'");
+            store.Save(record);
+        }
+
+        return new(record, options, etcd, services, time, logger, null, record.Id, store);
+    }
 
     /// <summary>One step at a time: a rollback sent while a step still runs (its coordinator gave up waiting) waits for it.</summary>
     public SemaphoreSlim Turn { get; } = new(1, 1);
-    private readonly List<string> _steps = [];
-    private bool _etcdStopped;
 
-    public string Snapshot => snapshot;
+    public string Id => _record.Id;
+
+    public string Snapshot => _record.Snapshot;
 
     /// <summary>The step running, or the last one; the failed one after an error.</summary>
     public string Step { get; private set; } = "check the snapshot";
@@ -34,16 +75,85 @@ internal sealed class RestoreSession(
     /// <summary>etcd's restore command for this member, as the check resolved it.</summary>
     public IReadOnlyList<string>? Command { get; private set; }
 
-    public string? OldDataDir { get; private set; }
+    public string? OldDataDir => _record.OldDataDir;
 
-    public IReadOnlyList<string> Steps => _steps;
+    public IReadOnlyList<string> Steps => _record.Steps;
+
+    /// <summary>Whether this member's etcd led the cluster when checked; null when it did not answer (its data may be gone).</summary>
+    public bool? IsLeader => _record.IsLeader;
+
+    public string? MemberName => _record.MemberName;
+
+    public string? Coordinator => _record.Coordinator;
+
+    public bool IsDone(RestorePhase phase) => _record.Done.Contains(phase);
+
+    /// <summary>A request of the coordinator has come: its lease runs <see cref="Lease"/> from now.</summary>
+    public void Heard() => Interlocked.Exchange(ref _heard, _time.GetTimestamp());
+
+    /// <summary>Whether the coordinator still holds the session: a step runs now, or it was heard within the lease.</summary>
+    public TimeSpan LeaseLeft => _runningNow is not null ? Lease : Max(TimeSpan.Zero, Lease - _time.GetElapsedTime(Interlocked.Read(ref _heard)));
+
+    public RestorePhase? RunningNow => _runningNow;
+
+    /// <summary>Someone else drives the session from now on (its coordinator's lease ran out); saved before its first step.</summary>
+    public void TakeOver(string coordinator)
+    {
+        RestoreLog.TakenOver(_logger, Id, coordinator, _record.Coordinator ?? "nobody");
+        _record.Coordinator = coordinator;
+        Heard();
+        Save();
+    }
+
+    /// <summary>The session as it stands, for <c>state</c>, <c>status</c> and a recovery.</summary>
+    public SessionState State() => StateOf(_record, LeaseLeft, _runningNow);
+
+    public static SessionState StateOf(SessionRecord record, TimeSpan leaseLeft = default, RestorePhase? running = null) => new()
+    {
+        Session = record.Id, Outcome = record.Outcome, Snapshot = Path.GetFileName(record.Snapshot), Sha256 = record.Sha256,
+        Coordinator = record.Coordinator, OpenedAt = record.OpenedAt, Done = [.. record.Done], Running = running, Failed = record.Failed,
+        LeaseSecondsLeft = record.Outcome == SessionOutcome.Open ? (int)Math.Ceiling(leaseLeft.TotalSeconds) : 0,
+    };
+
+    /// <summary>Runs one phase of a cluster restore, recorded before it starts and after it ends.</summary>
+    public async Task<T> PhaseAsync<T>(RestorePhase phase, Func<Task<T>> run)
+    {
+        _runningNow = phase;
+        _record.Running = phase;
+        Save();
+        var ok = false;
+        try
+        {
+            var result = await run();
+            ok = true;
+            return result;
+        }
+        finally
+        {
+            _runningNow = null;
+            _record.Running = null;
+            if (ok)
+            {
+                _record.Done.Add(phase);
+            }
+            else
+            {
+                _record.Failed = phase;
+            }
+
+            Heard();
+            Save();
+        }
+    }
 
     /// <summary>
     /// The snapshot's trailer and, when given, its SHA-256 (a cluster restore needs the same file on
-    /// every member); this member's parameters. Nothing is stopped before this passes.
+    /// every member); this member's parameters. Nothing is stopped before this passes; a cluster
+    /// session is written to the state directory once it has.
     /// </summary>
-    public Task<string> CheckAsync(string? expectedSha256, CancellationToken cancellationToken) => RunStepAsync("check the snapshot", async () =>
+    public Task<string> CheckAsync(string? expectedSha256, string? coordinator, CancellationToken cancellationToken) => RunStepAsync("check the snapshot", async () =>
     {
+        var snapshot = _record.Snapshot;
         if (!File.Exists(snapshot))
         {
             throw new InvalidOperationException($"'{snapshot}' does not exist; nothing was stopped");
@@ -60,7 +170,18 @@ internal sealed class RestoreSession(
             throw new InvalidOperationException($"'{snapshot}' has SHA-256 {sha256}, not the {expectedSha256} being restored; nothing was stopped");
         }
 
-        var (member, command, problems) = options.Plan(snapshot, session);
+        PlanHere();
+        _record.IsLeader = await LeadsAsync(cancellationToken);
+        (_record.Sha256, _record.Coordinator, _record.MemberName, _record.Command) = (sha256, coordinator, Member!.Name.Value, string.Join(' ', Command!));
+        _record.Done.Add(RestorePhase.Check);
+        Done($"checked {snapshot} (SHA-256 {sha256[..12]}...); member {Member.Name.Value} ({Member.Name.Source}), data directory {Member.DataDir.Value} ({Member.DataDir.Source})");
+        return sha256;
+    });
+
+    /// <summary>This member's parameters and command; again after a restart (they are derived, not saved).</summary>
+    private void PlanHere()
+    {
+        var (member, command, problems) = _options.Plan(_record.Snapshot, _session);
         if (problems.Count > 0)
         {
             throw new InvalidOperationException(string.Join("; ", problems) + "; nothing was stopped");
@@ -68,19 +189,13 @@ internal sealed class RestoreSession(
 
         Member = member;
         Command = command;
-        IsLeader = await LeadsAsync(cancellationToken);
-        Done($"checked {snapshot} (SHA-256 {sha256[..12]}...); member {member.Name.Value} ({member.Name.Source}), data directory {member.DataDir.Value} ({member.DataDir.Source})");
-        return sha256;
-    });
-
-    /// <summary>Whether this member's etcd led the cluster when checked; null when it did not answer (its data may be gone).</summary>
-    public bool? IsLeader { get; private set; }
+    }
 
     private async Task<bool?> LeadsAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await using var connection = await EtcdConnection.ConnectAsync(Own(), logger, cancellationToken);
+            await using var connection = await EtcdConnection.ConnectAsync(Own(), _logger, cancellationToken);
             return connection.Status.Leader != 0 ? connection.Status.Leader == connection.Status.Header.MemberId : null;
         }
         catch (Exception e) when (e is EtcdException or RpcException)
@@ -92,20 +207,20 @@ internal sealed class RestoreSession(
     /// <summary>This member's own etcd: the first of <c>Etcd.Endpoints</c>, with a short dial timeout.</summary>
     private EtcdOptions Own() => new EtcdOptions
     {
-        Endpoints = [etcd.Endpoints[0]], CaFile = etcd.CaFile, CertFile = etcd.CertFile, KeyFile = etcd.KeyFile,
+        Endpoints = [_etcd.Endpoints[0]], CaFile = _etcd.CaFile, CertFile = _etcd.CertFile, KeyFile = _etcd.KeyFile,
     }.WithDialTimeout(TimeSpan.FromSeconds(2));
 
     public async Task StopApiServersAsync(CancellationToken cancellationToken)
     {
-        foreach (var api in options.ApiServerUnits)
+        foreach (var api in _options.ApiServerUnits)
         {
             await RunStepAsync($"stop {api}", async () =>
             {
-                if (await services.IsActiveAsync(api, cancellationToken))
+                if (await _services.IsActiveAsync(api, cancellationToken))
                 {
-                    // The undo first: a stop cut short (a deadline) may still stop the unit.
-                    _undo.Push(($"start {api}", () => services.StartAsync(api, CancellationToken.None)));
-                    await services.StopAsync(api, cancellationToken);
+                    // The undo first: a stop cut short (a deadline, a crash) may still stop the unit.
+                    PushUndo(new UndoStep(UndoKind.StartUnit, $"start {api}", Unit: api));
+                    await _services.StopAsync(api, cancellationToken);
                     Done($"stop {api}");
                 }
                 else
@@ -116,18 +231,23 @@ internal sealed class RestoreSession(
         }
     }
 
-    public Task StopEtcdAsync(CancellationToken cancellationToken) => RunStepAsync($"stop {options.EtcdUnit}", async () =>
+    public Task StopEtcdAsync(CancellationToken cancellationToken) => RunStepAsync($"stop {_options.EtcdUnit}", async () =>
     {
-        // The undo first: a stop cut short (a deadline) may still stop etcd, which a rollback must start again.
-        _etcdStopped = true;
-        _undo.Push(($"start {options.EtcdUnit}", () => services.StartAsync(options.EtcdUnit, CancellationToken.None)));
-        await services.StopAsync(options.EtcdUnit, cancellationToken);
-        Done($"stop {options.EtcdUnit}");
+        // The undo first: a stop cut short (a deadline, a crash) may still stop etcd, which a rollback must start again.
+        _record.EtcdStopped = true;
+        PushUndo(new UndoStep(UndoKind.StartUnit, $"start {_options.EtcdUnit}", Unit: _options.EtcdUnit));
+        await _services.StopAsync(_options.EtcdUnit, cancellationToken);
+        Done($"stop {_options.EtcdUnit}");
     });
 
     /// <summary>Moves the data directory aside (never deleted), runs etcd's own restore tool, gives the new directory the old one's owner and mode.</summary>
     public async Task RestoreDataAsync(CancellationToken cancellationToken)
     {
+        if (Member is null && _record.Done.Contains(RestorePhase.Check))
+        {
+            PlanHere();
+        }
+
         if (Member is not { } member || Command is not { } command)
         {
             throw new InvalidOperationException("the snapshot was not checked first");
@@ -138,10 +258,11 @@ internal sealed class RestoreSession(
         {
             if (Directory.Exists(dataDir))
             {
-                var oldDir = $"{dataDir}.before-restore-{time.GetUtcNow():yyyyMMddTHHmmssZ}";
+                var oldDir = $"{dataDir}.before-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}";
+                // Recorded before the move: a daemon killed between the two finds the undo and a directory it may skip.
+                _record.OldDataDir = oldDir;
+                PushUndo(new UndoStep(UndoKind.MoveBack, $"move {oldDir} back", DataDir: dataDir, OldDir: oldDir));
                 Directory.Move(dataDir, oldDir);
-                OldDataDir = oldDir;
-                _undo.Push(($"move {oldDir} back", () => { MoveBack(dataDir, oldDir); return Task.CompletedTask; }));
                 Done($"moved {dataDir} to {oldDir}");
             }
             else
@@ -174,82 +295,111 @@ internal sealed class RestoreSession(
         }
     }
 
-    /// <summary>Starts etcd without waiting: a member of a restored cluster has no leader until enough of the others start too.</summary>
-    public Task StartEtcdAsync(CancellationToken cancellationToken) => RunStepAsync($"start {options.EtcdUnit}", async () =>
-    {
-        await services.StartAsync(options.EtcdUnit, cancellationToken);
-        Done($"start {options.EtcdUnit}");
-    });
+    /// <summary>
+    /// Starts etcd without waiting: a member of a restored cluster has no leader until enough of the
+    /// others start too. An etcd already running is left alone: a recovery may ask again.
+    /// </summary>
+    public Task StartEtcdAsync(CancellationToken cancellationToken) => StartAsync(_options.EtcdUnit, cancellationToken);
 
     /// <summary>Waits until this member's etcd (the first of <c>Etcd.Endpoints</c>) answers and has a leader.</summary>
-    public Task<StatusResponse> WaitHealthyAsync(CancellationToken cancellationToken) => RunStepAsync($"wait until {options.EtcdUnit} is healthy", async () =>
+    public Task<StatusResponse> WaitHealthyAsync(CancellationToken cancellationToken) => RunStepAsync($"wait until {_options.EtcdUnit} is healthy", async () =>
     {
-        var deadline = time.GetUtcNow() + options.HealthTimeout;
+        var deadline = _time.GetUtcNow() + _options.HealthTimeout;
         var own = Own();
         while (true)
         {
             try
             {
-                await using var connection = await EtcdConnection.ConnectAsync(own, logger, cancellationToken);
+                await using var connection = await EtcdConnection.ConnectAsync(own, _logger, cancellationToken);
                 if (connection.Status.Leader != 0)
                 {
-                    Done($"{options.EtcdUnit} is healthy: member {connection.Status.Header.MemberId:x}, leader {connection.Status.Leader:x}, cluster {connection.Status.Header.ClusterId:x}");
+                    Done($"{_options.EtcdUnit} is healthy: member {connection.Status.Header.MemberId:x}, leader {connection.Status.Leader:x}, cluster {connection.Status.Header.ClusterId:x}");
                     return connection.Status;
                 }
             }
-            catch (Exception e) when (e is EtcdException or RpcException && time.GetUtcNow() < deadline)
+            catch (Exception e) when (e is EtcdException or RpcException && _time.GetUtcNow() < deadline)
             {
             }
 
-            if (time.GetUtcNow() >= deadline)
+            if (_time.GetUtcNow() >= deadline)
             {
-                throw new TimeoutException($"etcd did not become healthy within Restore.HealthTimeoutSeconds ({options.HealthTimeout.TotalSeconds:F0} s)");
+                throw new TimeoutException($"etcd did not become healthy within Restore.HealthTimeoutSeconds ({_options.HealthTimeout.TotalSeconds:F0} s)");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken);
         }
     });
 
     public async Task StartApiServersAsync(CancellationToken cancellationToken)
     {
-        foreach (var api in options.ApiServerUnits)
+        foreach (var api in _options.ApiServerUnits)
         {
-            await RunStepAsync($"start {api}", async () =>
-            {
-                await services.StartAsync(api, cancellationToken);
-                Done($"start {api}");
-            });
+            await StartAsync(api, cancellationToken);
         }
     }
 
+    private Task StartAsync(string unit, CancellationToken cancellationToken) => RunStepAsync($"start {unit}", async () =>
+    {
+        if (await _services.IsActiveAsync(unit, cancellationToken))
+        {
+            Done($"{unit} is running already");
+            return;
+        }
+
+        await _services.StartAsync(unit, cancellationToken);
+        Done($"start {unit}");
+    });
+
     /// <summary>
     /// Undoes every step taken, last first, whatever the cause (a failure, a cancelled request, another
-    /// member's failure): the old data directory back in place and the services started again. Every
-    /// undo step is tried whatever the ones before it threw; the state says whether all of them held.
+    /// member's failure, a recovery after a restart): the old data directory back in place and the
+    /// services started again. Every undo step is tried whatever the ones before it threw; the state
+    /// says whether all of them held. Each one done is saved, so a rollback cut short goes on from there.
     /// </summary>
     public async Task<RollbackState> RollBackAsync()
     {
         var complete = true;
-        if (_etcdStopped)
+        if (_record.EtcdStopped)
         {
             // A half-restored etcd must not hold the data directory while the old one goes back.
-            complete &= await TryUndoAsync($"stop {options.EtcdUnit} before the old data goes back", async () =>
+            complete &= await TryUndoAsync($"stop {_options.EtcdUnit} before the old data goes back", async () =>
             {
-                if (await services.IsActiveAsync(options.EtcdUnit, CancellationToken.None))
+                if (await _services.IsActiveAsync(_options.EtcdUnit, CancellationToken.None))
                 {
-                    await services.StopAsync(options.EtcdUnit, CancellationToken.None);
+                    await _services.StopAsync(_options.EtcdUnit, CancellationToken.None);
                 }
             });
         }
 
-        while (_undo.TryPop(out var action))
+        while (_record.Undo.Count > 0)
         {
-            complete &= await TryUndoAsync(action.What, action.Action);
+            var step = _record.Undo[^1];
+            complete &= await TryUndoAsync(step.What, () => UndoAsync(step));
+            _record.Undo.RemoveAt(_record.Undo.Count - 1);
+            Save();
         }
 
-        onStep?.Invoke("rolled back");
+        Close(complete ? SessionOutcome.RolledBack : SessionOutcome.RollbackIncomplete);
+        _onStep?.Invoke("rolled back");
         return complete ? RollbackState.Complete : RollbackState.Incomplete;
     }
+
+    /// <summary>Closes the session after a restore that succeeded everywhere: the restored data stays.</summary>
+    public void Finish() => Close(SessionOutcome.Finished);
+
+    private void Close(SessionOutcome outcome)
+    {
+        _record.Outcome = outcome;
+        _record.ClosedAt = _time.GetUtcNow();
+        Save();
+    }
+
+    private Task UndoAsync(UndoStep step) => step.Kind switch
+    {
+        UndoKind.StartUnit => _services.StartAsync(step.Unit!, CancellationToken.None),
+        UndoKind.MoveBack => Task.Run(() => MoveBack(step.DataDir!, step.OldDir!)),
+        _ => throw new InvalidOperationException($"unknown undo step {step.Kind}"),
+    };
 
     /// <summary>One undo step; any exception is recorded as its failure, never thrown: the next step must still run.</summary>
     private async Task<bool> TryUndoAsync(string what, Func<Task> action)
@@ -257,22 +407,22 @@ internal sealed class RestoreSession(
         try
         {
             await action();
-            _steps.Add("rolled back: " + what);
-            RestoreLog.RolledBack(logger, what);
+            _record.Steps.Add("rolled back: " + what);
+            RestoreLog.RolledBack(_logger, what);
             return true;
         }
 #pragma warning disable CA1031 // The last-resort path: whatever one undo step throws, the others must run.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            _steps.Add($"ROLLBACK FAILED: {what}: {e.Message}");
-            RestoreLog.RollbackFailed(logger, what, e.Message);
+            _record.Steps.Add($"ROLLBACK FAILED: {what}: {e.Message}");
+            RestoreLog.RollbackFailed(_logger, what, e.Message);
             return false;
         }
     }
 
     public RestoreReport Report(Exception? failure) =>
-        new(failure is null, [.. _steps], failure is null ? null : Step, failure?.Message, OldDataDir);
+        new(failure is null, [.. _record.Steps], failure is null ? null : Step, failure?.Message, OldDataDir);
 
     /// <summary>Runs one step; a failure is logged with the step's name, which stays in <see cref="Step"/>.</summary>
     private async Task RunStepAsync(string step, Func<Task> action)
@@ -284,7 +434,7 @@ internal sealed class RestoreSession(
         }
         catch (Exception e)
         {
-            RestoreLog.Failed(logger, step, e.Message);
+            RestoreLog.Failed(_logger, step, e.Message);
             throw;
         }
     }
@@ -297,23 +447,46 @@ internal sealed class RestoreSession(
         return result;
     }
 
-    private void Done(string what)
+    private void PushUndo(UndoStep step)
     {
-        _steps.Add(what);
-        RestoreLog.Step(logger, what);
-        onStep?.Invoke(what);
+        _record.Undo.Add(step);
+        Save();
     }
 
+    private void Done(string what)
+    {
+        _record.Steps.Add(what);
+        Save();
+        RestoreLog.Step(_logger, what);
+        _onStep?.Invoke(what);
+    }
+
+    /// <summary>Write-ahead: a cluster session is saved once its check has passed, before and after every step.</summary>
+    private void Save()
+    {
+        if (_store is not null && _record.Done.Count > 0)
+        {
+            _store.Save(_record);
+        }
+    }
+
+    /// <summary>Puts the old data back; what the failed restore wrote is kept beside it. Nothing to do when the move never happened.</summary>
     private static void MoveBack(string dataDir, string oldDir)
     {
+        if (!Directory.Exists(oldDir))
+        {
+            return;
+        }
+
         if (Directory.Exists(dataDir))
         {
-            // What the failed restore wrote: kept beside the old data, not deleted.
             Directory.Move(dataDir, dataDir + ".failed-restore-" + Path.GetFileName(oldDir).Split("before-restore-")[^1]);
         }
 
         Directory.Move(oldDir, dataDir);
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static async Task MustAsync(string program, string[] arguments, CancellationToken cancellationToken)
     {

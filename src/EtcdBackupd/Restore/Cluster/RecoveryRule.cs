@@ -1,0 +1,63 @@
+namespace EtcdBackupd.Restore;
+
+/// <summary>A recovery's verdict: which end, why in words, and whether only the closing is left.</summary>
+internal sealed record RecoveryVerdict(RecoveryDecision Decision, string Reason, bool CloseOnly = false);
+
+/// <summary>
+/// The one rule <c>restore --recover</c> follows, from every member's record of the session: finish
+/// everywhere only when every member had restored its data (or the restore had finished somewhere),
+/// else roll back everywhere; never a mix. Pure: the members' states in, the verdict out.
+/// </summary>
+internal static class RecoveryRule
+{
+    /// <param name="states">Each member with its record of the session; null when it has none (it never opened it).</param>
+    public static RecoveryVerdict Decide(IReadOnlyList<(string Member, SessionState? State)> states)
+    {
+        var known = states.Where(s => s.State is not null).Select(s => (s.Member, State: s.State!)).ToList();
+        if (known.Count == 0)
+        {
+            return new(RecoveryDecision.Nothing, "no member has a record of the session");
+        }
+
+        var finished = known.Where(s => s.State.Outcome == SessionOutcome.Finished).Select(s => s.Member).ToList();
+        var rolledBack = known.Where(s => s.State.Outcome is SessionOutcome.RolledBack or SessionOutcome.RollbackIncomplete).Select(s => s.Member).ToList();
+        var open = known.Where(s => s.State.Outcome == SessionOutcome.Open).ToList();
+        if (finished.Count > 0 && rolledBack.Count > 0)
+        {
+            return new(RecoveryDecision.Nothing,
+                $"the members disagree: finished on {string.Join(", ", finished)}, rolled back on {string.Join(", ", rolledBack)}; an operator must decide (their journals say what each did)");
+        }
+
+        if (open.Count == 0)
+        {
+            return new(RecoveryDecision.Nothing, finished.Count > 0 ? "the session is finished on every member already" : "the session is rolled back on every member already");
+        }
+
+        if (finished.Count > 0)
+        {
+            return new(RecoveryDecision.Finish,
+                $"the restore had finished on {string.Join(", ", finished)}, which the coordinator only asks once every member is restored and healthy", CloseOnly: true);
+        }
+
+        if (rolledBack.Count > 0)
+        {
+            return new(RecoveryDecision.RollBack, $"{string.Join(", ", rolledBack)} rolled back already");
+        }
+
+        var never = states.Where(s => s.State is null).Select(s => s.Member).ToList();
+        if (never.Count > 0)
+        {
+            return new(RecoveryDecision.RollBack, $"{string.Join(", ", never)} never opened the session");
+        }
+
+        var behind = open.Where(s => !s.State.Done.Contains(RestorePhase.RestoreData)).ToList();
+        return behind.Count == 0
+            ? new(RecoveryDecision.Finish, "every member had restored its data from the snapshot")
+            : new(RecoveryDecision.RollBack, string.Join("; ", behind.Select(s => $"{s.Member} had not restored its data ({Where(s.State)})")));
+    }
+
+    private static string Where(SessionState state) =>
+        state.Failed is { } failed ? $"'{failed.Wire()}' failed there"
+        : state.Done.Count > 0 ? $"last done: '{state.Done[^1].Wire()}'"
+        : "nothing done";
+}

@@ -1,0 +1,162 @@
+using EtcdBackupd.Etcd;
+using EtcdBackupd.Snapshots;
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Requests;
+using EtcdBackupd.Protocol.Restore;
+using EtcdBackupd.Restore;
+using EtcdBackupd.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EtcdBackupd.Tests.Restore;
+
+/// <summary>
+/// A member's session rules, in-process: the coordinator's lease, phases that run once, and a session
+/// that outlives its daemon. Units are marker files run by shell commands; no etcd is started (the
+/// steps these tests take never reach it).
+/// </summary>
+[Category("Fast")]
+internal sealed class SessionLeaseTests
+{
+    private TempDirectory _dir = null!;
+    private FakeTimeProvider _time = null!;
+    private RestoreOptions _options = null!;
+    private string _snapshot = null!;
+
+    private string Api => _dir.Combine("api.active");
+
+    private string Stops => _dir.Combine("api.stops");
+
+    [SetUp]
+    public async Task SetUpAsync()
+    {
+        _dir = new TempDirectory("session-lease");
+        _time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        _snapshot = SyntheticSnapshots.Write(Directory.CreateDirectory(_dir.Combine("snapshots")).FullName, DateTimeOffset.UtcNow);
+        var flags = "--name=m1 --data-dir=" + _dir.Combine("etcd") + " --initial-cluster=m1=http://127.0.0.1:2380 --initial-cluster-token=t --initial-advertise-peer-urls=http://127.0.0.1:2380";
+        await File.WriteAllTextAsync(_dir.Combine("etcd.service"), $"[Service]\nExecStart=/usr/bin/etcd {flags}\n");
+        await File.WriteAllTextAsync(Api, "");
+        _options = new RestoreOptions
+        {
+            Tool = "/bin/true", UnitFile = _dir.Combine("etcd.service"), UseCommands = true,
+            Commands = new Dictionary<string, UnitCommands>
+            {
+                ["etcd.service"] = new("true", "true", "false"),
+                ["kube-apiserver.service"] = new($"touch {Api}", $"rm -f {Api}; echo stop >>{Stops}", $"test -f {Api}"),
+            },
+        };
+    }
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    private MemberPhases Member(out LocalRestore restore)
+    {
+        restore = new LocalRestore(_options, new EtcdOptions { Endpoints = [new Uri("http://127.0.0.1:9")] }, new CommandServiceControl(_options.Commands), _time,
+            NullLogger.Instance, store: new SessionStore(_dir.Combine("state"), NullLogger.Instance));
+        return new MemberPhases(restore);
+    }
+
+    private static RestorePhaseRequest Request(RestorePhase phase, string coordinator) =>
+        new() { Session = "s1", Phase = phase, Coordinator = coordinator, Sha256 = null, Protocol = ControlFraming.ProtocolVersion };
+
+    private async Task<PhaseAnswer> CheckAsync(MemberPhases member, string coordinator)
+    {
+        var sha256 = EtcdTrailer.Check(_snapshot, CancellationToken.None).FileSha256;
+        return await member.RunAsync(_snapshot, Request(RestorePhase.Check, coordinator) with { Sha256 = sha256 }, CancellationToken.None);
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task ARollbackFromAnotherMaster_IsRefusedWhileTheCoordinatorsLeaseRuns_AndNothingIsTouched()
+    {
+        var member = Member(out _);
+        Assert.That((await CheckAsync(member, "coordinator-a")).Ok, Is.True);
+        Assert.That((await member.RunAsync(null, Request(RestorePhase.StopApi, "coordinator-a"), CancellationToken.None)).Ok, Is.True);
+
+        _time.Advance(RestoreSession.Lease - TimeSpan.FromSeconds(5));
+        var rollback = await member.RunAsync(null, Request(RestorePhase.Rollback, "an operator on m2"), CancellationToken.None);
+
+        Assert.That(rollback.Error?.Code, Is.EqualTo(ErrorCodes.LeaseHeld), rollback.Error?.Message);
+        Assert.That(rollback.Error!.Message, Does.Contain("held by its coordinator (coordinator-a)").And.Contain("nothing was touched")
+            .And.Contain("etcd-backupctl restore --recover s1 --yes"));
+        Assert.That(File.Exists(Api), Is.False, "the API server stays stopped: the rollback did not run");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task ARenewalFromTheCoordinator_KeepsTheLease_AndAfterItRunsOutAnotherMasterTakesOverAndRollsBack()
+    {
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+        await member.RunAsync(null, Request(RestorePhase.StopApi, "coordinator-a"), CancellationToken.None);
+        _time.Advance(RestoreSession.Lease - TimeSpan.FromSeconds(5));
+        var renewal = await member.RunAsync(null, Request(RestorePhase.State, "coordinator-a"), CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        var stillHeld = await member.RunAsync(null, Request(RestorePhase.Rollback, "recovery from m2"), CancellationToken.None);
+
+        _time.Advance(RestoreSession.Lease);
+        var rollback = await member.RunAsync(null, Request(RestorePhase.Rollback, "recovery from m2"), CancellationToken.None);
+
+        Assert.That(renewal.Result?.Session?.LeaseSecondsLeft, Is.EqualTo((int)RestoreSession.Lease.TotalSeconds));
+        Assert.That(stillHeld.Error?.Code, Is.EqualTo(ErrorCodes.LeaseHeld), "the renewal moved the lease on");
+        Assert.That(rollback.Ok, Is.True, rollback.Error?.Message);
+        Assert.That(rollback.Result!.Rollback, Is.EqualTo(RollbackState.Complete));
+        Assert.That(File.Exists(Api), Is.True, "the rollback started the API server again");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task APhaseAskedTwice_RunsOnce()
+    {
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+
+        var first = await member.RunAsync(null, Request(RestorePhase.StopApi, "coordinator-a"), CancellationToken.None);
+        var again = await member.RunAsync(null, Request(RestorePhase.StopApi, "coordinator-a"), CancellationToken.None);
+        var checkAgain = await CheckAsync(member, "coordinator-a");
+
+        Assert.That(first.Ok && again.Ok && checkAgain.Ok, Is.True);
+        Assert.That(again.Result!.Steps, Is.EqualTo(new[] { "'stop-api' was done already" }));
+        Assert.That(File.ReadAllLines(Stops), Has.Length.EqualTo(1), "the API server was stopped once");
+        Assert.That(checkAgain.Result!.Check!.Member, Is.EqualTo("m1"), "a repeated check answers from the record");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task ASessionOpenWhenTheDaemonStopped_IsReloadedByTheNextOne_AndItsRollbackUndoesWhatTheFirstDid()
+    {
+        var first = Member(out var before);
+        await CheckAsync(first, "coordinator-a");
+        await first.RunAsync(null, Request(RestorePhase.StopApi, "coordinator-a"), CancellationToken.None);
+        before.Dispose();
+
+        var second = Member(out var after);
+        var state = after.OpenState;
+        var underWay = after.Activity.UnderWay;
+        var tooEarly = await second.RunAsync(null, Request(RestorePhase.Rollback, "recovery from m2"), CancellationToken.None);
+        _time.Advance(RestoreSession.Lease + TimeSpan.FromSeconds(1));
+        var rollback = await second.RunAsync(null, Request(RestorePhase.Rollback, "recovery from m2"), CancellationToken.None);
+        var closed = await second.RunAsync(null, Request(RestorePhase.State, "anyone"), CancellationToken.None);
+
+        Assert.That(state?.Done, Is.EqualTo(new[] { RestorePhase.Check, RestorePhase.StopApi }), "the reloaded session knows what was done");
+        Assert.That(underWay, Does.Contain("s1"), "retention stays paused while the reloaded session is open");
+        Assert.That(tooEarly.Error?.Code, Is.EqualTo(ErrorCodes.LeaseHeld), "a reloaded session gives a live coordinator its lease again");
+        Assert.That(rollback.Result?.Rollback, Is.EqualTo(RollbackState.Complete), rollback.Error?.Message);
+        Assert.That(File.Exists(Api), Is.True, "the API server the first daemon stopped runs again");
+        Assert.That(closed.Result?.Session?.Outcome, Is.EqualTo(SessionOutcome.RolledBack), "a closed session is still on record");
+        Assert.That(after.HeldId, Is.Null);
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task ASessionIdThatIsNotAFileName_IsABadRequest()
+    {
+        var member = Member(out _);
+
+        var answer = await member.RunAsync(_snapshot, Request(RestorePhase.Plan, "a") with { Session = "../../etc/passwd" }, CancellationToken.None);
+
+        Assert.That(answer.Error?.Code, Is.EqualTo(ErrorCodes.BadRequest));
+        Assert.That(Directory.Exists(_dir.Combine("state")), Is.False);
+    }
+}
