@@ -42,7 +42,7 @@ internal sealed class LocalRestoreTests
                 ["etcd.service"] = new(
                     $"{EtcdBinaries.V35.Etcd} {flags} >>{_dir.Combine("etcd.log")} 2>&1 & echo $! >{_pidFile}",
                     $"p=$(cat {_pidFile}); kill $p; " + Masters.WaitForExit,
-                    $"kill -0 $(cat {_pidFile})"),
+                    $"p=$(cat {_pidFile}); " + Masters.Runs),
                 ["kube-apiserver.service"] = new($"touch {_apiMarker}", $"rm -f {_apiMarker}", $"test -f {_apiMarker}"),
             },
         };

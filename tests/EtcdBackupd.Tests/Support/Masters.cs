@@ -45,6 +45,9 @@ internal sealed class Masters : IAsyncDisposable
     /// </summary>
     public const string WaitForExit = "while [ -e /proc/$p ] && ! grep -q ') Z' /proc/$p/stat; do sleep 0.05; done";
 
+    /// <summary>Shell: whether process $p runs (a zombie does not, for the same reason as in <see cref="WaitForExit"/>).</summary>
+    public const string Runs = "[ -e /proc/$p ] && ! grep -q ') Z' /proc/$p/stat";
+
     public SshServer? Ssh { get; private set; }
 
     public string Token { get; } = "restore-" + Guid.NewGuid().ToString("N")[..8];
@@ -111,7 +114,7 @@ internal sealed class Masters : IAsyncDisposable
         ["etcd.service"] = (
             $"{_etcd.Etcd} {Flags(m)} >>{m.DataDir}.log 2>&1 & echo $! >{m.PidFile}",
             $"p=$(cat {m.PidFile}); kill $p; " + WaitForExit,
-            $"kill -0 $(cat {m.PidFile})"),
+            $"p=$(cat {m.PidFile}); " + Runs),
         ["kube-apiserver.service"] = ($"touch {m.ApiMarker}", $"rm -f {m.ApiMarker}", $"test -f {m.ApiMarker}"),
     };
 
