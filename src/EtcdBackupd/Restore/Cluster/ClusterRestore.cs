@@ -9,19 +9,20 @@ namespace EtcdBackupd.Restore;
 /// everywhere, stop etcd everywhere, restore every member, start etcd everywhere, wait for one leader and
 /// one cluster ID, start the API servers). A failure anywhere rolls back every member that got that far.
 /// </summary>
-internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore, MemberPhases local, TimeProvider time, ILogger logger)
+internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore, MemberPhases local, LineageCheck lineage, TimeProvider time, ILogger logger)
 {
     /// <summary>Stands for the session a real restore names, in the dry run's token: <c>TOKEN-restore-SESSION</c>.</summary>
     public const string DryRunSession = "SESSION";
 
-    public async Task<Reply> RunAsync(string path, bool dryRun, Action<string, string> progress, CancellationToken cancellationToken)
+    public async Task<Reply> RunAsync(string path, bool dryRun, bool otherCluster, Action<string, string> progress, CancellationToken cancellationToken)
     {
-        var members = new List<IRestoreMember> { new LocalMember(local, path) };
+        var members = new List<IRestoreMember> { new LocalMember(local, path, lineage) };
         try
         {
             if (dryRun)
             {
-                return Reply.Success(await PlanAsync(path, members, cancellationToken), ProtocolJsonContext.Default.ClusterPlan);
+                var match = await lineage.CheckAsync(path, ManifestFile.TryRead(SnapshotFileName.ManifestOf(path)), otherCluster, cancellationToken);
+                return Reply.Success(await PlanAsync(path, members, cancellationToken) with { Cluster = match }, ProtocolJsonContext.Default.ClusterPlan);
             }
 
             if (!File.Exists(path) || !File.Exists(SnapshotFileName.ManifestOf(path)))
@@ -33,6 +34,11 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
             if (manifest is null)
             {
                 return Reply.Failure(ErrorCodes.Failed, $"'{path}' has an unreadable manifest; nothing was stopped");
+            }
+
+            if (await lineage.RefuseAsync(path, manifest, otherCluster, warning => progress("coordinator", warning), cancellationToken) is { } refused)
+            {
+                return refused;
             }
 
             var unreachable = await ConnectAsync(members, cancellationToken);
