@@ -51,7 +51,12 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
             // The coordinator's whole run is work in progress: a stop waits for it to complete or roll back.
             using var working = local.Activity.Working();
             var deadlines = new PhaseDeadlines(restore.HealthTimeout, peers.Timeout);
-            var run = new ClusterRun(members, snapshot, $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32], deadlines, progress, logger);
+            // Every peer connected, so the remote members are Peers.Targets in order.
+            var targets = members.Skip(1).Zip(peers.Targets).ToDictionary(p => p.First, p => p.Second);
+            var run = new ClusterRun(members, snapshot, $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32], deadlines, progress, logger)
+            {
+                RepushTo = (on, token) => new PeerRepush(peers, time, logger).ReplaceAsync(snapshot, [.. on.Select(m => targets[m])], progress, token),
+            };
             var outcome = await run.RunAsync(() => PlaceEverywhereAsync(snapshot, progress, cancellationToken), cancellationToken);
             return outcome.Failure is null
                 ? Reply.Success(outcome.Result, ProtocolJsonContext.Default.ClusterRestoreResult)

@@ -9,7 +9,7 @@ internal sealed record ClusterOutcome(ClusterRestoreResult Result, string? Failu
 /// decides on the members' typed answers only: ok or not, answered or silent, leader, health, rollback state.
 /// </summary>
 /// <remarks>For testing, <c>waitingReport</c> replaces <see cref="WaitingReport"/>: how often a phase still running says so.</remarks>
-internal sealed class ClusterRun(
+internal sealed partial class ClusterRun(
     IReadOnlyList<IRestoreMember> members, SnapshotResult snapshot, string session, PhaseDeadlines deadlines, Action<string, string> progress, ILogger logger,
     TimeSpan? waitingReport = null)
 {
@@ -92,12 +92,12 @@ internal sealed class ClusterRun(
         var check = Request(RestorePhase.Check) with { File = Name, Sha256 = snapshot.Manifest.Sha256, Protocol = ControlFraming.ProtocolVersion };
         if (plans.All(p => p.Result!.Plan is { Present: true } plan && plan.Sha256 == snapshot.Manifest.Sha256))
         {
-            return await PhaseAsync(members, check, cancellationToken);
+            return await CheckOrRepushAsync(members, check, cancellationToken);
         }
 
         return await PhaseAsync([members[0]], check, cancellationToken)
             ?? await placeEverywhere()
-            ?? await PhaseAsync(remotes, check, cancellationToken);
+            ?? await CheckOrRepushAsync(remotes, check, cancellationToken);
     }
 
     /// <summary>
