@@ -46,10 +46,14 @@ internal sealed class Cli(Option<string> socket, Option<bool> json, Option<int> 
         };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and the exact restore command (per member with --cluster); change nothing" };
         var cluster = new Option<bool>("--cluster") { Description = "Restore every master (this one and Peers.Targets) from the same snapshot, phase by phase, rolling all back on failure" };
+        var otherCluster = new Option<bool>("--other-cluster")
+        {
+            Description = "The snapshot is of another cluster (its cluster ID is not one this cluster has had), and its data is meant to replace this cluster's",
+        };
         var command = new Command(RestoreRequest.Name,
             "Restore this member, or with --cluster every member, from a snapshot, in the runbook's order, rolling back on failure (root only)")
         {
-            file, dryRun, yes, cluster, recover,
+            file, dryRun, yes, cluster, recover, otherCluster,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -66,7 +70,11 @@ internal sealed class Cli(Option<string> socket, Option<bool> json, Option<int> 
                 return Usage("restore needs a snapshot (etcd-backupctl restore FILE --yes), or --recover SESSION");
             }
 
-            var request = new RestoreRequest { File = parse.GetValue(file)!, DryRun = parse.GetValue(dryRun), Yes = parse.GetValue(yes), Cluster = parse.GetValue(cluster) };
+            var request = new RestoreRequest
+            {
+                File = parse.GetValue(file)!, DryRun = parse.GetValue(dryRun), Yes = parse.GetValue(yes), Cluster = parse.GetValue(cluster),
+                OtherCluster = parse.GetValue(otherCluster),
+            };
             var contract = ProtocolJsonContext.Default.RestoreRequest;
             return (request.Cluster, request.DryRun) switch
             {

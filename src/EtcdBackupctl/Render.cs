@@ -73,7 +73,7 @@ internal static class Render
             p.Directory + (p.DirectoryExists == false ? " (missing)" : ""), Text(p.Error),
         ]));
 
-    public static string Plan(RestorePlan r) => Table.Fields(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems));
+    public static string Plan(RestorePlan r) => Table.Fields(ClusterFields(r.Cluster).Concat(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems)));
 
     public static string Restored(LocalRestoreResult r) => Table.Fields(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems)
         .Concat(r.Steps.Select(s => ("STEP", s)))
@@ -83,7 +83,15 @@ internal static class Render
         ? Table.Fields([("MEMBER", m.Member), ("ERROR", Text(m.Error))])
         : Table.Fields(PlanFields(m.Snapshot!, m.Command!, m.Parameters, m.Problems ?? [])
             .Prepend(("PHASES", string.Join(", ", r.Phases))).Prepend(("COPY", Text(m.Copy))).Prepend(("MEMBER", m.Member))
-            .Concat(m.Error is null ? [] : [("ERROR", m.Error)]))));
+            .Concat(m.Error is null ? [] : [("ERROR", m.Error)])))
+        .Prepend(r.Cluster is null ? "" : Table.Fields(ClusterFields(r.Cluster))).Where(t => t.Length > 0));
+
+    /// <summary>Whether the snapshot is of this cluster, in words; REFUSED when a real restore would stop on it.</summary>
+    private static IEnumerable<(string, string)> ClusterFields(ClusterMatch? c) => c is null ? [] :
+    [
+        ("CLUSTER", (c.Refused ? "REFUSED: " : c.Verdict == ClusterVerdict.Unknown ? "WARNING: " : "") + c.Message),
+        ("LINEAGE", c.Lineage.Count == 0 ? "-" : string.Join(", ", c.Lineage)),
+    ];
 
     public static string ClusterRestored(ClusterRestoreResult r) =>
         string.Join("\n", r.Members.Select(m => Table.Fields(m.Steps.Select(s => ("STEP", s)).Prepend(("MEMBER", m.Member)))));

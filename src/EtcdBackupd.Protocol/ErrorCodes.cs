@@ -47,6 +47,12 @@ internal static class ErrorCodes
     /// <summary>The daemon is stopping; the request's work was not finished (a snapshot: nothing was saved).</summary>
     public const string Stopping = "stopping";
 
+    /// <summary>
+    /// The snapshot is of another cluster (its manifest's cluster ID is outside this cluster's lineage)
+    /// and the restore did not say <c>otherCluster</c>; nothing was stopped.
+    /// </summary>
+    public const string OtherCluster = "other_cluster";
+
     /// <summary>The CLI's exit code for an error code: usage errors are 2, everything else 1.</summary>
     public static int ExitCode(string code) => code is BadRequest or UnknownCommand or TooLarge ? ExitCodes.Usage : ExitCodes.Failed;
 }

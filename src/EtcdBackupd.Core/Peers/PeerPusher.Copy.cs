@@ -12,8 +12,8 @@ internal sealed partial class PeerPusher
 
     private readonly PartLeftovers _leftovers = new();
 
-    /// <summary>True when the peer already had an identical copy.</summary>
-    private async Task<bool> CopyAsync(SftpClient sftp, PeerTarget target, SnapshotResult snapshot, CancellationToken cancellationToken)
+    /// <summary>True when the peer already had an identical copy (never with <paramref name="replace"/>).</summary>
+    private async Task<bool> CopyAsync(SftpClient sftp, PeerTarget target, SnapshotResult snapshot, bool replace, CancellationToken cancellationToken)
     {
         foreach (var part in _leftovers.Take(target))
         {
@@ -26,7 +26,7 @@ internal sealed partial class PeerPusher
         await RemotePartials.RemoveStaleAsync(sftp, target, time.GetUtcNow(), logger, cancellationToken);
         var remote = $"{target.Directory.TrimEnd('/')}/{Path.GetFileName(snapshot.Path)}";
         var remoteManifest = SnapshotFileName.ManifestOf(remote);
-        if (await IsIdenticalAsync(sftp, remote, remoteManifest, snapshot.Manifest, cancellationToken))
+        if (!replace && await IsIdenticalAsync(sftp, remote, remoteManifest, snapshot.Manifest, cancellationToken))
         {
             return true;
         }

@@ -15,16 +15,27 @@ internal sealed partial class PeerPusher(PeersOptions options, TimeProvider time
     /// <summary>For testing and progress: called with a target and the bytes of the snapshot uploaded so far.</summary>
     public Action<PeerTarget, ulong>? OnUploaded { get; init; }
 
-    public async Task<IReadOnlyList<PeerPushResult>> PushAsync(SnapshotResult snapshot, CancellationToken cancellationToken)
+    /// <summary>To every target; a target whose copy has the same size and manifest SHA-256 is skipped.</summary>
+    public Task<IReadOnlyList<PeerPushResult>> PushAsync(SnapshotResult snapshot, CancellationToken cancellationToken) =>
+        PushAsync(options.Targets, snapshot, replace: false, cancellationToken);
+
+    /// <summary>
+    /// To <paramref name="targets"/> only, whatever their manifest says: a copy whose bytes went bad
+    /// under a good manifest (a restore's check found it) is replaced by this master's.
+    /// </summary>
+    public Task<IReadOnlyList<PeerPushResult>> ReplaceAsync(SnapshotResult snapshot, IReadOnlyList<PeerTarget> targets, CancellationToken cancellationToken) =>
+        PushAsync(targets, snapshot, replace: true, cancellationToken);
+
+    private async Task<IReadOnlyList<PeerPushResult>> PushAsync(IReadOnlyList<PeerTarget> targets, SnapshotResult snapshot, bool replace, CancellationToken cancellationToken)
     {
-        var results = new PeerPushResult[options.Targets.Count];
+        var results = new PeerPushResult[targets.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, results.Length),
             new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
-            async (i, token) => results[i] = await PushOneAsync(options.Targets[i], snapshot, token));
+            async (i, token) => results[i] = await PushOneAsync(targets[i], snapshot, replace, token));
         return results;
     }
 
-    private async Task<PeerPushResult> PushOneAsync(PeerTarget target, SnapshotResult snapshot, CancellationToken cancellationToken)
+    private async Task<PeerPushResult> PushOneAsync(PeerTarget target, SnapshotResult snapshot, bool replace, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         using var timeout = new CancellationTokenSource(options.Timeout, time);
@@ -37,7 +48,7 @@ internal sealed partial class PeerPusher(PeersOptions options, TimeProvider time
             try
             {
                 await using var session = await PeerSession.ConnectAsync(target, options, logger, deadline.Token);
-                var skipped = await CopyAsync(session.Sftp, target, snapshot, deadline.Token);
+                var skipped = await CopyAsync(session.Sftp, target, snapshot, replace, deadline.Token);
                 var seconds = time.GetElapsedTime(started).TotalSeconds;
                 if (skipped)
                 {

@@ -1,5 +1,6 @@
 using EtcdBackupd.Etcd;
 using EtcdBackupd.FileSystem;
+using EtcdBackupd.Lineage;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,8 @@ namespace EtcdBackupd.Snapshots;
 /// written as <c>.part</c> (0600: it holds every Secret of the cluster), fsynced, renamed into place,
 /// with a manifest beside it. On any failure nothing that looks like a snapshot is left.
 /// </summary>
-internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, TimeProvider time, ILogger logger)
+/// <remarks>With a <paramref name="lineage"/>, each snapshot adds the live cluster ID to it and its manifest lists the IDs known.</remarks>
+internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, TimeProvider time, ILogger logger, ClusterLineage? lineage = null)
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -26,6 +28,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         // may fail too, and every path must close the gRPC channel.
         await using var connection = await FromEtcdAsync(() => EtcdConnection.ConnectAsync(etcd, logger, cancellationToken), cancellationToken);
         var member = await FromEtcdAsync(() => DescribeCaughtUpAsync(connection, cancellationToken), cancellationToken);
+        var known = lineage?.Record(ClusterIds.Of(member.ClusterId));
         var (createdAt, path) = await FreeNameAsync(member, cancellationToken);
         CheckFreeSpace(member.DbSizeBytes);
         SnapshotLog.Started(logger, path, member.Endpoint, member.MemberName, member.Revision, member.DbSizeBytes);
@@ -49,6 +52,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
             CreatedAt = createdAt,
             Host = Environment.MachineName,
             EtcdBackupdVersion = ProductInfo.Version,
+            Lineage = known?.Select(e => e.ClusterId).ToList(),
         };
         WriteManifest(path, manifest);
         var seconds = time.GetElapsedTime(started).TotalSeconds;

@@ -17,6 +17,12 @@ internal sealed record RestoreRequest : ControlRequest
     public bool Yes { get; init; }
 
     public bool Cluster { get; init; }
+
+    /// <summary>
+    /// The snapshot may be of another cluster than this one (its cluster ID outside this cluster's
+    /// lineage): its data is meant to replace this cluster's. Without it such a restore is refused.
+    /// </summary>
+    public bool OtherCluster { get; init; }
 }
 
 /// <summary><c>restore-phase</c>: one step of a cluster restore on this member, sent by its coordinator.</summary>

@@ -8,8 +8,10 @@ internal sealed record ClusterRestoreResult(string Snapshot, string Sha256, IRea
 /// <summary>One member's steps in a cluster restore, in order, its rollback included.</summary>
 internal sealed record MemberSteps(string Member, IReadOnlyList<string> Steps);
 
-/// <summary>The result of <c>restore --cluster --dry-run</c>.</summary>
-internal sealed record ClusterPlan(string Snapshot, string? Sha256, bool DryRun, IReadOnlyList<string> Phases, IReadOnlyList<ClusterMemberPlan> Members);
+/// <summary>The result of <c>restore --cluster --dry-run</c>; <see cref="Cluster"/> says whether the snapshot is of this cluster.</summary>
+internal sealed record ClusterPlan(
+    string Snapshot, string? Sha256, bool DryRun, IReadOnlyList<string> Phases, IReadOnlyList<ClusterMemberPlan> Members,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ClusterMatch? Cluster = null);
 
 /// <summary>
 /// One member's plan in a cluster dry run: its plan and copy state, or the error that would stop a

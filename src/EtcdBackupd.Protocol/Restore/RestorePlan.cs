@@ -21,6 +21,10 @@ internal record RestorePlan
 
     /// <summary>Anything that stops a real restore; empty when it may go ahead.</summary>
     public required IReadOnlyList<string> Problems { get; init; }
+
+    /// <summary>Whether the snapshot is of this cluster (<c>restore</c> on this member); absent from a cluster member's phase plan.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ClusterMatch? Cluster { get; init; }
 }
 
 /// <summary>The result of a restore of this member: its plan, every step taken, and where the old data is.</summary>

@@ -28,6 +28,14 @@ internal sealed record SnapshotManifest
     public required string Host { get; init; }
     public required string EtcdBackupdVersion { get; init; }
 
+    /// <summary>
+    /// The cluster IDs the taking master knew this cluster to have had, oldest first (each restore gives
+    /// it a new one); absent in manifests written before 0.2.0. A record for operators: a restore's check
+    /// trusts the live cluster's lineage, never the snapshot's own.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Lineage { get; init; }
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.SnapshotManifest);
 
     public static SnapshotManifest? FromJson(ReadOnlySpan<byte> json) =>

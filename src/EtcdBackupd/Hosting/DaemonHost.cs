@@ -1,6 +1,7 @@
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Control;
 using EtcdBackupd.Control.Handlers;
+using EtcdBackupd.Lineage;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
 using EtcdBackupd.Peers;
@@ -79,8 +80,11 @@ internal static class DaemonHost
             .AddSingleton(new SnapshotDirectory(configuration.Snapshots.Directory))
             .AddSingleton<SnapshotVerifier>()
             .AddSingleton<DaemonState>()
+            .AddSingleton(sp => new ClusterLineage(configuration.State.Directory, time,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterLineage>()))
+            .AddSingleton<LineageCheck>()
             .AddSingleton(sp => new SnapshotEngine(configuration.Etcd, configuration.Snapshots, time,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<SnapshotEngine>()))
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<SnapshotEngine>(), sp.GetRequiredService<ClusterLineage>()))
             .AddSingleton(sp => new PeerPusher(configuration.Peers, time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()))
             .AddSingleton<RetentionService>()
@@ -98,7 +102,7 @@ internal static class DaemonHost
                 time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>(), sp.GetRequiredService<RestoreActivity>(),
                 new SessionStore(configuration.State.Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SessionStore>())))
             .AddSingleton<MemberPhases>()
-            .AddSingleton(sp => new ClusterRestore(configuration.Peers, configuration.Restore, sp.GetRequiredService<MemberPhases>(), time,
+            .AddSingleton(sp => new ClusterRestore(configuration.Peers, configuration.Restore, sp.GetRequiredService<MemberPhases>(), sp.GetRequiredService<LineageCheck>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRestore>()))
             .AddSingleton<SnapshotPaths>()
             .AddSingleton<ControlDispatcher>();
@@ -121,6 +125,7 @@ internal static class DaemonHost
             .AddHostedService<WatchdogService>()
             .AddHostedService<DailyRetentionService>()
             .AddHostedService<SchedulerService>()
+            .AddHostedService<LineageAtStart>()
             // Last, so it is stopped first: a stop waits for a restore under way, with the control socket still serving.
             .AddHostedService<RestoreShutdownGuard>();
         return builder.Build();

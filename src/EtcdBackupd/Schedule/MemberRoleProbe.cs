@@ -1,4 +1,5 @@
 using EtcdBackupd.Etcd;
+using EtcdBackupd.Lineage;
 using Grpc.Core;
 
 namespace EtcdBackupd.Schedule;
@@ -10,8 +11,11 @@ internal interface IMemberRoleSource
     Task<MemberRole?> GetAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>Asks etcd, through the first endpoint that answers (put the local member first).</summary>
-internal sealed class MemberRoleProbe(EtcdOptions etcd, ILogger<MemberRoleProbe> logger) : IMemberRoleSource
+/// <summary>
+/// Asks etcd, through the first endpoint that answers (put the local member first). Every daemon asks at
+/// every scheduled time, so the cluster ID it sees joins the lineage on masters that take no snapshots too.
+/// </summary>
+internal sealed class MemberRoleProbe(EtcdOptions etcd, ClusterLineage lineage, ILogger<MemberRoleProbe> logger) : IMemberRoleSource
 {
     public async Task<MemberRole?> GetAsync(CancellationToken cancellationToken)
     {
@@ -19,6 +23,7 @@ internal sealed class MemberRoleProbe(EtcdOptions etcd, ILogger<MemberRoleProbe>
         {
             await using var connection = await EtcdConnection.ConnectAsync(etcd, logger, cancellationToken);
             var member = await connection.DescribeMemberAsync(cancellationToken);
+            lineage.Record(ClusterIds.Of(member.ClusterId));
             return new MemberRole(member.MemberName, member.IsLeader, member.LeaderName);
         }
         catch (Exception e) when (e is EtcdException or RpcException && !cancellationToken.IsCancellationRequested)

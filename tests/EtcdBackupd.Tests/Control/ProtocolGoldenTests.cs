@@ -41,6 +41,10 @@ internal sealed class ProtocolGoldenTests
 
     private static readonly RestorePlan Plan = new() { Snapshot = Report.Path!, Command = Command, Parameters = Parameters, Problems = [] };
 
+    private static readonly ClusterMatch OtherCluster = new("c3f1e2d4a5b6c7d8", "cdf818194e3a8c32", ["9a1b2c3d4e5f6071", "cdf818194e3a8c32"], ClusterVerdict.Other, true,
+        "the snapshot is of cluster c3f1e2d4a5b6c7d8; this cluster is cdf818194e3a8c32 and has been 9a1b2c3d4e5f6071; "
+        + "restoring it replaces this cluster's data with another cluster's: add --other-cluster if that is what you mean");
+
     /// <summary>Each golden file: a request and the answers it may get.</summary>
     private static IEnumerable<TestCaseData> Cases()
     {
@@ -90,7 +94,11 @@ internal sealed class ProtocolGoldenTests
                 new() { Host = "10.0.0.4", Port = 2222, User = "backup", Directory = "/srv/etcd", Reachable = false, Error = "cannot connect: Connection refused" },
             ], ProtocolJsonContext.Default.IReadOnlyListPeerCheck));
         yield return Case("restore", Request(new RestoreRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db", Yes = true }, ProtocolJsonContext.Default.RestoreRequest),
-            Reply.Success(Plan, ProtocolJsonContext.Default.RestorePlan),
+            Reply.Success(Plan with
+            {
+                Cluster = new("9a1b2c3d4e5f6071", "cdf818194e3a8c32", ["9a1b2c3d4e5f6071", "cdf818194e3a8c32"], ClusterVerdict.Lineage, false,
+                    "the snapshot is of cluster 9a1b2c3d4e5f6071, which this cluster was before a restore (this cluster is cdf818194e3a8c32)"),
+            }, ProtocolJsonContext.Default.RestorePlan),
             Event(ProgressEvent.Restore("stop kube-apiserver.service", 0.04, null)),
             Reply.Success(new LocalRestoreResult
             {
@@ -104,7 +112,8 @@ internal sealed class ProtocolGoldenTests
                 new() { Member = "this master", Copy = "same snapshot", Snapshot = Plan.Snapshot, Command = Command, Parameters = Parameters, Problems = [], Present = true, Sha256 = Report.Sha256, Protocol = 2 },
                 new() { Member = "root@10.0.0.3:22", Copy = "missing: would be pushed", Error = "no restore session 'dry-run' on this member" },
                 new() { Member = "root@10.0.0.4:22: cannot connect", Error = "unreachable: a real restore would stop here" },
-            ]), ProtocolJsonContext.Default.ClusterPlan),
+            ], OtherCluster), ProtocolJsonContext.Default.ClusterPlan),
+            Reply.Failure(ErrorCodes.OtherCluster, $"restore refused: {OtherCluster.Message}; nothing was stopped"),
             Event(ProgressEvent.Restore("stop etcd.service", 3.2, "root@10.0.0.2:22")),
             Reply.Success(new ClusterRestoreResult("etcd-snapshot-20261124T050000Z-m1-r1234.db", Report.Sha256!,
                 [new("this master", ["stop etcd.service"]), new("root@10.0.0.2:22", ["stop etcd.service"])]), ProtocolJsonContext.Default.ClusterRestoreResult),

@@ -238,7 +238,7 @@ internal sealed class ClusterRestoreTests
     }
 
     /// <summary>Namespaces, pods and a secret under /registry/, as Kubernetes lays them out; returns the keys, sorted.</summary>
-    private static async Task<string[]> WriteKubernetesLikeKeysAsync(Masters masters)
+    internal static async Task<string[]> WriteKubernetesLikeKeysAsync(Masters masters)
     {
         string[] keys =
         [
@@ -255,7 +255,7 @@ internal sealed class ClusterRestoreTests
     }
 
     /// <summary>An ad-hoc snapshot on the first master (it pushes to the other two); its file name.</summary>
-    private static async Task<string> SnapshotAsync(Masters masters)
+    internal static async Task<string> SnapshotAsync(Masters masters)
     {
         var result = await Backupctl.RunAsync(masters.All[0].Socket, "snapshot", "--json");
         Assert.That(result.ExitCode, Is.Zero, result.ToString);

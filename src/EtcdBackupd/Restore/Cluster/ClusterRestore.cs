@@ -9,19 +9,20 @@ namespace EtcdBackupd.Restore;
 /// everywhere, stop etcd everywhere, restore every member, start etcd everywhere, wait for one leader and
 /// one cluster ID, start the API servers). A failure anywhere rolls back every member that got that far.
 /// </summary>
-internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore, MemberPhases local, TimeProvider time, ILogger logger)
+internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore, MemberPhases local, LineageCheck lineage, TimeProvider time, ILogger logger)
 {
     /// <summary>Stands for the session a real restore names, in the dry run's token: <c>TOKEN-restore-SESSION</c>.</summary>
     public const string DryRunSession = "SESSION";
 
-    public async Task<Reply> RunAsync(string path, bool dryRun, Action<string, string> progress, CancellationToken cancellationToken)
+    public async Task<Reply> RunAsync(string path, bool dryRun, bool otherCluster, Action<string, string> progress, CancellationToken cancellationToken)
     {
-        var members = new List<IRestoreMember> { new LocalMember(local, path) };
+        var members = new List<IRestoreMember> { new LocalMember(local, path, lineage) };
         try
         {
             if (dryRun)
             {
-                return Reply.Success(await PlanAsync(path, members, cancellationToken), ProtocolJsonContext.Default.ClusterPlan);
+                var match = await lineage.CheckAsync(path, ManifestFile.TryRead(SnapshotFileName.ManifestOf(path)), otherCluster, cancellationToken);
+                return Reply.Success(await PlanAsync(path, members, cancellationToken) with { Cluster = match }, ProtocolJsonContext.Default.ClusterPlan);
             }
 
             if (!File.Exists(path) || !File.Exists(SnapshotFileName.ManifestOf(path)))
@@ -33,6 +34,11 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
             if (manifest is null)
             {
                 return Reply.Failure(ErrorCodes.Failed, $"'{path}' has an unreadable manifest; nothing was stopped");
+            }
+
+            if (await lineage.RefuseAsync(path, manifest, otherCluster, warning => progress("coordinator", warning), cancellationToken) is { } refused)
+            {
+                return refused;
             }
 
             var unreachable = await ConnectAsync(members, cancellationToken);
@@ -47,7 +53,12 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
             var deadlines = new PhaseDeadlines(restore.HealthTimeout, peers.Timeout);
             var session = $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32];
             progress("coordinator", $"restore session {session}: if this master's daemon dies, end it on every member with etcd-backupctl restore --recover {session} --yes");
-            var run = new ClusterRun(members, Path.GetFileName(path), manifest.Sha256, session, deadlines, progress, logger);
+            // Every peer connected, so the remote members are Peers.Targets in order.
+            var targets = members.Skip(1).Zip(peers.Targets).ToDictionary(p => p.First, p => p.Second);
+            var run = new ClusterRun(members, Path.GetFileName(path), manifest.Sha256, session, deadlines, progress, logger)
+            {
+                RepushTo = (on, token) => new PeerRepush(peers, time, logger).ReplaceAsync(snapshot, [.. on.Select(m => targets[m])], progress, token),
+            };
             var outcome = await run.RunAsync(() => PlaceEverywhereAsync(snapshot, progress, cancellationToken), cancellationToken);
             return outcome.Failure is null
                 ? Reply.Success(outcome.Result, ProtocolJsonContext.Default.ClusterRestoreResult)
@@ -69,7 +80,7 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
     /// </summary>
     public async Task<Reply> RecoverAsync(string session, bool dryRun, Action<string, string> progress, CancellationToken cancellationToken)
     {
-        var members = new List<IRestoreMember> { new LocalMember(local, null) };
+        var members = new List<IRestoreMember> { new LocalMember(local, null, lineage) };
         try
         {
             var unreachable = await ConnectAsync(members, cancellationToken);

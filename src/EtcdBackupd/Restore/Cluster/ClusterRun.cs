@@ -12,7 +12,7 @@ internal sealed record ClusterOutcome(ClusterRestoreResult Result, string? Failu
 /// For testing, <c>waitingReport</c> replaces <see cref="WaitingReport"/>: how often a phase still
 /// running says so, and how often the members not busy hear from the coordinator (their lease).
 /// </remarks>
-internal sealed class ClusterRun(
+internal sealed partial class ClusterRun(
     IReadOnlyList<IRestoreMember> members, string snapshotName, string sha256, string session, PhaseDeadlines deadlines, Action<string, string> progress,
     ILogger logger, TimeSpan? waitingReport = null, string? coordinator = null)
 {
@@ -102,12 +102,12 @@ internal sealed class ClusterRun(
         var check = Request(RestorePhase.Check) with { File = Name, Sha256 = sha256, Protocol = ControlFraming.ProtocolVersion };
         if (plans.All(p => p.Result!.Plan is { Present: true } plan && plan.Sha256 == sha256))
         {
-            return await PhaseAsync(members, check, cancellationToken);
+            return await CheckOrRepushAsync(members, check, cancellationToken);
         }
 
         return await PhaseAsync([members[0]], check, cancellationToken)
             ?? await WhileRenewingAsync(placeEverywhere(), [members[0]])
-            ?? await PhaseAsync(remotes, check, cancellationToken);
+            ?? await CheckOrRepushAsync(remotes, check, cancellationToken);
     }
 
     /// <summary>A long piece of the coordinator's own work (a push of gigabytes); the members already open keep hearing from it.</summary>

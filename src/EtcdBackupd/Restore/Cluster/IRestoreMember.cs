@@ -12,12 +12,16 @@ internal interface IRestoreMember : IAsyncDisposable
     Task<PhaseAnswer> CallAsync(RestorePhaseRequest request, CancellationToken cancellationToken);
 }
 
-/// <summary>The coordinator's own member, answered in-process.</summary>
-internal sealed class LocalMember(MemberPhases phases, string? snapshot) : IRestoreMember
+/// <summary>The coordinator's own member, answered in-process; a restored cluster's new ID joins the <paramref name="lineage"/> as on the peers.</summary>
+internal sealed class LocalMember(MemberPhases phases, string? snapshot, LineageCheck? lineage = null) : IRestoreMember
 {
     public string Name => "this master";
 
-    public Task<PhaseAnswer> CallAsync(RestorePhaseRequest request, CancellationToken cancellationToken) => phases.RunAsync(snapshot, request, cancellationToken);
+    public async Task<PhaseAnswer> CallAsync(RestorePhaseRequest request, CancellationToken cancellationToken)
+    {
+        var answer = await phases.RunAsync(snapshot, request, cancellationToken);
+        return lineage?.Restored(answer) ?? answer;
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
