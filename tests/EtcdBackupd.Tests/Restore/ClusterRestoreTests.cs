@@ -55,16 +55,12 @@ internal sealed class ClusterRestoreTests
     [CancelAfter(240_000)]
     public async Task ClusterRestore_SigtermToTheCoordinatorDuringRestoreData_CompletesEverywhereBeforeItExits()
     {
-        string? slowTool = null;
         await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) =>
         {
             if (i == 0)
             {
                 // A restore that takes a few seconds here, so the stop lands in the middle of restore-data.
-                slowTool = Path.Combine(Path.GetDirectoryName(config["Restore"]!["UnitFile"]!.GetValue<string>())!, "slow-etcdutl");
-                File.WriteAllText(slowTool, $"#!/bin/sh\nsleep 4\nexec {config["Restore"]!["Tool"]!.GetValue<string>()} \"$@\"\n");
-                File.SetUnixFileMode(slowTool, (UnixFileMode)0b111_101_101);
-                config["Restore"]!["Tool"] = slowTool;
+                ClusterRestoreFaultTests.Hooks.SlowTool(config, seconds: 4);
             }
         });
         var keys = await WriteKubernetesLikeKeysAsync(masters);

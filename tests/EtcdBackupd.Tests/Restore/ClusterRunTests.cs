@@ -176,4 +176,17 @@ internal sealed class ClusterRunTests
         Assert.That(outcome.Failure, Does.Contain("in phase 'wait-healthy'").And.Contain("2 cluster ID(s)"));
         Assert.That(members.Select(m => m.LastCall), Is.All.EqualTo(RestorePhase.Rollback));
     }
+
+    [Test]
+    [CancelAfter(10_000)]
+    public async Task MembersThatWouldRestoreToDifferentRevisions_AreRefusedBeforeAnythingStops()
+    {
+        var members = Three((name, leader) => new StandInMember(name, leader) { Command = name == "m3" ? "etcdctl snapshot restore s" : "etcdutl snapshot restore s --bump-revision 1000000000" });
+
+        var outcome = await RunAsync(members);
+
+        Assert.That(outcome.Failure, Does.StartWith("cluster restore refused: the members would restore to different revisions (m1, m2: --bump-revision 1000000000; m3: no --bump-revision, etcdctl's restore)")
+            .And.EndWith("nothing was stopped"));
+        Assert.That(members.SelectMany(m => m.Calls), Does.Not.Contain(RestorePhase.StopApi));
+    }
 }

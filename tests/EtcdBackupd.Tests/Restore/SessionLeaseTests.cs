@@ -23,6 +23,8 @@ internal sealed class SessionLeaseTests
     private RestoreOptions _options = null!;
     private string _snapshot = null!;
 
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(RestoreOptions.DefaultLeaseSeconds);
+
     private string Api => _dir.Combine("api.active");
 
     private string Stops => _dir.Combine("api.stops");
@@ -74,7 +76,7 @@ internal sealed class SessionLeaseTests
         Assert.That((await CheckAsync(member, "coordinator-a")).Ok, Is.True);
         Assert.That((await member.RunAsync(null, Request(RestorePhase.StopApi, "coordinator-a"), CancellationToken.None)).Ok, Is.True);
 
-        _time.Advance(RestoreSession.Lease - TimeSpan.FromSeconds(5));
+        _time.Advance(Lease - TimeSpan.FromSeconds(5));
         var rollback = await member.RunAsync(null, Request(RestorePhase.Rollback, "an operator on m2"), CancellationToken.None);
 
         Assert.That(rollback.Error?.Code, Is.EqualTo(ErrorCodes.LeaseHeld), rollback.Error?.Message);
@@ -90,15 +92,15 @@ internal sealed class SessionLeaseTests
         var member = Member(out _);
         await CheckAsync(member, "coordinator-a");
         await member.RunAsync(null, Request(RestorePhase.StopApi, "coordinator-a"), CancellationToken.None);
-        _time.Advance(RestoreSession.Lease - TimeSpan.FromSeconds(5));
+        _time.Advance(Lease - TimeSpan.FromSeconds(5));
         var renewal = await member.RunAsync(null, Request(RestorePhase.State, "coordinator-a"), CancellationToken.None);
         _time.Advance(TimeSpan.FromSeconds(10));
         var stillHeld = await member.RunAsync(null, Request(RestorePhase.Rollback, "recovery from m2"), CancellationToken.None);
 
-        _time.Advance(RestoreSession.Lease);
+        _time.Advance(Lease);
         var rollback = await member.RunAsync(null, Request(RestorePhase.Rollback, "recovery from m2"), CancellationToken.None);
 
-        Assert.That(renewal.Result?.Session?.LeaseSecondsLeft, Is.EqualTo((int)RestoreSession.Lease.TotalSeconds));
+        Assert.That(renewal.Result?.Session?.LeaseSecondsLeft, Is.EqualTo((int)Lease.TotalSeconds));
         Assert.That(stillHeld.Error?.Code, Is.EqualTo(ErrorCodes.LeaseHeld), "the renewal moved the lease on");
         Assert.That(rollback.Ok, Is.True, rollback.Error?.Message);
         Assert.That(rollback.Result!.Rollback, Is.EqualTo(RollbackState.Complete));
@@ -135,7 +137,7 @@ internal sealed class SessionLeaseTests
         var state = after.OpenState;
         var underWay = after.Activity.UnderWay;
         var tooEarly = await second.RunAsync(null, Request(RestorePhase.Rollback, "recovery from m2"), CancellationToken.None);
-        _time.Advance(RestoreSession.Lease + TimeSpan.FromSeconds(1));
+        _time.Advance(Lease + TimeSpan.FromSeconds(1));
         var rollback = await second.RunAsync(null, Request(RestorePhase.Rollback, "recovery from m2"), CancellationToken.None);
         var closed = await second.RunAsync(null, Request(RestorePhase.State, "anyone"), CancellationToken.None);
 

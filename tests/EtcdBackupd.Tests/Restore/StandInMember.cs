@@ -29,6 +29,9 @@ internal sealed class StandInMember(string name, bool leader, string clusterId =
 
     public int Protocol { get; init; } = ControlFraming.ProtocolVersion;
 
+    /// <summary>The restore command its check reports.</summary>
+    public string Command { get; init; } = "etcdutl snapshot restore s --bump-revision 1000000000 --mark-compacted";
+
     public IReadOnlyList<RestorePhase> Calls
     {
         get
@@ -105,7 +108,7 @@ internal sealed class StandInMember(string name, bool leader, string clusterId =
                     Parameters = new RestoreParameters(Sourced(name), Sourced("i"), Sourced("t"), Sourced("u"), Sourced("/var/lib/etcd")),
                 },
             },
-            RestorePhase.Check => new PhaseResult { Phase = request.Phase, Steps = steps, Check = new MemberCheck(name, leader, "etcdutl", Protocol) },
+            RestorePhase.Check => new PhaseResult { Phase = request.Phase, Steps = steps, Check = new MemberCheck(name, leader, Command, Protocol) },
             RestorePhase.WaitHealthy => new PhaseResult { Phase = request.Phase, Steps = steps, Health = new MemberHealth(name, clusterId, "leader-1") },
             RestorePhase.Rollback => new PhaseResult
             {

@@ -80,7 +80,8 @@ internal sealed class Masters : IAsyncDisposable
             {
                 var config = masters.DaemonConfig(i, identity);
                 tweak?.Invoke(i, config);
-                all[i].Daemon = DaemonProcess.Start(Backupd.WriteConfig(dir.Combine($"{all[i].Name}/config.json"), config), dir.Combine($"{all[i].Name}/daemon.log"));
+                Backupd.WriteConfig(dir.Combine($"{all[i].Name}/config.json"), config);
+                masters.StartDaemon(all[i]);
             }
 
             foreach (var master in all)
@@ -95,6 +96,55 @@ internal sealed class Masters : IAsyncDisposable
             await masters.DisposeAsync();
             throw;
         }
+    }
+
+    private void StartDaemon(Master m) => m.Daemon = DaemonProcess.Start(_dir.Combine($"{m.Name}/config.json"), _dir.Combine($"{m.Name}/daemon.log"));
+
+    /// <summary>
+    /// SIGKILL to one master's daemon and every process under it (what systemd's KillMode=control-group
+    /// does to a unit it kills), then the same daemon started again on the same configuration and state.
+    /// </summary>
+    public async Task KillAndRestartDaemonAsync(Master m)
+    {
+        await m.Daemon!.DisposeAsync();
+        var before = m.Daemon.Log.Length;
+        StartDaemon(m);
+        await Eventually.UntilAsync(() => m.Daemon!.Log[before..].Contains("Control socket", StringComparison.Ordinal), TimeSpan.FromSeconds(30),
+            () => $"{m.Name}'s daemon to serve again:\n{m.Daemon!.Log[before..]}");
+    }
+
+    /// <summary>
+    /// After a restore, ended or recovered: every member healthy with one leader, one cluster ID, and the
+    /// same <c>etcdctl endpoint hashkv</c> on all three (the same data, not merely members that answer).
+    /// </summary>
+    public async Task AssertOneConsistentClusterAsync()
+    {
+        await WaitHealthyAsync();
+        var statuses = new List<(ulong Leader, ulong Cluster)>();
+        foreach (var m in All)
+        {
+            await using var connection = await ConnectAsync(m);
+            statuses.Add((connection.Status.Leader, connection.Status.Header.ClusterId));
+        }
+
+        Assert.That(statuses.Select(s => s.Leader).Distinct().Count(), Is.EqualTo(1), "one leader");
+        Assert.That(statuses.Select(s => s.Cluster).Distinct().Count(), Is.EqualTo(1), "one cluster ID");
+        string[] hashes = [];
+        await Eventually.UntilAsync(async () =>
+        {
+            hashes = await Task.WhenAll(All.Select(HashKvAsync));
+            return hashes.Distinct().Count() == 1;
+        }, TimeSpan.FromSeconds(20), () => "the same hashkv on every member: " + string.Join(", ", hashes));
+    }
+
+    /// <summary><c>etcdctl endpoint hashkv</c> of one member: a hash of its whole key-value store at its revision.</summary>
+    public async Task<string> HashKvAsync(Master m)
+    {
+        var result = await ProcessRunner.RunAsync(_etcd.Etcdctl, [$"--endpoints={Url(m.ClientUrl)}", "endpoint", "hashkv", "-w", "json"],
+            new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
+        Assert.That(result.ExitCode, Is.Zero, result.ToString);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(result.StandardOutput)!.AsArray()[0]!;
+        return $"{json["HashKV"]!["hash"]} at {json["HashKV"]!["header"]!["revision"]}";
     }
 
     public string Log(Master master) => master.Daemon?.Log + "\n--- etcd ---\n" + File.ReadAllText(master.DataDir + ".log");

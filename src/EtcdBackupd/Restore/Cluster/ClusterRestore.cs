@@ -92,7 +92,7 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
 
             using var working = dryRun ? null : local.Activity.Working();
             var deadlines = new PhaseDeadlines(restore.HealthTimeout, peers.Timeout);
-            var states = await StatesWhenFreeAsync(members, session, dryRun ? TimeSpan.Zero : deadlines.For(RestorePhase.WaitHealthy) + RestoreSession.Lease, progress, cancellationToken);
+            var states = await StatesWhenFreeAsync(members, session, dryRun ? TimeSpan.Zero : deadlines.For(RestorePhase.WaitHealthy) + restore.Lease, progress, cancellationToken);
             var errors = members.Zip(states).Where(p => p.Second.Error is not null).Select(p => $"{p.First.Name}: {p.Second.Error}").ToList();
             var held = members.Zip(states).Where(p => p.Second.State is { Outcome: SessionOutcome.Open } st && (st.LeaseSecondsLeft > 0 || st.Running is not null))
                 .Select(p => $"{p.First.Name} (coordinator {p.Second.State!.Coordinator}, {p.Second.State.LeaseSecondsLeft} s left)").ToList();

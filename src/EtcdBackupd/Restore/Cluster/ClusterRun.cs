@@ -26,6 +26,7 @@ internal sealed partial class ClusterRun(
     private readonly HashSet<IRestoreMember> _leaders = [];
     private readonly HashSet<IRestoreMember> _silent = [];
     private readonly Dictionary<IRestoreMember, MemberHealth> _health = [];
+    private readonly Dictionary<IRestoreMember, string> _commands = [];
     private readonly Dictionary<IRestoreMember, List<string>> _reports = members.ToDictionary(m => m, _ => new List<string>());
 
     private string Name => snapshotName;
@@ -38,7 +39,7 @@ internal sealed partial class ClusterRun(
         string? failure;
         try
         {
-            failure = await CheckEverywhereAsync(placeEverywhere, cancellationToken);
+            failure = await CheckEverywhereAsync(placeEverywhere, cancellationToken) ?? OneRevision();
             foreach (var next in RestorePhases.Runbook)
             {
                 if (failure is not null)
@@ -193,6 +194,7 @@ internal sealed partial class ClusterRun(
             if (answer.Ok && answer.Result!.Check is { } check)
             {
                 _opened.Add(member);
+                _commands[member] = check.Command;
                 if (check.IsLeader == true)
                 {
                     _leaders.Add(member);
@@ -269,6 +271,28 @@ internal sealed partial class ClusterRun(
             RestoreLog.MemberSilent(logger, member.Name, request.Phase.Wire(), limit.TotalSeconds);
             return PhaseAnswer.Silent($"no answer to '{request.Phase.Wire()}' within {limit.TotalSeconds:F0} s");
         }
+    }
+
+    /// <summary>
+    /// Every member restores to the same revision: one member restored by etcdctl (no revision bump)
+    /// among others bumped by etcdutl would serve the same keys under revisions a billion apart, and its
+    /// hashkv would never match theirs. Decided on the checked commands, before anything stops.
+    /// </summary>
+    private string? OneRevision()
+    {
+        var groups = _commands.GroupBy(c => Bump(c.Value)).ToList();
+        return groups.Count <= 1 ? null
+            : "the members would restore to different revisions ("
+              + string.Join("; ", groups.Select(g => $"{string.Join(", ", g.Select(m => m.Key.Name))}: {g.Key ?? "no --bump-revision, etcdctl's restore"}"))
+              + "): give every master the same Restore.Tool (etcdutl from etcd 3.5 on) and Restore.BumpRevision";
+    }
+
+    /// <summary>"--bump-revision N" of a restore command, or null.</summary>
+    private static string? Bump(string command)
+    {
+        var words = command.Split(' ');
+        var at = Array.IndexOf(words, "--bump-revision");
+        return at >= 0 && at + 1 < words.Length ? $"--bump-revision {words[at + 1]}" : null;
     }
 
     /// <summary>After the restart: one cluster ID, one leader, and as many distinct members as there are masters.</summary>

@@ -203,13 +203,13 @@ internal sealed class MemberPhases(LocalRestore restore)
     }
 
     /// <summary>
-    /// One step of the runbook, recorded before and after. A phase done already (the coordinator asks
-    /// again after a dropped link, or a recovery goes on) is not run twice; only wait-healthy, which
-    /// changes nothing, is.
+    /// One step of the runbook, recorded before and after. A stop or the restore done already (the
+    /// coordinator asks again after a dropped link, or a recovery goes on) is not run twice; the starts
+    /// (which leave a running unit alone) and wait-healthy run again: what a restart killed comes back.
     /// </summary>
     private static async Task<PhaseAnswer> StepAsync(RestoreSession session, RestorePhase phase, CancellationToken cancellationToken)
     {
-        if (session.IsDone(phase) && phase != RestorePhase.WaitHealthy)
+        if (session.IsDone(phase) && phase is RestorePhase.StopApi or RestorePhase.StopEtcd or RestorePhase.RestoreData)
         {
             return PhaseAnswer.Of(new PhaseResult { Phase = phase, Steps = [$"'{phase.Wire()}' was done already"] });
         }

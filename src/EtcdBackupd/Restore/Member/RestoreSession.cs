@@ -16,9 +16,6 @@ internal sealed record RestoreReport(bool Ok, IReadOnlyList<string> Steps, strin
 /// <remarks>A cluster restore passes its session: this member then takes the restore's new cluster identity (<see cref="RestoreIdentity"/>).</remarks>
 internal sealed class RestoreSession
 {
-    /// <summary>How long a coordinator's session stays its own after the last request it sent; it renews it every few seconds.</summary>
-    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
-
     private readonly RestoreOptions _options;
     private readonly EtcdOptions _etcd;
     private readonly IServiceControl _services;
@@ -88,11 +85,11 @@ internal sealed class RestoreSession
 
     public bool IsDone(RestorePhase phase) => _record.Done.Contains(phase);
 
-    /// <summary>A request of the coordinator has come: its lease runs <see cref="Lease"/> from now.</summary>
+    /// <summary>A request of the coordinator has come: its lease runs <c>Restore.LeaseSeconds</c> from now.</summary>
     public void Heard() => Interlocked.Exchange(ref _heard, _time.GetTimestamp());
 
     /// <summary>Whether the coordinator still holds the session: a step runs now, or it was heard within the lease.</summary>
-    public TimeSpan LeaseLeft => _runningNow is not null ? Lease : Max(TimeSpan.Zero, Lease - _time.GetElapsedTime(Interlocked.Read(ref _heard)));
+    public TimeSpan LeaseLeft => _runningNow is not null ? _options.Lease : Max(TimeSpan.Zero, _options.Lease - _time.GetElapsedTime(Interlocked.Read(ref _heard)));
 
     public RestorePhase? RunningNow => _runningNow;
 

@@ -39,6 +39,14 @@ internal sealed class RestoreOptions
     /// <summary><c>Restore.HealthTimeoutSeconds</c>: how long etcd gets to become healthy again. Default 120.</summary>
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(DefaultHealthTimeoutSeconds);
 
+    public const int DefaultLeaseSeconds = 30;
+
+    /// <summary>
+    /// <c>Restore.LeaseSeconds</c>: how long a member keeps a cluster restore session its coordinator's
+    /// after the last request (renewed every 5 s); a recovery from another master waits it out. Default 30.
+    /// </summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(DefaultLeaseSeconds);
+
     public static RestoreOptions Read(ConfigReader config)
     {
         var mode = config.String("Restore.ServiceControl")?.ToLowerInvariant() ?? DefaultServiceControl;
@@ -72,6 +80,7 @@ internal sealed class RestoreOptions
             Commands = commands,
             BumpRevision = config.Int("Restore.BumpRevision", DefaultBumpRevision, 0, int.MaxValue),
             HealthTimeout = TimeSpan.FromSeconds(config.Int("Restore.HealthTimeoutSeconds", DefaultHealthTimeoutSeconds, 5, 3600)),
+            Lease = TimeSpan.FromSeconds(config.Int("Restore.LeaseSeconds", DefaultLeaseSeconds, 10, 600)),
         };
     }
 

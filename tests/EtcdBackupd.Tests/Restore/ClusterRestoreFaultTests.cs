@@ -1,0 +1,265 @@
+using System.Text.Json.Nodes;
+using EtcdBackupd.Tests.Support;
+
+namespace EtcdBackupd.Tests.Restore;
+
+/// <summary>
+/// A cluster restore that meets the failures real outages bring: its coordinator's daemon killed in each
+/// phase, a link cut, a prune, a rollback from another master. Three masters on loopback with real etcd,
+/// real sshd and three daemons; fault hooks sit in the first master's start commands and restore tool.
+/// Each test ends with one healthy cluster: one leader, one cluster ID, the same hashkv on all three.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+internal sealed class ClusterRestoreFaultTests
+{
+    private static readonly object[] KillCases =
+    [
+        .. new[] { "3.5", "3.4" }.SelectMany(v => new[] { "restore-data", "start-etcd", "wait-healthy", "start-api" }.Select(p => new object[] { v, p })),
+    ];
+
+    /// <summary>Test lease: a recovery waits this long for a dead coordinator's lease to run out.</summary>
+    private const int LeaseSeconds = 10;
+
+    [TestCaseSource(nameof(KillCases))]
+    [CancelAfter(300_000)]
+    public async Task CoordinatorKilledInAPhase_ThenRecoverFromAnotherMaster_EndsTheRestoreOneWayOnEveryMember(string version, string phase)
+    {
+        var hooks = new Hooks();
+        await using var masters = await Masters.StartAsync(version == "3.4" ? EtcdBinaries.V34 : EtcdBinaries.V35, (i, config) =>
+        {
+            config["Restore"]!["LeaseSeconds"] = LeaseSeconds;
+            if (i == 0)
+            {
+                hooks.Install(config, phase);
+            }
+        });
+        var snapshotKeys = await ClusterRestoreTests.WriteKubernetesLikeKeysAsync(masters);
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        await masters.PutAsync("/registry/pods/default/written-after-the-snapshot", "{}");
+        var keysBefore = await masters.RegistryKeysAsync(masters.All[0]);
+        var (coordinator, other) = (masters.All[0], masters.All[1]);
+
+        hooks.Arm();
+        var restore = Backupctl.RunAsync(coordinator.Socket, "restore", snapshot, "--cluster", "--yes");
+        await hooks.WaitReachedAsync(coordinator);
+        var session = await OpenSessionAsync(other);
+        await masters.KillAndRestartDaemonAsync(coordinator);
+        var interrupted = await restore;
+
+        var recover = await Backupctl.RunAsync(other.Socket, "restore", "--recover", session, "--yes", "--json");
+
+        Assert.That(interrupted.ExitCode, Is.Not.Zero, "the coordinator died before it could answer");
+        Assert.That(recover.ExitCode, Is.Zero, () => recover + string.Join("\n", masters.All.Select(masters.Log)));
+        var decision = JsonNode.Parse(recover.StandardOutput)!["decision"]!.GetValue<string>();
+        var restored = phase != "restore-data";
+        Assert.That(decision, Is.EqualTo(restored ? "finish" : "roll-back"), recover.ToString);
+        await masters.AssertOneConsistentClusterAsync();
+        foreach (var m in masters.All)
+        {
+            Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(restored ? snapshotKeys : keysBefore),
+                $"{m.Name} serves {(restored ? "the snapshot's keys" : "its old keys")}");
+            Assert.That(m.ApiServerRunning, Is.True, $"{m.Name}'s API server stand-in runs");
+            Assert.That(Directory.GetDirectories(Path.GetDirectoryName(m.DataDir)!, "etcd.before-restore-*"), Has.Length.EqualTo(restored ? 1 : 0),
+                restored ? $"{m.Name}'s old data is kept beside the restored one" : $"{m.Name}'s old data is back in place");
+        }
+
+        var again = await Backupctl.RunAsync(masters.All[2].Socket, "restore", "--recover", session, "--yes", "--json");
+        Assert.That(JsonNode.Parse(again.StandardOutput)?["decision"]?.GetValue<string>(), Is.EqualTo("nothing"), "a second recovery finds the session ended everywhere");
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task SshConnectionToAMemberCutDuringRestoreData_TheCoordinatorReconnectsAndTheRestoreCompletes()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) =>
+        {
+            if (i == 2)
+            {
+                Hooks.SlowTool(config, seconds: 4);
+            }
+        });
+        var keys = await ClusterRestoreTests.WriteKubernetesLikeKeysAsync(masters);
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        var cut = masters.All[2];
+
+        var restore = Backupctl.RunAsync(masters.All[0].Socket, "restore", snapshot, "--cluster", "--yes");
+        await cut.Daemon!.WaitForLogAsync("Restore: moved", TimeSpan.FromSeconds(60));
+        var call = ProcessTree.Find("etcd-backupctl", cut.Socket, "call -").Single();
+        var sshd = ProcessTree.Ancestor(call, "sshd:") ?? throw new AssertionException($"no sshd process above {ProcessTree.CommandLine(call)}");
+        await ProcessRunner.RunAsync("kill", ["-KILL", sshd.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var result = await restore;
+
+        Assert.That(result.ExitCode, Is.Zero, () => result + string.Join("\n", masters.All.Select(masters.Log)));
+        Assert.That(masters.All[0].Daemon!.Log, Does.Contain("reconnecting and asking again"));
+        await masters.AssertOneConsistentClusterAsync();
+        foreach (var m in masters.All)
+        {
+            Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(keys), $"{m.Name} serves the snapshot's keys");
+        }
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task PruneOnEveryMasterDuringTheRestoreOfASnapshotOlderThanTheWindow_KeepsTheSnapshotAndTheRestoreCompletes()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) =>
+        {
+            config["Snapshots"]!["RetentionDays"] = 1;
+            config["Snapshots"]!["MinimumKept"] = 1;
+            if (i == 0)
+            {
+                Hooks.SlowTool(config, seconds: 5);
+            }
+        });
+        var keys = await ClusterRestoreTests.WriteKubernetesLikeKeysAsync(masters);
+        var fresh = await ClusterRestoreTests.SnapshotAsync(masters);
+        var old = masters.All.Select(m => OlderCopy(m.Snapshots, fresh, TimeSpan.FromDays(10))).Distinct().Single();
+        var dryRun = await Backupctl.RunAsync(masters.All[1].Socket, "prune", "--dry-run", "--json");
+        Assert.That(dryRun.StandardOutput, Does.Contain(old), "without a restore, retention would delete the old snapshot");
+
+        var restore = Backupctl.RunAsync(masters.All[0].Socket, "restore", old, "--cluster", "--yes");
+        await masters.All[0].Daemon!.WaitForLogAsync("Restore: moved", TimeSpan.FromSeconds(60));
+        var prunes = await Task.WhenAll(masters.All.Select(m => Backupctl.RunAsync(m.Socket, "prune")));
+        var result = await restore;
+
+        Assert.That(prunes.Select(p => p.StandardError), Has.All.Contain("retention does not run while cluster restore session"));
+        Assert.That(result.ExitCode, Is.Zero, () => result + string.Join("\n", masters.All.Select(masters.Log)));
+        foreach (var m in masters.All)
+        {
+            Assert.That(File.Exists(Path.Combine(m.Snapshots, old)), Is.True, $"{m.Name} still has the snapshot being restored");
+            Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(keys));
+        }
+
+        await masters.AssertOneConsistentClusterAsync();
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task ARollbackFromAnotherMasterWhileTheCoordinatorIsAlive_IsRefusedAndTouchesNothing()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) =>
+        {
+            if (i == 0)
+            {
+                Hooks.SlowTool(config, seconds: 6);
+            }
+        });
+        var keys = await ClusterRestoreTests.WriteKubernetesLikeKeysAsync(masters);
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        var other = masters.All[1];
+
+        var restore = Backupctl.RunAsync(masters.All[0].Socket, "restore", snapshot, "--cluster", "--yes");
+        await masters.All[0].Daemon!.WaitForLogAsync("Restore: moved", TimeSpan.FromSeconds(60));
+        var session = await OpenSessionAsync(other);
+        var rollback = await Backupctl.RunAsync(other.Socket, "call", $$"""{"command":"restore-phase","session":"{{session}}","phase":"rollback"}""");
+        var recoverPlan = await Backupctl.RunAsync(other.Socket, "restore", "--recover", session, "--dry-run", "--json");
+        var result = await restore;
+
+        Assert.That(rollback.StandardOutput, Does.Contain("\"lease_held\"").And.Contain("nothing was touched"), rollback.ToString);
+        Assert.That(JsonNode.Parse(recoverPlan.StandardOutput)!["reason"]!.GetValue<string>(), Does.StartWith("the session's coordinator still holds it"), recoverPlan.ToString);
+        Assert.That(result.ExitCode, Is.Zero, () => result + string.Join("\n", masters.All.Select(masters.Log)));
+        Assert.That(result.StandardError, Does.Not.Contain("rolled back"));
+        await masters.AssertOneConsistentClusterAsync();
+        foreach (var m in masters.All)
+        {
+            Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(keys), $"{m.Name} serves the snapshot's keys");
+        }
+    }
+
+    /// <summary>The session a master holds open, from its <c>status --json</c>.</summary>
+    private static async Task<string> OpenSessionAsync(Master master)
+    {
+        string? session = null;
+        await Eventually.UntilAsync(async () =>
+        {
+            var status = await Backupctl.RunAsync(master.Socket, "status", "--json");
+            session = JsonNode.Parse(status.StandardOutput)?["restoreSession"]?["session"]?.GetValue<string>();
+            return session is not null;
+        }, TimeSpan.FromSeconds(30), $"{master.Name} to show its open restore session in status");
+        return session!;
+    }
+
+    /// <summary>A copy of <paramref name="snapshot"/> named as if taken <paramref name="age"/> ago, with its manifest; its file name.</summary>
+    private static string OlderCopy(string directory, string snapshot, TimeSpan age)
+    {
+        var time = DateTimeOffset.UtcNow.Subtract(age).ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var name = System.Text.RegularExpressions.Regex.Replace(snapshot, @"\d{8}T\d{6}Z", time);
+        File.Copy(Path.Combine(directory, snapshot), Path.Combine(directory, name));
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, Path.ChangeExtension(snapshot, ".json"))))!;
+        manifest["fileName"] = name;
+        File.WriteAllText(Path.Combine(directory, Path.ChangeExtension(name, ".json")), manifest.ToJsonString());
+        return name;
+    }
+
+    /// <summary>
+    /// Fault hooks in the first master's commands: armed by a file, each holds the coordinator in one
+    /// phase (a start that never returns, a restore tool that sleeps, an etcd that starts late) and says
+    /// it has been reached with another file, so the test kills the daemon there and nowhere else.
+    /// </summary>
+    internal sealed class Hooks
+    {
+        private string _dir = "";
+        private string _phase = "";
+
+        private string Gate => Path.Combine(_dir, "fault-gate");
+
+        private string Reached => Path.Combine(_dir, "fault-reached");
+
+        public void Install(JsonObject config, string phase)
+        {
+            _phase = phase;
+            _dir = Path.GetDirectoryName(config["Restore"]!["UnitFile"]!.GetValue<string>())!;
+            var commands = config["Restore"]!["Commands"]!;
+            var armed = $"if [ -f {Gate} ]; then rm -f {Gate}; touch {Reached}; ";
+            switch (phase)
+            {
+                case "restore-data":
+                    SlowTool(config, seconds: 30);
+                    break;
+                case "start-etcd":
+                    commands["etcd.service"]!["Start"] = armed + "sleep 600; fi; " + commands["etcd.service"]!["Start"]!.GetValue<string>();
+                    break;
+                case "wait-healthy":
+                    // etcd starts 5 s late, in the background: the coordinator waits for it in wait-healthy.
+                    var start = commands["etcd.service"]!["Start"]!.GetValue<string>();
+                    var late = start.Replace(" & echo $!", "; } & echo $!", StringComparison.Ordinal);
+                    commands["etcd.service"]!["Start"] = $"if [ -f {Gate} ]; then rm -f {Gate}; {{ sleep 5; exec {late}; touch {Reached}; else {start}; fi";
+                    break;
+                case "start-api":
+                    commands["kube-apiserver.service"]!["Start"] = armed + "sleep 600; fi; " + commands["kube-apiserver.service"]!["Start"]!.GetValue<string>();
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(phase), phase, null);
+            }
+        }
+
+        public void Arm() => File.WriteAllText(Gate, "");
+
+        /// <summary>Until the coordinator is in the phase: its hook ran (or, in restore-data, it moved its data aside).</summary>
+        public async Task WaitReachedAsync(Master coordinator)
+        {
+            if (_phase == "restore-data")
+            {
+                await coordinator.Daemon!.WaitForLogAsync("Restore: moved", TimeSpan.FromSeconds(60));
+                return;
+            }
+
+            await Eventually.UntilAsync(() => File.Exists(Reached), TimeSpan.FromSeconds(60), () => $"the {_phase} hook to be reached:\n{coordinator.Daemon!.Log}");
+            if (_phase == "wait-healthy")
+            {
+                await coordinator.Daemon!.WaitForLogAsync("Restore: start etcd.service", TimeSpan.FromSeconds(10));
+            }
+        }
+
+        /// <summary>A restore tool that sleeps first: the daemon is in restore-data for that long. Named as the tool it wraps, which decides the flags.</summary>
+        public static void SlowTool(JsonObject config, int seconds)
+        {
+            var tool = config["Restore"]!["Tool"]!.GetValue<string>();
+            var slow = Path.Combine(Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(config["Restore"]!["UnitFile"]!.GetValue<string>())!, "slow")).FullName,
+                Path.GetFileName(tool));
+            File.WriteAllText(slow, $"#!/bin/sh\nsleep {seconds}\nexec {tool} \"$@\"\n");
+            File.SetUnixFileMode(slow, (UnixFileMode)0b111_101_101);
+            config["Restore"]!["Tool"] = slow;
+        }
+    }
+}
