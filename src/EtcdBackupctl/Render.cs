@@ -73,15 +73,15 @@ internal static class Render
             p.Directory + (p.DirectoryExists == false ? " (missing)" : ""), Text(p.Error),
         ]));
 
-    public static string Plan(RestorePlan r) => Table.Fields(ClusterFields(r.Cluster).Concat(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems)));
+    public static string Plan(RestorePlan r) => Table.Fields(ClusterFields(r.Cluster).Concat(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems, r.Tool)));
 
-    public static string Restored(LocalRestoreResult r) => Table.Fields(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems)
+    public static string Restored(LocalRestoreResult r) => Table.Fields(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems, r.Tool)
         .Concat(r.Steps.Select(s => ("STEP", s)))
         .Append(("OLD DATA", Text(r.OldDataDir))));
 
     public static string ClusterPlan(ClusterPlan r) => string.Join("\n", r.Members.Select(m => m.Parameters is null
         ? Table.Fields([("MEMBER", m.Member), ("ERROR", Text(m.Error))])
-        : Table.Fields(PlanFields(m.Snapshot!, m.Command!, m.Parameters, m.Problems ?? [])
+        : Table.Fields(PlanFields(m.Snapshot!, m.Command!, m.Parameters, m.Problems ?? [], m.Tool)
             .Prepend(("PHASES", string.Join(", ", r.Phases))).Prepend(("COPY", Text(m.Copy))).Prepend(("MEMBER", m.Member))
             .Concat(m.Error is null ? [] : [("ERROR", m.Error)])))
         .Prepend(r.Cluster is null ? "" : Table.Fields(ClusterFields(r.Cluster))).Where(t => t.Length > 0));
@@ -96,13 +96,14 @@ internal static class Render
     public static string ClusterRestored(ClusterRestoreResult r) =>
         string.Join("\n", r.Members.Select(m => Table.Fields(m.Steps.Select(s => ("STEP", s)).Prepend(("MEMBER", m.Member)))));
 
-    private static IEnumerable<(string, string)> PlanFields(string snapshot, string command, RestoreParameters p, IReadOnlyList<string> problems) =>
+    private static IEnumerable<(string, string)> PlanFields(string snapshot, string command, RestoreParameters p, IReadOnlyList<string> problems, Sourced? tool) =>
         new[]
         {
             ("NAME", p.Name), ("INITIALCLUSTER", p.InitialCluster), ("INITIALCLUSTERTOKEN", p.InitialClusterToken),
             ("INITIALADVERTISEPEERURLS", p.InitialAdvertisePeerUrls), ("DATADIR", p.DataDir),
         }.Select(f => (f.Item1, $"{f.Item2.Value}  ({f.Item2.Source})"))
             .Prepend(("SNAPSHOT", snapshot))
+            .Concat(tool is null ? [] : [("TOOL", $"{tool.Value}  ({tool.Source})")])
             .Append(("COMMAND", command))
             .Concat(problems.Select(problem => ("PROBLEM", problem)));
 

@@ -48,6 +48,9 @@ internal sealed record ClusterMemberPlan
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Protocol { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Sourced? Tool { get; init; }
 }
 
 /// <summary>What <c>restore --recover</c> decided for a session: never a mix of the two ends.</summary>

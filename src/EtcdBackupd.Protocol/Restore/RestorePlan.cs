@@ -22,6 +22,10 @@ internal record RestorePlan
     /// <summary>Anything that stops a real restore; empty when it may go ahead.</summary>
     public required IReadOnlyList<string> Problems { get; init; }
 
+    /// <summary>Which of etcd's tools restores, and why that one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Sourced? Tool { get; init; }
+
     /// <summary>Whether the snapshot is of this cluster (<c>restore</c> on this member); absent from a cluster member's phase plan.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ClusterMatch? Cluster { get; init; }

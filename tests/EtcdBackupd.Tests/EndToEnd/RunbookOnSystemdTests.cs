@@ -140,9 +140,55 @@ internal sealed class RunbookOnSystemdTests
         Assert.That(audit.StandardOutput, Does.Contain($"SNAPSHOT_PATH={path}"));
     }
 
-    /// <summary>The installed unit: the runbook test, first, deployed the package.</summary>
+    /// <summary>
+    /// <c>systemctl restart etcd-backupd</c> on the coordinator in the middle of a cluster restore (an
+    /// upgrade, an operator): systemd's stop waits, extended, for the restore to end on every member,
+    /// the client gets its answer, and the cluster is one: every key of the snapshot, one leader, one
+    /// cluster ID.
+    /// </summary>
     [Test]
     [Order(2)]
+    [CancelAfter(600_000)]
+    public async Task SystemctlRestartOfTheCoordinatorDuringAClusterRestore_WaitsForItAndEndsWithOneConsistentCluster()
+    {
+        var coordinator = _masters[0];
+        await RequireInstalledAsync(coordinator);
+        await PutAsync(0, "/registry/configmaps/default/before-the-second-snapshot");
+        var keys = await RegistryKeysAsync(0);
+        var snapshot = await coordinator.RunAsync("etcd-backupctl", "snapshot", "--json");
+        Assert.That(snapshot.ExitCode, Is.Zero, snapshot.ToString);
+        var name = Path.GetFileName(JsonNode.Parse(snapshot.StandardOutput)!["path"]!.GetValue<string>());
+        await PutAsync(0, "/registry/pods/default/written-after-the-second-snapshot");
+        var since = "@" + (await coordinator.MustRunAsync("date", "+%s")).StandardOutput.Trim();
+
+        var restore = coordinator.RunAsync("etcd-backupctl", "restore", name, "--cluster", "--yes");
+        await Eventually.UntilAsync(async () => (await coordinator.RunAsync("journalctl", "-u", "etcd-backupd", "--no-pager", "-o", "cat", "--since", since,
+            "EVENT_NAME=RestoreStep")).StandardOutput.Contains("stop kube-apiserver.service", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60), "master1 to begin the cluster restore");
+        Say("master1: systemctl restart etcd-backupd, in the middle of the cluster restore it coordinates");
+        var restart = await coordinator.RunAsync("systemctl", "restart", "etcd-backupd");
+        var result = await restore;
+
+        Say("master1: etcd-backupctl restore FILE --cluster --yes\n" + result.StandardError);
+        Assert.That(restart.ExitCode, Is.Zero, restart.ToString);
+        Assert.That(result.ExitCode, Is.Zero, () => result + "\n" + EtcdJournalsAsync().Result);
+        var waited = await coordinator.MustRunAsync("journalctl", "-u", "etcd-backupd", "--no-pager", "-o", "cat", "--since", since, "EVENT_NAME=StopWaitsForRestore");
+        Assert.That(waited.StandardOutput, Does.Contain("waiting for"), "the stop waited for the restore");
+        Assert.That((await coordinator.RunAsync("systemctl", "is-active", "etcd-backupd")).StandardOutput.Trim(), Is.EqualTo("active"));
+        var statuses = new List<(ulong Leader, ulong Cluster)>();
+        for (var i = 0; i < _masters.Count; i++)
+        {
+            Assert.That(await RegistryKeysAsync(i), Is.EqualTo(keys), $"master{i + 1} serves the second snapshot's keys");
+            await using var connection = await ConnectAsync(i);
+            statuses.Add((connection.Status.Leader, connection.Status.Header.ClusterId));
+        }
+
+        Assert.That(statuses.Distinct().Count(), Is.EqualTo(1), "one leader and one cluster ID on all three");
+    }
+
+    /// <summary>The installed unit: the runbook test, first, deployed the package.</summary>
+    [Test]
+    [Order(3)]
     [CancelAfter(120_000)]
     public async Task InstalledUnit_VerifiesCleanAndItsSecurityScoreIsRecorded()
     {
@@ -159,7 +205,7 @@ internal sealed class RunbookOnSystemdTests
 
     /// <summary>Last: takes the package off the third master, whose copies came from the runbook test.</summary>
     [Test]
-    [Order(3)]
+    [Order(4)]
     [CancelAfter(120_000)]
     public async Task RemovingThePackage_LeavesTheSnapshotsInPlace()
     {

@@ -58,7 +58,7 @@ internal sealed class RestoreHandler(SnapshotPaths paths, MemberPhases phases, L
 
         var result = new LocalRestoreResult
         {
-            Snapshot = plan.Snapshot, Command = plan.Command, Parameters = plan.Parameters, Problems = plan.Problems,
+            Snapshot = plan.Snapshot, Command = plan.Command, Parameters = plan.Parameters, Problems = plan.Problems, Tool = plan.Tool,
             Steps = report.Steps, OldDataDir = report.OldDataDir,
         };
         return report.Ok

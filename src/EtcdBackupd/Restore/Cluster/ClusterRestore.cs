@@ -209,7 +209,7 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
                     : plan.Protocol != ControlFraming.ProtocolVersion ? $"speaks restore protocol {plan.Protocol}, this master {ControlFraming.ProtocolVersion}: a real restore would stop here"
                     : null,
                 Snapshot = plan?.Snapshot, Command = plan?.Command, Parameters = plan?.Parameters, Problems = plan?.Problems,
-                Present = plan?.Present, Sha256 = plan?.Sha256, Protocol = plan?.Protocol,
+                Present = plan?.Present, Sha256 = plan?.Sha256, Protocol = plan?.Protocol, Tool = plan?.Tool,
             });
         }
 

@@ -14,8 +14,8 @@ internal sealed class MemberPhases(LocalRestore restore)
     /// <param name="session">A cluster restore's session (its new token shows in the plan); null for this member alone.</param>
     public RestorePlan Plan(string path, string? session = null)
     {
-        var (member, command, problems) = restore.Plan(path, session);
-        return new RestorePlan { Snapshot = path, Command = string.Join(' ', command), Parameters = member.ToProtocol(), Problems = problems };
+        var (member, command, problems, tool) = restore.Plan(path, session);
+        return new RestorePlan { Snapshot = path, Command = string.Join(' ', command), Parameters = member.ToProtocol(), Problems = problems, Tool = tool };
     }
 
     /// <summary>One phase; <paramref name="path"/> is the snapshot resolved inside this daemon's directory, null when the request named none.</summary>
@@ -113,7 +113,7 @@ internal sealed class MemberPhases(LocalRestore restore)
         var plan = Plan(path, session);
         return new PhasePlan
         {
-            Snapshot = plan.Snapshot, Command = plan.Command, Parameters = plan.Parameters, Problems = plan.Problems,
+            Snapshot = plan.Snapshot, Command = plan.Command, Parameters = plan.Parameters, Problems = plan.Problems, Tool = plan.Tool,
             Present = File.Exists(path), Sha256 = ManifestFile.TryRead(SnapshotFileName.ManifestOf(path))?.Sha256,
             Protocol = ControlFraming.ProtocolVersion,
         };

@@ -3,9 +3,12 @@ using System.Text;
 namespace EtcdBackupd.Restore;
 
 /// <summary>
-/// What the etcd unit says about the member: its <c>ExecStart</c> flags, with variables from
-/// <c>Environment=</c> and <c>EnvironmentFile=</c> expanded, the <c>ETCD_*</c> variables etcd itself
-/// reads, and a <c>--config-file</c> if there is one. Each value remembers where it came from.
+/// What the etcd unit says about the member, read as systemd reads it: the unit file and then its
+/// drop-ins (<c>etcd.service.d/*.conf</c>, in name order; an empty <c>ExecStart=</c> or
+/// <c>Environment=</c> resets), systemd's specifiers expanded (<see cref="UnitSpecifiers"/>); its
+/// <c>ExecStart</c> flags, with variables from <c>Environment=</c> and <c>EnvironmentFile=</c> expanded,
+/// the <c>ETCD_*</c> variables etcd itself reads, and a <c>--config-file</c> if there is one. Each value
+/// remembers where it came from.
 /// </summary>
 internal sealed class EtcdUnit
 {
@@ -16,6 +19,12 @@ internal sealed class EtcdUnit
     private EtcdUnit(string path) => Path = path;
 
     public string Path { get; }
+
+    /// <summary>What systemd would read differently or not at all: an unknown specifier, say.</summary>
+    public List<string> Problems { get; } = [];
+
+    /// <summary>The etcd binary <c>ExecStart</c> runs (its first word), or null: the restore tool is looked for beside it.</summary>
+    public string? Executable { get; private set; }
 
     /// <summary>An etcd setting (<c>initial-cluster</c>, say) as etcd would see it, or null.</summary>
     public (string Value, string Source)? Setting(string name)
@@ -34,39 +43,56 @@ internal sealed class EtcdUnit
         return _environment.TryGetValue("ETCD_" + name.Replace('-', '_').ToUpperInvariant(), out var fromEnvironment) ? fromEnvironment : null;
     }
 
-    public static EtcdUnit Read(string unitPath, Func<string, string?> readFile)
+    /// <param name="unitPath">The unit file.</param>
+    /// <param name="readFile">Reads a file; null when it does not exist.</param>
+    /// <param name="host">This host's facts for the specifiers; the real ones when null.</param>
+    /// <param name="dropIns">The drop-in files of the unit, in the order systemd applies them; those beside the unit file when null.</param>
+    public static EtcdUnit Read(string unitPath, Func<string, string?> readFile, UnitHost? host = null, IReadOnlyList<string>? dropIns = null)
     {
         var unit = new EtcdUnit(unitPath);
         var text = readFile(unitPath) ?? throw new FileNotFoundException($"the etcd unit '{unitPath}' does not exist", unitPath);
-        var prefix = System.IO.Path.GetFileNameWithoutExtension(unitPath).Split('@')[0];
-        string? execStart = null;
-        foreach (var (key, value) in ServiceSettings(text))
+        var unitName = System.IO.Path.GetFileName(unitPath);
+        var settings = ServiceSettings(text).Select(s => (s.Key, s.Value, From: unitPath)).ToList();
+        foreach (var dropIn in dropIns ?? DropInsBeside(unitPath))
         {
-            var expanded = value.Replace("%p", prefix, StringComparison.Ordinal).Replace("%n", System.IO.Path.GetFileName(unitPath), StringComparison.Ordinal)
-                .Replace("%%", "%", StringComparison.Ordinal);
+            settings.AddRange(ServiceSettings(readFile(dropIn) ?? "").Select(s => (s.Key, s.Value, From: dropIn)));
+        }
+
+        var user = settings.LastOrDefault(s => s.Key == "User").Value is { Length: > 0 } named ? named : "root";
+        host ??= UnitHost.Current();
+        string? execStart = null;
+        foreach (var (key, value, from) in settings)
+        {
+            string Expanded() => UnitSpecifiers.Expand(value, unitName, user, host, unit.Problems, $"{key}= of {from}");
             switch (key)
             {
+                case "EnvironmentFile" when value.Length == 0:
+                case "Environment" when value.Length == 0:
+                    // An empty assignment resets the list, as in a drop-in that replaces the unit's environment.
+                    unit._environment.Clear();
+                    break;
                 case "EnvironmentFile":
+                    var expanded = Expanded();
                     var file = expanded.TrimStart('-');
-                    foreach (var (name, setting) in EnvironmentFileEntries(readFile(file) ?? (expanded.StartsWith('-') ? "" : throw new FileNotFoundException($"EnvironmentFile '{file}' of {unitPath} does not exist"))))
+                    foreach (var (name, setting) in EnvironmentFileEntries(readFile(file) ?? (expanded.StartsWith('-') ? "" : throw new FileNotFoundException($"EnvironmentFile '{file}' of {from} does not exist"))))
                     {
                         unit._environment[name] = (setting, $"{name} in EnvironmentFile {file}");
                     }
 
                     break;
                 case "Environment":
-                    foreach (var assignment in Words(expanded))
+                    foreach (var assignment in Words(Expanded()))
                     {
                         var equals = assignment.IndexOf('=', StringComparison.Ordinal);
                         if (equals > 0)
                         {
-                            unit._environment[assignment[..equals]] = (assignment[(equals + 1)..], $"{assignment[..equals]} in Environment= of {unitPath}");
+                            unit._environment[assignment[..equals]] = (assignment[(equals + 1)..], $"{assignment[..equals]} in Environment= of {from}");
                         }
                     }
 
                     break;
                 case "ExecStart":
-                    execStart = expanded;
+                    execStart = value.Length == 0 ? null : Expanded();
                     break;
             }
         }
@@ -79,9 +105,17 @@ internal sealed class EtcdUnit
         return unit;
     }
 
+    /// <summary><c>UNIT.d/*.conf</c> beside the unit file, in name order (systemd sorts drop-ins by file name).</summary>
+    private static IReadOnlyList<string> DropInsBeside(string unitPath)
+    {
+        var directory = unitPath + ".d";
+        return Directory.Exists(directory) ? [.. Directory.GetFiles(directory, "*.conf").OrderBy(System.IO.Path.GetFileName, StringComparer.Ordinal)] : [];
+    }
+
     private void ReadFlags(string execStart, Func<string, string?> readFile)
     {
         var words = Words(Expand(execStart.TrimStart('-', '@', '+', '!', ':'))).ToList();
+        Executable = words.Count > 0 && words[0].StartsWith('/') ? words[0] : null;
         for (var i = 1; i < words.Count; i++)
         {
             if (!words[i].StartsWith('-'))

@@ -39,6 +39,36 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
             Pick(configured.DataDir, "Restore.DataDir", "data-dir"));
     }
 
+    /// <summary>
+    /// What etcd would refuse to start from: a <c>--name</c> that is none of the names in
+    /// <c>--initial-cluster</c>, or <c>--initial-advertise-peer-urls</c> other than that name's URLs.
+    /// </summary>
+    public IEnumerable<string> Inconsistencies()
+    {
+        if (Name.Value.Length == 0 || InitialCluster.Value.Length == 0)
+        {
+            yield break;
+        }
+
+        var members = InitialCluster.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(m => m.Split('=', 2)).Where(p => p.Length == 2).ToLookup(p => p[0], p => p[1].TrimEnd('/'));
+        if (!members.Contains(Name.Value))
+        {
+            yield return $"--name '{Name.Value}' ({Name.Source}) is none of the names in --initial-cluster ({string.Join(", ", members.Select(m => m.Key))}): "
+                + "the restored member would not start; set Restore.Name";
+            yield break;
+        }
+
+        var own = members[Name.Value].Order(StringComparer.Ordinal).ToList();
+        var advertised = InitialAdvertisePeerUrls.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(u => u.TrimEnd('/')).Order(StringComparer.Ordinal).ToList();
+        if (advertised.Count > 0 && !own.SequenceEqual(advertised))
+        {
+            yield return $"--initial-advertise-peer-urls {InitialAdvertisePeerUrls.Value} ({InitialAdvertisePeerUrls.Source}) is not what --initial-cluster gives "
+                + $"'{Name.Value}' ({string.Join(",", own)}): set Restore.InitialAdvertisePeerUrls";
+        }
+    }
+
     /// <summary>The parameters as the plan reports them.</summary>
     public RestoreParameters ToProtocol() => new(Name, InitialCluster, InitialClusterToken, InitialAdvertisePeerUrls, DataDir);
 

@@ -8,8 +8,8 @@ internal sealed class RestoreOptions
     /// <summary>Restore.Name, Restore.InitialCluster, ...: set ones win over the unit's.</summary>
     public ConfiguredParameters Parameters { get; init; } = ConfiguredParameters.None;
 
-    /// <summary><c>Restore.Tool</c>: etcdutl when on the PATH, else etcdctl.</summary>
-    public required string Tool { get; init; }
+    /// <summary><c>Restore.Tool</c>; null: the tool beside the unit's etcd, else the PATH's (<see cref="RestoreTool"/>).</summary>
+    public string? Tool { get; init; }
 
     public const string DefaultEtcdUnit = "etcd.service";
 
@@ -72,7 +72,7 @@ internal sealed class RestoreOptions
         {
             Parameters = new ConfiguredParameters(config.String("Restore.Name"), config.String("Restore.InitialCluster"),
                 config.String("Restore.InitialClusterToken"), config.String("Restore.InitialAdvertisePeerUrls"), config.String("Restore.DataDir")),
-            Tool = config.String("Restore.Tool") ?? DefaultTool(),
+            Tool = config.String("Restore.Tool"),
             EtcdUnit = etcdUnit,
             UnitFile = config.String("Restore.UnitFile"),
             ApiServerUnits = apiUnits,
@@ -97,14 +97,6 @@ internal sealed class RestoreOptions
         return value;
     }
 
-    private static string DefaultTool()
-    {
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(':');
-        return path.Select(d => System.IO.Path.Combine(d, "etcdutl")).FirstOrDefault(File.Exists)
-            ?? path.Select(d => System.IO.Path.Combine(d, "etcdctl")).FirstOrDefault(File.Exists)
-            ?? "etcdctl";
-    }
-
     /// <summary>
     /// What a restore of <paramref name="snapshot"/> would do: this member's parameters with their
     /// sources and the exact command. A cluster restore passes its <paramref name="session"/>: every
@@ -112,11 +104,23 @@ internal sealed class RestoreOptions
     /// </summary>
     public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems) Plan(string snapshot, string? session = null)
     {
+        var (member, command, problems, _) = PlanWithTool(snapshot, session);
+        return (member, command, problems);
+    }
+
+    /// <summary><see cref="Plan"/>, and which tool restores and why.</summary>
+    public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems, Sourced Tool) PlanWithTool(string snapshot, string? session = null)
+    {
         var problems = new List<string>();
         var unitPath = UnitPath();
         var unit = File.Exists(unitPath) ? Restore.EtcdUnit.Read(unitPath, p => File.Exists(p) ? File.ReadAllText(p) : null) : null;
+        problems.AddRange(unit?.Problems ?? []);
         var member = RestoreIdentity.Apply(MemberParameters.Resolve(Parameters, unit, problems), session);
-        return (member, member.RestoreCommand(Tool, snapshot, member.DataDir.Value.TrimEnd('/'), BumpRevision), problems);
+        problems.AddRange(member.Inconsistencies());
+        var tool = RestoreTool.Choose(Tool, unit);
+        var snapshotVersion = ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot))?.EtcdVersion;
+        problems.AddRange(RestoreTool.Problems(tool.Value, unit?.Executable, snapshotVersion));
+        return (member, member.RestoreCommand(tool.Value, snapshot, member.DataDir.Value.TrimEnd('/'), BumpRevision), problems, tool);
     }
 
     /// <summary>The etcd unit's file, where systemd would look for it.</summary>
