@@ -251,16 +251,21 @@ internal sealed class ClusterRestoreFaultTests
             }
         }
 
+        /// <summary>A restore tool whose restore fails (exit 1), named as the tool it stands for, so the plan's flags are the real ones.</summary>
+        public static void FailingTool(JsonObject config) => Wrap(config, "broken", "[ \"$1\" = snapshot ] && { echo 'restore broke here' >&2; exit 1; }");
+
         /// <summary>A restore tool that sleeps first: the daemon is in restore-data for that long. Named as the tool it wraps, which decides the flags.</summary>
-        public static void SlowTool(JsonObject config, int seconds)
+        public static void SlowTool(JsonObject config, int seconds) => Wrap(config, "slow", $"[ \"$1\" = snapshot ] && sleep {seconds}");
+
+        /// <summary>The configured tool behind a shell line; only its restore is touched (the plan asks the tool for its version too).</summary>
+        private static void Wrap(JsonObject config, string kind, string line)
         {
             var tool = config["Restore"]!["Tool"]!.GetValue<string>();
-            var slow = Path.Combine(Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(config["Restore"]!["UnitFile"]!.GetValue<string>())!, "slow")).FullName,
+            var wrapper = Path.Combine(Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(config["Restore"]!["UnitFile"]!.GetValue<string>())!, kind)).FullName,
                 Path.GetFileName(tool));
-            // Only the restore itself is slow: the plan asks the tool for its version too.
-            File.WriteAllText(slow, $"#!/bin/sh\n[ \"$1\" = snapshot ] && sleep {seconds}\nexec {tool} \"$@\"\n");
-            File.SetUnixFileMode(slow, (UnixFileMode)0b111_101_101);
-            config["Restore"]!["Tool"] = slow;
+            File.WriteAllText(wrapper, $"#!/bin/sh\n{line}\nexec {tool} \"$@\"\n");
+            File.SetUnixFileMode(wrapper, (UnixFileMode)0b111_101_101);
+            config["Restore"]!["Tool"] = wrapper;
         }
     }
 }

@@ -124,7 +124,7 @@ internal sealed class ClusterRestoreTests
         {
             if (i == 2)
             {
-                config["Restore"]!["Tool"] = "/bin/false";
+                ClusterRestoreFaultTests.Hooks.FailingTool(config);
             }
         });
         await WriteKubernetesLikeKeysAsync(masters);
