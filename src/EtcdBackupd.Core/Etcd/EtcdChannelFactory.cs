@@ -35,7 +35,18 @@ internal sealed class EtcdChannelFactory : IDisposable
         }
     }
 
-    public GrpcChannel Create(Uri endpoint)
+    public GrpcChannel Create(Uri endpoint) => GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+    {
+        HttpHandler = CreateHandler(endpoint),
+        DisposeHttpClient = true,
+        MaxReceiveMessageSize = 16 * 1024 * 1024,
+    });
+
+    /// <summary>
+    /// An HTTP/2 handler with the channel's settings and credentials, for a call read by hand (the snapshot
+    /// stream); it opens a connection of its own.
+    /// </summary>
+    public SocketsHttpHandler CreateHandler(Uri endpoint)
     {
         var handler = new SocketsHttpHandler
         {
@@ -56,12 +67,7 @@ internal sealed class EtcdChannelFactory : IDisposable
             };
         }
 
-        return GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            DisposeHttpClient = true,
-            MaxReceiveMessageSize = 16 * 1024 * 1024,
-        });
+        return handler;
     }
 
     private bool ValidateAgainstCa(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
