@@ -34,7 +34,7 @@ internal sealed class ReloadService(
     }
 
     /// <summary>Signals that arrive while a reload is pending fold into it: it reads the file as it is then.</summary>
-    internal void Request()
+    private void Request()
     {
         if (_requests.CurrentCount == 0)
         {

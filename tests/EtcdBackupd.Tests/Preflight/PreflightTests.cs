@@ -121,6 +121,19 @@ internal sealed class PreflightTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task Check_WithAnUnknownKey_ExitsTwoWithTheConfigurationLineAlone()
+    {
+        using var run = new TempDirectory("preflight-unknown");
+
+        var (exitCode, lines) = await CheckAsync(run, config => config["Snapshots"]!["RetentionDay"] = 3);
+
+        Assert.That(exitCode, Is.EqualTo(2), Text(lines));
+        Assert.That(lines.Select(l => ((string)l["name"]!, (bool)l["ok"]!)), Is.EqualTo(new[] { ("configuration", false) }));
+        Assert.That(Detail(lines, "configuration"), Does.Contain("Snapshots.RetentionDay: is not a known key"));
+    }
+
+    [Test]
     [CancelAfter(120_000)]
     public async Task Backupctl_Check_ThroughTheDaemon_PassesAndSaysTheFileIsTheConfigurationInForce()
     {
