@@ -11,7 +11,7 @@ namespace EtcdBackupctl;
 internal static class Program
 {
     private const string Usage =
-        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot|list|verify FILE|prune [--dry-run]|peers|restore FILE [--cluster] [--dry-run] [--yes]|call REQUEST} [--json]";
+        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot|list|verify FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|call REQUEST} [--json]";
 
     public static async Task<int> Main(string[] args)
     {
@@ -33,6 +33,9 @@ internal static class Program
             new ListRequest(), ProtocolJsonContext.Default.ListRequest, Results.List));
         root.Subcommands.Add(cli.Simple(PeersRequest.Name, "Check that every peer is reachable with its pinned host key",
             new PeersRequest(), ProtocolJsonContext.Default.PeersRequest, Results.Peers));
+        root.Subcommands.Add(cli.Simple(CheckRequest.Name,
+            "Preflight: the configuration, TLS, etcd, the snapshot directory, each peer and the restore, checked by the daemon; exit 0 only when all pass",
+            new CheckRequest(), ProtocolJsonContext.Default.CheckRequest, Results.Check));
         root.Subcommands.Add(cli.Verify());
         root.Subcommands.Add(cli.Prune());
         root.Subcommands.Add(cli.Restore());

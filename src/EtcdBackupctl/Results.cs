@@ -43,6 +43,10 @@ internal static class Results
     public static readonly ResultKind<IReadOnlyList<PeerCheck>> Peers = new(ProtocolJsonContext.Default.AnswerIReadOnlyListPeerCheck, Json.IReadOnlyListPeerCheck, Render.Peers,
         r => r.All(p => p.Good) ? ExitCodes.Success : ExitCodes.Failed);
 
+    /// <summary>1 when any check failed.</summary>
+    public static readonly ResultKind<CheckResult> Check = new(ProtocolJsonContext.Default.AnswerCheckResult, Json.CheckResult, c => c.ToText(),
+        r => r.Passed ? ExitCodes.Success : ExitCodes.Failed);
+
     /// <summary>1 when the plan lists a problem, or the snapshot is of another cluster and a real restore would be refused.</summary>
     public static readonly ResultKind<RestorePlan> Plan = new(ProtocolJsonContext.Default.AnswerRestorePlan, Json.RestorePlan, Render.Plan,
         r => r.Problems.Count == 0 && r.Cluster is not { Refused: true } ? ExitCodes.Success : ExitCodes.Failed);

@@ -18,6 +18,7 @@ internal static class Program
             + "Without a command it runs as the daemon.") { config };
         root.Subcommands.Add(SnapshotCommand.Create(config));
         root.Subcommands.Add(PushCommand.Create(config));
+        root.Subcommands.Add(CheckCommand.Create(config));
         root.SetAction((parse, cancellationToken) => DaemonHost.RunAsync(parse.GetValue(config)!, cancellationToken));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,3 +1,4 @@
+using EtcdBackupd.Configuration;
 using EtcdBackupd.Snapshots;
 using Microsoft.Extensions.Logging;
 
@@ -10,8 +11,11 @@ namespace EtcdBackupd.Peers;
 /// most <c>Peers.TimeoutSeconds</c> and never fails the snapshot; each result is returned and logged.
 /// A problem a retry would meet again (too little space, no permission, no directory) is not retried.
 /// </summary>
-internal sealed partial class PeerPusher(PeersOptions options, TimeProvider time, ILogger logger)
+internal sealed partial class PeerPusher(Live<PeersOptions> peers, TimeProvider time, ILogger logger)
 {
+    /// <summary>Read at each use: the daemon's reload replaces it between snapshots.</summary>
+    private PeersOptions options => peers.Current;
+
     /// <summary>For testing and progress: called with a target and the bytes of the snapshot uploaded so far.</summary>
     public Action<PeerTarget, ulong>? OnUploaded { get; init; }
 

@@ -37,6 +37,10 @@ internal static class PeerSpace
         }
     }
 
+    /// <summary>What the peer's user may write in <paramref name="directory"/>, and whether it is read-only; null when the server cannot say.</summary>
+    public static async Task<(ulong Free, bool ReadOnly)?> FreeAsync(SftpClient sftp, string directory, CancellationToken cancellationToken) =>
+        await ReadAsync(sftp, directory, cancellationToken) is { } status ? (Available(status), status.IsReadOnly) : null;
+
     /// <summary>
     /// After a write failed: whether the rest of the file no longer fits, which is what OpenSSH's bare "Failure"
     /// means when a write meets a full disk. False when the server cannot say or the connection is gone.

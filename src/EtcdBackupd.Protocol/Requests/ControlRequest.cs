@@ -17,6 +17,7 @@ internal sealed record StatusRequest : ControlRequest { public const string Name
 internal sealed record SnapshotRequest : ControlRequest { public const string Name = "snapshot"; public override string Command => Name; }
 internal sealed record ListRequest : ControlRequest { public const string Name = "list"; public override string Command => Name; }
 internal sealed record PeersRequest : ControlRequest { public const string Name = "peers"; public override string Command => Name; }
+internal sealed record CheckRequest : ControlRequest { public const string Name = "check"; public override string Command => Name; }
 
 internal sealed record VerifyRequest : ControlRequest
 {

@@ -1,3 +1,4 @@
+using EtcdBackupd.Configuration;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
@@ -9,8 +10,13 @@ namespace EtcdBackupd.Control;
 
 /// <summary>The answer to "is my cluster backed up?", for <c>etcd-backupctl status</c>.</summary>
 internal sealed class StatusReport(
-    EtcdOptions etcd, SnapshotOptions snapshots, ScheduleOptions schedule, RetentionOptions retention, DaemonState state, Restore.LocalRestore? restore = null)
+    EtcdOptions etcd, SnapshotOptions snapshots, Live<ScheduleOptions> liveSchedule, Live<RetentionOptions> liveRetention, DaemonState state,
+    Restore.LocalRestore? restore = null)
 {
+    private ScheduleOptions schedule => liveSchedule.Current;
+
+    private RetentionOptions retention => liveRetention.Current;
+
     /// <summary>Asking etcd must not hold up a status request, even while a snapshot streams.</summary>
     private static readonly TimeSpan EtcdAnswerTime = TimeSpan.FromSeconds(2);
 

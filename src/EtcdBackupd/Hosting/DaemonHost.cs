@@ -5,6 +5,7 @@ using EtcdBackupd.Lineage;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
 using EtcdBackupd.Peers;
+using EtcdBackupd.Reload;
 using EtcdBackupd.Restore;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
@@ -36,10 +37,11 @@ internal static class DaemonHost
             return ExitCodes.Usage;
         }
 
-        using var serilog = DaemonLogging.Create(configuration.Logging);
+        var level = new Serilog.Core.LoggingLevelSwitch();
+        using var serilog = DaemonLogging.Create(configuration.Logging, level);
         try
         {
-            using var host = Build(configuration, notifications, time, serilog);
+            using var host = Build(new LiveConfiguration(configPath, configuration, level), notifications, time, serilog);
             var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("etcd-backupd");
             var s = configuration.Schedule;
             var schedules = string.Join(", ", s.Schedules);
@@ -63,8 +65,10 @@ internal static class DaemonHost
         }
     }
 
-    private static IHost Build(DaemonConfiguration configuration, Notifications notifications, TimeProvider time, Serilog.ILogger serilog)
+    private static IHost Build(LiveConfiguration live, Notifications notifications, TimeProvider time, Serilog.ILogger serilog)
     {
+        // The start's values, for the services a reload does not reach; the others take live.* sections (see ConfigurationChanges).
+        var configuration = live.Current;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
@@ -72,11 +76,13 @@ internal static class DaemonHost
         builder.Services
             .AddSingleton(time)
             .AddSingleton(notifications)
+            .AddSingleton(live)
             .AddSingleton(configuration.Etcd)
             .AddSingleton(configuration.Snapshots)
-            .AddSingleton(configuration.Schedule)
-            .AddSingleton(configuration.Retention)
-            .AddSingleton(configuration.Metrics)
+            .AddSingleton(live.Schedule)
+            .AddSingleton(live.Retention)
+            .AddSingleton(live.Metrics)
+            .AddSingleton(live.Peers)
             .AddSingleton(new SnapshotDirectory(configuration.Snapshots.Directory))
             .AddSingleton<SnapshotVerifier>()
             .AddSingleton<DaemonState>()
@@ -85,10 +91,9 @@ internal static class DaemonHost
             .AddSingleton<LineageCheck>()
             .AddSingleton(sp => new SnapshotEngine(configuration.Etcd, configuration.Snapshots, time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<SnapshotEngine>(), sp.GetRequiredService<ClusterLineage>()))
-            .AddSingleton(sp => new PeerPusher(configuration.Peers, time,
+            .AddSingleton(sp => new PeerPusher(live.Peers, time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()))
             .AddSingleton<RetentionService>()
-            .AddSingleton(configuration.Peers)
             .AddSingleton<RemoteRetention>()
             .AddSingleton<SnapshotCoordinator>()
             .AddSingleton<ISnapshotTrigger>(sp => sp.GetRequiredService<SnapshotCoordinator>())
@@ -105,7 +110,8 @@ internal static class DaemonHost
             .AddSingleton(sp => new ClusterRestore(configuration.Peers, configuration.Restore, sp.GetRequiredService<MemberPhases>(), sp.GetRequiredService<LineageCheck>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRestore>()))
             .AddSingleton<SnapshotPaths>()
-            .AddSingleton<ControlDispatcher>();
+            .AddSingleton<ControlDispatcher>()
+            .AddSingleton<TextfileMetrics>();
         // The control commands, in the order `unknown_command` lists them; each handler names itself and its access.
         builder.Services
             .AddSingleton<IControlHandler, StatusHandler>()
@@ -114,6 +120,7 @@ internal static class DaemonHost
             .AddSingleton<IControlHandler, VerifyHandler>()
             .AddSingleton<IControlHandler, PruneHandler>()
             .AddSingleton<IControlHandler, PeersHandler>()
+            .AddSingleton<IControlHandler, CheckHandler>()
             .AddSingleton<IControlHandler, RestoreHandler>()
             .AddSingleton<IControlHandler, RestorePhaseHandler>()
             .AddSingleton<IControlHandler, RecoverHandler>();
@@ -121,7 +128,8 @@ internal static class DaemonHost
         builder.Services
             .AddHostedService<ReadinessService>()
             .AddHostedService<ControlServer>()
-            .AddHostedService<TextfileMetrics>()
+            .AddHostedService(sp => sp.GetRequiredService<TextfileMetrics>())
+            .AddHostedService<ReloadService>()
             .AddHostedService<WatchdogService>()
             .AddHostedService<DailyRetentionService>()
             .AddHostedService<SchedulerService>()

@@ -9,10 +9,13 @@ internal static class DaemonLogging
 {
     public const string Identifier = "etcd-backupd";
 
-    public static Serilog.Core.Logger Create(LoggingOptions options)
+    /// <param name="options">The start's logging options.</param>
+    /// <param name="level">The minimum level, which a reload may change (Logging.Level); set from <paramref name="options"/>.</param>
+    public static Serilog.Core.Logger Create(LoggingOptions options, Serilog.Core.LoggingLevelSwitch level)
     {
+        level.MinimumLevel = options.Level;
         var configuration = new LoggerConfiguration()
-            .MinimumLevel.Is(options.Level)
+            .MinimumLevel.ControlledBy(level)
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("System", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("Grpc", Serilog.Events.LogEventLevel.Warning);

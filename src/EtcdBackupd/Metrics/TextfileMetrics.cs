@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EtcdBackupd.Configuration;
 using EtcdBackupd.FileSystem;
 using EtcdBackupd.Service;
 using Microsoft.Extensions.Hosting;
@@ -11,24 +12,49 @@ namespace EtcdBackupd.Metrics;
 /// node_exporter never reads half a file. Skipped, with one log line, when its directory does not exist.
 /// </summary>
 internal sealed class TextfileMetrics(
-    MetricsOptions options, DaemonState state, SnapshotDirectory directory, ILogger<TextfileMetrics> logger) : IHostedService
+    Live<MetricsOptions> metrics, DaemonState state, SnapshotDirectory directory, ILogger<TextfileMetrics> logger) : IHostedService
 {
+    /// <summary>Read at each write: a reload may move the file or turn it off.</summary>
+    private MetricsOptions options => metrics.Current;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.TextfilePath is null)
-        {
-            return Task.CompletedTask;
-        }
-
-        if (!Directory.Exists(Path.GetDirectoryName(options.TextfilePath)))
-        {
-            MetricsLog.Disabled(logger, options.TextfilePath);
-            return Task.CompletedTask;
-        }
-
+        SayIfSkipped();
         state.Changed += Write;
         Write();
         return Task.CompletedTask;
+    }
+
+    /// <summary>After a reload: the file where the configuration says now; the one it named before, if another, removed.</summary>
+    public void Reloaded(string? previousPath)
+    {
+        if (previousPath == options.TextfilePath)
+        {
+            return;
+        }
+
+        if (previousPath is not null)
+        {
+            try
+            {
+                File.Delete(previousPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                MetricsLog.WriteFailed(logger, previousPath, e.Message);
+            }
+        }
+
+        SayIfSkipped();
+        Write();
+    }
+
+    private void SayIfSkipped()
+    {
+        if (options.TextfilePath is { } path && !Directory.Exists(Path.GetDirectoryName(path)))
+        {
+            MetricsLog.Disabled(logger, path);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
@@ -71,14 +97,19 @@ internal sealed class TextfileMetrics(
 
     private void Write()
     {
+        if (options.TextfilePath is not { } path || !Directory.Exists(Path.GetDirectoryName(path)))
+        {
+            return;
+        }
+
         try
         {
-            Durable.WriteAllBytes(options.TextfilePath!, Encoding.UTF8.GetBytes(Render(state, directory.List().Count)),
+            Durable.WriteAllBytes(path, Encoding.UTF8.GetBytes(Render(state, directory.List().Count)),
                 UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            MetricsLog.WriteFailed(logger, options.TextfilePath!, e.Message);
+            MetricsLog.WriteFailed(logger, path, e.Message);
         }
     }
 }

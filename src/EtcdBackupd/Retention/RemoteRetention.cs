@@ -1,3 +1,4 @@
+using EtcdBackupd.Configuration;
 using EtcdBackupd.Peers;
 using Renci.SshNet;
 
@@ -10,9 +11,13 @@ namespace EtcdBackupd.Retention;
 /// gigabyte back to check the trailer is what this avoids). Abandoned <c>.part</c> files go by the local rule.
 /// </summary>
 internal sealed class RemoteRetention(
-    PeersOptions peers, RetentionOptions options, SnapshotDirectory local, TimeProvider time, ILogger<RemoteRetention> logger,
+    Live<PeersOptions> livePeers, Live<RetentionOptions> retention, SnapshotDirectory local, TimeProvider time, ILogger<RemoteRetention> logger,
     Restore.RestoreActivity? activity = null)
 {
+    private PeersOptions peers => livePeers.Current;
+
+    private RetentionOptions options => retention.Current;
+
     public async Task PruneAsync(CancellationToken cancellationToken)
     {
         if (activity?.UnderWay is { } restore)

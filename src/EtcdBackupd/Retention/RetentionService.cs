@@ -1,10 +1,15 @@
+using EtcdBackupd.Configuration;
+
 namespace EtcdBackupd.Retention;
 
 /// <summary>Applies the retention policy to the snapshot directory: after every snapshot and once a day.</summary>
 internal sealed class RetentionService(
-    SnapshotDirectory directory, SnapshotVerifier verifier, RetentionOptions options, TimeProvider time, ILogger<RetentionService> logger,
+    SnapshotDirectory directory, SnapshotVerifier verifier, Live<RetentionOptions> retention, TimeProvider time, ILogger<RetentionService> logger,
     Restore.RestoreActivity? activity = null)
 {
+    /// <summary>Read at each run: a reload replaces it.</summary>
+    private RetentionOptions options => retention.Current;
+
     private readonly Lock _lock = new();
 
     /// <summary>Why retention does not run now (a restore under way here), or null.</summary>

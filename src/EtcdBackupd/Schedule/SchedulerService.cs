@@ -1,3 +1,4 @@
+using EtcdBackupd.Configuration;
 using EtcdBackupd.Service;
 using Microsoft.Extensions.Hosting;
 
@@ -8,11 +9,14 @@ namespace EtcdBackupd.Schedule;
 /// take it. On start, it catches up an occurrence missed while it was down.
 /// </summary>
 internal sealed class SchedulerService(
-    ScheduleOptions options, SnapshotDirectory directory, IMemberRoleSource roles, ISnapshotTrigger trigger,
+    Live<ScheduleOptions> liveSchedule, SnapshotDirectory directory, IMemberRoleSource roles, ISnapshotTrigger trigger,
     DaemonState state, TimeProvider time, ILogger<SchedulerService> logger) : BackgroundService
 {
     /// <summary>Long sleeps are cut into pieces so a changed wall clock is noticed within a day.</summary>
     private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
+
+    /// <summary>Read at each use: a reload replaces it.</summary>
+    private ScheduleOptions options => liveSchedule.Current;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,6 +25,8 @@ internal sealed class SchedulerService(
         await CatchUpAsync(started, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Taken before the schedules are read: a reload from here on wakes the sleep below.
+            var changed = liveSchedule.Changed;
             var now = time.GetUtcNow();
             var (next, schedule) = NextOccurrence(now);
             state.Scheduled(next);
@@ -33,17 +39,33 @@ internal sealed class SchedulerService(
             var wait = next.Value - now;
             if (wait > LongestSleep)
             {
-                await Task.Delay(LongestSleep, time, stoppingToken);
+                await SleepAsync(LongestSleep, changed, stoppingToken);
                 continue;
             }
 
-            if (wait > TimeSpan.Zero)
+            if (wait > TimeSpan.Zero && !await SleepAsync(wait, changed, stoppingToken))
             {
-                await Task.Delay(wait, time, stoppingToken);
+                // A reload changed the schedules: the next time is computed again from them.
+                continue;
             }
 
             await FireAsync(schedule, next.Value, started, "schedule", stoppingToken);
         }
+    }
+
+    /// <summary>False when a reload replaced the schedules (<paramref name="changed"/>) before <paramref name="wait"/> was over.</summary>
+    private async Task<bool> SleepAsync(TimeSpan wait, Task changed, CancellationToken stoppingToken)
+    {
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var sleep = Task.Delay(wait, time, wake.Token);
+        if (await Task.WhenAny(sleep, changed) == changed)
+        {
+            await wake.CancelAsync();
+            return false;
+        }
+
+        await sleep;
+        return true;
     }
 
     private async Task CatchUpAsync(DateTimeOffset now, CancellationToken stoppingToken)

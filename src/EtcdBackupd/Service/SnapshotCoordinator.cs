@@ -41,6 +41,31 @@ internal sealed class SnapshotCoordinator(
         return task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Runs <paramref name="apply"/> once no snapshot runs, with none starting until it returns: a reload puts
+    /// its options in force between snapshots, never under one. <paramref name="waiting"/> is told each time it waits.
+    /// </summary>
+    public async Task<T> BetweenSnapshotsAsync<T>(Func<T> apply, Action waiting, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task running;
+            lock (_lock)
+            {
+                if (_running is not { IsCompleted: false } current)
+                {
+                    return apply();
+                }
+
+                running = current;
+            }
+
+            waiting();
+            // Its outcome is the snapshot's callers' business; here only its end matters.
+            await Task.WhenAny(running).WaitAsync(cancellationToken);
+        }
+    }
+
     private async Task<SnapshotOutcome> RunOnceAsync(string reason, CancellationToken stopping)
     {
         var startedAt = time.GetUtcNow();

@@ -93,6 +93,19 @@ internal sealed class ProtocolGoldenTests
                 new() { Host = "10.0.0.3", Port = 22, User = "root", Directory = "/var/lib/etcd-backupd/snapshots", Reachable = true, HostKey = HostKeyState.Refused, Error = "the host key of 10.0.0.3:22 changed" },
                 new() { Host = "10.0.0.4", Port = 2222, User = "backup", Directory = "/srv/etcd", Reachable = false, Error = "cannot connect: Connection refused" },
             ], ProtocolJsonContext.Default.IReadOnlyListPeerCheck));
+        yield return Case("check", Request(new CheckRequest(), ProtocolJsonContext.Default.CheckRequest),
+            Reply.Success(CheckResult.Of(
+            [
+                new("configuration", true, "/etc/etcd-backupd/etcd-backupd.json: every key known and valid; it is the configuration in force"),
+                new("tls", true, "the client certificate CN=etcd-backupd and Etcd.KeyFile belong together; it expires on 2027-11-24 05:00 UTC, in 365 days; "
+                    + "Etcd.CaFile holds 1 CA certificate"),
+                new("etcd", true, "https://10.0.0.1:2379/ answers: member m1, the leader, etcd 3.5.16, database 20.0 KiB, revision 1240"),
+                new("snapshot-directory", true, "/var/lib/etcd-backupd/snapshots is writable, 12.3 GiB free; a snapshot of the database needs 1.0 MiB"),
+                new("peer", true, "reachable, host key as pinned, /var/lib/etcd-backupd/snapshots writable, 8.1 GiB free; a copy needs 1.0 MiB") { Target = "root@10.0.0.2:22" },
+                new("peer", false, "cannot connect: Connection refused") { Target = "root@10.0.0.3:22" },
+                new("restore", true, "member m1 (from --name in ExecStart of /etc/systemd/system/etcd.service), data directory /var/lib/etcd "
+                    + "(from --data-dir in ExecStart of /etc/systemd/system/etcd.service); restore tool /usr/bin/etcdutl"),
+            ]), ProtocolJsonContext.Default.CheckResult));
         yield return Case("restore", Request(new RestoreRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db", Yes = true }, ProtocolJsonContext.Default.RestoreRequest),
             Reply.Success(Plan with
             {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using EtcdBackupd.Configuration;
 using EtcdBackupd.Schedule;
 using EtcdBackupd.Service;
 using EtcdBackupd.Snapshots;
@@ -19,6 +20,7 @@ internal sealed class SchedulerServiceTests
     private CapturingLogger<SchedulerService> _log = null!;
     private SchedulerService? _service;
     private DaemonState _state = null!;
+    private Live<ScheduleOptions> _schedule = null!;
 
     [SetUp]
     public void SetUp()
@@ -44,18 +46,20 @@ internal sealed class SchedulerServiceTests
 
     private async Task StartAsync(MemberRole? role, TakenBy takenBy = TakenBy.Leader, string cron = "0 5 * * *")
     {
-        var options = new ScheduleOptions
-        {
-            Schedules = [CronSchedule.Parse(cron, TimeZoneInfo.Utc)],
-            TimeZone = TimeZoneInfo.Utc,
-            TakenBy = takenBy,
-            FollowerGrace = TimeSpan.FromMinutes(30),
-        };
-        _service = new SchedulerService(options, new SnapshotDirectory(_dir.Path), new StandInRoles(role), _trigger,
+        _schedule = new Live<ScheduleOptions>(Options(cron, takenBy));
+        _service = new SchedulerService(_schedule, new SnapshotDirectory(_dir.Path), new StandInRoles(role), _trigger,
             _state, _time, _log);
         await _service.StartAsync(CancellationToken.None);
         await WaitUntilSleepingAsync();
     }
+
+    private static ScheduleOptions Options(string cron, TakenBy takenBy = TakenBy.Leader) => new()
+    {
+        Schedules = [CronSchedule.Parse(cron, TimeZoneInfo.Utc)],
+        TimeZone = TimeZoneInfo.Utc,
+        TakenBy = takenBy,
+        FollowerGrace = TimeSpan.FromMinutes(30),
+    };
 
     /// <summary>
     /// The service runs on its own thread: the fake clock must not move before it has read the time and
@@ -114,6 +118,23 @@ internal sealed class SchedulerServiceTests
 
         Assert.That(reason, Does.StartWith("schedule: '0 5 * * *' at 2026-11-24T05:00:00Z"));
         Assert.That(_trigger.At, Has.Count.EqualTo(1).And.All.GreaterThanOrEqualTo(Start.AddMinutes(1)));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task Reload_WithAnotherSchedule_MovesTheNextTimeAtOnceWithoutTakingASnapshot()
+    {
+        SyntheticSnapshots.Write(_dir.Path, Start.AddHours(-1));
+        await StartAsync(new MemberRole("m1", true, "m1"));
+        Assert.That(_state.NextScheduled, Is.EqualTo(Start.AddMinutes(1)));
+
+        _schedule.Set(Options("30 4 * * *"));
+
+        var next = new DateTimeOffset(2026, 11, 25, 4, 30, 0, TimeSpan.Zero);
+        await Eventually.UntilAsync(() => Task.FromResult(_state.NextScheduled == next), Patience, "the next scheduled time to move", TimeSpan.FromMilliseconds(5));
+        _time.Advance(TimeSpan.FromMinutes(2));
+        await Task.Delay(200);
+        Assert.That(_trigger.At, Is.Empty, "05:00 is no longer a scheduled time");
     }
 
     [Test]

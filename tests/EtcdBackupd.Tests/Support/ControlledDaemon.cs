@@ -25,10 +25,15 @@ internal sealed class ControlledDaemon : IAsyncDisposable
 
     public string Snapshots { get; }
 
+    /// <summary>The configuration file the daemon was started with, to change before a reload.</summary>
+    public string ConfigFile => Dir.Combine("config.json");
+
     /// <param name="name">The temporary directory's name.</param>
     /// <param name="cluster">The etcd it backs up.</param>
     /// <param name="configure">Changes to the configuration (its <c>Control</c> section has the socket path already).</param>
-    public static async Task<ControlledDaemon> StartAsync(string name, EtcdCluster cluster, Action<JsonObject>? configure = null)
+    /// <param name="environment">More environment variables for the daemon (a notify socket).</param>
+    public static async Task<ControlledDaemon> StartAsync(
+        string name, EtcdCluster cluster, Action<JsonObject>? configure = null, IDictionary<string, string>? environment = null)
     {
         var dir = new TempDirectory(name);
         var snapshots = Directory.CreateDirectory(dir.Combine("snapshots")).FullName;
@@ -36,7 +41,7 @@ internal sealed class ControlledDaemon : IAsyncDisposable
         var config = NotifyTests.DaemonConfig(cluster, snapshots);
         config["Control"] = new JsonObject { ["SocketPath"] = socket };
         configure?.Invoke(config);
-        var daemon = DaemonProcess.Start(Backupd.WriteConfig(dir.Combine("config.json"), config), dir.Combine("daemon.log"));
+        var daemon = DaemonProcess.Start(Backupd.WriteConfig(dir.Combine("config.json"), config), dir.Combine("daemon.log"), environment);
         await daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
         return new ControlledDaemon(dir, daemon, socket, snapshots);
     }

@@ -1,10 +1,13 @@
+using EtcdBackupd.Configuration;
 using EtcdBackupd.Peers;
 
 namespace EtcdBackupd.Control.Handlers;
 
 /// <summary><c>peers</c>: every peer reachable, its host key as pinned, its directory there. Root and <c>Control.Group</c>.</summary>
-internal sealed class PeersHandler(PeersOptions peers, ILogger<PeersHandler> logger) : ControlHandler<PeersRequest>(ProtocolJsonContext.Default.PeersRequest)
+internal sealed class PeersHandler(Live<PeersOptions> livePeers, ILogger<PeersHandler> logger) : ControlHandler<PeersRequest>(ProtocolJsonContext.Default.PeersRequest)
 {
+    private PeersOptions peers => livePeers.Current;
+
     public override string Name => PeersRequest.Name;
 
     protected override async Task<Reply> RunAsync(PeersRequest arguments, ControlCall call, CancellationToken cancellationToken)

@@ -1,0 +1,31 @@
+using EtcdBackupd.Restore;
+
+namespace EtcdBackupd.Preflight;
+
+/// <summary>
+/// A restore of this member could run today: every parameter is set or found in the etcd unit, and the
+/// restore tool is there. The plan is made as <c>restore --dry-run</c> makes it, for a snapshot named SNAPSHOT.
+/// </summary>
+internal static class RestoreCheck
+{
+    public static CheckLine Run(RestoreOptions restore)
+    {
+        var (member, _, problems, chosen) = restore.PlanWithTool("SNAPSHOT");
+        var tool = Find(chosen.Value);
+        var failures = problems.ToList();
+        if (tool is null)
+        {
+            failures.Add($"the restore tool '{chosen.Value}' ({chosen.Source}) is not {(chosen.Value.Contains('/', StringComparison.Ordinal) ? "there" : "on the PATH")} (etcdutl for etcd 3.5+, etcdctl for 3.4)");
+        }
+
+        return failures.Count > 0
+            ? new CheckLine(CheckNames.Restore, false, string.Join("; ", failures))
+            : new CheckLine(CheckNames.Restore, true,
+                $"member {member.Name.Value} (from {member.Name.Source}), data directory {member.DataDir.Value} (from {member.DataDir.Source}); restore tool {tool} ({chosen.Source})");
+    }
+
+    private static string? Find(string tool) => tool.Contains('/', StringComparison.Ordinal)
+        ? File.Exists(tool) ? tool : null
+        : (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
+}

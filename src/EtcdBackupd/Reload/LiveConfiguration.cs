@@ -1,0 +1,52 @@
+using EtcdBackupd.Configuration;
+using EtcdBackupd.Hosting;
+using EtcdBackupd.Logging;
+using EtcdBackupd.Metrics;
+using EtcdBackupd.Peers;
+using EtcdBackupd.Retention;
+using EtcdBackupd.Schedule;
+using Serilog.Core;
+
+namespace EtcdBackupd.Reload;
+
+/// <summary>
+/// The configuration in force, and the sections a reload replaces. Services that follow a reload take a
+/// <see cref="Live{T}"/> section and read it at each run; the rest were built once from the start's values.
+/// </summary>
+internal sealed class LiveConfiguration(string path, DaemonConfiguration initial, LoggingLevelSwitch level)
+{
+    private DaemonConfiguration _current = initial;
+
+    /// <summary>The file the daemon started from, read again at each reload.</summary>
+    public string Path { get; } = System.IO.Path.GetFullPath(path);
+
+    public DaemonConfiguration Current => Volatile.Read(ref _current);
+
+    public Live<ScheduleOptions> Schedule { get; } = new(initial.Schedule);
+
+    public Live<RetentionOptions> Retention { get; } = new(initial.Retention);
+
+    public Live<PeersOptions> Peers { get; } = new(initial.Peers);
+
+    public Live<MetricsOptions> Metrics { get; } = new(initial.Metrics);
+
+    /// <summary>Puts <paramref name="next"/>'s reloadable sections in force; returns the changes applied and those left for a restart.</summary>
+    public (IReadOnlyList<SettingChange> Applied, IReadOnlyList<SettingChange> NeedRestart) Apply(DaemonConfiguration next)
+    {
+        var current = Current;
+        var changes = ConfigurationChanges.Between(current.Settings, next.Settings);
+        Volatile.Write(ref _current, current with
+        {
+            Schedule = next.Schedule, Retention = next.Retention, Peers = next.Peers, Metrics = next.Metrics,
+            Logging = new LoggingOptions { Target = current.Logging.Target, JournalSocket = current.Logging.JournalSocket, Level = next.Logging.Level },
+            Settings = ConfigurationChanges.InForce(current.Settings, next.Settings),
+        });
+        level.MinimumLevel = next.Logging.Level;
+        Retention.Set(next.Retention);
+        Peers.Set(next.Peers);
+        Metrics.Set(next.Metrics);
+        // Last: it wakes the scheduler, which then reads the others.
+        Schedule.Set(next.Schedule);
+        return ([.. changes.Where(c => ConfigurationChanges.TakesEffect(c.Key))], [.. changes.Where(c => !ConfigurationChanges.TakesEffect(c.Key))]);
+    }
+}
