@@ -106,6 +106,47 @@ internal sealed class HealthOnDaemonTests
         Assert.That(promtool.ExitCode, Is.Zero, promtool.ToString);
     }
 
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task CopyFailed_MakesStatusExitOne_UntilTheOneShotPushSucceeds()
+    {
+        await using var cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
+        using var dir = new TempDirectory("health-copies");
+        var identity = await SshServer.KeyPairAsync(dir.Combine("id_ed25519"));
+        await using var peer = await SshServer.StartAsync(dir, "peer", identity + ".pub");
+        await File.WriteAllTextAsync(dir.Combine("known_hosts"), peer.KnownHostsLine + "\n");
+        var remote = dir.Combine("remote");
+        var prom = dir.Combine("etcd_backupd.prom");
+        await using var host = await ControlledDaemon.StartAsync("health-copies-daemon", cluster, c =>
+        {
+            c["Metrics"]!["TextfilePath"] = prom;
+            c["Peers"] = new JsonObject
+            {
+                ["IdentityFile"] = identity, ["KnownHostsFile"] = dir.Combine("known_hosts"), ["Attempts"] = 1,
+                ["Targets"] = new JsonArray(new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = peer.Port, ["Directory"] = remote }),
+            };
+        });
+        var peerLabel = $"peer=\"127.0.0.1:{peer.Port}\"";
+        JsonNode failed = null!;
+        await Eventually.UntilAsync(async () =>
+        {
+            var status = await Backupctl.RunAsync(host.Socket, "status", "--json");
+            failed = JsonNode.Parse(status.StandardOutput)!;
+            return status.ExitCode == 1;
+        }, Within, () => "status to exit 1 once the copy to a peer without its directory failed:\n" + host.Daemon.Log);
+
+        Directory.CreateDirectory(remote);
+        var push = await Backupd.RunAsync("push", "--config", host.Dir.Combine("config.json"));
+        var healed = await StatusAsync(host.Socket, 0);
+
+        Assert.That(failed["health"]!["problems"]!.AsArray().Select(p => p!["reason"]!.GetValue<string>()), Is.EqualTo(new[] { "copy_failed" }));
+        Assert.That(failed["health"]!["problems"]![0]!["message"]!.GetValue<string>(), Does.Contain($"127.0.0.1:{peer.Port}").And.Contain("does not exist"));
+        Assert.That(push.ExitCode, Is.Zero, push.ToString);
+        Assert.That(healed["health"]!["healthy"]!.GetValue<bool>(), Is.True);
+        Assert.That(await File.ReadAllTextAsync(prom), Does.Contain($"etcd_backupd_peer_failures_total{{{peerLabel}}} 1\n")
+            .And.Contain($"etcd_backupd_peer_last_success_timestamp_seconds{{{peerLabel}}} ").And.Contain("etcd_backupd_healthy 1\n"));
+    }
+
     private static async Task<JsonNode> StatusAsync(string socket, int exitCode)
     {
         var result = await Backupctl.RunAsync(socket, "status", "--json");
