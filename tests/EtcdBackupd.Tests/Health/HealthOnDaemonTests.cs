@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json.Nodes;
 using EtcdBackupd.Tests.Metrics;
 using EtcdBackupd.Tests.Snapshots;
@@ -145,6 +147,34 @@ internal sealed class HealthOnDaemonTests
         Assert.That(healed["health"]!["healthy"]!.GetValue<bool>(), Is.True);
         Assert.That(await File.ReadAllTextAsync(prom), Does.Contain($"etcd_backupd_peer_failures_total{{{peerLabel}}} 1\n")
             .And.Contain($"etcd_backupd_peer_last_success_timestamp_seconds{{{peerLabel}}} ").And.Contain("etcd_backupd_healthy 1\n"));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task StatusLine_AtReadyAfterARestart_NamesTheNewestSnapshotOnDiskAndWhyItIsUnhealthy()
+    {
+        using var dir = new TempDirectory("health-status-line");
+        var config = Backupd.ConfigWithoutEtcd(dir);
+        config["Etcd"]!["Endpoints"] = new JsonArray($"http://127.0.0.1:{EtcdCluster.FreePort()}");
+        var takenAt = DateTimeOffset.UtcNow.AddHours(-1);
+        SyntheticSnapshots.Write(dir.Combine("snapshots"), takenAt, member: "m2", revision: 77, withManifest: true);
+        var notify = dir.Combine("notify.sock");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(notify));
+
+        await using var daemon = DaemonProcess.Start(Backupd.WriteConfig(dir.Combine("config.json"), config), dir.Combine("daemon.log"),
+            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify });
+        var ready = "";
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(Within);
+        while (!ready.Contains("READY=1", StringComparison.Ordinal))
+        {
+            ready = Encoding.UTF8.GetString(buffer, 0, await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token));
+        }
+
+        Assert.That(ready, Does.Contain($"STATUS=newest snapshot {takenAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z on disk (member m2), revision 77")
+            .And.Contain("UNHEALTHY: etcd does not answer"));
+        Assert.That(ready, Does.Not.Contain("no_recent_snapshot").And.Not.Contain("no verified snapshot"), "the snapshot on disk is recent and verified");
     }
 
     private static async Task<JsonNode> StatusAsync(string socket, int exitCode)
