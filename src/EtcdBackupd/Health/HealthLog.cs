@@ -21,4 +21,8 @@ internal static partial class HealthLog
     [LoggerMessage(EventId = 12015, EventName = "HeldSnapshotsRead", Level = LogLevel.Information,
         Message = "Read from disk at start: newest verified snapshot held {NewestSnapshot}, this member's newest {NewestOwnSnapshot}")]
     public static partial void ReadAtStart(ILogger logger, string newestSnapshot, string newestOwnSnapshot);
+
+    [LoggerMessage(EventId = 12016, EventName = "HealthCheckFailed", Level = LogLevel.Error,
+        Message = "The health check failed and is tried again in a minute: {Reason}")]
+    public static partial void CheckFailed(ILogger logger, string reason, Exception exception);
 }

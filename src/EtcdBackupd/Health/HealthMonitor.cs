@@ -20,9 +20,12 @@ internal sealed class HealthMonitor(HealthCheck check, EtcdProbe probe, DaemonSt
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        var view = await EvaluateAsync(cancellationToken);
-        string newest = Describe(view.NewestSnapshot), own = Describe(view.NewestOwnSnapshot);
-        HealthLog.ReadAtStart(logger, newest, own);
+        if (await TryEvaluateAsync(cancellationToken) is { } view)
+        {
+            string newest = Describe(view.NewestSnapshot), own = Describe(view.NewestOwnSnapshot);
+            HealthLog.ReadAtStart(logger, newest, own);
+        }
+
         state.Changed += OnChanged;
         await base.StartAsync(cancellationToken);
     }
@@ -44,8 +47,25 @@ internal sealed class HealthMonitor(HealthCheck check, EtcdProbe probe, DaemonSt
             _wake.Reader.TryRead(out _);
             if (!stoppingToken.IsCancellationRequested)
             {
-                await EvaluateAsync(stoppingToken);
+                await TryEvaluateAsync(stoppingToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// Whatever goes wrong in a health check is logged and tried again next minute: a failure here must
+    /// never stop the host, and with it the backups it reports on.
+    /// </summary>
+    private async Task<HealthView?> TryEvaluateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await EvaluateAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            HealthLog.CheckFailed(logger, e.Message, e);
+            return null;
         }
     }
 
