@@ -21,6 +21,9 @@ command -v sftp >/dev/null && command -v ssh-keygen >/dev/null || need+=(openssh
 command -v socat >/dev/null || need+=(socat)
 # systemd-journald (started standalone by the journal tests) and journalctl come with systemd.
 [ -x /lib/systemd/systemd-journald ] && command -v journalctl >/dev/null || need+=(systemd)
+# promtool tests the shipped alert rules; node_exporter reads the metrics file as it does on a master.
+command -v promtool >/dev/null || need+=(prometheus)
+command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
 for p in "${extra_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done

@@ -15,6 +15,8 @@ internal static class Render
         return Table.Fields(
         [
             ("VERSION", s.Version),
+            ("HEALTH", s.Health.Healthy ? "healthy" : "UNHEALTHY: " + string.Join("; ", s.Health.Problems.Select(p => p.Message))),
+            ("NEWEST HELD", s.NewestSnapshot is { } held ? $"{Time(held.CreatedAt)} member {held.Member}, revision {held.Revision}, {Size(held.SizeBytes)}" : "none"),
             ("ETCD", etcd.Healthy ? $"healthy, {etcd.Endpoint} (etcd {etcd.Version}, member {etcd.Member})" : "UNHEALTHY: " + etcd.Error),
             ("LEADER", etcd.Healthy ? etcd.Leader + (etcd.IsLeader == true ? " (this member)" : "") : "-"),
             ("LAST SNAPSHOT", last is null ? "none since start" : last.Ok

@@ -25,9 +25,9 @@ internal static class Results
 
     private static int Success<T>(T _) => ExitCodes.Success;
 
-    /// <summary>1 when this master's etcd does not answer (the first reason of the health verdict; more come with it).</summary>
+    /// <summary>1 when the daemon's health verdict holds a reason (etcd unreachable, no recent snapshot, a copy failed, the certificate expiring).</summary>
     public static readonly ResultKind<StatusResult> Status = new(ProtocolJsonContext.Default.AnswerStatusResult, Json.StatusResult, Render.Status,
-        r => r.Etcd.Healthy ? ExitCodes.Success : ExitCodes.Failed);
+        r => r.Health.Healthy ? ExitCodes.Success : ExitCodes.Failed);
 
     /// <summary>5 when the snapshot is saved but a peer did not get its copy.</summary>
     public static readonly ResultKind<SnapshotReport> Snapshot = new(ProtocolJsonContext.Default.AnswerSnapshotReport, Json.SnapshotReport, Render.Snapshot,

@@ -1,5 +1,6 @@
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Snapshots;
+using EtcdBackupd.State;
 using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Peers;
@@ -19,6 +20,9 @@ internal sealed partial class PeerPusher(Live<PeersOptions> peers, TimeProvider 
     /// <summary>For testing and progress: called with a target and the bytes of the snapshot uploaded so far.</summary>
     public Action<PeerTarget, ulong>? OnUploaded { get; init; }
 
+    /// <summary>Where every push's results are kept for the daemon's health verdict and metrics; none in tests that do not ask.</summary>
+    public CopyLedger? Ledger { get; init; }
+
     /// <summary>To every target; a target whose copy has the same size and manifest SHA-256 is skipped.</summary>
     public Task<IReadOnlyList<PeerPushResult>> PushAsync(SnapshotResult snapshot, CancellationToken cancellationToken) =>
         PushAsync(options.Targets, snapshot, replace: false, cancellationToken);
@@ -36,6 +40,7 @@ internal sealed partial class PeerPusher(Live<PeersOptions> peers, TimeProvider 
         await Parallel.ForEachAsync(Enumerable.Range(0, results.Length),
             new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
             async (i, token) => results[i] = await PushOneAsync(targets[i], snapshot, replace, token));
+        Record(results);
         return results;
     }
 
@@ -94,5 +99,17 @@ internal sealed partial class PeerPusher(Live<PeersOptions> peers, TimeProvider 
 
         PeersLog.Failed(logger, snapshot.Path, target.Host, target.Port, error);
         return new PeerPushResult(target.Host, target.Port, false, false, error, attempt, time.GetElapsedTime(started));
+    }
+
+    private void Record(IReadOnlyList<PeerPushResult> results)
+    {
+        try
+        {
+            Ledger?.Record(results, time.GetUtcNow());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            StateLog.CopyLedgerFailed(logger, CopyLedger.FileName, e.Message);
+        }
     }
 }

@@ -1,24 +1,29 @@
-using System.Collections.Concurrent;
+using EtcdBackupd.FileSystem;
+using EtcdBackupd.State;
 
 namespace EtcdBackupd.Snapshots;
 
 /// <summary>
 /// Checks etcd's trailer of snapshots on disk, remembering the answer for a file that has not changed
-/// (same size and mtime), so retention does not re-read gigabytes on every run.
+/// (<see cref="FileStamp"/>) in a <see cref="VerificationCache"/>, so retention does not re-read
+/// gigabytes on every run and a restart does not forget what was checked.
 /// </summary>
-internal sealed class SnapshotVerifier
+internal sealed class SnapshotVerifier(VerificationCache cache)
 {
-    private readonly ConcurrentDictionary<string, (long Size, DateTime Modified, bool Good)> _known = new();
+    /// <summary>Answers kept in memory only.</summary>
+    public SnapshotVerifier()
+        : this(new VerificationCache(null))
+    {
+    }
 
     public bool IsGood(SnapshotEntry entry, CancellationToken cancellationToken)
     {
-        var info = new FileInfo(entry.Path);
-        if (!info.Exists)
+        if (RegularFile.StampOf(entry.Path) is not { } stamp)
         {
             return false;
         }
 
-        if (Known(entry) is { } known)
+        if (cache.Known(entry.FileName, stamp) is { } known)
         {
             return known;
         }
@@ -33,23 +38,36 @@ internal sealed class SnapshotVerifier
             good = false;
         }
 
-        _known[entry.Path] = (info.Length, info.LastWriteTimeUtc, good);
+        // The stamp read before the check: a file changed while it was read is read again next time.
+        Store(entry.Path, stamp, good);
         return good;
     }
 
     /// <summary>What is known without reading the file: true or false if checked since it last changed, else null.</summary>
-    public bool? Known(SnapshotEntry entry)
-    {
-        var info = new FileInfo(entry.Path);
-        return _known.TryGetValue(entry.Path, out var known) && known.Size == info.Length && known.Modified == info.LastWriteTimeUtc
-            ? known.Good
-            : null;
-    }
+    public bool? Known(SnapshotEntry entry) =>
+        RegularFile.StampOf(entry.Path) is { } stamp ? cache.Known(entry.FileName, stamp) : null;
 
     /// <summary>Records a file this process has just written and verified while streaming it.</summary>
     public void Remember(string path, bool good)
     {
-        var info = new FileInfo(path);
-        _known[path] = (info.Length, info.LastWriteTimeUtc, good);
+        if (RegularFile.StampOf(path) is { } stamp)
+        {
+            Store(path, stamp, good);
+        }
+    }
+
+    private void Store(string path, FileStamp stamp, bool good)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        var present = Directory.EnumerateFiles(directory, SnapshotFileName.Prefix + "*" + SnapshotFileName.Extension)
+            .Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        try
+        {
+            cache.Remember(Path.GetFileName(path), stamp, good, present);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The answer stays in memory; losing the file costs one more read after the next restart.
+        }
     }
 }

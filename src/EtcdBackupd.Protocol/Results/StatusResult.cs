@@ -20,6 +20,21 @@ internal sealed record StatusResult
     /// <summary>The last attempt's copies.</summary>
     public required IReadOnlyList<PeerCopy> Peers { get; init; }
 
+    /// <summary>The one health verdict: what <c>status</c>'s exit code, <c>STATUS=</c> and <c>etcd_backupd_healthy</c> say.</summary>
+    public required HealthReport Health { get; init; }
+
+    /// <summary>The newest verified snapshot held here, of any member (copies received count).</summary>
+    public required HeldSnapshot? NewestSnapshot { get; init; }
+
+    /// <summary>The newest verified snapshot of this master's own member, read from disk (so known after a restart).</summary>
+    public required HeldSnapshot? NewestOwnSnapshot { get; init; }
+
+    /// <summary>Each configured peer's copies, kept across restarts and the one-shot <c>push</c>.</summary>
+    public required IReadOnlyList<PeerRecord> PeerRecords { get; init; }
+
+    /// <summary>When <c>Etcd.CertFile</c> expires; null without one.</summary>
+    public required DateTimeOffset? ClientCertificateExpiresAt { get; init; }
+
     /// <summary>The restore session open on this member (its phase, age and coordinator), when there is one.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Restore.SessionState? RestoreSession { get; init; }

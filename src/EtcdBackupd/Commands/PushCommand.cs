@@ -2,6 +2,7 @@ using System.CommandLine;
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Peers;
+using EtcdBackupd.State;
 
 namespace EtcdBackupd.Commands;
 
@@ -26,7 +27,7 @@ internal static class PushCommand
         var configured = await CommandConfiguration.ReadAsync(configPath, reader =>
         {
             var snapshots = SnapshotOptions.Read(reader);
-            return new Configured(snapshots, PeersOptions.Read(reader, snapshots.Directory));
+            return new Configured(snapshots, PeersOptions.Read(reader, snapshots.Directory), StateOptions.Read(reader));
         });
         if (configured is null)
         {
@@ -53,7 +54,9 @@ internal static class PushCommand
             return ExitCodes.Usage;
         }
 
-        var results = await new PeerPusher(peers, TimeProvider.System, logger).PushAsync(snapshot, cancellationToken);
+        // Recorded where the daemon reads them: a push that succeeds clears its copy failure.
+        var pusher = new PeerPusher(peers, TimeProvider.System, logger) { Ledger = new CopyLedger(configured.State.Directory) };
+        var results = await pusher.PushAsync(snapshot, cancellationToken);
         foreach (var result in results)
         {
             var what = result.Ok ? (result.Skipped ? "already there" : "copied") : "FAILED: " + result.Error;
@@ -76,5 +79,5 @@ internal static class PushCommand
         return new SnapshotResult(Path.GetFullPath(path), manifest);
     }
 
-    private sealed record Configured(SnapshotOptions Snapshots, PeersOptions Peers);
+    private sealed record Configured(SnapshotOptions Snapshots, PeersOptions Peers, StateOptions State);
 }

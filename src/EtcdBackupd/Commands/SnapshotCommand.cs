@@ -3,6 +3,7 @@ using EtcdBackupd.Etcd;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Peers;
 using EtcdBackupd.Service;
+using EtcdBackupd.State;
 using System.Text.Json;
 
 namespace EtcdBackupd.Commands;
@@ -27,7 +28,7 @@ internal static class SnapshotCommand
         {
             var etcd = EtcdOptions.Read(reader);
             var snapshots = SnapshotOptions.Read(reader);
-            return new Configured(etcd, snapshots, PeersOptions.Read(reader, snapshots.Directory));
+            return new Configured(etcd, snapshots, PeersOptions.Read(reader, snapshots.Directory), StateOptions.Read(reader));
         });
         if (configured is null)
         {
@@ -35,7 +36,8 @@ internal static class SnapshotCommand
         }
 
         var engine = new SnapshotEngine(configured.Etcd, configured.Snapshots, TimeProvider.System, logger);
-        var peers = new PeerPusher(configured.Peers, TimeProvider.System, logger);
+        // The daemon reads the copies' results from State.Directory: its verdict and metrics count this push too.
+        var peers = new PeerPusher(configured.Peers, TimeProvider.System, logger) { Ledger = new CopyLedger(configured.State.Directory) };
 
         var startedAt = TimeProvider.System.GetUtcNow();
         try
@@ -61,5 +63,5 @@ internal static class SnapshotCommand
         }
     }
 
-    private sealed record Configured(EtcdOptions Etcd, SnapshotOptions Snapshots, PeersOptions Peers);
+    private sealed record Configured(EtcdOptions Etcd, SnapshotOptions Snapshots, PeersOptions Peers, StateOptions State);
 }

@@ -1,6 +1,7 @@
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Control;
 using EtcdBackupd.Etcd;
+using EtcdBackupd.Health;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
 using EtcdBackupd.Peers;
@@ -15,7 +16,8 @@ namespace EtcdBackupd.Hosting;
 /// <summary>Every section the daemon reads, validated together so one start reports every problem.</summary>
 internal sealed record DaemonConfiguration(
     EtcdOptions Etcd, SnapshotOptions Snapshots, ScheduleOptions Schedule, RetentionOptions Retention,
-    PeersOptions Peers, ControlOptions Control, RestoreOptions Restore, MetricsOptions Metrics, LoggingOptions Logging, StateOptions State)
+    PeersOptions Peers, ControlOptions Control, RestoreOptions Restore, MetricsOptions Metrics, LoggingOptions Logging, StateOptions State,
+    HealthOptions Health)
 {
     /// <summary>Every key set and its value, as an operator writes it: what a reload compares (<see cref="ConfigurationChanges"/>).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
@@ -51,9 +53,10 @@ internal sealed record DaemonConfiguration(
         // In the order of the file's sections, which is the order problems and hints list them in.
         var etcd = EtcdOptions.Read(reader);
         var snapshots = SnapshotOptions.Read(reader);
+        var schedule = ScheduleOptions.Read(reader, time);
         return new DaemonConfiguration(
-            etcd, snapshots, ScheduleOptions.Read(reader, time), RetentionOptions.Read(reader),
+            etcd, snapshots, schedule, RetentionOptions.Read(reader),
             PeersOptions.Read(reader, snapshots.Directory), ControlOptions.Read(reader), RestoreOptions.Read(reader), MetricsOptions.Read(reader), LoggingOptions.Read(reader),
-            StateOptions.Read(reader));
+            StateOptions.Read(reader), HealthOptions.Read(reader, schedule, time));
     }
 }

@@ -1,6 +1,7 @@
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Control;
 using EtcdBackupd.Control.Handlers;
+using EtcdBackupd.Health;
 using EtcdBackupd.Lineage;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
@@ -10,6 +11,7 @@ using EtcdBackupd.Restore;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Schedule;
 using EtcdBackupd.Service;
+using EtcdBackupd.State;
 using EtcdBackupd.Systemd;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -84,7 +86,11 @@ internal static class DaemonHost
             .AddSingleton(live.Metrics)
             .AddSingleton(live.Peers)
             .AddSingleton(new SnapshotDirectory(configuration.Snapshots.Directory))
-            .AddSingleton<SnapshotVerifier>()
+            .AddSingleton(new SnapshotVerifier(new VerificationCache(configuration.State.Directory)))
+            .AddSingleton(new CopyLedger(configuration.State.Directory))
+            .AddSingleton(configuration.Health)
+            .AddSingleton(new EtcdProbe(configuration.Etcd))
+            .AddSingleton<HealthCheck>()
             .AddSingleton<DaemonState>()
             .AddSingleton(sp => new ClusterLineage(configuration.State.Directory, time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterLineage>()))
@@ -92,7 +98,7 @@ internal static class DaemonHost
             .AddSingleton(sp => new SnapshotEngine(configuration.Etcd, configuration.Snapshots, time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<SnapshotEngine>(), sp.GetRequiredService<ClusterLineage>()))
             .AddSingleton(sp => new PeerPusher(live.Peers, time,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()))
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()) { Ledger = sp.GetRequiredService<CopyLedger>() })
             .AddSingleton<RetentionService>()
             .AddSingleton<RemoteRetention>()
             .AddSingleton<SnapshotCoordinator>()
@@ -127,6 +133,8 @@ internal static class DaemonHost
         // Readiness first: its checks run before the others start, and READY=1 waits for all of them.
         builder.Services
             .AddHostedService<ReadinessService>()
+            // Before the metrics and READY=1: both show what the directory holds from the first second.
+            .AddHostedService<HealthMonitor>()
             .AddHostedService<ControlServer>()
             .AddHostedService(sp => sp.GetRequiredService<TextfileMetrics>())
             .AddHostedService<ReloadService>()

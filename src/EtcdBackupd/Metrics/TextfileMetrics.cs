@@ -71,10 +71,11 @@ internal sealed class TextfileMetrics(
             text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} gauge\n{name}{labels} {value}\n");
         }
 
-        if (state.LastSuccess is { } success)
+        if (LastSuccess(state) is { } success)
         {
-            Gauge("etcd_backupd_last_success_timestamp_seconds", "Unix time of the last verified snapshot.", success.FinishedAt.ToUnixTimeSeconds());
-            Gauge("etcd_backupd_last_success_size_bytes", "Size of the last verified snapshot.", success.Result!.Manifest.SizeBytes);
+            Gauge("etcd_backupd_last_success_timestamp_seconds", "Creation time of this member's newest verified snapshot (from disk after a restart).",
+                success.CreatedAt.ToUnixTimeSeconds());
+            Gauge("etcd_backupd_last_success_size_bytes", "Size of this member's newest verified snapshot.", success.SizeBytes);
         }
 
         if (state.LastAttempt is { } attempt)
@@ -92,7 +93,23 @@ internal sealed class TextfileMetrics(
             text.Append(CultureInfo.InvariantCulture, $"etcd_backupd_failures_total{{kind=\"{kind}\"}} {failures.GetValueOrDefault(kind)}\n");
         }
 
+        if (state.Health is { } health)
+        {
+            HealthMetrics.Append(text, health);
+        }
+
         return text.ToString();
+    }
+
+    /// <summary>
+    /// This member's newest verified snapshot, by its creation time: the one just taken, or the one the
+    /// directory holds (after a restart, or when the health check has read it first).
+    /// </summary>
+    private static (DateTimeOffset CreatedAt, long SizeBytes)? LastSuccess(DaemonState state)
+    {
+        (DateTimeOffset CreatedAt, long SizeBytes)? taken = state.LastSuccess?.Result?.Manifest is { } m ? (m.CreatedAt, m.SizeBytes) : null;
+        (DateTimeOffset CreatedAt, long SizeBytes)? held = state.Health?.NewestOwnSnapshot is { } h ? (h.CreatedAt, h.SizeBytes) : null;
+        return taken is null ? held : held is null || taken.Value.CreatedAt >= held.Value.CreatedAt ? taken : held;
     }
 
     private void Write()

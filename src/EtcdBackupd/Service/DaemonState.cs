@@ -20,6 +20,9 @@ internal sealed class DaemonState
 
     public bool Running { get; private set; }
 
+    /// <summary>The latest health evaluation: the verdict and the snapshots and copies read from disk.</summary>
+    public Health.HealthView? Health { get; private set; }
+
     private long _received;
     private long _total;
 
@@ -82,6 +85,16 @@ internal sealed class DaemonState
         Changed?.Invoke();
     }
 
+    public void Observed(Health.HealthView view)
+    {
+        lock (_lock)
+        {
+            Health = view;
+        }
+
+        Changed?.Invoke();
+    }
+
     /// <summary>One line for <c>systemctl status</c>: is my cluster backed up?</summary>
     public string Describe()
     {
@@ -93,8 +106,14 @@ internal sealed class DaemonState
                 return $"snapshot in progress; {next}";
             }
 
+
+            var health = Health is null ? "" : Health.Report.Healthy ? "; healthy"
+                : "; UNHEALTHY: " + string.Join("; ", Health.Report.Problems.Select(p => p.Message));
             var last = LastAttempt switch
             {
+                // After a restart: what the directory holds, by the time in its name.
+                null when Health?.NewestSnapshot is { } held =>
+                    $"newest snapshot {held.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z on disk (member {held.Member}), revision {held.Revision}, {held.SizeBytes} bytes",
                 null => "no snapshot taken yet",
                 { Result: { } r } a => $"last snapshot {a.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z ok, revision {r.Manifest.Revision}, {r.Manifest.SizeBytes} bytes"
                     + (a.Peers.Count > 0 ? $", copies on {a.Peers.Count(p => p.Ok)} of {a.Peers.Count} peers" : ""),
@@ -102,7 +121,7 @@ internal sealed class DaemonState
                     + (LastSuccess is { } s ? $"; last good {s.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z" : "; no good snapshot yet"),
                 _ => "unknown",
             };
-            return $"{last}; {next}";
+            return $"{last}; {next}{health}";
         }
     }
 }

@@ -31,6 +31,8 @@ internal sealed class ProtocolGoldenTests
         Failure = null, Error = null, Peers = [Copied, Failed],
     };
 
+    private static readonly HeldSnapshot Held = new(Report.Path!, At, "m1", 1234, 20480);
+
     private static readonly RestoreParameters Parameters = new(
         new Sourced("m1", "Restore.Name in the configuration"), new Sourced("m1=https://10.0.0.1:2380", "--initial-cluster in /etc/systemd/system/etcd.service"),
         new Sourced("etcd-cluster-0", "--initial-cluster-token in /etc/systemd/system/etcd.service"),
@@ -59,6 +61,14 @@ internal sealed class ProtocolGoldenTests
                 },
                 LastAttempt = Report, LastSuccess = Report, NextScheduled = At.AddDays(1), Schedules = ["0 5 * * *"], TimeZone = "UTC",
                 TakenBy = "leader", Retention = new RetentionRule(30, 3), Peers = [Copied, Failed],
+                Health = new HealthReport(false, [new(HealthReason.CopyFailed, "the last copy to 10.0.0.3:22 failed: cannot connect: Connection refused")]),
+                NewestSnapshot = Held, NewestOwnSnapshot = Held,
+                PeerRecords =
+                [
+                    new PeerRecord { Peer = "10.0.0.2:22", LastSuccessAt = At.AddSeconds(2), LastAttemptAt = At.AddSeconds(2), LastOk = true, LastError = null, Failures = 0 },
+                    new PeerRecord { Peer = "10.0.0.3:22", LastSuccessAt = At.AddDays(-1), LastAttemptAt = At.AddSeconds(2), LastOk = false, LastError = Failed.Error, Failures = 2 },
+                ],
+                ClientCertificateExpiresAt = At.AddDays(200),
             }, ProtocolJsonContext.Default.StatusResult),
             Reply.Success(new StatusResult
             {
@@ -67,6 +77,14 @@ internal sealed class ProtocolGoldenTests
                 LastAttempt = Report with { Ok = false, Path = null, SizeBytes = null, Sha256 = null, Revision = null, CreatedAt = null, Failure = "EtcdUnavailable", Error = "no endpoint answered", Peers = [] },
                 LastSuccess = null, NextScheduled = null, Schedules = ["0 5 * * *", "0 17 * * *"], TimeZone = "Asia/Shanghai",
                 TakenBy = "every", Retention = new RetentionRule(30, 3), Peers = [],
+                Health = new HealthReport(false,
+                [
+                    new(HealthReason.EtcdUnreachable, "etcd does not answer: etcd did not answer in time"),
+                    new(HealthReason.NoRecentSnapshot, "the newest verified snapshot held here was taken 26 h ago (member m2), more than Health.MaxSnapshotAgeMinutes (12 h)"),
+                    new(HealthReason.CertificateExpiring, "etcd's client certificate (Etcd.CertFile) expires in 12 d, at 2026-12-06 05:00 UTC, within Health.CertificateWarningDays (30)"),
+                ]),
+                NewestSnapshot = new HeldSnapshot("/var/lib/etcd-backupd/snapshots/etcd-snapshot-20261123T030000Z-m2-r1100.db", At.AddHours(-26), "m2", 1100, 20480), NewestOwnSnapshot = null, PeerRecords = [],
+                ClientCertificateExpiresAt = At.AddDays(12),
             }, ProtocolJsonContext.Default.StatusResult));
         yield return Case("snapshot", Request(new SnapshotRequest(), ProtocolJsonContext.Default.SnapshotRequest),
             Event(ProgressEvent.Snapshot(524288000, 1300234272)),

@@ -1,4 +1,6 @@
+using EtcdBackupd.Health;
 using EtcdBackupd.Metrics;
+using EtcdBackupd.Protocol.Results;
 using EtcdBackupd.Service;
 using EtcdBackupd.Snapshots;
 using EtcdBackupd.Tests.Support;
@@ -59,5 +61,36 @@ internal sealed class TextfileMetricsTests
             .Where(l => !l.StartsWith('#')).Select(l => l.Split('{', ' ')[0]).Distinct();
 
         Assert.That(names, Has.All.Matches<string>(n => TextfileMetrics.Render(state, 1).Contains($"# TYPE {n} ", StringComparison.Ordinal)));
+    }
+
+    private static HealthView View(HealthReport report, HeldSnapshot? own = null) => new(
+        report, new EtcdHealth { Healthy = true }, new HeldSnapshot("/s/etcd-snapshot-20261124T050000Z-m2-r9.db", At, "m2", 9, 20512), own,
+        [new PeerRecord { Peer = "10.0.0.3:22", LastSuccessAt = At, LastAttemptAt = At, LastOk = true, LastError = null, Failures = 2 }],
+        At.AddDays(90), At);
+
+    [Test]
+    public void Render_WithAHealthView_GivesTheNewestHeldSnapshotPeersCertificateAndVerdict()
+    {
+        var state = new DaemonState();
+        state.Observed(View(new HealthReport(false, [new(HealthReason.CopyFailed, "x")])));
+
+        Assert.That(TextfileMetrics.Render(state, 1), Does.Contain("\netcd_backupd_newest_snapshot_timestamp_seconds 1795496403\n")
+            .And.Contain("\netcd_backupd_newest_snapshot_size_bytes 20512\n")
+            .And.Contain("\netcd_backupd_peer_last_success_timestamp_seconds{peer=\"10.0.0.3:22\"} 1795496403\n")
+            .And.Contain("\netcd_backupd_peer_failures_total{peer=\"10.0.0.3:22\"} 2\n")
+            .And.Contain("\netcd_backupd_client_certificate_expiry_timestamp_seconds 1803272403\n")
+            .And.Contain("\netcd_backupd_healthy 0\n")
+            .And.Contain("\netcd_backupd_unhealthy{reason=\"copy_failed\"} 1\n")
+            .And.Contain("\netcd_backupd_unhealthy{reason=\"etcd_unreachable\"} 0\n"));
+    }
+
+    [Test]
+    public void Render_AfterARestart_LastSuccessIsTheOwnSnapshotReadFromDisk()
+    {
+        var state = new DaemonState();
+        state.Observed(View(new HealthReport(true, []), own: new HeldSnapshot("/s/etcd-snapshot-20261123T050000Z-m1-r8.db", At.AddDays(-1), "m1", 8, 8224)));
+
+        Assert.That(TextfileMetrics.Render(state, 2), Does.Contain("\netcd_backupd_last_success_timestamp_seconds 1795410003\n")
+            .And.Contain("\netcd_backupd_last_success_size_bytes 8224\n").And.Contain("\netcd_backupd_healthy 1\n"));
     }
 }

@@ -24,6 +24,7 @@ internal static class Backupd
         ["Etcd"] = new JsonObject { ["Endpoints"] = new JsonArray("http://127.0.0.1:2379") },
         ["Snapshots"] = new JsonObject { ["Directory"] = Directory.CreateDirectory(dir.Combine("snapshots")).FullName },
         ["Control"] = new JsonObject { ["SocketPath"] = dir.Combine("control.sock") },
+        ["State"] = new JsonObject { ["Directory"] = dir.Combine("state") },
         ["Metrics"] = new JsonObject { ["TextfilePath"] = "off" },
         ["Logging"] = new JsonObject { ["Target"] = "console" },
     };

@@ -94,6 +94,8 @@ internal sealed class NotifyTests
             ["Logging"] = new JsonObject { ["Target"] = "console" },
             // One socket per daemon: several run at once in some tests.
             ["Control"] = new JsonObject { ["SocketPath"] = snapshots.TrimEnd('/') + ".sock" },
+            // Its own verification cache and copy ledger: the default /var/lib/etcd-backupd is shared by every test.
+            ["State"] = new JsonObject { ["Directory"] = snapshots.TrimEnd('/') + ".state" },
         };
     }
 }

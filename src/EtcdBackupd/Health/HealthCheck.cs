@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using EtcdBackupd.Etcd;
+using EtcdBackupd.Peers;
+using EtcdBackupd.State;
+
+namespace EtcdBackupd.Health;
+
+/// <summary>Gathers the verdict's inputs (etcd, the directory, the copy ledger, the client certificate) and judges them.</summary>
+internal sealed class HealthCheck(
+    EtcdOptions etcd, HealthOptions options, PeersOptions peers, SnapshotDirectory directory, SnapshotVerifier verifier,
+    CopyLedger ledger, TimeProvider time, ILogger<HealthCheck> logger) : IDisposable
+{
+    /// <summary>One scan at a time: a status request during the first start-up read waits for it instead of reading the same file.</summary>
+    private readonly SemaphoreSlim _scan = new(1, 1);
+
+    private string? _ownMemberId;
+
+    public async Task<HealthView> EvaluateAsync(EtcdProbeResult probe, CancellationToken cancellationToken)
+    {
+        _ownMemberId = probe.MemberId ?? _ownMemberId;
+        Held held;
+        await _scan.WaitAsync(cancellationToken);
+        try
+        {
+            held = await Task.Run(() => HeldSnapshots.Scan(directory, verifier, _ownMemberId, Environment.MachineName, cancellationToken), cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            HealthLog.DirectoryUnreadable(logger, directory.Path, e.Message);
+            held = new Held(null, null);
+        }
+        finally
+        {
+            _scan.Release();
+        }
+
+        var records = ledger.Read().ToDictionary(r => r.Peer);
+        IReadOnlyList<PeerRecord> configured =
+        [
+            .. peers.Targets.Select(t => CopyLedger.PeerKey(t.Host, t.Port)).Distinct()
+                .Select(key => records.GetValueOrDefault(key) ?? new PeerRecord
+                {
+                    Peer = key, LastSuccessAt = null, LastAttemptAt = null, LastOk = null, LastError = null, Failures = 0,
+                }),
+        ];
+        var expiry = CertificateExpiry();
+        var now = time.GetUtcNow();
+        var report = HealthVerdict.Judge(new HealthInputs(probe.Health, held.Newest, configured, expiry), options, now);
+        return new HealthView(report, probe.Health, held.Newest, held.NewestOwn, configured, expiry, now);
+    }
+
+    public void Dispose() => _scan.Dispose();
+
+    /// <summary>Read at every check: a renewed certificate counts as soon as its file is replaced.</summary>
+    private DateTimeOffset? CertificateExpiry()
+    {
+        if (etcd.CertFile is not { } path)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(path));
+            return new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            HealthLog.CertificateUnreadable(logger, path, e.Message);
+            return null;
+        }
+    }
+}

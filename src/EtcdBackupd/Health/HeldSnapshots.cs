@@ -1,0 +1,44 @@
+namespace EtcdBackupd.Health;
+
+/// <summary>The newest verified snapshots in the directory: of any member (copies received count), and of this master's own.</summary>
+internal sealed record Held(HeldSnapshot? Newest, HeldSnapshot? NewestOwn);
+
+/// <summary>
+/// Reads the snapshot directory the way a restart must: ages by the time in each name (a copy's mtime is
+/// when it arrived), newest first, stopping at the first that passes etcd's trailer check, so at most a
+/// few files are read and each only once (<see cref="SnapshotVerifier"/> remembers across restarts).
+/// </summary>
+internal static class HeldSnapshots
+{
+    /// <summary>
+    /// <paramref name="ownMemberId"/> is this master's member ID (hex, as in manifests) once etcd has told us;
+    /// until then <paramref name="host"/>, this machine's name, decides which snapshots are our own.
+    /// </summary>
+    public static Held Scan(SnapshotDirectory directory, SnapshotVerifier verifier, string? ownMemberId, string host, CancellationToken cancellationToken)
+    {
+        HeldSnapshot? newest = null, own = null;
+        foreach (var entry in directory.List())
+        {
+            var isOwn = IsOwn(entry, ownMemberId, host);
+            if ((newest is not null && (own is not null || !isOwn)) || !verifier.IsGood(entry, cancellationToken))
+            {
+                continue;
+            }
+
+            var held = new HeldSnapshot(entry.Path, entry.CreatedAt, entry.MemberName, entry.Revision, entry.SizeBytes);
+            newest ??= held;
+            own ??= isOwn ? held : null;
+            if (own is not null)
+            {
+                break;
+            }
+        }
+
+        return new Held(newest, own);
+    }
+
+    /// <summary>By the manifest's member ID; by its host while that ID is unknown; a snapshot without a manifest is nobody's own.</summary>
+    private static bool IsOwn(SnapshotEntry entry, string? ownMemberId, string host) =>
+        ManifestFile.TryRead(entry.ManifestPath) is { } manifest
+        && (ownMemberId is not null ? manifest.MemberId == ownMemberId : manifest.Host == host);
+}
