@@ -107,9 +107,11 @@ internal sealed partial class HealthOnDaemonTests
     private static async Task NodeExporterServesAsync(string directory, params string[] expected)
     {
         var address = $"127.0.0.1:{EtcdCluster.FreePort()}";
+        // Its log beside the textfile directory would outlive the test: a scratch directory of its own holds it.
+        using var scratch = new TempDirectory("node-exporter");
         var exporter = ProcessRunner.StartBackground("prometheus-node-exporter",
             ["--collector.disable-defaults", "--collector.textfile", $"--collector.textfile.directory={directory}", $"--web.listen-address={address}"],
-            Path.Combine(directory, "..", Path.GetFileName(directory) + "-node-exporter.log"));
+            scratch.Combine("node-exporter.log"));
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
