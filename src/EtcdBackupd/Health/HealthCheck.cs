@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using EtcdBackupd.Configuration;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Peers;
 using EtcdBackupd.State;
@@ -8,7 +9,7 @@ namespace EtcdBackupd.Health;
 
 /// <summary>Gathers the verdict's inputs (etcd, the directory, the copy ledger, the client certificate) and judges them.</summary>
 internal sealed class HealthCheck(
-    EtcdOptions etcd, HealthOptions options, PeersOptions peers, SnapshotDirectory directory, SnapshotVerifier verifier,
+    EtcdOptions etcd, HealthOptions options, Live<PeersOptions> peers, SnapshotDirectory directory, SnapshotVerifier verifier,
     CopyLedger ledger, TimeProvider time, ILogger<HealthCheck> logger) : IDisposable
 {
     /// <summary>One scan at a time: a status request during the first start-up read waits for it instead of reading the same file.</summary>
@@ -38,7 +39,8 @@ internal sealed class HealthCheck(
         var records = ledger.Read().ToDictionary(r => r.Peer);
         IReadOnlyList<PeerRecord> configured =
         [
-            .. peers.Targets.Select(t => CopyLedger.PeerKey(t.Host, t.Port)).Distinct()
+            // The peers in force: a reload that changes Peers.Targets changes which copies the verdict judges.
+            .. peers.Current.Targets.Select(t => CopyLedger.PeerKey(t.Host, t.Port)).Distinct()
                 .Select(key => records.GetValueOrDefault(key) ?? new PeerRecord
                 {
                     Peer = key, LastSuccessAt = null, LastAttemptAt = null, LastOk = null, LastError = null, Failures = 0,
