@@ -35,18 +35,7 @@ internal sealed class EtcdChannelFactory : IDisposable
         }
     }
 
-    public GrpcChannel Create(Uri endpoint) => GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
-    {
-        HttpHandler = CreateHandler(endpoint),
-        DisposeHttpClient = true,
-        MaxReceiveMessageSize = 16 * 1024 * 1024,
-    });
-
-    /// <summary>
-    /// An HTTP/2 handler with the channel's settings and credentials, for a call read by hand (the snapshot
-    /// stream); it opens a connection of its own.
-    /// </summary>
-    public SocketsHttpHandler CreateHandler(Uri endpoint)
+    public GrpcChannel Create(Uri endpoint)
     {
         var handler = new SocketsHttpHandler
         {
@@ -67,7 +56,12 @@ internal sealed class EtcdChannelFactory : IDisposable
             };
         }
 
-        return handler;
+        return GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+        });
     }
 
     private bool ValidateAgainstCa(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)

@@ -10,15 +10,12 @@ namespace EtcdBackupd.Etcd;
 internal sealed class EtcdConnection : IAsyncDisposable
 {
     private readonly GrpcChannel _channel;
-    // Kept for the connection's life: it holds the client certificate a later TLS handshake needs.
-    private readonly EtcdChannelFactory _factory;
     private int _disposed;
 
-    private EtcdConnection(Uri endpoint, GrpcChannel channel, StatusResponse status, EtcdChannelFactory factory)
+    private EtcdConnection(Uri endpoint, GrpcChannel channel, StatusResponse status)
     {
         Endpoint = endpoint;
         _channel = channel;
-        _factory = factory;
         Status = status;
         Maintenance = new Maintenance.MaintenanceClient(channel);
         Cluster = new Cluster.ClusterClient(channel);
@@ -32,11 +29,8 @@ internal sealed class EtcdConnection : IAsyncDisposable
 
     public Maintenance.MaintenanceClient Maintenance { get; }
 
-    /// <summary>
-    /// A connection of its own to the same endpoint, for a call read by hand as plain HTTP/2 (the snapshot
-    /// stream): gRPC's reader allocates on every message, which a 5 GB stream turns into memory.
-    /// </summary>
-    public HttpMessageInvoker CreateHttpInvoker() => new(_factory.CreateHandler(Endpoint), disposeHandler: true);
+    /// <summary>For calls with hand-written marshallers (the snapshot stream).</summary>
+    public CallInvoker CallInvoker => _channel.CreateCallInvoker();
 
     public Cluster.ClusterClient Cluster { get; }
 
@@ -44,7 +38,7 @@ internal sealed class EtcdConnection : IAsyncDisposable
 
     public static async Task<EtcdConnection> ConnectAsync(EtcdOptions options, ILogger logger, CancellationToken cancellationToken)
     {
-        var factory = new EtcdChannelFactory(options);
+        using var factory = new EtcdChannelFactory(options);
         var failures = new List<string>();
         foreach (var endpoint in options.Endpoints)
         {
@@ -54,7 +48,7 @@ internal sealed class EtcdConnection : IAsyncDisposable
                 var status = await new Maintenance.MaintenanceClient(channel).StatusAsync(
                     new StatusRequest(), deadline: DateTime.UtcNow.Add(options.DialTimeout), cancellationToken: cancellationToken);
                 EtcdLog.UsingEndpoint(logger, endpoint, status.Version, failures.Count);
-                return new EtcdConnection(endpoint, channel, status, factory);
+                return new EtcdConnection(endpoint, channel, status);
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -66,12 +60,10 @@ internal sealed class EtcdConnection : IAsyncDisposable
             catch
             {
                 channel.Dispose();
-                factory.Dispose();
                 throw;
             }
         }
 
-        factory.Dispose();
         throw new EtcdException("no etcd endpoint answered: " + string.Join("; ", failures));
     }
 
@@ -136,7 +128,6 @@ internal sealed class EtcdConnection : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _channel.Dispose();
-            _factory.Dispose();
         }
 
         return ValueTask.CompletedTask;

@@ -116,8 +116,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
                 UnixCreateMode = OwnerOnly, BufferSize = 0,
             }))
             {
-                using var http = connection.CreateHttpInvoker();
-                received = await SnapshotStream.ReceiveAsync(http, connection.Endpoint, file, onReceived, cancellationToken);
+                received = await SnapshotStream.ReceiveAsync(connection.CallInvoker, file, onReceived, cancellationToken);
             }
 
             Durable.RenameIntoPlace(part, path);
@@ -169,9 +168,6 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         _ when cancellationToken.IsCancellationRequested => new SnapshotException(SnapshotFailure.Cancelled, "the snapshot was cancelled", e),
         RpcException rpc => new SnapshotException(SnapshotFailure.StreamBroken,
             $"the snapshot stream from {endpoint} broke: {rpc.Status.StatusCode}: {rpc.Status.Detail}", e),
-        // Before IOException: HttpIOException is one, and a cut stream is not a disk error.
-        HttpRequestException or HttpIOException or InvalidDataException => new SnapshotException(SnapshotFailure.StreamBroken,
-            $"the snapshot stream from {endpoint} broke: {e.Message}", e),
         IOException io when IsDiskFull(io) => new SnapshotException(SnapshotFailure.DiskFull, $"the snapshot directory is full: {io.Message}", e),
         IOException or UnauthorizedAccessException => new SnapshotException(SnapshotFailure.DiskError, $"cannot write the snapshot: {e.Message}", e),
         _ => new SnapshotException(SnapshotFailure.StreamBroken, $"the snapshot failed: {e.Message}", e),

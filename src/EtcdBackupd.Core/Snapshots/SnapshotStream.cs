@@ -1,59 +1,118 @@
-using System.Net;
-using System.Net.Http.Headers;
+using System.Threading.Channels;
+using EtcdBackupd.Etcd.Protocol;
+using EtcdBackupd.FileSystem;
+using Grpc.Core;
 
 namespace EtcdBackupd.Snapshots;
 
 /// <summary>
-/// Receives <c>Maintenance.Snapshot</c> into a file, as one plain HTTP/2 request whose body is copied
-/// straight into the file by <see cref="SnapshotWriter"/>. gRPC's own reader allocated some 600 bytes of
-/// state machines and chunk objects per 32 KiB message; the collector let that garbage grow with the
-/// database (105 MiB at 5 GB, issue 18). Here one copy loop runs for the whole stream and allocates
-/// nothing per message. Memory stays flat: the HTTP/2 window (1 MiB, EtcdChannelFactory) bounds what is
-/// buffered, and a slow disk slows etcd's sender instead of growing our heap.
+/// Receives <c>Maintenance.Snapshot</c> into a file. Receiving and writing run side by side through a
+/// small bounded queue, so memory stays flat whatever the size of the database and a slow disk slows
+/// etcd's sender instead of growing our heap.
 /// </summary>
 internal static class SnapshotStream
 {
-    private const string Path = "/etcdserverpb.Maintenance/Snapshot";
-
-    /// <summary>An empty <c>SnapshotRequest</c> in its gRPC frame: not compressed, length 0.</summary>
-    private static readonly byte[] EmptyRequest = new byte[5];
-
-    /// <summary>The copy loop's buffer: what the HTTP/2 stream hands over at once, at most.</summary>
-    private const int CopyBufferSize = 128 * 1024;
+    /// <summary>32 KiB messages: about 1 MiB in flight between the receiver and the writer.</summary>
+    private const int QueuedMessages = 32;
 
     public readonly record struct Received(long SizeBytes, string Sha256);
 
     public static async Task<Received> ReceiveAsync(
-        HttpMessageInvoker etcd, Uri endpoint, FileStream file, Action<long>? onReceived, CancellationToken cancellationToken)
+        CallInvoker etcd, FileStream file, Action<long>? onReceived, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, Path))
+        var queue = Channel.CreateBounded<SnapshotChunk>(new BoundedChannelOptions(QueuedMessages)
         {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new ByteArrayContent(EmptyRequest),
-        };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
-        request.Headers.TryAddWithoutValidation("TE", "trailers");
-
-        using var response = await etcd.SendAsync(request, cancellationToken);
-        GrpcStatus.ThrowUnlessStreaming(response);
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        }, chunk => chunk.Return());
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var trailer = new EtcdTrailer();
-        var writer = new SnapshotWriter(file, trailer, onReceived);
-        await using (var body = await response.Content.ReadAsStreamAsync(cancellationToken))
+        var writer = Task.Run(() => WriteAllAsync(queue.Reader, file, trailer, stop), CancellationToken.None);
+
+        try
         {
+            var method = SnapshotChunk.CreateMethod(new SnapshotChunk.Pool(QueuedMessages + 4));
+            using var call = etcd.AsyncServerStreamingCall(method, null, new CallOptions(cancellationToken: stop.Token), new SnapshotRequest());
+            long received = 0;
             // Read to the end of the stream, not to remaining_bytes == 0: the trailer comes after that.
-            await body.CopyToAsync(writer, CopyBufferSize, cancellationToken);
+            while (await call.ResponseStream.MoveNext(stop.Token))
+            {
+                var chunk = call.ResponseStream.Current;
+                if (chunk.Length == 0)
+                {
+                    continue;
+                }
+
+                received += chunk.Length;
+                if (!queue.Writer.TryWrite(chunk))
+                {
+                    await queue.Writer.WriteAsync(chunk, stop.Token);
+                }
+
+                onReceived?.Invoke(received);
+            }
+
+            queue.Writer.Complete();
+        }
+        catch (Exception e)
+        {
+            queue.Writer.TryComplete(e);
+            await stop.CancelAsync();
+            // When the disk failed first, the receiver only saw the cancellation: report the disk.
+            await Task.WhenAny(writer);
+            if (writer.IsFaulted && !cancellationToken.IsCancellationRequested)
+            {
+                await writer;
+            }
+
+            throw;
         }
 
-        GrpcStatus.ThrowUnlessOk(response);
-        file.Flush(flushToDisk: true);
+        var size = await writer;
         var (matches, sha256) = trailer.Complete();
-        if (!writer.AtMessageBoundary || !matches || !EtcdTrailer.HasSnapshotSize(writer.Written))
+        if (!matches || !EtcdTrailer.HasSnapshotSize(size))
         {
             throw new SnapshotException(SnapshotFailure.TrailerMismatch,
-                $"the stream ended after {writer.Written} bytes without a valid SHA-256 trailer: the snapshot is incomplete or corrupt");
+                $"the stream ended after {size} bytes without a valid SHA-256 trailer: the snapshot is incomplete or corrupt");
         }
 
-        return new Received(writer.Written, sha256);
+        return new Received(size, sha256);
+    }
+
+    private static async Task<long> WriteAllAsync(
+        ChannelReader<SnapshotChunk> queue, FileStream file, EtcdTrailer trailer, CancellationTokenSource stop)
+    {
+        long written = 0;
+        var writeback = new Writeback(file.SafeFileHandle);
+        try
+        {
+            while (await queue.WaitToReadAsync(stop.Token))
+            {
+                while (queue.TryRead(out var chunk))
+                {
+                    try
+                    {
+                        trailer.Append(chunk.Span);
+                        file.Write(chunk.Span);
+                        written += chunk.Length;
+                    }
+                    finally
+                    {
+                        chunk.Return();
+                    }
+
+                    writeback.Advance(written);
+                }
+            }
+
+            file.Flush(flushToDisk: true);
+            return written;
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            throw;
+        }
     }
 }
