@@ -26,7 +26,7 @@ internal sealed class TestPki
         var pki = new TestPki(directory, name);
         var caKey = Path.Combine(directory, $"{name}-ca.key");
         await OpenSsl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", caKey, "-out", pki.CaFile, "-days", "2", "-subj", $"/CN={name} test CA");
+            "-keyout", caKey, "-out", pki.CaFile, "-days", "365", "-subj", $"/CN={name} test CA");
         await IssueAsync(directory, pki.CaFile, caKey, pki.ServerCert, pki.ServerKey, "etcd",
             $"subjectAltName=IP:127.0.0.1,{string.Concat(addresses.Select(a => $"IP:{a},"))}DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
         await IssueAsync(directory, pki.CaFile, caKey, pki.ClientCert, pki.ClientKey, "etcd-backupd",
@@ -42,7 +42,7 @@ internal sealed class TestPki
         await OpenSsl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", key, "-out", csr, "-subj", $"/CN={commonName}");
         await OpenSsl("x509", "-req", "-in", csr, "-CA", caFile, "-CAkey", caKey, "-CAcreateserial",
-            "-out", cert, "-days", "2", "-extfile", ext);
+            "-out", cert, "-days", "365", "-extfile", ext);
         _ = directory;
     }
 
