@@ -103,12 +103,13 @@ for i in 1 2 3; do
   "Snapshots": { "Directory": "$DEMO_DIR/m$i/snapshots", "Schedules": ["0 5 * * *"] },
   "Peers": { "IdentityFile": "$DEMO_DIR/id_ed25519", "KnownHostsFile": "$DEMO_DIR/known_hosts", "Targets": [ $targets ] },
   "Control": { "SocketPath": "$DEMO_DIR/m$i/control.sock" },
+  "State": { "Directory": "$DEMO_DIR/m$i/state" },
   "Metrics": { "TextfilePath": "$DEMO_DIR/m$i/etcd_backupd.prom" },
   "Logging": { "Target": "console" },
   "Restore": {
     "Tool": "/usr/bin/etcdctl", "UnitFile": "$DEMO_DIR/m$i/etcd.service", "ServiceControl": "commands",
     "Commands": {
-      "etcd.service": { "Start": "$(start $i)", "Stop": "$(stop $i)", "IsActive": "kill -0 \$(cat $DEMO_DIR/m$i/etcd.pid)" },
+      "etcd.service": { "Start": "$(start $i)", "Stop": "$(stop $i)", "IsActive": "p=\$(cat $DEMO_DIR/m$i/etcd.pid); [ -e /proc/\$p ] && ! grep -q ') Z' /proc/\$p/stat" },
       "kube-apiserver.service": { "Start": "touch $DEMO_DIR/m$i/kube-apiserver.active", "Stop": "rm -f $DEMO_DIR/m$i/kube-apiserver.active", "IsActive": "test -f $DEMO_DIR/m$i/kube-apiserver.active" }
     }
   }
@@ -120,8 +121,8 @@ done
 for _ in $(seq 1 200); do [ -S "$DEMO_DIR/m1/control.sock" ] && [ -S "$DEMO_DIR/m2/control.sock" ] && [ -S "$DEMO_DIR/m3/control.sock" ] && break; sleep 0.1; done
 grep -hE "started|Control socket" "$DEMO_DIR"/m*/daemon.log | cut -c1-160
 
-step "etcd-backupctl status (master1)"
-ctl 1 status
+step "etcd-backupctl status (master1): exit 1 until this master holds a verified snapshot, and HEALTH says why"
+ctl 1 status || echo "(status exited $?: unhealthy, as it should be before the first snapshot)"
 step "etcd-backupctl snapshot on master1 (before an upgrade, say): verified, then copied to master2 and master3"
 ctl 1 snapshot
 snapshot=$(ctl 1 list --json | sed -n 's/^    "path": "\(.*\)",$/\1/p' | head -1)
