@@ -25,4 +25,8 @@ internal static partial class ControlLog
     [LoggerMessage(EventId = 8006, EventName = "ControlAcceptFailed", Level = LogLevel.Error,
         Message = "Control socket could not accept a connection: {Reason}; trying again")]
     public static partial void AcceptFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 8007, EventName = "SnapshotWaitsForEarlier", Level = LogLevel.Information,
+        Message = "Ad-hoc snapshot for uid {PeerUid}: the snapshot running began before the request and may lack its writes; waiting for it to end first")]
+    public static partial void SnapshotWaitsForEarlier(ILogger logger, int peerUid);
 }

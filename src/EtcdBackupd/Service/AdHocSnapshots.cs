@@ -3,7 +3,11 @@ namespace EtcdBackupd.Service;
 /// <summary>What an ad-hoc snapshot request (the control socket's <c>snapshot</c>) gets.</summary>
 internal enum AdHocVerdict
 {
-    /// <summary>A snapshot runs already: the request joins it, no new file.</summary>
+    /// <summary>
+    /// A snapshot that began after the request arrived runs already: the request joins it, no new file.
+    /// (One that began earlier may lack writes acknowledged before the request: the request waits for it
+    /// to end and is then decided afresh.)
+    /// </summary>
     Join,
 
     /// <summary>etcd has not changed since this daemon's newest verified snapshot: that one is the answer.</summary>

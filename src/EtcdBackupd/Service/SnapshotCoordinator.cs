@@ -12,7 +12,8 @@ internal interface ISnapshotTrigger
 
 /// <summary>
 /// One snapshot at a time: a request that arrives while one runs joins it and gets its outcome. The
-/// snapshot itself runs until done or until the daemon stops, whoever asked for it.
+/// snapshot itself runs until done or until the daemon stops, whoever asked for it. A caller who needs
+/// the writes acknowledged before it asked waits out the run under way (<see cref="Running"/>) first.
 /// </summary>
 internal sealed class SnapshotCoordinator(
     SnapshotEngine engine, PeerPusher peers, RetentionService retention, RemoteRetention remoteRetention,
@@ -21,6 +22,18 @@ internal sealed class SnapshotCoordinator(
 {
     private readonly Lock _lock = new();
     private Task<SnapshotOutcome>? _running;
+
+    /// <summary>The run under way, if any.</summary>
+    public Task<SnapshotOutcome>? Running
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _running is { IsCompleted: false } running ? running : null;
+            }
+        }
+    }
 
     public Task<SnapshotOutcome> RunAsync(string reason, CancellationToken cancellationToken)
     {

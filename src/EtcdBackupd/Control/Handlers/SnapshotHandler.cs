@@ -5,7 +5,10 @@ using Grpc.Core;
 namespace EtcdBackupd.Control.Handlers;
 
 /// <summary>
-/// <c>snapshot</c>: a snapshot now, or the one running joined; progress every half second. Root and
+/// <c>snapshot</c>: a snapshot now, or the one running joined; progress every half second. A snapshot
+/// that began before the request is never its answer: it may lack writes etcd acknowledged before the
+/// caller asked, so the request waits for it to end and then decides (most often: unchanged, or a new
+/// one). Root and
 /// <c>Control.Group</c>, within the rules that keep ad-hoc snapshots from filling the disk
 /// (<see cref="AdHocSnapshots"/>).
 /// </summary>
@@ -22,6 +25,12 @@ internal sealed class SnapshotHandler(
 
     protected override async Task<Reply> RunAsync(SnapshotRequest arguments, ControlCall call, CancellationToken cancellationToken)
     {
+        if (coordinator.Running is { } earlier)
+        {
+            ControlLog.SnapshotWaitsForEarlier(logger, call.Peer.Uid);
+            await FollowAsync(earlier, call, cancellationToken);
+        }
+
         var facts = await FactsAsync(call.Peer.IsRoot, cancellationToken);
         AdHocVerdict verdict;
         string? why;
@@ -47,17 +56,9 @@ internal sealed class SnapshotHandler(
                 return Reply.Failure(ErrorCodes.InsufficientSpace, why!);
         }
 
+        // Any run joined here began after the request arrived: one that began earlier was waited out above.
         var running = coordinator.RunAsync($"requested over the control socket by uid {call.Peer.Uid} pid {call.Peer.Pid}", cancellationToken);
-        while (!running.IsCompleted)
-        {
-            await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken));
-            var (received, total) = state.Progress;
-            if (!running.IsCompleted)
-            {
-                call.Output.Event(ProgressEvent.Snapshot(received, total));
-            }
-        }
-
+        await FollowAsync(running, call, cancellationToken);
         var outcome = await running;
         return outcome.Succeeded
             ? Reply.Success(outcome.ToReport(), ProtocolJsonContext.Default.SnapshotReport)
@@ -65,6 +66,21 @@ internal sealed class SnapshotHandler(
                 outcome.Error.Failure == SnapshotFailure.Cancelled
                     ? $"the daemon is stopping; nothing was saved ({outcome.Error.Message})"
                     : $"{outcome.Error.Failure}: {outcome.Error.Message}");
+    }
+
+    /// <summary>Until <paramref name="running"/> ends, whatever its outcome: a progress event every half second.</summary>
+    private async Task FollowAsync(Task running, ControlCall call, CancellationToken cancellationToken)
+    {
+        while (!running.IsCompleted)
+        {
+            await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+            var (received, total) = state.Progress;
+            if (!running.IsCompleted)
+            {
+                call.Output.Event(ProgressEvent.Snapshot(received, total));
+            }
+        }
     }
 
     /// <summary>etcd's cluster, revision and size, and the directory's free space; each null when it cannot be read quickly.</summary>
