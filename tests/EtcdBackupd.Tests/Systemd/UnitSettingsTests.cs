@@ -9,6 +9,7 @@ internal sealed class UnitSettingsTests
     [TestCase("RestartPreventExitStatus=2")]
     [TestCase("WatchdogSec=60s")]
     [TestCase("RuntimeDirectory=etcd-backupd")]
+    [TestCase("KillMode=mixed")]
     public void Unit_HasTheServiceSettingsTheDaemonReliesOn(string line) =>
         Assert.That(File.ReadAllLines(UnitFileTests.Unit), Does.Contain(line));
 }
