@@ -16,7 +16,11 @@ internal sealed record EtcdMember(string Name, Uri ClientUrl, Uri PeerUrl, strin
 /// <summary>Real etcd members on loopback, one process each, stopped and removed on dispose.</summary>
 internal sealed class EtcdCluster : IAsyncDisposable
 {
-    private static int _nextPort = 20000 + (Environment.ProcessId % 400) * 40;
+    // Test ports stay below Linux's ephemeral range (32768 and up by default): a port probed free
+    // there can be handed to some process's outgoing connection before etcd binds it.
+    private const int FirstPort = 20000;
+    private const int PortCount = 12000;
+    private static int _nextPort = Environment.ProcessId % 400 * 30;
     private readonly TempDirectory? _directory;
 
     private EtcdCluster(EtcdBinaries binaries, TempDirectory? directory, IReadOnlyList<EtcdMember> members, TestPki? pki)
@@ -192,7 +196,7 @@ internal sealed class EtcdCluster : IAsyncDisposable
     {
         while (true)
         {
-            var port = Interlocked.Increment(ref _nextPort);
+            var port = FirstPort + (int)((uint)Interlocked.Increment(ref _nextPort) % PortCount);
             try
             {
                 using var probe = new TcpListener(IPAddress.Loopback, port);
