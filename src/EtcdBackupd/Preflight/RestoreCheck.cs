@@ -11,7 +11,7 @@ internal static class RestoreCheck
     public static CheckLine Run(RestoreOptions restore)
     {
         var (member, _, problems, chosen) = restore.PlanWithTool("SNAPSHOT");
-        var tool = Find(chosen.Value);
+        var tool = RestoreTool.Locate(chosen.Value);
         var failures = problems.ToList();
         if (tool is null)
         {
@@ -23,9 +23,4 @@ internal static class RestoreCheck
             : new CheckLine(CheckNames.Restore, true,
                 $"member {member.Name.Value} (from {member.Name.Source}), data directory {member.DataDir.Value} (from {member.DataDir.Source}); restore tool {tool} ({chosen.Source})");
     }
-
-    private static string? Find(string tool) => tool.Contains('/', StringComparison.Ordinal)
-        ? File.Exists(tool) ? tool : null
-        : (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
 }

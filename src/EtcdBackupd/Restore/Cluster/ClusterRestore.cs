@@ -152,19 +152,10 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
             var request = new RestorePhaseRequest { Session = session, Phase = RestorePhase.State };
             var answers = await Task.WhenAll(members.Select(async m =>
             {
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                deadline.CancelAfter(peers.Timeout);
-                try
-                {
-                    var answer = await m.CallAsync(request, deadline.Token);
-                    return answer.Ok ? (answer.Result!.Session, null)
-                        : answer.Error?.Code == ErrorCodes.NoSession ? ((SessionState?)null, (string?)null)
-                        : (null, answer.Error?.Message ?? "no answer");
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    return (null, $"no answer within Peers.TimeoutSeconds ({peers.Timeout.TotalSeconds:F0} s)");
-                }
+                var answer = await m.CallWithinAsync(request, peers.Timeout, $"no answer within Peers.TimeoutSeconds ({peers.Timeout.TotalSeconds:F0} s)", cancellationToken);
+                return answer.Ok ? (answer.Result!.Session, null)
+                    : answer.Error?.Code == ErrorCodes.NoSession ? ((SessionState?)null, (string?)null)
+                    : (null, answer.Error?.Message ?? "no answer");
             }));
             var held = members.Zip(answers).Where(p => p.Second.Item1 is { Outcome: SessionOutcome.Open } s && (s.LeaseSecondsLeft > 0 || s.Running is not null)).ToList();
             if (held.Count == 0 || time.GetElapsedTime(started) >= patience)
@@ -182,20 +173,9 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
     {
         var unreachable = await ConnectAsync(members, cancellationToken);
         var request = new RestorePhaseRequest { Session = DryRunSession, Phase = RestorePhase.Plan, File = Path.GetFileName(path), Protocol = ControlFraming.ProtocolVersion };
-        var answers = await Task.WhenAll(members.Select(async m =>
-        {
-            // A peer that hangs must not hang the dry run (nor hold a root slot): the plan has the steps' deadline.
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(peers.Timeout);
-            try
-            {
-                return await m.CallAsync(request, deadline.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return PhaseAnswer.Silent($"no plan within Peers.TimeoutSeconds ({peers.Timeout.TotalSeconds:F0} s)");
-            }
-        }));
+        // A peer that hangs must not hang the dry run (nor hold a root slot): the plan has the steps' deadline.
+        var answers = await Task.WhenAll(members.Select(m =>
+            m.CallWithinAsync(request, peers.Timeout, $"no plan within Peers.TimeoutSeconds ({peers.Timeout.TotalSeconds:F0} s)", cancellationToken)));
         var sha256 = answers[0].Result?.Plan?.Sha256;
         var plans = new List<ClusterMemberPlan>();
         for (var i = 0; i < members.Count; i++)

@@ -260,17 +260,8 @@ internal sealed partial class ClusterRun(
     private async Task<PhaseAnswer> CallAsync(IRestoreMember member, RestorePhaseRequest request, CancellationToken cancellationToken)
     {
         var limit = deadlines.For(request.Phase);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(limit);
-        try
-        {
-            return await member.CallAsync(request, deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            RestoreLog.MemberSilent(logger, member.Name, request.Phase.Wire(), limit.TotalSeconds);
-            return PhaseAnswer.Silent($"no answer to '{request.Phase.Wire()}' within {limit.TotalSeconds:F0} s");
-        }
+        return await member.CallWithinAsync(request, limit, $"no answer to '{request.Phase.Wire()}' within {limit.TotalSeconds:F0} s", cancellationToken,
+            () => RestoreLog.MemberSilent(logger, member.Name, request.Phase.Wire(), limit.TotalSeconds));
     }
 
     /// <summary>

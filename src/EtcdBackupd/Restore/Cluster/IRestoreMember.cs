@@ -12,6 +12,31 @@ internal interface IRestoreMember : IAsyncDisposable
     Task<PhaseAnswer> CallAsync(RestorePhaseRequest request, CancellationToken cancellationToken);
 }
 
+internal static class RestoreMemberCalls
+{
+    /// <summary>
+    /// The member's answer, or a silent one saying <paramref name="silence"/> when none comes within
+    /// <paramref name="limit"/> (<paramref name="timedOut"/> is told): a member that hangs must hang neither
+    /// the restore nor the caller's slot.
+    /// </summary>
+    public static async Task<PhaseAnswer> CallWithinAsync(
+        this IRestoreMember member, RestorePhaseRequest request, TimeSpan limit, string silence, CancellationToken cancellationToken,
+        Action? timedOut = null)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limit);
+        try
+        {
+            return await member.CallAsync(request, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            timedOut?.Invoke();
+            return PhaseAnswer.Silent(silence);
+        }
+    }
+}
+
 /// <summary>The coordinator's own member, answered in-process; a restored cluster's new ID joins the <paramref name="lineage"/> as on the peers.</summary>
 internal sealed class LocalMember(MemberPhases phases, string? snapshot, LineageCheck? lineage = null) : IRestoreMember
 {

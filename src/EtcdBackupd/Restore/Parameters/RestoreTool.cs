@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
@@ -16,6 +17,12 @@ internal static partial class RestoreTool
     /// <summary>etcdutl first: it restores with --bump-revision, and from etcd 3.6 on it is the only one.</summary>
     private static readonly string[] Tools = ["etcdutl", "etcdctl"];
 
+    /// <summary>
+    /// Versions read, by binary path and its size and modification time: every plan and preflight asks,
+    /// and running two programs each time would make a dry run slow; a replaced binary is read again.
+    /// </summary>
+    private static readonly ConcurrentDictionary<(string Path, long Size, DateTime Modified, string Argument), Version?> Versions = new();
+
     public static Sourced Choose(string? configured, EtcdUnit? unit)
     {
         if (configured is not null)
@@ -29,10 +36,15 @@ internal static partial class RestoreTool
             return new Sourced(beside, $"beside {etcd}, the etcd of ExecStart in {unit.Path}");
         }
 
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(':');
-        var found = Tools.SelectMany(t => path.Select(d => Path.Combine(d, t))).FirstOrDefault(File.Exists);
+        var found = Tools.Select(Locate).FirstOrDefault(t => t is not null);
         return found is null ? new Sourced("etcdctl", "neither etcdutl nor etcdctl was found beside etcd or on the PATH") : new Sourced(found, "on the PATH");
     }
+
+    /// <summary>The file <paramref name="tool"/> names: itself when it is a path, else the first on the PATH; null when there is none.</summary>
+    public static string? Locate(string tool) => tool.Contains('/', StringComparison.Ordinal)
+        ? File.Exists(tool) ? tool : null
+        : (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
 
     /// <summary>Why <paramref name="tool"/> must not restore for <paramref name="etcd"/> (the unit's binary); empty when it may, or when a version cannot be read.</summary>
     /// <param name="tool">The restore tool.</param>
@@ -69,11 +81,17 @@ internal static partial class RestoreTool
     /// <summary>The first X.Y.Z a program prints for <paramref name="argument"/>, or null when it prints none (or cannot run).</summary>
     private static Version? Version(string program, string argument)
     {
-        if (!File.Exists(program))
+        if (Locate(program) is not { } file)
         {
             return null;
         }
 
+        var info = new FileInfo(file);
+        return Versions.GetOrAdd((info.FullName, info.Length, info.LastWriteTimeUtc, argument), key => Read(key.Path, key.Argument));
+    }
+
+    private static Version? Read(string program, string argument)
+    {
         try
         {
             using var process = Process.Start(new ProcessStartInfo(program, argument) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
