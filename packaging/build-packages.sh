@@ -2,7 +2,7 @@
 # Builds etcd-backupd's packages into OUTDIR (default dist/): a .deb and an .rpm holding the daemon and
 # etcd-backupctl as Native AOT binaries (no .NET runtime on the host), the unit, the example
 # configuration as /etc/etcd-backupd/etcd-backupd.json (a config file an upgrade never overwrites),
-# the snapshot directory (0700), the control socket's group.
+# the snapshot directory (0700), the control socket's group, the man pages (packaging/man, gzipped).
 #
 # One build serves every distribution masters use: linked against Debian 11's C library with log and
 # pow bound to their oldest versions (packaging/publish.sh), the binaries need GLIBC_2.17 at most, and
@@ -14,6 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$(realpath -m "${1:-$root/dist}")
 version=$(awk '/^## [0-9]+\.[0-9]+\.[0-9]+/ { print $2; exit }' "$root/packaging/CHANGELOG.md")
+released=$(awk '/^## [0-9]+\.[0-9]+\.[0-9]+/ { gsub(/[()]/, "", $3); print $3; exit }' "$root/packaging/CHANGELOG.md")
 [ -n "$version" ] || { echo "build-packages: no '## X.Y.Z' heading in packaging/CHANGELOG.md" >&2; exit 1; }
 "$root/scripts/install-deps.sh" rpm binutils >/dev/null
 work=$(mktemp -d)
@@ -57,6 +58,14 @@ stage() {
   install -D -m 0644 "$root/README.md" "$dir/usr/share/doc/etcd-backupd/README.md"
   install -D -m 0644 "$root/docs/control-protocol.md" "$dir/usr/share/doc/etcd-backupd/control-protocol.md"
   install -D -m 0644 "$root/deploy/etcd-backupd.example.json" "$dir/usr/share/doc/etcd-backupd/etcd-backupd.example.json"
+  # Each page's section is its suffix; its .TH line gets the version and date of the changelog's first heading.
+  local page
+  for page in "$root"/packaging/man/*.[1-8]; do
+    local manpath="$dir/usr/share/man/man${page##*.}/$(basename "$page").gz"
+    mkdir -p "$(dirname "$manpath")"
+    sed -e "s/@VERSION@/$version/g" -e "s/@DATE@/$released/g" "$page" | gzip -9n > "$manpath"
+    chmod 0644 "$manpath"
+  done
 }
 
 # Shared by postinst and %post: the group, the directories. Never enables or starts the service: it
@@ -146,6 +155,8 @@ fi
 %dir %attr(0700,root,root) /var/lib/etcd-backupd
 %dir %attr(0700,root,root) /var/lib/etcd-backupd/snapshots
 %doc /usr/share/doc/etcd-backupd
+%attr(0644,root,root) /usr/share/man/man5/*
+%attr(0644,root,root) /usr/share/man/man8/*
 
 %changelog
 $(rpm_changelog 1)

@@ -15,8 +15,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 if [ "$fast" = 1 ]; then
   arguments+=(--filter TestCategory=Fast)
 else
-  # ansible-core runs the playbook in the system test; rpm, cpio and binutils read the built packages.
-  ./scripts/install-deps.sh ansible-core rpm cpio binutils
+  # ansible-core runs the playbook in the system test; rpm, cpio and binutils read the built packages,
+  # groff-base renders their man pages.
+  ./scripts/install-deps.sh ansible-core rpm cpio binutils groff-base
   ./scripts/make-rootfs.sh
   # The .deb and .rpm packages the packaging tests read and the system test installs (SKIP_PACKAGES=1
   # reuses the last ones, for a quicker local run).
