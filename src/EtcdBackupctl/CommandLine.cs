@@ -1,0 +1,53 @@
+using System.CommandLine;
+using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Requests;
+
+namespace EtcdBackupctl;
+
+/// <summary>Every command and option of etcd-backupctl, parsed without running anything (so tests can parse in-process).</summary>
+internal sealed class CommandLine
+{
+    public const string Usage =
+        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot|list|verify FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|call REQUEST} [--json | -w json|table]";
+
+    public CommandLine()
+    {
+        var socket = new Option<string>("--socket") { Description = "The daemon's control socket", DefaultValueFactory = _ => ControlFraming.DefaultSocketPath, Recursive = true };
+        var timeout = new Option<int>("--timeout")
+        {
+            Description = "Seconds to wait for the daemon's next line (it sends one at least every 5 s while it works); past it, exit 4. 0 waits for ever",
+            DefaultValueFactory = _ => 30, Recursive = true,
+        };
+        Root = new RootCommand("etcd-backupctl: ad-hoc snapshots, status, verification and restore through the local etcd-backupd.")
+        {
+            socket, Output.JsonFlag, Output.WriteOut, timeout,
+        };
+        var cli = new Cli(socket, Output, timeout);
+
+        Root.Subcommands.Add(cli.Simple(StatusRequest.Name, "Is the cluster backed up? etcd's health, the last and next snapshot, the peers' copies",
+            new StatusRequest(), ProtocolJsonContext.Default.StatusRequest, Results.Status));
+        Root.Subcommands.Add(cli.Simple(SnapshotRequest.Name, "Take a snapshot now (joins one already running) and copy it to the peers",
+            new SnapshotRequest(), ProtocolJsonContext.Default.SnapshotRequest, Results.Snapshot));
+        Root.Subcommands.Add(cli.Simple(ListRequest.Name, "Snapshots in the daemon's directory, newest first, with their verification state",
+            new ListRequest(), ProtocolJsonContext.Default.ListRequest, Results.List));
+        Root.Subcommands.Add(cli.Simple(PeersRequest.Name, "Check that every peer is reachable with its pinned host key",
+            new PeersRequest(), ProtocolJsonContext.Default.PeersRequest, Results.Peers));
+        Root.Subcommands.Add(cli.Simple(CheckRequest.Name,
+            "Preflight: the configuration, TLS, etcd, the snapshot directory, each peer and the restore, checked by the daemon; exit 0 only when all pass",
+            new CheckRequest(), ProtocolJsonContext.Default.CheckRequest, Results.Check));
+        Root.Subcommands.Add(cli.Verify());
+        Root.Subcommands.Add(cli.Prune());
+        Root.Subcommands.Add(cli.Restore());
+        Root.Subcommands.Add(RawCall.Create(socket));
+    }
+
+    public RootCommand Root { get; }
+
+    public OutputFormat Output { get; } = new();
+
+    public ParseResult Parse(params string[] args) => Root.Parse(args);
+
+    /// <summary>Only the root, with neither a command nor a request for help or the version: nothing to do.</summary>
+    public bool NothingToDo(ParseResult parse) =>
+        parse.CommandResult.Command == Root && !parse.Tokens.Any(t => t.Value is "--help" or "-h" or "-?" or "--version");
+}
