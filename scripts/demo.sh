@@ -12,6 +12,7 @@ DEMO_DIR=${DEMO_DIR:-/tmp/etcd-backupd-demo}
 
 step() { printf '\n== %s\n' "$*"; }
 
+./scripts/require-dotnet.sh
 ./scripts/install-deps.sh >/dev/null
 step "Building etcd-backupd"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

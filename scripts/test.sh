@@ -11,6 +11,7 @@ for argument in "$@"; do
   if [ "$argument" = --fast ]; then fast=1; else arguments+=("$argument"); fi
 done
 
+./scripts/require-dotnet.sh
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 if [ "$fast" = 1 ]; then
   arguments+=(--filter TestCategory=Fast)
