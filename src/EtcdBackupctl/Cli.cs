@@ -26,6 +26,39 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
         return command;
     }
 
+    public Command Snapshot()
+    {
+        var pin = new Option<string?>("--pin")
+        {
+            Description = "Pin the snapshot under LABEL (letters, digits, ._-, up to 64): retention keeps it here and on the peers until unpinned (root only)",
+            HelpName = "LABEL",
+        };
+        var command = new Command(SnapshotRequest.Name, "Take a snapshot now (joins one already running) and copy it to the peers") { pin };
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(parse, new SnapshotRequest { Pin = parse.GetValue(pin) }, ProtocolJsonContext.Default.SnapshotRequest, Results.Snapshot, cancellationToken));
+        return command;
+    }
+
+    public Command Pin()
+    {
+        var file = new Argument<string>("name") { Description = "A snapshot file (name or path) in the snapshot directory" };
+        var label = new Argument<string>("label") { Description = "Why it is kept: letters, digits, ._-, up to 64 characters (before-etcd-3.5.17)" };
+        var command = new Command(PinRequest.Name,
+            "Keep a snapshot whatever its age: retention never deletes it, here or on the peers that hold it (root only)") { file, label };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, new PinRequest { File = parse.GetValue(file)!, Label = parse.GetValue(label)! },
+            ProtocolJsonContext.Default.PinRequest, Results.Pin, cancellationToken));
+        return command;
+    }
+
+    public Command Unpin()
+    {
+        var file = new Argument<string>("name") { Description = "A snapshot file (name or path) in the snapshot directory" };
+        var command = new Command(UnpinRequest.Name, "Give a pinned snapshot back to retention, here and on the peers (root only)") { file };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, new UnpinRequest { File = parse.GetValue(file)! },
+            ProtocolJsonContext.Default.UnpinRequest, Results.Pin, cancellationToken));
+        return command;
+    }
+
     public Command Prune()
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "Only say what would be deleted (allowed to the control group; a real prune needs root)" };

@@ -8,7 +8,7 @@ namespace EtcdBackupctl;
 internal sealed class CommandLine
 {
     public const string Usage =
-        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot|list|verify FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|call REQUEST} [--json | -w json|table]";
+        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot [--pin LABEL]|list|verify FILE|pin FILE LABEL|unpin FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|call REQUEST} [--json | -w json|table]";
 
     public CommandLine()
     {
@@ -26,8 +26,7 @@ internal sealed class CommandLine
 
         Root.Subcommands.Add(cli.Simple(StatusRequest.Name, "Is the cluster backed up? etcd's health, the last and next snapshot, the peers' copies",
             new StatusRequest(), ProtocolJsonContext.Default.StatusRequest, Results.Status));
-        Root.Subcommands.Add(cli.Simple(SnapshotRequest.Name, "Take a snapshot now (joins one already running) and copy it to the peers",
-            new SnapshotRequest(), ProtocolJsonContext.Default.SnapshotRequest, Results.Snapshot));
+        Root.Subcommands.Add(cli.Snapshot());
         Root.Subcommands.Add(cli.Simple(ListRequest.Name, "Snapshots in the daemon's directory, newest first, with their verification state",
             new ListRequest(), ProtocolJsonContext.Default.ListRequest, Results.List));
         Root.Subcommands.Add(cli.Simple(PeersRequest.Name, "Check that every peer is reachable with its pinned host key",
@@ -36,6 +35,8 @@ internal sealed class CommandLine
             "Preflight: the configuration, TLS, etcd, the snapshot directory, each peer and the restore, checked by the daemon; exit 0 only when all pass",
             new CheckRequest(), ProtocolJsonContext.Default.CheckRequest, Results.Check));
         Root.Subcommands.Add(cli.Verify());
+        Root.Subcommands.Add(cli.Pin());
+        Root.Subcommands.Add(cli.Unpin());
         Root.Subcommands.Add(cli.Prune());
         Root.Subcommands.Add(cli.Restore());
         Root.Subcommands.Add(RawCall.Create(socket));

@@ -28,6 +28,7 @@ internal static class Render
             ("SCHEDULES", string.Join(", ", s.Schedules) + $" ({s.TimeZone}), taken by {s.TakenBy}"),
             ("PEERS", s.Peers.Count == 0 ? "-" : string.Join("; ", s.Peers.Select(p => $"{p.Host}:{p.Port} {PeerState(p)}"))),
             ("RETENTION", $"{s.Retention.Days} days, at least {s.Retention.MinimumKept} kept"),
+            ("PINNED", s.Pinned is { Count: > 0 } pinned ? string.Join("; ", pinned.Select(p => $"{p.Label}: {Path.GetFileName(p.Path)}")) : "none"),
             ("DIRECTORY", s.SnapshotDirectory),
         ]) + (s.RestoreSession is { } open ? Table.Fields([("RESTORE SESSION", Session(open))]) : "");
     }
@@ -53,12 +54,20 @@ internal static class Render
         [
             ("PATH", Text(r.Path)), ("SIZE", Size(r.SizeBytes)), ("SHA256", Text(r.Sha256)),
             ("REVISION", Text(r.Revision)), ("CREATED", Time(r.CreatedAt)),
-        ]) + (r.Peers.Count == 0 ? "" : Table.Render(["PEER", "COPY"], r.Peers.Select(p => (IReadOnlyList<string>)[$"{p.Host}:{p.Port}", PeerState(p)])));
+        ]) + (r.Peers.Count == 0 ? "" : Table.Render(["PEER", "COPY"], r.Peers.Select(p => (IReadOnlyList<string>)[$"{p.Host}:{p.Port}", PeerState(p)])))
+        + (r.Pinned is { } pinned ? Pin(pinned) : "");
+
+    public static string Pin(PinResult r) =>
+        Table.Fields([("PATH", r.Path), ("PIN", r.Pin is { } pin ? $"{pin.Label} (since {Time(pin.PinnedAt)})" : "none: retention treats it like any other")])
+        + (r.Peers.Count == 0 ? "" : Table.Render(["PEER", "MANIFEST"], r.Peers.Select(p => (IReadOnlyList<string>)
+        [
+            $"{p.Host}:{p.Port}", p.Ok ? (p.Skipped ? "ok (holds no copy; nothing sent)" : "ok (sent)") : "FAILED: " + p.Error,
+        ])));
 
     public static string List(IReadOnlyList<ListEntry> list) =>
-        Table.Render(["CREATED", "MEMBER", "REVISION", "SIZE", "VERIFIED", "FILE"], list.Select(e => (IReadOnlyList<string>)
+        Table.Render(["CREATED", "MEMBER", "REVISION", "SIZE", "VERIFIED", "PIN", "FILE"], list.Select(e => (IReadOnlyList<string>)
         [
-            Time(e.CreatedAt), e.Member, Text(e.Revision), Size(e.SizeBytes), e.Verification.ToString().ToLowerInvariant(), Path.GetFileName(e.Path),
+            Time(e.CreatedAt), e.Member, Text(e.Revision), Size(e.SizeBytes), e.Verification.ToString().ToLowerInvariant(), e.Pin?.Label ?? "-", Path.GetFileName(e.Path),
         ]));
 
     public static string Verify(VerifyResult r) =>

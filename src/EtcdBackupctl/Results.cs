@@ -37,6 +37,10 @@ internal static class Results
 
     public static readonly ResultKind<VerifyResult> Verify = new(ProtocolJsonContext.Default.AnswerVerifyResult, Json.VerifyResult, Render.Verify, Success);
 
+    /// <summary>5 when the pin is written here but a peer holding the snapshot did not get the new manifest.</summary>
+    public static readonly ResultKind<PinResult> Pin = new(ProtocolJsonContext.Default.AnswerPinResult, Json.PinResult, Render.Pin,
+        r => r.Peers.All(p => p.Ok) ? ExitCodes.Success : ExitCodes.CopyFailed);
+
     public static readonly ResultKind<PruneResult> Prune = new(ProtocolJsonContext.Default.AnswerPruneResult, Json.PruneResult, Render.Prune, Success);
 
     /// <summary>1 when any peer is unreachable or its host key refused: <c>etcd-backupctl peers || alert</c> fires.</summary>

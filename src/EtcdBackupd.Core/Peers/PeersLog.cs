@@ -39,4 +39,12 @@ internal static partial class PeersLog
     [LoggerMessage(EventId = 7009, EventName = "PeerPartialRemoveFailed", Level = LogLevel.Warning,
         Message = "Could not remove {PartPath} on {PeerHost}:{PeerPort} ({Reason}); this process tries again at its next connection there, and any push removes it once untouched for a day")]
     public static partial void PartialRemoveFailed(ILogger logger, string partPath, string peerHost, int peerPort, string reason);
+
+    [LoggerMessage(EventId = 7010, EventName = "PeerManifestSent", Level = LogLevel.Information,
+        Message = "Sent the rewritten manifest {ManifestPath} to {PeerHost}:{PeerPort}")]
+    public static partial void ManifestSent(ILogger logger, string manifestPath, string peerHost, int peerPort);
+
+    [LoggerMessage(EventId = 7011, EventName = "PeerManifestFailed", Level = LogLevel.Warning,
+        Message = "Could not send the rewritten manifest {ManifestPath} to {PeerHost}:{PeerPort}: {Reason}")]
+    public static partial void ManifestFailed(ILogger logger, string manifestPath, string peerHost, int peerPort, string reason);
 }

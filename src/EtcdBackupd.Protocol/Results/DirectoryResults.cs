@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Protocol.Results;
 
@@ -21,7 +22,18 @@ internal sealed record ListEntry(
     /// <summary>Why an entry is <see cref="Verification.Skipped"/>: "not a regular file (a FIFO), left alone".</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Note { get; init; }
+
+    /// <summary>The snapshot's pin, as its manifest holds it; left out when it is not pinned.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SnapshotPin? Pin { get; init; }
 }
+
+/// <summary>
+/// The answer to <c>pin</c> and <c>unpin</c> (and the <c>pin</c> of <c>snapshot --pin</c>): the snapshot's pin
+/// now (null once unpinned), and each peer's copy of the rewritten manifest. A peer's failure never undoes the
+/// local pin; <see cref="PeerCopy.Skipped"/> there means the peer holds no copy of the snapshot, so nothing was sent.
+/// </summary>
+internal sealed record PinResult(string Path, SnapshotPin? Pin, IReadOnlyList<PeerCopy> Peers);
 
 /// <summary>The result of a <c>verify</c> that passed; <c>manifest</c> is <c>ok</c> or <c>missing</c>.</summary>
 internal sealed record VerifyResult(string Path, long SizeBytes, string Sha256, string Trailer, string Manifest);

@@ -28,12 +28,16 @@ internal sealed record SnapshotReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? Unchanged { get; init; }
 
+    /// <summary>With <c>snapshot --pin</c>: the pin written and the peers' copies of the manifest; left out otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PinResult? Pinned { get; init; }
+
     /// <summary>The whole manifest: in <c>etcd-backupd snapshot --json</c> only.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SnapshotManifest? Manifest { get; init; }
 
     /// <summary>True when every peer has its copy (or there are none).</summary>
-    public bool AllCopied() => Peers.All(p => p.Ok);
+    public bool AllCopied() => Peers.All(p => p.Ok) && (Pinned?.Peers.All(p => p.Ok) ?? true);
 }
 
 /// <summary>One peer's copy of a snapshot.</summary>

@@ -35,10 +35,17 @@ internal sealed record StatusResult
     /// <summary>When <c>Etcd.CertFile</c> expires; null without one.</summary>
     public required DateTimeOffset? ClientCertificateExpiresAt { get; init; }
 
+    /// <summary>The pinned snapshots held here, newest first, which retention keeps whatever their age; left out when there are none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<PinnedSnapshot>? Pinned { get; init; }
+
     /// <summary>The restore session open on this member (its phase, age and coordinator), when there is one.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Restore.SessionState? RestoreSession { get; init; }
 }
+
+/// <summary>A pinned snapshot in <c>status</c>.</summary>
+internal sealed record PinnedSnapshot(string Path, string Label, DateTimeOffset PinnedAt);
 
 internal sealed record RetentionRule(int Days, int MinimumKept);
 

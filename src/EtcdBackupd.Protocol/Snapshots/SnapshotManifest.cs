@@ -10,6 +10,26 @@ namespace EtcdBackupd.Snapshots;
 /// </summary>
 internal sealed record SnapshotManifest
 {
+    /// <summary>The manifest's format: 1 for every manifest so far; a manifest without the field (before 0.2.0) is read as 1.</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    /// <summary>
+    /// <see cref="CurrentSchemaVersion"/> when written; absent in older manifests, read as 1. Fields added
+    /// from now on are optional, so every earlier manifest still reads.
+    /// </summary>
+    /// <remarks>
+    /// The source-generated reader sets every init-only property, an absent one to 0: 0 is read as 1 here, so
+    /// an older manifest is schema 1 however it was read.
+    /// </remarks>
+    [JsonPropertyOrder(-1)]
+    public int SchemaVersion
+    {
+        get => _schemaVersion == 0 ? 1 : _schemaVersion;
+        init => _schemaVersion = value;
+    }
+
+    private readonly int _schemaVersion = CurrentSchemaVersion;
+
     public required string FileName { get; init; }
     public required string Sha256 { get; init; }
     public required long SizeBytes { get; init; }
@@ -36,11 +56,18 @@ internal sealed record SnapshotManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Lineage { get; init; }
 
+    /// <summary>Set by <c>etcd-backupctl pin</c> or <c>snapshot --pin</c>: retention never deletes this snapshot, here or on a peer.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SnapshotPin? Pin { get; init; }
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.SnapshotManifest);
 
     public static SnapshotManifest? FromJson(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize(json, ManifestJsonContext.Default.SnapshotManifest);
 }
+
+/// <summary>Why a snapshot is kept whatever its age: the operator's label, and when it was pinned.</summary>
+internal sealed record SnapshotPin(string Label, DateTimeOffset PinnedAt);
 
 /// <summary>The manifest file's form: indented, for the operator who opens it with <c>less</c>.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]

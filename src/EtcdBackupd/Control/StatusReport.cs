@@ -8,7 +8,7 @@ namespace EtcdBackupd.Control;
 
 /// <summary>The answer to "is my cluster backed up?", for <c>etcd-backupctl status</c>: a fresh verdict every time.</summary>
 internal sealed class StatusReport(
-    SnapshotOptions snapshots, Live<ScheduleOptions> liveSchedule, Live<RetentionOptions> liveRetention, DaemonState state, EtcdProbe probe, HealthCheck health,
+    SnapshotDirectory directory, SnapshotOptions snapshots, Live<ScheduleOptions> liveSchedule, Live<RetentionOptions> liveRetention, DaemonState state, EtcdProbe probe, HealthCheck health,
     Restore.LocalRestore? restore = null)
 {
     private ScheduleOptions schedule => liveSchedule.Current;
@@ -40,6 +40,16 @@ internal sealed class StatusReport(
             PeerRecords = view.Peers,
             ClientCertificateExpiresAt = view.CertificateExpiresAt,
             RestoreSession = restore?.OpenState,
+            Pinned = Pinned() is { Count: > 0 } pinned ? pinned : null,
         };
     }
+
+    /// <summary>The pinned snapshots here, newest first: a manifest read per snapshot, as <c>list</c> does.</summary>
+    private List<PinnedSnapshot> Pinned() =>
+    [
+        .. directory.List()
+            .Select(entry => (entry.Path, ManifestFile.TryRead(entry.ManifestPath)?.Pin))
+            .Where(e => e.Pin is not null)
+            .Select(e => new PinnedSnapshot(e.Path, e.Pin!.Label, e.Pin.PinnedAt)),
+    ];
 }

@@ -100,6 +100,7 @@ internal static class DaemonHost
             .AddSingleton(sp => new PeerPusher(live.Peers, time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()) { Ledger = sp.GetRequiredService<CopyLedger>() })
             .AddSingleton<RetentionService>()
+            .AddSingleton<SnapshotPins>()
             .AddSingleton<RemoteRetention>()
             .AddSingleton<SnapshotCoordinator>()
             .AddSingleton<ISnapshotTrigger>(sp => sp.GetRequiredService<SnapshotCoordinator>())
@@ -125,6 +126,8 @@ internal static class DaemonHost
             .AddSingleton<IControlHandler, ListHandler>()
             .AddSingleton<IControlHandler, VerifyHandler>()
             .AddSingleton<IControlHandler, PruneHandler>()
+            .AddSingleton<IControlHandler, PinHandler>()
+            .AddSingleton<IControlHandler, UnpinHandler>()
             .AddSingleton<IControlHandler, PeersHandler>()
             .AddSingleton<IControlHandler, CheckHandler>()
             .AddSingleton<IControlHandler, RestoreHandler>()

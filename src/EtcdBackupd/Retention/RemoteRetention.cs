@@ -8,7 +8,9 @@ namespace EtcdBackupd.Retention;
 /// The retention rule applied over SFTP to the copies on targets marked <c>Prune: true</c>: peers that
 /// run no daemon of their own. A copy counts as verified when its size is a snapshot's and its
 /// manifest's SHA-256 is the one this node recorded for the snapshot of that name (reading a remote
-/// gigabyte back to check the trailer is what this avoids). Abandoned <c>.part</c> files go by the local rule.
+/// gigabyte back to check the trailer is what this avoids). A copy is pinned, so kept, when its own
+/// manifest or this node's manifest of the same name holds a pin: either one keeps it, so a pin whose
+/// manifest did not reach the peer still protects the copy. Abandoned <c>.part</c> files go by the local rule.
 /// </summary>
 internal sealed class RemoteRetention(
     Live<PeersOptions> livePeers, Live<RetentionOptions> retention, SnapshotDirectory local, TimeProvider time, ILogger<RemoteRetention> logger,
@@ -51,7 +53,7 @@ internal sealed class RemoteRetention(
             .OfType<SnapshotEntry>()
             .OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Revision)
             .ToList();
-        foreach (var deletion in RetentionPolicy.Decide(copies, time.GetUtcNow(), options, copy => IsGood(sftp, copy)))
+        foreach (var deletion in RetentionPolicy.Decide(copies, time.GetUtcNow(), options, copy => IsGood(sftp, copy), copy => IsPinned(sftp, copy)))
         {
             cancellationToken.ThrowIfCancellationRequested();
             sftp.DeleteFile(deletion.Snapshot.Path);
@@ -61,6 +63,23 @@ internal sealed class RemoteRetention(
             }
 
             RetentionLog.RemoteDeleted(logger, target.Host, target.Port, deletion.Snapshot.Path, deletion.Reason);
+        }
+    }
+
+    private bool IsPinned(SftpClient sftp, SnapshotEntry copy)
+    {
+        if (ManifestFile.TryRead(Path.Combine(local.Path, SnapshotFileName.ManifestOf(copy.FileName)))?.Pin is not null)
+        {
+            return true;
+        }
+
+        try
+        {
+            return sftp.Exists(copy.ManifestPath) && SnapshotManifest.FromJson(sftp.ReadAllBytes(copy.ManifestPath))?.Pin is not null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
         }
     }
 

@@ -21,4 +21,12 @@ internal static partial class RetentionLog
     [LoggerMessage(EventId = 3005, EventName = "RetentionPaused", Level = LogLevel.Information,
         Message = "Retention does not run while {RestoreUnderWay} is open on this member; nothing was deleted")]
     public static partial void Paused(ILogger logger, string restoreUnderWay);
+
+    [LoggerMessage(EventId = 3006, EventName = "SnapshotPinned", Level = LogLevel.Information,
+        Message = "Pinned {SnapshotPath} as {PinLabel}: retention keeps it, here and on the peers, until it is unpinned")]
+    public static partial void Pinned(ILogger logger, string snapshotPath, string pinLabel);
+
+    [LoggerMessage(EventId = 3007, EventName = "SnapshotUnpinned", Level = LogLevel.Information,
+        Message = "Unpinned {SnapshotPath} (was {PinLabel}): retention treats it like any other snapshot again")]
+    public static partial void Unpinned(ILogger logger, string snapshotPath, string pinLabel);
 }

@@ -4,6 +4,8 @@ namespace EtcdBackupd.Retention;
 /// Which snapshots may go. One rule, and it is conservative: a snapshot is deleted only if it is older
 /// than the window by the time in its name AND at least <see cref="RetentionOptions.MinimumKept"/> newer
 /// snapshots pass etcd's trailer check. Backups that fail for 40 days therefore still leave the last good ones.
+/// A pinned snapshot is never deleted and does not count among the newer good ones: it stands outside the
+/// rotation, so pinning one never lets an older unpinned snapshot go sooner than it would have.
 /// </summary>
 internal static class RetentionPolicy
 {
@@ -13,9 +15,12 @@ internal static class RetentionPolicy
     /// <param name="now">The current time.</param>
     /// <param name="options">The window and the minimum kept.</param>
     /// <param name="isGood">Trailer check; called newest-first only until enough good ones are found.</param>
+    /// <param name="isPinned">Whether the manifest holds a pin; called only for a snapshot that would be deleted or counted.</param>
     public static IReadOnlyList<Deletion> Decide(
-        IReadOnlyList<SnapshotEntry> newestFirst, DateTimeOffset now, RetentionOptions options, Func<SnapshotEntry, bool> isGood)
+        IReadOnlyList<SnapshotEntry> newestFirst, DateTimeOffset now, RetentionOptions options, Func<SnapshotEntry, bool> isGood,
+        Func<SnapshotEntry, bool>? isPinned = null)
     {
+        isPinned ??= _ => false;
         var cutoff = now - TimeSpan.FromDays(options.RetentionDays);
         var goodNewer = 0;
         var deletions = new List<Deletion>();
@@ -23,10 +28,13 @@ internal static class RetentionPolicy
         {
             if (snapshot.CreatedAt < cutoff && goodNewer >= options.MinimumKept)
             {
-                deletions.Add(new Deletion(snapshot,
-                    $"created {snapshot.CreatedAt:yyyy-MM-ddTHH:mm:ssZ}, older than {options.RetentionDays} days, and {goodNewer} newer verified snapshots remain"));
+                if (!isPinned(snapshot))
+                {
+                    deletions.Add(new Deletion(snapshot,
+                        $"created {snapshot.CreatedAt:yyyy-MM-ddTHH:mm:ssZ}, older than {options.RetentionDays} days, and {goodNewer} newer verified snapshots remain"));
+                }
             }
-            else if (goodNewer < options.MinimumKept && isGood(snapshot))
+            else if (goodNewer < options.MinimumKept && !isPinned(snapshot) && isGood(snapshot))
             {
                 goodNewer++;
             }

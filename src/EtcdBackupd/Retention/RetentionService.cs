@@ -28,7 +28,8 @@ internal sealed class RetentionService(
             }
 
             var now = time.GetUtcNow();
-            var deletions = RetentionPolicy.Decide(directory.List(), now, options, s => verifier.IsGood(s, cancellationToken));
+            var deletions = RetentionPolicy.Decide(directory.List(), now, options, s => verifier.IsGood(s, cancellationToken),
+                s => ManifestFile.TryRead(s.ManifestPath)?.Pin is not null);
             foreach (var deletion in deletions)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -63,6 +64,18 @@ internal sealed class RetentionService(
             }
 
             return deletions;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> while no prune runs here: a pin written between a prune's reading of the
+    /// manifests and its deletions would not save the snapshot.
+    /// </summary>
+    public T WhileNotPruning<T>(Func<T> change)
+    {
+        lock (_lock)
+        {
+            return change();
         }
     }
 

@@ -5,6 +5,7 @@ using EtcdBackupd.Protocol;
 using EtcdBackupd.Protocol.Requests;
 using EtcdBackupd.Protocol.Restore;
 using EtcdBackupd.Protocol.Results;
+using EtcdBackupd.Snapshots;
 using EtcdBackupd.Tests.Support;
 
 namespace EtcdBackupd.Tests.Control;
@@ -30,6 +31,10 @@ internal sealed class ProtocolGoldenTests
         FinishedAt = At.AddSeconds(2), DurationSeconds = 2.125, Reason = "schedule: '0 5 * * *' at 2026-11-24T05:00:00Z; this member leads",
         Failure = null, Error = null, Peers = [Copied, Failed],
     };
+
+    private static readonly SnapshotPin Pin = new("before-etcd-3.5.17", At.AddHours(1));
+
+    private static readonly PeerCopy NotHeld = new("10.0.0.4", 22, true, true, null);
 
     private static readonly HeldSnapshot Held = new(Report.Path!, At, "m1", 1234, 20480);
 
@@ -69,6 +74,7 @@ internal sealed class ProtocolGoldenTests
                     new PeerRecord { Peer = "10.0.0.3:22", LastSuccessAt = At.AddDays(-1), LastAttemptAt = At.AddSeconds(2), LastOk = false, LastError = Failed.Error, Failures = 2 },
                 ],
                 ClientCertificateExpiresAt = At.AddDays(200),
+                Pinned = [new PinnedSnapshot(Report.Path!, Pin.Label, Pin.PinnedAt)],
             }, ProtocolJsonContext.Default.StatusResult),
             Reply.Success(new StatusResult
             {
@@ -90,11 +96,25 @@ internal sealed class ProtocolGoldenTests
             Event(ProgressEvent.Snapshot(524288000, 1300234272)),
             Reply.Success(Report, ProtocolJsonContext.Default.SnapshotReport),
             Reply.Failure(ErrorCodes.Failed, "DiskFull: no space left on /var/lib/etcd-backupd/snapshots"));
+        yield return Case("snapshot-pin", Request(new SnapshotRequest { Pin = Pin.Label }, ProtocolJsonContext.Default.SnapshotRequest),
+            Reply.Success(Report with { Pinned = new PinResult(Report.Path!, Pin, [Copied, Failed]) }, ProtocolJsonContext.Default.SnapshotReport),
+            Reply.Failure(ErrorCodes.BadRequest, "snapshot: a pin's label holds only letters, digits, '.', '_' or '-'; '/' is not allowed; no snapshot was taken"),
+            Reply.Failure(ErrorCodes.Forbidden, "'snapshot' needs root (uid 0); uid 1000 may use status, snapshot without --pin, list, verify, prune --dry-run, peers"));
+        yield return Case("pin", Request(new PinRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db", Label = Pin.Label }, ProtocolJsonContext.Default.PinRequest),
+            Reply.Success(new PinResult(Report.Path!, Pin, [Copied, Failed, NotHeld]), ProtocolJsonContext.Default.PinResult),
+            Reply.Failure(ErrorCodes.BadRequest, "pin: a pin's label is at most 64 characters; this one has 70"),
+            Reply.Failure(ErrorCodes.NotFound, $"'{Report.Path}' does not exist"),
+            Reply.Failure(ErrorCodes.Forbidden, "'pin' needs root (uid 0); uid 1000 may use status, snapshot without --pin, list, verify, prune --dry-run, peers"));
+        yield return Case("unpin", Request(new UnpinRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db" }, ProtocolJsonContext.Default.UnpinRequest),
+            Reply.Success(new PinResult(Report.Path!, null, [Copied, NotHeld]), ProtocolJsonContext.Default.PinResult),
+            Reply.Failure(ErrorCodes.Failed, "'/var/lib/etcd-backupd/snapshots/etcd-snapshot-20261124T050000Z-m1-r1234.json' is missing or not a manifest; "
+                + "the pin lives in the manifest, so none was written (the snapshot itself is untouched)"));
         yield return Case("list", Request(new ListRequest(), ProtocolJsonContext.Default.ListRequest),
             Reply.Success<IReadOnlyList<ListEntry>>(
             [
                 new(Report.Path!, 20480, Report.Sha256, 1234, At, "m1", Verification.Ok),
                 new("/var/lib/etcd-backupd/snapshots/etcd-snapshot-20261123T050000Z-m2-r1100.db", 20480, null, 1100, At.AddDays(-1), "m2", Verification.Unchecked),
+                new("/var/lib/etcd-backupd/snapshots/etcd-snapshot-20260801T050000Z-m1-r10.db", 20480, Report.Sha256, 10, At.AddDays(-115), "m1", Verification.Ok) { Pin = Pin },
             ], ProtocolJsonContext.Default.IReadOnlyListListEntry));
         yield return Case("verify", Request(new VerifyRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db" }, ProtocolJsonContext.Default.VerifyRequest),
             Reply.Success(new VerifyResult(Report.Path!, 20480, Report.Sha256!, "ok", "ok"), ProtocolJsonContext.Default.VerifyResult),
@@ -103,7 +123,7 @@ internal sealed class ProtocolGoldenTests
         yield return Case("prune", Request(new PruneRequest { DryRun = true }, ProtocolJsonContext.Default.PruneRequest),
             Reply.Success(new PruneResult(true, [new("/var/lib/etcd-backupd/snapshots/etcd-snapshot-20260801T050000Z-m1-r10.db",
                 "older than 30 days (2026-08-01T05:00:00Z) and 3 newer verified snapshots are kept")]), ProtocolJsonContext.Default.PruneResult),
-            Reply.Failure(ErrorCodes.Forbidden, "'prune' needs root (uid 0); uid 1000 may use status, snapshot, list, verify, prune --dry-run, peers"));
+            Reply.Failure(ErrorCodes.Forbidden, "'prune' needs root (uid 0); uid 1000 may use status, snapshot without --pin, list, verify, prune --dry-run, peers"));
         yield return Case("peers", Request(new PeersRequest(), ProtocolJsonContext.Default.PeersRequest),
             Reply.Success<IReadOnlyList<PeerCheck>>(
             [
@@ -165,7 +185,7 @@ internal sealed class ProtocolGoldenTests
                 ProtocolJsonContext.Default.PhaseResult),
             Reply.Failure(ErrorCodes.ProtocolMismatch, "this member speaks restore protocol 2, the coordinator an older one"));
         yield return Case("errors", "{\"command\":\"frobnicate\"}",
-            Reply.Failure(ErrorCodes.UnknownCommand, "unknown command 'frobnicate'; known: status, snapshot, list, verify, prune, peers, restore, restore-phase"),
+            Reply.Failure(ErrorCodes.UnknownCommand, "unknown command 'frobnicate'; known: status, snapshot, list, verify, prune, pin, unpin, peers, restore, restore-phase"),
             Reply.Failure(ErrorCodes.BadRequest, "prune: the field \"dryRun\" must be true or false (a JSON boolean, not a string)"),
             Reply.Failure(ErrorCodes.TooLarge, "requests are limited to 65536 bytes"),
             Reply.Failure(ErrorCodes.Idle, "no request within 30 s"));

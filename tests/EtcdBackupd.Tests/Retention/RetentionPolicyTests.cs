@@ -64,4 +64,25 @@ internal sealed class RetentionPolicyTests
     public void Decide_Deletion_SaysWhenItWasTakenTheWindowAndHowManyRemain() =>
         Assert.That(RetentionPolicy.Decide(DaysAgo(1, 2, 3, 31), Now, ThirtyDaysKeepThree, _ => true).Single().Reason,
             Is.EqualTo("created 2026-10-24T06:00:00Z, older than 30 days, and 3 newer verified snapshots remain"));
+
+    [Test]
+    public void Decide_APinnedSnapshotOlderThanTheWindow_IsKeptWhileAnUnpinnedOneAsOldGoes()
+    {
+        var snapshots = DaysAgo(1, 2, 3, 40, 41);
+        var pinned = snapshots[3];
+
+        var deleted = RetentionPolicy.Decide(snapshots, Now, ThirtyDaysKeepThree, _ => true, s => s == pinned).Select(d => d.Snapshot).ToList();
+
+        Assert.That(deleted, Is.EqualTo(new[] { snapshots[4] }));
+    }
+
+    [Test]
+    public void Decide_PinnedNewerSnapshots_DoNotCountTowardTheMinimum()
+    {
+        var snapshots = DaysAgo(1, 2, 3, 31);
+        var pinned = snapshots[0];
+
+        Assert.That(RetentionPolicy.Decide(snapshots, Now, ThirtyDaysKeepThree, _ => true, s => s == pinned), Is.Empty,
+            "with the pinned one set aside only two newer snapshots remain, so the one of 31 days stays");
+    }
 }

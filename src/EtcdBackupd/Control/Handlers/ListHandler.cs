@@ -10,9 +10,12 @@ internal sealed class ListHandler(SnapshotDirectory directory, SnapshotVerifier 
     {
         IReadOnlyList<ListEntry> entries =
         [
-            .. directory.List().Select(entry => new ListEntry(
-                entry.Path, entry.SizeBytes, ManifestFile.TryRead(entry.ManifestPath)?.Sha256, entry.Revision, entry.CreatedAt, entry.MemberName,
-                verifier.Known(entry) switch { true => Verification.Ok, false => Verification.Corrupt, null => Verification.Unchecked }))
+            .. directory.List().Select(entry => (Entry: entry, Manifest: ManifestFile.TryRead(entry.ManifestPath))).Select(e => new ListEntry(
+                e.Entry.Path, e.Entry.SizeBytes, e.Manifest?.Sha256, e.Entry.Revision, e.Entry.CreatedAt, e.Entry.MemberName,
+                verifier.Known(e.Entry) switch { true => Verification.Ok, false => Verification.Corrupt, null => Verification.Unchecked })
+            {
+                Pin = e.Manifest?.Pin,
+            })
             .Concat(directory.LeftAlone().Select(e => new ListEntry(e.Entry.Path, 0, null, e.Entry.Revision, e.Entry.CreatedAt, e.Entry.MemberName, Verification.Skipped)
             {
                 Note = $"not a regular file ({FileKinds.Describe(e.Kind)}), left alone",

@@ -1,4 +1,5 @@
 using EtcdBackupd.Etcd;
+using EtcdBackupd.Retention;
 using EtcdBackupd.Service;
 using Grpc.Core;
 
@@ -10,11 +11,12 @@ namespace EtcdBackupd.Control.Handlers;
 /// caller asked, so the request waits for it to end and then decides (most often: unchanged, or a new
 /// one). Root and
 /// <c>Control.Group</c>, within the rules that keep ad-hoc snapshots from filling the disk
-/// (<see cref="AdHocSnapshots"/>).
+/// (<see cref="AdHocSnapshots"/>). With <c>pin</c> (root only), the snapshot it answers with is pinned
+/// (<see cref="SnapshotPins"/>): a new one, or the newest when etcd has not changed.
 /// </summary>
 internal sealed class SnapshotHandler(
-    SnapshotCoordinator coordinator, DaemonState state, EtcdOptions etcd, SnapshotOptions snapshots, ControlOptions control, TimeProvider time,
-    ILogger<SnapshotHandler> logger)
+    SnapshotCoordinator coordinator, DaemonState state, EtcdOptions etcd, SnapshotOptions snapshots, ControlOptions control, SnapshotPins pins,
+    TimeProvider time, ILogger<SnapshotHandler> logger)
     : ControlHandler<SnapshotRequest>(ProtocolJsonContext.Default.SnapshotRequest)
 {
     private static readonly TimeSpan EtcdAnswerTime = TimeSpan.FromSeconds(2);
@@ -23,8 +25,17 @@ internal sealed class SnapshotHandler(
 
     public override string Name => SnapshotRequest.Name;
 
+    public override string GroupUse => "snapshot without --pin";
+
+    protected override bool NeedsRoot(SnapshotRequest arguments) => arguments.Pin is not null;
+
     protected override async Task<Reply> RunAsync(SnapshotRequest arguments, ControlCall call, CancellationToken cancellationToken)
     {
+        if (arguments.Pin is { } label && PinLabel.Problem(label) is { } problem)
+        {
+            return Reply.Failure(ErrorCodes.BadRequest, $"{Name}: {problem}; no snapshot was taken");
+        }
+
         if (coordinator.Running is { } earlier)
         {
             ControlLog.SnapshotWaitsForEarlier(logger, call.Peer.Uid);
@@ -47,7 +58,7 @@ internal sealed class SnapshotHandler(
         {
             case AdHocVerdict.Unchanged:
                 ControlLog.SnapshotNotTaken(logger, call.Peer.Uid, why!);
-                return Reply.Success(state.LastSuccess!.ToReport() with { Unchanged = true }, ProtocolJsonContext.Default.SnapshotReport);
+                return await AnswerAsync(state.LastSuccess!.ToReport() with { Unchanged = true }, arguments.Pin, cancellationToken);
             case AdHocVerdict.TooSoon:
                 ControlLog.SnapshotNotTaken(logger, call.Peer.Uid, why!);
                 return Reply.Failure(ErrorCodes.RateLimited, why!);
@@ -61,11 +72,29 @@ internal sealed class SnapshotHandler(
         await FollowAsync(running, call, cancellationToken);
         var outcome = await running;
         return outcome.Succeeded
-            ? Reply.Success(outcome.ToReport(), ProtocolJsonContext.Default.SnapshotReport)
+            ? await AnswerAsync(outcome.ToReport(), arguments.Pin, cancellationToken)
             : Reply.Failure(outcome.Error!.Failure == SnapshotFailure.Cancelled ? ErrorCodes.Stopping : ErrorCodes.Failed,
                 outcome.Error.Failure == SnapshotFailure.Cancelled
                     ? $"the daemon is stopping; nothing was saved ({outcome.Error.Message})"
                     : $"{outcome.Error.Failure}: {outcome.Error.Message}");
+    }
+
+    /// <summary>The report, with the snapshot pinned first when the request asked for it.</summary>
+    private async Task<Reply> AnswerAsync(SnapshotReport report, string? pin, CancellationToken cancellationToken)
+    {
+        if (pin is not null)
+        {
+            try
+            {
+                report = report with { Pinned = await pins.PinAsync(report.Path!, pin, cancellationToken) };
+            }
+            catch (PinRefusedException e)
+            {
+                return Reply.Failure(e.Code, $"{report.Path} was saved but not pinned: {e.Message}");
+            }
+        }
+
+        return Reply.Success(report, ProtocolJsonContext.Default.SnapshotReport);
     }
 
     /// <summary>Until <paramref name="running"/> ends, whatever its outcome: a progress event every half second.</summary>
