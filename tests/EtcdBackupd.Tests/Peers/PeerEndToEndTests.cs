@@ -10,7 +10,7 @@ namespace EtcdBackupd.Tests.Peers;
 
 /// <summary>A real etcd, the real program, real sshd peers.</summary>
 [Parallelizable(ParallelScope.None)]
-internal sealed class PeerEndToEndTests
+internal sealed partial class PeerEndToEndTests
 {
     [Test]
     [CancelAfter(120_000)]
@@ -60,11 +60,7 @@ internal sealed class PeerEndToEndTests
         var (local, remote) = (Directory.CreateDirectory(dir.Combine("local")).FullName, Directory.CreateDirectory(dir.Combine("remote")).FullName);
         await using var peer = await PruneTargetAsync(dir, remote);
         var copies = new[] { 1, 2, 40, 41 }.Select(days => SyntheticSnapshots.Write(local, Now.AddDays(-days), withManifest: true)).ToList();
-        copies.ForEach(c =>
-        {
-            File.Copy(c, Path.Combine(remote, Path.GetFileName(c)));
-            File.Copy(SnapshotFileName.ManifestOf(c), Path.Combine(remote, Path.GetFileName(SnapshotFileName.ManifestOf(c))));
-        });
+        copies.ForEach(c => CopyTo(remote, c));
         File.WriteAllText(Path.Combine(remote, "operator-notes.txt"), "not ours");
 
         await peer.Retention(local).PruneAsync(CancellationToken.None);
