@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using EtcdBackupd.Snapshots;
+using EtcdBackupd.Tests.Support;
+
+namespace EtcdBackupd.Tests.Retention;
+
+/// <summary>A pin on three real masters whose daemons copy to each other over a real sshd, the first pruning its copies on the others.</summary>
+[Parallelizable(ParallelScope.None)]
+internal sealed class PinOnMastersTests
+{
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task Pin_AnOldSnapshot_SurvivesRetentionHereAndOnAPruneTruePeerWhileAnUnpinnedOneAsOldGoesFromBoth()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V34, (i, config) =>
+        {
+            if (i == 0)
+            {
+                foreach (var target in config["Peers"]!["Targets"]!.AsArray())
+                {
+                    target!["Prune"] = true;
+                }
+            }
+        });
+        var (m1, m2, m3) = (masters.All[0], masters.All[1], masters.All[2]);
+        var pinned = SyntheticSnapshots.Write(m1.Snapshots, DateTimeOffset.UtcNow.AddDays(-90), revision: 7, withManifest: true);
+        var unpinned = SyntheticSnapshots.Write(m1.Snapshots, DateTimeOffset.UtcNow.AddDays(-91), revision: 6, withManifest: true);
+        foreach (var snapshot in new[] { pinned, unpinned })
+        {
+            File.Copy(snapshot, Path.Combine(m2.Snapshots, Path.GetFileName(snapshot)));
+            File.Copy(SnapshotFileName.ManifestOf(snapshot), Path.Combine(m2.Snapshots, Path.GetFileName(SnapshotFileName.ManifestOf(snapshot))));
+        }
+
+        var pin = await Backupctl.RunAsync(m1.Socket, "pin", Path.GetFileName(pinned), "before-etcd-3.5.17", "--json");
+        Assert.That(pin.ExitCode, Is.Zero, pin + masters.Log(m1));
+        // m2 holds the snapshot and gets the manifest; m3 does not hold it and gets nothing.
+        Assert.That(JsonNode.Parse(pin.StandardOutput)!["peers"]!.AsArray().Select(p => (p!["ok"]!.GetValue<bool>(), p["skipped"]!.GetValue<bool>())).Order(),
+            Is.EqualTo(new[] { (true, false), (true, true) }), pin.ToString);
+        Assert.That(ManifestFile.TryRead(Path.Combine(m2.Snapshots, Path.GetFileName(SnapshotFileName.ManifestOf(pinned))))?.Pin?.Label, Is.EqualTo("before-etcd-3.5.17"));
+        Assert.That(File.Exists(Path.Combine(m3.Snapshots, Path.GetFileName(SnapshotFileName.ManifestOf(pinned)))), Is.False);
+
+        // Three new snapshots, each copied to the peers and each followed by retention here and on the Prune: true peers.
+        for (var i = 0; i < 3; i++)
+        {
+            await masters.PutAsync($"/registry/configmaps/pin-{i}", "x");
+            var taken = await Backupctl.RunAsync(m1.Socket, "snapshot");
+            Assert.That(taken.ExitCode, Is.Zero, taken + masters.Log(m1));
+        }
+
+        Assert.That((File.Exists(pinned), File.Exists(unpinned)), Is.EqualTo((true, false)), masters.Log(m1));
+        Assert.That((File.Exists(Path.Combine(m2.Snapshots, Path.GetFileName(pinned))), File.Exists(Path.Combine(m2.Snapshots, Path.GetFileName(unpinned)))),
+            Is.EqualTo((true, false)), masters.Log(m1));
+    }
+}
