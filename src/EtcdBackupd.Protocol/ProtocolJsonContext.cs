@@ -20,6 +20,7 @@ namespace EtcdBackupd.Protocol;
 [JsonSerializable(typeof(RestoreRequest))]
 [JsonSerializable(typeof(RestorePhaseRequest))]
 [JsonSerializable(typeof(RecoverRequest))]
+[JsonSerializable(typeof(FetchRequest))]
 [JsonSerializable(typeof(ControlError))]
 [JsonSerializable(typeof(LineHead))]
 [JsonSerializable(typeof(ProgressEvent))]
@@ -36,4 +37,5 @@ namespace EtcdBackupd.Protocol;
 [JsonSerializable(typeof(Answer<ClusterRestoreResult>))]
 [JsonSerializable(typeof(Answer<PhaseResult>))]
 [JsonSerializable(typeof(Answer<RecoveryResult>))]
+[JsonSerializable(typeof(Answer<FetchResult>))]
 internal sealed partial class ProtocolJsonContext : JsonSerializerContext;
