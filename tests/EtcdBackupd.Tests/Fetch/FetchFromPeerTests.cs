@@ -83,6 +83,52 @@ internal sealed class FetchFromPeerTests
 
     [Test]
     [CancelAfter(180_000)]
+    public async Task Fetch_FromAPeerNotInPeersTargets_IsABadRequestListingThoseThatAre_AndOffsiteIsNotAvailableYet()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var m1 = masters.All[0];
+        const string name = "etcd-snapshot-20200101T000000Z-m9-r42.db";
+
+        var unknown = await Backupctl.RunAsync(m1.Socket, "fetch", "--from", "peer:10.9.9.9", name);
+        var offsite = await Backupctl.RunAsync(m1.Socket, "fetch", "--from", "offsite:s3", "--newest");
+
+        Assert.That(unknown.ExitCode, Is.EqualTo(2), unknown.ToString);
+        Assert.That(unknown.StandardError, Does.Contain("(bad_request)").And.Contain("unknown peer 'peer:10.9.9.9'")
+            .And.Contain($"Peers.Targets has 127.0.0.1:{masters.Ssh!.Port}"));
+        Assert.That(offsite.ExitCode, Is.EqualTo(1), offsite.ToString);
+        Assert.That(offsite.StandardError, Does.Contain("(failed)").And.Contain("off-site store (offsite:s3) is not available yet"));
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Fetch_WhenThePeersHostKeyDoesNotMatchKnownHosts_IsRefusedHostKeyRefusedAndDownloadsNothing()
+    {
+        using var keys = new TempDirectory("fetch-keys");
+        var otherKey = (await File.ReadAllTextAsync(await SshServer.KeyPairAsync(keys.Combine("other")) + ".pub")).Split(' ');
+        var knownHosts = keys.Combine("known_hosts");
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) =>
+        {
+            if (i == 0)
+            {
+                // Another key pinned for the peers' address: what a man in the middle would present.
+                var port = config["Peers"]!["Targets"]![0]!["Port"]!.GetValue<int>();
+                File.WriteAllText(knownHosts, $"[127.0.0.1]:{port} {otherKey[0]} {otherKey[1]}\n");
+                config["Peers"]!["KnownHostsFile"] = knownHosts;
+            }
+        });
+        var m1 = masters.All[0];
+        var snapshot = await SnapshotOnASecondMasterAsync(masters);
+        ReplaceTheDisk(m1);
+
+        var fetch = await Backupctl.RunAsync(m1.Socket, "fetch", snapshot);
+
+        Assert.That(fetch.ExitCode, Is.EqualTo(1), fetch.ToString);
+        Assert.That(fetch.StandardError, Does.Contain("fetch failed (host_key_refused)").And.Contain("CHANGED"));
+        Assert.That(Directory.GetFileSystemEntries(m1.Snapshots), Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
     public async Task Fetch_ACopyWithAByteFlippedOnEveryPeer_IsRefusedAndLeavesNothingInTheDirectory()
     {
         await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
@@ -140,6 +186,14 @@ internal sealed class FetchFromPeerTests
         {
             Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(keys), $"{m.Name} serves the fetched snapshot's keys, and only those");
         }
+    }
+
+    /// <summary>A snapshot taken on the second master, which pushes it to the first and third; its file name.</summary>
+    private static async Task<string> SnapshotOnASecondMasterAsync(Masters masters)
+    {
+        var result = await Backupctl.RunAsync(masters.All[1].Socket, "snapshot", "--json");
+        Assert.That(result.ExitCode, Is.Zero, result.ToString);
+        return Path.GetFileName(JsonNode.Parse(result.StandardOutput)!["path"]!.GetValue<string>());
     }
 
     /// <summary>The master's snapshot directory as a new disk leaves it: there, and empty.</summary>
