@@ -15,6 +15,9 @@ internal enum FetchFailure
     /// <summary>A file of that name is here already, with other contents.</summary>
     Exists,
 
+    /// <summary>The snapshot does not fit in this master's directory; no peer was asked further.</summary>
+    NoSpace,
+
     /// <summary>A peer could not be reached or read, and no other peer gave the snapshot.</summary>
     Unreachable,
 }

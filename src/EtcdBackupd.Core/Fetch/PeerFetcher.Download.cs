@@ -39,10 +39,13 @@ internal sealed partial class PeerFetcher
         }
 
         var local = Path.Combine(directory, name);
-        if (File.Exists(local) || Directory.Exists(local))
+        // A symlink counts as there, dangling or not: it is never followed, never replaced.
+        if (File.Exists(local) || Directory.Exists(local) || new FileInfo(local).LinkTarget is not null)
         {
             return AlreadyHere(local, manifest, manifestBytes, target, cancellationToken);
         }
+
+        EnsureRoom(manifest.SizeBytes + MaxManifestBytes);
 
         var part = PartialFiles.Of(local);
         var manifestPath = SnapshotFileName.ManifestOf(local);
@@ -118,6 +121,25 @@ internal sealed partial class PeerFetcher
         if (problems.Count > 0)
         {
             throw new FetchException(FetchFailure.Invalid, $"the peer's copy of {manifest.FileName} is refused: {string.Join(", and ", problems)}; nothing was kept");
+        }
+    }
+
+    /// <summary>A full disk here would fail every peer's download alike: said at once, and no peer is blamed for it.</summary>
+    private void EnsureRoom(long needed)
+    {
+        long free;
+        try
+        {
+            free = new DriveInfo(directory).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return;
+        }
+
+        if (free < needed)
+        {
+            throw new FetchException(FetchFailure.NoSpace, $"{directory} has {free >> 20} MiB free, the snapshot needs {(needed >> 20) + 1} MiB; nothing was downloaded");
         }
     }
 

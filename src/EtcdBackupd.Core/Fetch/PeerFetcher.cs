@@ -54,7 +54,7 @@ internal sealed partial class PeerFetcher(Live<PeersOptions> peers, string direc
 
                 return fetched;
             }
-            catch (FetchException e) when (e.Failure != FetchFailure.Exists)
+            catch (FetchException e) when (e.Failure is not (FetchFailure.Exists or FetchFailure.NoSpace))
             {
                 said.Add((target, e.Failure, e.Message));
             }

@@ -165,6 +165,42 @@ internal sealed class FetchFromPeerTests
     }
 
     [Test]
+    [CancelAfter(180_000)]
+    public async Task Fetch_ASnapshotHereAlreadyIdentical_AnswersAlreadyHereAndLeavesTheFileAsItWas()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var m1 = masters.All[0];
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        var here = Path.Combine(m1.Snapshots, snapshot);
+        var written = File.GetLastWriteTimeUtc(here);
+
+        var fetch = await Backupctl.RunAsync(m1.Socket, "fetch", snapshot, "--json");
+
+        Assert.That(fetch.ExitCode, Is.Zero, fetch.ToString);
+        Assert.That(JsonNode.Parse(fetch.StandardOutput)!["alreadyHere"]!.GetValue<bool>(), Is.True);
+        Assert.That(File.GetLastWriteTimeUtc(here), Is.EqualTo(written));
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Fetch_ANameHereWithOtherContents_IsRefusedExistsAndTheFileHereIsKept()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var m1 = masters.All[0];
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        var here = Path.Combine(m1.Snapshots, snapshot);
+        FlipAByteInTheMiddle(here);
+        var ours = File.ReadAllBytes(here);
+
+        var fetch = await Backupctl.RunAsync(m1.Socket, "fetch", snapshot);
+
+        Assert.That(fetch.ExitCode, Is.EqualTo(1), fetch.ToString);
+        Assert.That(fetch.StandardError, Does.Contain("fetch failed (exists)").And.Contain($"{here} exists and differs from the peer's copy"));
+        Assert.That(File.ReadAllBytes(here), Is.EqualTo(ours), "never replaced");
+        Assert.That(Directory.GetFiles(m1.Snapshots, "*.part"), Is.Empty);
+    }
+
+    [Test]
     [CancelAfter(240_000)]
     public async Task ClusterRestore_OfASnapshotFetchedAfterTheDiskWasReplaced_BringsBackEveryKey()
     {

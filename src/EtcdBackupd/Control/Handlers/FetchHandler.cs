@@ -83,6 +83,7 @@ internal sealed class FetchHandler(PeerFetcher fetcher, Live<PeersOptions> peers
         FetchFailure.HostKeyRefused => ErrorCodes.HostKeyRefused,
         FetchFailure.Invalid => ErrorCodes.InvalidSnapshot,
         FetchFailure.Exists => ErrorCodes.Exists,
+        FetchFailure.NoSpace => ErrorCodes.InsufficientSpace,
         _ => ErrorCodes.Failed,
     };
 }
