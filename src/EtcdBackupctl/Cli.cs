@@ -120,6 +120,39 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
         return command;
     }
 
+    public Command Fetch()
+    {
+        var file = new Argument<string?>("name") { Description = "The snapshot's file name on the peer (etcd-snapshot-...db)", Arity = ArgumentArity.ZeroOrOne };
+        var newest = new Option<bool>("--newest") { Description = "The newest snapshot (with its manifest) across the peers" };
+        var from = new Option<string?>("--from")
+        {
+            Description = "Only this peer (a host of Peers.Targets, and its port when it has several); without it, the first peer in Peers.Targets that has it",
+            HelpName = FetchSources.Forms,
+        };
+        var command = new Command(FetchRequest.Name,
+            "Download a snapshot and its manifest from a peer into the snapshot directory, verified, over the peers' SSH with pinned host keys (root only)")
+        {
+            file, newest, from,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            FetchSource? source = null;
+            if (parse.GetValue(from) is { } text && (source = FetchSources.Parse(text, out var problem)) is null)
+            {
+                return Usage(problem!);
+            }
+
+            return (parse.GetValue(file), parse.GetValue(newest)) switch
+            {
+                (null, false) => Usage("fetch needs a snapshot NAME or --newest"),
+                (not null, true) => Usage("fetch takes a snapshot NAME or --newest, not both"),
+                var (name, isNewest) => RunAsync(parse, new FetchRequest { Source = source, File = name, Newest = isNewest },
+                    ProtocolJsonContext.Default.FetchRequest, Results.Fetched, cancellationToken),
+            };
+        });
+        return command;
+    }
+
     private static async Task<int> Usage(string message)
     {
         await Console.Error.WriteLineAsync($"etcd-backupctl: {message}");

@@ -8,7 +8,7 @@ namespace EtcdBackupctl;
 internal sealed class CommandLine
 {
     public const string Usage =
-        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot [--pin LABEL]|list|verify FILE|pin FILE LABEL|unpin FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|call REQUEST} [--json | -w json|table]";
+        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot [--pin LABEL]|list|verify FILE|pin FILE LABEL|unpin FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|fetch [--from peer:HOST[:PORT]] {NAME|--newest}|call REQUEST} [--json | -w json|table]";
 
     public CommandLine()
     {
@@ -39,6 +39,7 @@ internal sealed class CommandLine
         Root.Subcommands.Add(cli.Unpin());
         Root.Subcommands.Add(cli.Prune());
         Root.Subcommands.Add(cli.Restore());
+        Root.Subcommands.Add(cli.Fetch());
         Root.Subcommands.Add(RawCall.Create(socket));
     }
 

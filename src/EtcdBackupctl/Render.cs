@@ -73,6 +73,13 @@ internal static class Render
     public static string Verify(VerifyResult r) =>
         Table.Fields([("PATH", r.Path), ("SIZEBYTES", Text(r.SizeBytes)), ("SHA256", r.Sha256), ("TRAILER", r.Trailer), ("MANIFEST", r.Manifest)]);
 
+    public static string Fetched(FetchResult r) =>
+        Table.Fields(
+        [
+            ("PATH", r.Path + (r.AlreadyHere ? " (already here, identical: nothing downloaded)" : "")), ("SIZE", Size(r.SizeBytes)), ("SHA256", r.Sha256),
+            ("REVISION", Text(r.Revision)), ("CREATED", Time(r.CreatedAt)), ("FROM", $"{r.Peer} {r.PeerDirectory}"), ("VERIFIED", "etcd's trailer and the manifest's SHA-256"),
+        ]);
+
     public static string Prune(PruneResult r) => r.Deleted.Count == 0
         ? "nothing to delete: every snapshot is inside the retention window or among the last good ones\n"
         : Table.Render([r.DryRun ? "WOULD DELETE" : "DELETED", "REASON"], r.Deleted.Select(d => (IReadOnlyList<string>)[Path.GetFileName(d.Path), d.Reason]));

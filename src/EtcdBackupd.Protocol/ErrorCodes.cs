@@ -53,6 +53,12 @@ internal static class ErrorCodes
     /// </summary>
     public const string OtherCluster = "other_cluster";
 
+    /// <summary>A <c>fetch</c> met a host key that does not match <c>Peers.KnownHostsFile</c>; nothing was downloaded from that peer.</summary>
+    public const string HostKeyRefused = "host_key_refused";
+
+    /// <summary>A <c>fetch</c>'s snapshot name is here already with other contents; nothing was replaced.</summary>
+    public const string Exists = "exists";
+
     /// <summary>The CLI's exit code for an error code: usage errors are 2, everything else 1.</summary>
     public static int ExitCode(string code) => code is BadRequest or UnknownCommand or TooLarge ? ExitCodes.Usage : ExitCodes.Failed;
 }

@@ -22,6 +22,7 @@ namespace EtcdBackupd.Protocol;
 [JsonSerializable(typeof(RestoreRequest))]
 [JsonSerializable(typeof(RestorePhaseRequest))]
 [JsonSerializable(typeof(RecoverRequest))]
+[JsonSerializable(typeof(FetchRequest))]
 [JsonSerializable(typeof(ControlError))]
 [JsonSerializable(typeof(LineHead))]
 [JsonSerializable(typeof(ProgressEvent))]
@@ -39,4 +40,5 @@ namespace EtcdBackupd.Protocol;
 [JsonSerializable(typeof(Answer<ClusterRestoreResult>))]
 [JsonSerializable(typeof(Answer<PhaseResult>))]
 [JsonSerializable(typeof(Answer<RecoveryResult>))]
+[JsonSerializable(typeof(Answer<FetchResult>))]
 internal sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace EtcdBackupd.Protocol.Results;
 
 /// <summary>
-/// An event line while a request runs: a snapshot's bytes (<c>stage</c> <c>snapshot</c>) or a restore's
+/// An event line while a request runs: a snapshot's bytes (<c>stage</c> <c>snapshot</c>, or <c>fetch</c> while one is downloaded from a peer) or a restore's
 /// steps (<c>stage</c> <c>restore</c>, with <c>member</c> in a cluster restore). Events may be dropped
 /// for a client that reads slowly; the final answer never is.
 /// </summary>
@@ -32,6 +32,8 @@ internal sealed record ProgressEvent
     public string? Member { get; init; }
 
     public static ProgressEvent Snapshot(long bytes, long totalBytes) => new() { Stage = "snapshot", Bytes = bytes, TotalBytes = totalBytes };
+
+    public static ProgressEvent Fetch(long bytes, long totalBytes) => new() { Stage = "fetch", Bytes = bytes, TotalBytes = totalBytes };
 
     public static ProgressEvent Restore(string step, double seconds, string? member) =>
         new() { Stage = "restore", Step = step, Seconds = Math.Round(seconds, 1), Member = member };

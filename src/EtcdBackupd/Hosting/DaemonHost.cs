@@ -1,6 +1,7 @@
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Control;
 using EtcdBackupd.Control.Handlers;
+using EtcdBackupd.Fetch;
 using EtcdBackupd.Health;
 using EtcdBackupd.Lineage;
 using EtcdBackupd.Logging;
@@ -99,6 +100,8 @@ internal static class DaemonHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<SnapshotEngine>(), sp.GetRequiredService<ClusterLineage>()))
             .AddSingleton(sp => new PeerPusher(live.Peers, time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()) { Ledger = sp.GetRequiredService<CopyLedger>() })
+            .AddSingleton(sp => new PeerFetcher(live.Peers, configuration.Snapshots.Directory, sp.GetRequiredService<SnapshotVerifier>(), time,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerFetcher>()))
             .AddSingleton<RetentionService>()
             .AddSingleton<SnapshotPins>()
             .AddSingleton<RemoteRetention>()
@@ -131,6 +134,7 @@ internal static class DaemonHost
             .AddSingleton<IControlHandler, PeersHandler>()
             .AddSingleton<IControlHandler, CheckHandler>()
             .AddSingleton<IControlHandler, RestoreHandler>()
+            .AddSingleton<IControlHandler, FetchHandler>()
             .AddSingleton<IControlHandler, RestorePhaseHandler>()
             .AddSingleton<IControlHandler, RecoverHandler>();
         // Readiness first: its checks run before the others start, and READY=1 waits for all of them.

@@ -184,6 +184,19 @@ internal sealed class ProtocolGoldenTests
                 new PhaseResult { Phase = RestorePhase.Rollback, Steps = ["ROLLBACK FAILED: start etcd.service: exited 1"], Rollback = RollbackState.Incomplete, OldDataDir = "/var/lib/etcd.before-restore-20261124T060000Z" },
                 ProtocolJsonContext.Default.PhaseResult),
             Reply.Failure(ErrorCodes.ProtocolMismatch, "this member speaks restore protocol 2, the coordinator an older one"));
+        yield return Case("fetch", Request(new FetchRequest { Source = new FetchSource { Kind = FetchSourceKind.Peer, Host = "10.0.0.2", Port = 22 }, Newest = true },
+                ProtocolJsonContext.Default.FetchRequest),
+            Event(ProgressEvent.Fetch(8192, 20480)),
+            Reply.Success(new FetchResult
+            {
+                Path = Report.Path!, SizeBytes = 20480, Sha256 = Report.Sha256!, Revision = 1234, CreatedAt = At, Peer = "10.0.0.2:22",
+                PeerDirectory = "/var/lib/etcd-backupd/snapshots", AlreadyHere = false,
+            }, ProtocolJsonContext.Default.FetchResult),
+            Reply.Failure(ErrorCodes.NotFound, "etcd-snapshot-20261124T050000Z-m1-r1234.db was not fetched: root@10.0.0.2:22: no etcd-snapshot-20261124T050000Z-m1-r1234.db in /var/lib/etcd-backupd/snapshots"),
+            Reply.Failure(ErrorCodes.HostKeyRefused, "no peer has a snapshot with its manifest: root@10.0.0.2:22: the host key of root@10.0.0.2:22 (ssh-ed25519 SHA256:abc) is marked @revoked in '/etc/etcd-backupd/known_hosts'"),
+            Reply.Failure(ErrorCodes.InvalidSnapshot, "etcd-snapshot-20261124T050000Z-m1-r1234.db was not fetched: root@10.0.0.2:22: the peer's copy of etcd-snapshot-20261124T050000Z-m1-r1234.db is refused: it fails etcd's SHA-256 trailer check; nothing was kept"),
+            Reply.Failure(ErrorCodes.Exists, "/var/lib/etcd-backupd/snapshots/etcd-snapshot-20261124T050000Z-m1-r1234.db exists and differs from the peer's copy (SHA-256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08); it is not replaced: move it away first if the peer's is wanted"),
+            Reply.Failure(ErrorCodes.BadRequest, "unknown peer 'peer:10.0.0.9': Peers.Targets has 10.0.0.2:22, 10.0.0.3:22"));
         yield return Case("errors", "{\"command\":\"frobnicate\"}",
             Reply.Failure(ErrorCodes.UnknownCommand, "unknown command 'frobnicate'; known: status, snapshot, list, verify, prune, pin, unpin, peers, restore, restore-phase"),
             Reply.Failure(ErrorCodes.BadRequest, "prune: the field \"dryRun\" must be true or false (a JSON boolean, not a string)"),

@@ -1,0 +1,74 @@
+using EtcdBackupd.Peers;
+using EtcdBackupd.Snapshots;
+using Renci.SshNet;
+
+namespace EtcdBackupd.Fetch;
+
+/// <summary>Which snapshot is the newest across the peers, from their listings and manifests, without reading a snapshot.</summary>
+internal sealed partial class PeerFetcher
+{
+    /// <summary>Every verified-looking snapshot on every peer, newest first (by the manifest's <c>createdAt</c>), peers in order for the same name.</summary>
+    private async Task<List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt)>> NewestAsync(
+        IReadOnlyList<PeerTarget> targets, List<(PeerTarget, FetchFailure, string)> said, CancellationToken cancellationToken)
+    {
+        var found = new List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt)>();
+        foreach (var target in targets)
+        {
+            try
+            {
+                var listed = await WithDeadlineAsync(target, (session, token) => Task.Run(() => Listing(session.Sftp, target, token), token), cancellationToken);
+                found.AddRange(listed.Select(l => (target, l.Name, l.CreatedAt)));
+                if (listed.Count == 0)
+                {
+                    said.Add((target, FetchFailure.NotFound, $"no snapshot with its manifest in {target.Directory}"));
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                said.Add((target, e is HostKeyRefusedException ? FetchFailure.HostKeyRefused : FetchFailure.Unreachable, PeerErrors.Describe(e, target.Directory)));
+            }
+        }
+
+        // A stable sort: for one name, the peers stay in Peers.Targets order.
+        return [.. found.OrderByDescending(f => f.CreatedAt).ThenByDescending(f => f.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The snapshots of our naming in the peer's directory whose manifest beside them names them and
+    /// gives their size, and whose size is a snapshot's: what a good copy looks like before it is read.
+    /// </summary>
+    private static List<(string Name, DateTimeOffset CreatedAt)> Listing(SftpClient sftp, PeerTarget target, CancellationToken cancellationToken)
+    {
+        var listed = new List<(string, DateTimeOffset)>();
+        var files = sftp.ListDirectory(target.Directory).Where(f => f.IsRegularFile).ToDictionary(f => f.Name, StringComparer.Ordinal);
+        foreach (var file in files.Values)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!SnapshotFileName.TryParse(file.Name, out var named, out _, out _) || !EtcdTrailer.HasSnapshotSize(file.Length)
+                || !files.TryGetValue(SnapshotFileName.ManifestOf(file.Name), out var manifestFile) || manifestFile.Length > MaxManifestBytes)
+            {
+                continue;
+            }
+
+            var manifest = TryManifest(sftp.ReadAllBytes(manifestFile.FullName));
+            if (manifest is not null && manifest.FileName == file.Name && manifest.SizeBytes == file.Length)
+            {
+                listed.Add((file.Name, manifest.CreatedAt == default ? named : manifest.CreatedAt));
+            }
+        }
+
+        return listed;
+    }
+
+    private static SnapshotManifest? TryManifest(byte[] json)
+    {
+        try
+        {
+            return SnapshotManifest.FromJson(json);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+}

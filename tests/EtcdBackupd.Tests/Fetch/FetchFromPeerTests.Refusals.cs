@@ -1,0 +1,127 @@
+using EtcdBackupd.Tests.Restore;
+using EtcdBackupd.Tests.Support;
+
+namespace EtcdBackupd.Tests.Fetch;
+
+/// <summary>What a fetch refuses, and that a refusal leaves the snapshot directory as it was.</summary>
+internal sealed partial class FetchFromPeerTests
+{
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Fetch_ANameNoPeerHas_FailsNotFoundNamingWhatWasAskedAndEachPeer()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var m1 = masters.All[0];
+        await ClusterRestoreTests.SnapshotAsync(masters);
+        ReplaceTheDisk(m1);
+        const string missing = "etcd-snapshot-20200101T000000Z-m9-r42.db";
+
+        var fetch = await Backupctl.RunAsync(m1.Socket, "fetch", missing);
+
+        Assert.That(fetch.ExitCode, Is.EqualTo(1), fetch.ToString);
+        Assert.That(fetch.StandardError, Does.Contain("fetch failed (not_found)").And.Contain(missing)
+            .And.Contain($"no {missing} in {masters.All[1].Snapshots}").And.Contain($"no {missing} in {masters.All[2].Snapshots}"));
+        Assert.That(Directory.GetFileSystemEntries(m1.Snapshots), Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Fetch_FromANonRootCaller_IsRefusedAndNothingIsDownloaded()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) => config["Control"]!["Group"] = "nogroup");
+        var m1 = masters.All[0];
+        await ClusterRestoreTests.SnapshotAsync(masters);
+        ReplaceTheDisk(m1);
+
+        var fetch = await Backupctl.RunAsAsync("nobody", "nogroup", m1.Socket, "fetch", "--newest");
+
+        Assert.That(fetch.ExitCode, Is.EqualTo(1), fetch.ToString);
+        Assert.That(fetch.StandardError, Does.Contain("(forbidden)").And.Contain("'fetch' needs root"));
+        Assert.That(Directory.GetFileSystemEntries(m1.Snapshots), Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Fetch_FromAPeerNotInPeersTargets_IsABadRequestListingThoseThatAre_AndOffsiteIsNotAvailableYet()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var m1 = masters.All[0];
+        const string name = "etcd-snapshot-20200101T000000Z-m9-r42.db";
+
+        var unknown = await Backupctl.RunAsync(m1.Socket, "fetch", "--from", "peer:10.9.9.9", name);
+        var offsite = await Backupctl.RunAsync(m1.Socket, "fetch", "--from", "offsite:s3", "--newest");
+
+        Assert.That(unknown.ExitCode, Is.EqualTo(2), unknown.ToString);
+        Assert.That(unknown.StandardError, Does.Contain("(bad_request)").And.Contain("unknown peer 'peer:10.9.9.9'")
+            .And.Contain($"Peers.Targets has 127.0.0.1:{masters.Ssh!.Port}"));
+        Assert.That(offsite.ExitCode, Is.EqualTo(1), offsite.ToString);
+        Assert.That(offsite.StandardError, Does.Contain("(failed)").And.Contain("off-site store (offsite:s3) is not available yet"));
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Fetch_WhenThePeersHostKeyDoesNotMatchKnownHosts_IsRefusedHostKeyRefusedAndDownloadsNothing()
+    {
+        using var keys = new TempDirectory("fetch-keys");
+        var otherKey = (await File.ReadAllTextAsync(await SshServer.KeyPairAsync(keys.Combine("other")) + ".pub")).Split(' ');
+        var knownHosts = keys.Combine("known_hosts");
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) =>
+        {
+            if (i == 0)
+            {
+                // Another key pinned for the peers' address: what a man in the middle would present.
+                var port = config["Peers"]!["Targets"]![0]!["Port"]!.GetValue<int>();
+                File.WriteAllText(knownHosts, $"[127.0.0.1]:{port} {otherKey[0]} {otherKey[1]}\n");
+                config["Peers"]!["KnownHostsFile"] = knownHosts;
+            }
+        });
+        var m1 = masters.All[0];
+        var snapshot = await SnapshotOnASecondMasterAsync(masters);
+        ReplaceTheDisk(m1);
+
+        var fetch = await Backupctl.RunAsync(m1.Socket, "fetch", snapshot);
+
+        Assert.That(fetch.ExitCode, Is.EqualTo(1), fetch.ToString);
+        Assert.That(fetch.StandardError, Does.Contain("fetch failed (host_key_refused)").And.Contain("CHANGED"));
+        Assert.That(Directory.GetFileSystemEntries(m1.Snapshots), Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Fetch_ACopyWithAByteFlippedOnEveryPeer_IsRefusedAndLeavesNothingInTheDirectory()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var m1 = masters.All[0];
+        await ClusterRestoreTests.WriteKubernetesLikeKeysAsync(masters);
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        ReplaceTheDisk(m1);
+        FlipAByteInTheMiddle(Path.Combine(masters.All[1].Snapshots, snapshot));
+        FlipAByteInTheMiddle(Path.Combine(masters.All[2].Snapshots, snapshot));
+
+        var fetch = await Backupctl.RunAsync(m1.Socket, "fetch", snapshot);
+
+        Assert.That(fetch.ExitCode, Is.EqualTo(1), fetch.ToString);
+        Assert.That(fetch.StandardError, Does.Contain("fetch failed (invalid_snapshot)").And.Contain("fails etcd's SHA-256 trailer check")
+            .And.Contain("differs from its manifest"));
+        Assert.That(Directory.GetFileSystemEntries(m1.Snapshots), Is.Empty, "no snapshot, no manifest, no .part");
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Fetch_ANameHereWithOtherContents_IsRefusedExistsAndTheFileHereIsKept()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var m1 = masters.All[0];
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        var here = Path.Combine(m1.Snapshots, snapshot);
+        FlipAByteInTheMiddle(here);
+        var ours = File.ReadAllBytes(here);
+
+        var fetch = await Backupctl.RunAsync(m1.Socket, "fetch", snapshot);
+
+        Assert.That(fetch.ExitCode, Is.EqualTo(1), fetch.ToString);
+        Assert.That(fetch.StandardError, Does.Contain("fetch failed (exists)").And.Contain($"{here} exists and differs from the peer's copy"));
+        Assert.That(File.ReadAllBytes(here), Is.EqualTo(ours), "never replaced");
+        Assert.That(Directory.GetFiles(m1.Snapshots, "*.part"), Is.Empty);
+    }
+}
