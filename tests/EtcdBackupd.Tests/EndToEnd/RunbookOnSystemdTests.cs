@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Etcd.Protocol;
@@ -186,9 +187,51 @@ internal sealed class RunbookOnSystemdTests
         Assert.That(statuses.Distinct().Count(), Is.EqualTo(1), "one leader and one cluster ID on all three");
     }
 
-    /// <summary>The installed unit: the runbook test, first, deployed the package.</summary>
+    /// <summary>
+    /// Under real systemd: <c>systemctl reload</c> puts a changed schedule in force and refuses a broken
+    /// file with the daemon still running; right after <c>systemctl restart</c>, the status line
+    /// systemd shows names the newest snapshot on disk, not "no snapshot".
+    /// </summary>
     [Test]
     [Order(3)]
+    [CancelAfter(300_000)]
+    public async Task SystemctlReloadAndRestart_ReloadTakesAScheduleOrRefusesABrokenFile_AndTheStatusLineNamesTheNewestSnapshotAtOnce()
+    {
+        var master = _masters[0];
+        await RequireInstalledAsync(master);
+        const string config = "/etc/etcd-backupd/etcd-backupd.json";
+        await master.MustRunAsync("cp", config, "/root/etcd-backupd.json.kept");
+        var before = JsonNode.Parse((await master.RunAsync("etcd-backupctl", "status", "--json")).StandardOutput)!;
+
+        // The role's file has comments (the daemon reads JSON with comments): an edit in place, as an operator makes it.
+        await master.MustRunAsync("sed", "-i", "s/\"0 5 \\* \\* \\*\"/\"17 3 * * *\"/", config);
+        await master.MustRunAsync("grep", "-q", "17 3 \\* \\* \\*", config);
+        var reload = await master.RunAsync("systemctl", "reload", "etcd-backupd");
+        var after = JsonNode.Parse((await master.RunAsync("etcd-backupctl", "status", "--json")).StandardOutput)!;
+        Say($"master1: Schedules ['17 3 * * *']; systemctl reload etcd-backupd: next scheduled {before["nextScheduled"]} -> {after["nextScheduled"]}");
+        Assert.That(reload.ExitCode, Is.Zero, reload.ToString);
+        Assert.That(after["nextScheduled"]!.GetValue<DateTimeOffset>().UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture), Is.EqualTo("03:17"));
+
+        await master.MustRunAsync("sh", "-c", $"echo '{{ \"Snapshots\": ' > {config}");
+        var broken = await master.RunAsync("systemctl", "reload", "etcd-backupd");
+        var statusText = (await master.MustRunAsync("systemctl", "show", "-p", "StatusText", "--value", "etcd-backupd")).StandardOutput.Trim();
+        Say($"master1: a broken file; systemctl reload exits {broken.ExitCode}; status: {statusText}");
+        Assert.That((await master.RunAsync("systemctl", "is-active", "etcd-backupd")).StandardOutput.Trim(), Is.EqualTo("active"));
+        Assert.That(statusText, Does.Contain("configuration reload refused"));
+        var kept = JsonNode.Parse((await master.RunAsync("etcd-backupctl", "status", "--json")).StandardOutput)!;
+        Assert.That(kept["nextScheduled"]!.ToString(), Is.EqualTo(after["nextScheduled"]!.ToString()), "the configuration in force stays");
+
+        await master.MustRunAsync("cp", "/root/etcd-backupd.json.kept", config);
+        await master.MustRunAsync("systemctl", "restart", "etcd-backupd");
+        var restarted = (await master.MustRunAsync("systemctl", "show", "-p", "StatusText", "--value", "etcd-backupd")).StandardOutput.Trim();
+        var newest = before["newestSnapshot"]!["createdAt"]!.GetValue<DateTimeOffset>().UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        Say($"master1: systemctl restart etcd-backupd; at once: {restarted}");
+        Assert.That(restarted, Does.Contain($"newest snapshot {newest}Z"));
+    }
+
+    /// <summary>The installed unit: the runbook test, first, deployed the package.</summary>
+    [Test]
+    [Order(4)]
     [CancelAfter(120_000)]
     public async Task InstalledUnit_VerifiesCleanAndItsSecurityScoreIsRecorded()
     {
@@ -205,7 +248,7 @@ internal sealed class RunbookOnSystemdTests
 
     /// <summary>Last: takes the package off the third master, whose copies came from the runbook test.</summary>
     [Test]
-    [Order(4)]
+    [Order(5)]
     [CancelAfter(120_000)]
     public async Task RemovingThePackage_LeavesTheSnapshotsInPlace()
     {
