@@ -11,17 +11,7 @@ internal sealed partial class PeerFetcher
     /// <summary>A full disk here would fail every peer's download alike: said at once, and no peer is blamed for it.</summary>
     private void EnsureRoom(long needed)
     {
-        long free;
-        try
-        {
-            free = new DriveInfo(directory).AvailableFreeSpace;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return;
-        }
-
-        if (free < needed)
+        if (FreeSpace.Of(directory) is { } free && free < needed)
         {
             throw new FetchException(FetchFailure.NoSpace, $"{directory} has {free >> 20} MiB free, the snapshot needs {(needed >> 20) + 1} MiB; nothing was downloaded");
         }

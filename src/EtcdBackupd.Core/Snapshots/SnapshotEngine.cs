@@ -145,17 +145,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
 
     private void CheckFreeSpace(long dbSizeBytes)
     {
-        long available;
-        try
-        {
-            available = new DriveInfo(options.Directory).AvailableFreeSpace;
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            return; // Unknown: the write itself will tell.
-        }
-
-        if (available < dbSizeBytes + EtcdTrailer.Length)
+        if (FreeSpace.Of(options.Directory) is { } available && available < dbSizeBytes + EtcdTrailer.Length)
         {
             throw new SnapshotException(SnapshotFailure.DiskFull,
                 $"Snapshots.Directory '{options.Directory}' has {available} bytes free but etcd's database is {dbSizeBytes} bytes");

@@ -53,7 +53,10 @@ internal sealed class RemoteRetention(
             .OfType<SnapshotEntry>()
             .OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Revision)
             .ToList();
-        foreach (var deletion in RetentionPolicy.Decide(copies, time.GetUtcNow(), options, copy => IsGood(sftp, copy), copy => IsPinned(sftp, copy)))
+        // The verdict and the pin both need a copy's two manifests: each is read once per prune, not once per question.
+        var read = new Dictionary<string, CopyManifests>();
+        CopyManifests Of(SnapshotEntry copy) => read.TryGetValue(copy.Path, out var known) ? known : read[copy.Path] = Read(sftp, copy);
+        foreach (var deletion in RetentionPolicy.Decide(copies, time.GetUtcNow(), options, copy => IsGood(copy, Of(copy)), copy => IsPinned(Of(copy))))
         {
             cancellationToken.ThrowIfCancellationRequested();
             sftp.DeleteFile(deletion.Snapshot.Path);
@@ -66,40 +69,25 @@ internal sealed class RemoteRetention(
         }
     }
 
-    private bool IsPinned(SftpClient sftp, SnapshotEntry copy)
-    {
-        if (ManifestFile.TryRead(Path.Combine(local.Path, SnapshotFileName.ManifestOf(copy.FileName)))?.Pin is not null)
-        {
-            return true;
-        }
+    /// <summary>This node's manifest of the copy's name and the peer's; each null when missing or unreadable.</summary>
+    private sealed record CopyManifests(SnapshotManifest? Ours, SnapshotManifest? Theirs);
 
+    private CopyManifests Read(SftpClient sftp, SnapshotEntry copy)
+    {
+        var ours = ManifestFile.TryRead(Path.Combine(local.Path, SnapshotFileName.ManifestOf(copy.FileName)));
         try
         {
-            return sftp.Exists(copy.ManifestPath) && SnapshotManifest.FromJson(sftp.ReadAllBytes(copy.ManifestPath))?.Pin is not null;
+            return new CopyManifests(ours, sftp.Exists(copy.ManifestPath) ? SnapshotManifest.FromJson(sftp.ReadAllBytes(copy.ManifestPath)) : null);
         }
         catch (System.Text.Json.JsonException)
         {
-            return false;
+            return new CopyManifests(ours, null);
         }
     }
 
-    private bool IsGood(SftpClient sftp, SnapshotEntry copy)
-    {
-        var ours = Path.Combine(local.Path, SnapshotFileName.ManifestOf(copy.FileName));
-        if (!EtcdTrailer.HasSnapshotSize(copy.SizeBytes) || !File.Exists(ours) || !sftp.Exists(copy.ManifestPath))
-        {
-            return false;
-        }
+    private static bool IsPinned(CopyManifests manifests) => manifests.Ours?.Pin is not null || manifests.Theirs?.Pin is not null;
 
-        try
-        {
-            var mine = ManifestFile.TryRead(ours);
-            var theirs = SnapshotManifest.FromJson(sftp.ReadAllBytes(copy.ManifestPath));
-            return mine is not null && theirs is not null && mine.Sha256 == theirs.Sha256 && theirs.SizeBytes == copy.SizeBytes;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return false;
-        }
-    }
+    private static bool IsGood(SnapshotEntry copy, CopyManifests manifests) =>
+        EtcdTrailer.HasSnapshotSize(copy.SizeBytes) && manifests is { Ours: { } mine, Theirs: { } theirs }
+        && mine.Sha256 == theirs.Sha256 && theirs.SizeBytes == copy.SizeBytes;
 }

@@ -1,3 +1,4 @@
+using EtcdBackupd.FileSystem;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Service;
@@ -115,7 +116,7 @@ internal sealed class SnapshotHandler(
     /// <summary>etcd's cluster, revision and size, and the directory's free space; each null when it cannot be read quickly.</summary>
     private async Task<AdHocFacts> FactsAsync(bool isRoot, CancellationToken cancellationToken)
     {
-        var facts = new AdHocFacts(isRoot, state.Running, time.GetUtcNow(), null, state.LastSuccess?.Result, null, null, null, FreeBytes());
+        var facts = new AdHocFacts(isRoot, state.Running, time.GetUtcNow(), null, state.LastSuccess?.Result, null, null, null, FreeSpace.Of(snapshots.Directory));
         if (facts.Running)
         {
             return facts;
@@ -142,15 +143,4 @@ internal sealed class SnapshotHandler(
         }
     }
 
-    private long? FreeBytes()
-    {
-        try
-        {
-            return new DriveInfo(snapshots.Directory).AvailableFreeSpace;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return null;
-        }
-    }
 }
