@@ -24,6 +24,10 @@ command -v socat >/dev/null || need+=(socat)
 # promtool tests the shipped alert rules; node_exporter reads the metrics file as it does on a master.
 command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
+# The off-site tests' object store: debootstrap builds its chroot (scripts/object-store.sh), s3cmd is
+# the second client that reads back what the daemon wrote.
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v s3cmd >/dev/null || need+=(s3cmd)
 for p in "${extra_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done

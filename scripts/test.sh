@@ -20,6 +20,8 @@ else
   # groff-base renders their man pages.
   ./scripts/install-deps.sh ansible-core rpm cpio binutils groff-base
   ./scripts/make-rootfs.sh
+  # The off-site tests' Ceph RADOS Gateway chroot (once, cached under .cache/ceph-trixie).
+  ./scripts/object-store.sh prepare
   # The .deb and .rpm packages the packaging tests read and the system test installs (SKIP_PACKAGES=1
   # reuses the last ones, for a quicker local run).
   export BACKUPD_TEST_PACKAGES=$PWD/.cache/dist
