@@ -42,3 +42,6 @@ internal sealed record SnapshotReport
 
 /// <summary>One peer's copy of a snapshot.</summary>
 internal sealed record PeerCopy(string Host, int Port, bool Ok, bool Skipped, string? Error);
+
+/// <summary>One off-site target's copy of a snapshot: the object's key in its bucket.</summary>
+internal sealed record OffsiteCopy(string Target, string Key, bool Ok, bool Skipped, string? Error);

@@ -60,11 +60,24 @@ internal sealed record SnapshotManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SnapshotPin? Pin { get; init; }
 
+    /// <summary>
+    /// In an off-site copy's manifest only (<c>PREFIX/NAME.json</c> beside the object): how the object was
+    /// stored. The manifest's own <see cref="Sha256"/> stays the raw snapshot's.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public OffsiteObject? Offsite { get; init; }
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.SnapshotManifest);
 
     public static SnapshotManifest? FromJson(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize(json, ManifestJsonContext.Default.SnapshotManifest);
 }
+
+/// <summary>
+/// An off-site object: its key, what was applied to the raw snapshot (compression, age recipients' public
+/// keys), and the size and SHA-256 of the bytes stored, as read back after the upload.
+/// </summary>
+internal sealed record OffsiteObject(string Key, string Compression, IReadOnlyList<string> Recipients, long SizeBytes, string Sha256);
 
 /// <summary>Why a snapshot is kept whatever its age: the operator's label, and when it was pinned.</summary>
 internal sealed record SnapshotPin(string Label, DateTimeOffset PinnedAt);

@@ -4,6 +4,7 @@ using EtcdBackupd.Etcd;
 using EtcdBackupd.Health;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
+using EtcdBackupd.Offsite;
 using EtcdBackupd.Peers;
 using EtcdBackupd.Reload;
 using EtcdBackupd.Restore;
@@ -17,7 +18,7 @@ namespace EtcdBackupd.Hosting;
 internal sealed record DaemonConfiguration(
     EtcdOptions Etcd, SnapshotOptions Snapshots, ScheduleOptions Schedule, RetentionOptions Retention,
     PeersOptions Peers, ControlOptions Control, RestoreOptions Restore, MetricsOptions Metrics, LoggingOptions Logging, StateOptions State,
-    HealthOptions Health)
+    HealthOptions Health, OffsiteOptions Offsite)
 {
     /// <summary>Every key set and its value, as an operator writes it: what a reload compares (<see cref="ConfigurationChanges"/>).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
@@ -57,6 +58,6 @@ internal sealed record DaemonConfiguration(
         return new DaemonConfiguration(
             etcd, snapshots, schedule, RetentionOptions.Read(reader),
             PeersOptions.Read(reader, snapshots.Directory), ControlOptions.Read(reader), RestoreOptions.Read(reader), MetricsOptions.Read(reader), LoggingOptions.Read(reader),
-            StateOptions.Read(reader), HealthOptions.Read(reader, schedule, time));
+            StateOptions.Read(reader), HealthOptions.Read(reader, schedule, time), OffsiteOptions.Read(reader));
     }
 }

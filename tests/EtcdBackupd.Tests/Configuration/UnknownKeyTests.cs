@@ -44,7 +44,7 @@ internal sealed class UnknownKeyTests
         {
             "Control.Frobnicate: is not a known key; Control holds SocketPath, Group, IdleSeconds, RequestSeconds, WriteSeconds, "
                 + "ConnectionsPerUser, MaxConnections, RootConnections, SnapshotIntervalSeconds",
-            "Nonsense.Entirely: is not a known key; the sections are Etcd, Snapshots, Peers, Control, Restore, Metrics, Logging, State, Health",
+            "Nonsense.Entirely: is not a known key; the sections are Etcd, Snapshots, Peers, Control, Restore, Metrics, Logging, State, Health, Offsite",
         }));
     }
 

@@ -192,6 +192,36 @@ internal sealed class EtcdCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The first of <paramref name="count"/> consecutive ports, the first and last probed free: for a
+    /// program that binds a range (Ceph's messenger). The allocator moves past the whole block.
+    /// </summary>
+    public static int FreePortBlock(int count)
+    {
+        while (true)
+        {
+            var first = FirstPort + (int)((uint)Interlocked.Add(ref _nextPort, count) % (PortCount - count));
+            if (IsFree(first) && IsFree(first + count - 1))
+            {
+                return first;
+            }
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, port);
+            probe.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     public static int FreePort()
     {
         while (true)

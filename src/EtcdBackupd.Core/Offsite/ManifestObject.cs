@@ -1,0 +1,31 @@
+using System.Text.Json;
+using Amazon.S3;
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Offsite;
+
+/// <summary>The manifest beside an off-site object: <c>PREFIX + name without .db + .json</c>.</summary>
+internal static class ManifestObject
+{
+    public static string KeyOf(OffsiteTarget target, string snapshotName) => target.Key(Path.GetFileNameWithoutExtension(snapshotName) + ".json");
+
+    /// <summary>The manifest under <paramref name="key"/>; null when there is none or it is not a manifest.</summary>
+    public static async Task<SnapshotManifest?> TryReadAsync(AmazonS3Client client, string bucket, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await client.GetObjectAsync(bucket, key, cancellationToken);
+            using var json = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(json, cancellationToken);
+            return SnapshotManifest.FromJson(json.ToArray());
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchKey")
+        {
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using EtcdBackupd.Configuration;
+using EtcdBackupd.Snapshots;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdBackupd.Offsite;
+
+/// <summary>
+/// Sends a snapshot to every off-site target, one target after the other so that memory stays at one
+/// multipart sink's. Per target: the snapshot file is read once, through the encoder, into a multipart
+/// upload; the stored bytes are read back and checked; then the manifest goes beside the object. A
+/// failed target is retried with backoff up to <c>Offsite.Attempts</c> within <c>Offsite.TimeoutSeconds</c>,
+/// never fails the snapshot, and never holds up another target for longer than that.
+/// </summary>
+internal sealed partial class OffsiteUploader(Live<OffsiteOptions> offsite, TimeProvider time, ILogger logger)
+{
+    /// <summary>Read at each use: the daemon's reload replaces it between snapshots.</summary>
+    private OffsiteOptions options => offsite.Current;
+
+    /// <summary>
+    /// Wraps the multipart sink in the codec's writable stream (compression, encryption); the stream must
+    /// leave the sink open when disposed. The identity, a raw upload, until the codec is wired.
+    /// </summary>
+    public Func<Stream, Stream> Encoder { get; init; } = sink => sink;
+
+    /// <summary>What the encoder appends to the object's name (<c>.zst</c>, <c>.age</c>).</summary>
+    public string Suffix { get; init; } = "";
+
+    /// <summary>For progress: a target and the raw snapshot bytes read into its upload so far.</summary>
+    public Action<OffsiteTarget, long>? OnUploaded { get; init; }
+
+    public bool Enabled => options.Enabled;
+
+    public async Task<IReadOnlyList<OffsiteUploadResult>> UploadAsync(SnapshotResult snapshot, CancellationToken cancellationToken)
+    {
+        var results = new List<OffsiteUploadResult>();
+        foreach (var target in options.Targets)
+        {
+            results.Add(await UploadOneAsync(target, snapshot, cancellationToken));
+        }
+
+        return results;
+    }
+
+    private async Task<OffsiteUploadResult> UploadOneAsync(OffsiteTarget target, SnapshotResult snapshot, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var key = target.Key(Path.GetFileName(snapshot.Path) + Suffix);
+        using var timeout = new CancellationTokenSource(options.Timeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var error = "";
+        var attempt = 0;
+        while (attempt < options.Attempts)
+        {
+            attempt++;
+            try
+            {
+                var skipped = await SendAsync(target, snapshot, key, deadline.Token);
+                if (skipped)
+                {
+                    OffsiteLog.AlreadyThere(logger, target.Name, key);
+                }
+                else
+                {
+                    var seconds = time.GetElapsedTime(started).TotalSeconds;
+                    OffsiteLog.Uploaded(logger, snapshot.Path, target.Name, target.Bucket, key, seconds);
+                }
+
+                return new OffsiteUploadResult(target.Name, true, skipped, null, attempt, time.GetElapsedTime(started), key);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                error = OffsiteErrors.Describe(e, target);
+                if (timeout.IsCancellationRequested)
+                {
+                    error = $"gave up after Offsite.TimeoutSeconds ({options.Timeout.TotalSeconds:F0} s): {error}";
+                }
+
+                OffsiteLog.AttemptFailed(logger, snapshot.Path, target.Name, attempt, options.Attempts, error);
+                if (OffsiteErrors.IsFinal(e) || timeout.IsCancellationRequested || attempt == options.Attempts)
+                {
+                    break;
+                }
+
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt - 1)), time, deadline.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    error = $"gave up after Offsite.TimeoutSeconds ({options.Timeout.TotalSeconds:F0} s): {error}";
+                    break;
+                }
+            }
+        }
+
+        OffsiteLog.Failed(logger, snapshot.Path, target.Name, error);
+        return new OffsiteUploadResult(target.Name, false, false, error, attempt, time.GetElapsedTime(started), key);
+    }
+}

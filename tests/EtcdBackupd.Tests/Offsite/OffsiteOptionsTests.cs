@@ -1,0 +1,66 @@
+using EtcdBackupd.Configuration;
+using EtcdBackupd.Offsite;
+using EtcdBackupd.Tests.Support;
+
+namespace EtcdBackupd.Tests.Offsite;
+
+[Category("Fast")]
+internal sealed class OffsiteOptionsTests
+{
+    [Test]
+    public void Read_CredentialsFileReadableByOthers_IsRefusedNamingTheKey()
+    {
+        using var dir = new TempDirectory("offsite-options");
+        var credentials = ObjectStore.CredentialsFile(dir, "credentials", mode: (UnixFileMode)0b110_100_100);
+
+        var reader = Read(dir, $$"""{ "Offsite": { "Targets": [ {{Target("a", credentials)}} ] } }""");
+        OffsiteOptions.Read(reader);
+
+        Assert.That(reader.Problems, Is.EqualTo(new[]
+        {
+            $"Offsite.Targets[0].CredentialsFile: the credentials file '{credentials}' has mode 0644; it must be 0600 or 0400 (chmod 600 '{credentials}')",
+        }));
+    }
+
+    [Test]
+    public void Read_PrefixMissingAndNameTwice_AreEachReportedByKey()
+    {
+        using var dir = new TempDirectory("offsite-options");
+        var credentials = ObjectStore.CredentialsFile(dir, "credentials");
+        var noPrefix = Target("a", credentials).Replace("\"Prefix\": \"c/\",", "");
+
+        var reader = Read(dir, $$"""{ "Offsite": { "Targets": [ {{noPrefix}}, {{Target("A", credentials)}} ], "Retention": "forever" } }""");
+        OffsiteOptions.Read(reader);
+
+        Assert.That(reader.Problems, Has.Some.StartsWith("Offsite.Targets[0].Prefix: is required and not empty"));
+        Assert.That(reader.Problems, Has.Some.StartsWith("Offsite.Targets[1].Name: 'A' names another target too"));
+        Assert.That(reader.Problems, Has.Some.StartsWith("Offsite.Retention: 'forever' must be daemon"));
+    }
+
+    [Test]
+    public void Read_FullTarget_KeepsEveryField()
+    {
+        using var dir = new TempDirectory("offsite-options");
+        var credentials = ObjectStore.CredentialsFile(dir, "credentials", mode: UnixFileMode.UserRead);
+
+        var reader = Read(dir, $$"""{ "Offsite": { "Targets": [ {{Target("a", credentials)}} ], "Retention": "bucket", "RetentionDays": 90 } }""");
+        var options = OffsiteOptions.Read(reader);
+
+        Assert.That(reader.Problems, Is.Empty);
+        Assert.That(options.Targets[0], Is.EqualTo(new OffsiteTarget
+        {
+            Name = "a", Endpoint = new Uri("http://127.0.0.1:9000"), Bucket = "b", Prefix = "c/", CredentialsFile = credentials, PathStyle = true,
+        }));
+        Assert.That((options.Retention, options.RetentionDays), Is.EqualTo((OffsiteRetention.Bucket, (int?)90)));
+    }
+
+    private static string Target(string name, string credentials) =>
+        $$"""{ "Name": "{{name}}", "Endpoint": "http://127.0.0.1:9000", "Bucket": "b", "Prefix": "c/", "CredentialsFile": "{{credentials}}" }""";
+
+    private static ConfigReader Read(TempDirectory dir, string json)
+    {
+        var file = dir.Combine("config.json");
+        File.WriteAllText(file, json);
+        return new ConfigReader(ConfigurationLoader.Load(file));
+    }
+}

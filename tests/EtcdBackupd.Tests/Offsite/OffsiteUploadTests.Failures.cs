@@ -1,0 +1,80 @@
+using EtcdBackupd.Offsite;
+using EtcdBackupd.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EtcdBackupd.Tests.Offsite;
+
+internal sealed partial class OffsiteUploadTests
+{
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Upload_WrongSecretForOneTarget_IsReportedAsRefusedKeysAndTheOtherTargetStillGetsItsCopy()
+    {
+        using var run = new TempDirectory("wrong-keys");
+        var snapshot = SyntheticSnapshots.Result(run.Path, 1 << 20);
+        var (a, b) = (await BucketAsync("keys-a"), await BucketAsync("keys-b"));
+        var wrong = ObjectStore.CredentialsFile(run, "wrong", secret: "not-the-secret");
+
+        var results = await Uploader(Target("a", a, wrong), Target("b", b)).UploadAsync(snapshot, CancellationToken.None);
+
+        Assert.That(results[0].Ok, Is.False);
+        Assert.That(results[0].Error, Does.Contain("refused the keys").And.Contain(wrong));
+        Assert.That(results[1].Ok, Is.True);
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Upload_MissingBucket_IsReportedByNameAndNotRetried()
+    {
+        using var run = new TempDirectory("no-bucket");
+        var snapshot = SyntheticSnapshots.Result(run.Path, 1 << 20);
+
+        var results = await Uploader(3, Target("a", "no-such-bucket-here")).UploadAsync(snapshot, CancellationToken.None);
+
+        Assert.That(results[0].Ok, Is.False);
+        Assert.That(results[0].Error, Is.EqualTo($"bucket no-such-bucket-here does not exist at {_store.Endpoint.Authority}"));
+        Assert.That(results[0].Attempts, Is.EqualTo(1));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Upload_EndpointDown_IsReportedAsUnreachableAfterEveryAttempt()
+    {
+        using var run = new TempDirectory("down");
+        var snapshot = SyntheticSnapshots.Result(run.Path, 1 << 20);
+        var down = new Uri($"http://127.0.0.1:{EtcdCluster.FreePort()}/");
+
+        var results = await Uploader(2, Target("a", "any", endpoint: down)).UploadAsync(snapshot, CancellationToken.None);
+
+        Assert.That(results[0].Ok, Is.False);
+        Assert.That(results[0].Error, Does.StartWith($"cannot reach {down.Authority}"));
+        Assert.That(results[0].Attempts, Is.EqualTo(2));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Upload_CancelledMidway_LeavesNoObjectAndNoMultipartUploadBehind()
+    {
+        using var run = new TempDirectory("cut");
+        var snapshot = SyntheticSnapshots.Result(run.Path, 16 << 20);
+        var bucket = await BucketAsync("cut");
+        using var stop = new CancellationTokenSource();
+        var uploader = new OffsiteUploader(new OffsiteOptions { Targets = [Target("a", bucket)], Attempts = 1 }, TimeProvider.System, NullLogger.Instance)
+        {
+            OnUploaded = (_, read) =>
+            {
+                if (read > 11 << 20)
+                {
+                    stop.Cancel();
+                }
+            },
+        };
+
+        Assert.That(async () => await uploader.UploadAsync(snapshot, stop.Token), Throws.InstanceOf<OperationCanceledException>());
+
+        var objects = await _store.S3cmdAsync("ls", "--recursive", $"s3://{bucket}");
+        Assert.That(objects.StandardOutput.Trim(), Is.Empty, objects.ToString);
+        var uploads = await _store.S3cmdAsync("multipart", $"s3://{bucket}");
+        Assert.That(uploads.StandardOutput, Does.Not.Contain("cluster-1/"), uploads.ToString);
+    }
+}
