@@ -24,6 +24,10 @@ internal sealed record SnapshotReport
     public required string? Error { get; init; }
     public required IReadOnlyList<PeerCopy> Peers { get; init; }
 
+    /// <summary>Each off-site target's copy, when <c>Offsite.Targets</c> are configured; left out otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<OffsiteCopy>? Offsite { get; init; }
+
     /// <summary>True when etcd had not changed since this snapshot, so no new file was written; left out otherwise.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? Unchanged { get; init; }
@@ -36,8 +40,8 @@ internal sealed record SnapshotReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SnapshotManifest? Manifest { get; init; }
 
-    /// <summary>True when every peer has its copy (or there are none).</summary>
-    public bool AllCopied() => Peers.All(p => p.Ok) && (Pinned?.Peers.All(p => p.Ok) ?? true);
+    /// <summary>True when every peer and every off-site target has its copy (or there are none).</summary>
+    public bool AllCopied() => Peers.All(p => p.Ok) && (Pinned?.Peers.All(p => p.Ok) ?? true) && (Offsite?.All(o => o.Ok) ?? true);
 }
 
 /// <summary>One peer's copy of a snapshot.</summary>

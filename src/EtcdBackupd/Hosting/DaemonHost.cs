@@ -6,6 +6,7 @@ using EtcdBackupd.Health;
 using EtcdBackupd.Lineage;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
+using EtcdBackupd.Offsite;
 using EtcdBackupd.Peers;
 using EtcdBackupd.Reload;
 using EtcdBackupd.Restore;
@@ -102,6 +103,8 @@ internal static class DaemonHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()) { Ledger = sp.GetRequiredService<CopyLedger>() })
             .AddSingleton(sp => new PeerFetcher(live.Peers, configuration.Snapshots.Directory, sp.GetRequiredService<SnapshotVerifier>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerFetcher>()))
+            .AddSingleton(sp => new OffsiteUploader(configuration.Offsite, time,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<OffsiteUploader>()))
             .AddSingleton<RetentionService>()
             .AddSingleton<SnapshotPins>()
             .AddSingleton<RemoteRetention>()

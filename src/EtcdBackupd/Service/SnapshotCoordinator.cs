@@ -1,3 +1,4 @@
+using EtcdBackupd.Offsite;
 using EtcdBackupd.Peers;
 using EtcdBackupd.Retention;
 using Microsoft.Extensions.Hosting;
@@ -16,7 +17,7 @@ internal interface ISnapshotTrigger
 /// the writes acknowledged before it asked waits out the run under way (<see cref="Running"/>) first.
 /// </summary>
 internal sealed class SnapshotCoordinator(
-    SnapshotEngine engine, PeerPusher peers, RetentionService retention, RemoteRetention remoteRetention,
+    SnapshotEngine engine, PeerPusher peers, OffsiteUploader offsite, RetentionService retention, RemoteRetention remoteRetention,
     SnapshotVerifier verifier, DaemonState state,
     TimeProvider time, IHostApplicationLifetime lifetime, ILogger<SnapshotCoordinator> logger) : ISnapshotTrigger
 {
@@ -92,7 +93,9 @@ internal sealed class SnapshotCoordinator(
             verifier.Remember(result.Path, good: true);
             // A failed copy is recorded with the snapshot; it never turns a good snapshot into a failure.
             var copies = await peers.PushAsync(result, stopping);
-            outcome = new SnapshotOutcome(startedAt, time.GetUtcNow(), reason, result, null) { Peers = copies };
+            // Off-site after the peers: the masters' copies are the quick way back, the bucket the last resort.
+            var offsiteCopies = offsite.Enabled ? await offsite.UploadAsync(result, stopping) : [];
+            outcome = new SnapshotOutcome(startedAt, time.GetUtcNow(), reason, result, null) { Peers = copies, Offsite = offsiteCopies };
         }
         catch (Exception e) when (stopping.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using EtcdBackupd.Offsite;
 using EtcdBackupd.Peers;
 
 namespace EtcdBackupd.Service;
@@ -7,6 +8,9 @@ internal sealed record SnapshotOutcome(
     DateTimeOffset StartedAt, DateTimeOffset FinishedAt, string Reason, SnapshotResult? Result, SnapshotException? Error)
 {
     public IReadOnlyList<PeerPushResult> Peers { get; init; } = [];
+
+    /// <summary>Each off-site target's copy; none when no <c>Offsite.Targets</c> are configured.</summary>
+    public IReadOnlyList<OffsiteUploadResult> Offsite { get; init; } = [];
 
     public bool Succeeded => Result is not null;
 
@@ -27,6 +31,7 @@ internal sealed record SnapshotOutcome(
         Failure = Error?.Failure.ToString(),
         Error = Error?.Message,
         Peers = [.. Peers.Select(p => p.ToCopy())],
+        Offsite = Offsite.Count == 0 ? null : [.. Offsite.Select(o => o.ToCopy())],
         Manifest = withManifest ? Result?.Manifest : null,
     };
 }

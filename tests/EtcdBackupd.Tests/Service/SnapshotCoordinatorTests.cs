@@ -47,7 +47,8 @@ internal sealed class SnapshotCoordinatorTests
         Assert.That(Directory.GetFiles(dir.Path, "*.db"), Has.Length.EqualTo(2));
     }
 
-    private static SnapshotCoordinator Coordinator(EtcdCluster cluster, string directory, DaemonState state)
+    /// <summary>A coordinator on <paramref name="cluster"/>; off-site targets only when <paramref name="offsite"/> names some.</summary>
+    internal static SnapshotCoordinator Coordinator(EtcdCluster cluster, string directory, DaemonState state, EtcdBackupd.Offsite.OffsiteOptions? offsite = null)
     {
         var engine = new SnapshotEngine(cluster.ClientOptions(), new SnapshotOptions { Directory = directory }, TimeProvider.System, NullLogger.Instance);
         var verifier = new SnapshotVerifier();
@@ -56,7 +57,8 @@ internal sealed class SnapshotCoordinatorTests
         var peers = new EtcdBackupd.Peers.PeerPusher(new EtcdBackupd.Peers.PeersOptions(), TimeProvider.System, NullLogger.Instance);
         var remote = new RemoteRetention(new EtcdBackupd.Peers.PeersOptions(), new RetentionOptions(), new SnapshotDirectory(directory),
             TimeProvider.System, NullLogger<RemoteRetention>.Instance);
-        return new SnapshotCoordinator(engine, peers, retention, remote, verifier, state, TimeProvider.System, new StandInLifetime(),
+        var uploader = new EtcdBackupd.Offsite.OffsiteUploader(offsite ?? new EtcdBackupd.Offsite.OffsiteOptions(), TimeProvider.System, NullLogger.Instance);
+        return new SnapshotCoordinator(engine, peers, uploader, retention, remote, verifier, state, TimeProvider.System, new StandInLifetime(),
             NullLogger<SnapshotCoordinator>.Instance);
     }
 
