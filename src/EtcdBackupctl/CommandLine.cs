@@ -8,7 +8,7 @@ namespace EtcdBackupctl;
 internal sealed class CommandLine
 {
     public const string Usage =
-        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot [--pin LABEL]|list|verify FILE|pin FILE LABEL|unpin FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|fetch [--from peer:HOST[:PORT]] {NAME|--newest}|call REQUEST} [--json | -w json|table]";
+        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot [--pin LABEL]|list|verify FILE|import FILE [--pin LABEL]|pin FILE LABEL|unpin FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|fetch [--from peer:HOST[:PORT]] {NAME|--newest}|call REQUEST} [--json | -w json|table]";
 
     public CommandLine()
     {
@@ -40,6 +40,7 @@ internal sealed class CommandLine
         Root.Subcommands.Add(cli.Prune());
         Root.Subcommands.Add(cli.Restore());
         Root.Subcommands.Add(cli.Fetch());
+        Root.Subcommands.Add(cli.Import());
         Root.Subcommands.Add(RawCall.Create(socket));
     }
 

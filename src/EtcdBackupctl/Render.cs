@@ -71,7 +71,23 @@ internal static class Render
         ]));
 
     public static string Verify(VerifyResult r) =>
-        Table.Fields([("PATH", r.Path), ("SIZEBYTES", Text(r.SizeBytes)), ("SHA256", r.Sha256), ("TRAILER", r.Trailer), ("MANIFEST", r.Manifest)]);
+        Table.Fields(new[] { ("PATH", r.Path), ("SIZEBYTES", Text(r.SizeBytes)), ("SHA256", r.Sha256), ("TRAILER", r.Trailer), ("MANIFEST", r.Manifest) }
+            .Concat(Facts(r.Etcd)));
+
+    public static string Imported(ImportResult r) =>
+        Table.Fields(new[]
+        {
+            ("PATH", r.Path + (r.AlreadyHere ? " (already here, identical: nothing written)" : "")), ("FROM", r.Origin), ("SIZE", Size(r.SizeBytes)),
+            ("SHA256", r.Sha256), ("REVISION", Text(r.Revision)), ("CREATED", Time(r.CreatedAt)),
+            ("VERIFIED", "etcd's trailer and " + (r.HadManifest ? "the manifest beside it" : "etcd's snapshot status (no manifest came with it)")),
+            ("PIN", r.Pin?.Label ?? "-"),
+        }.Concat(Facts(r.Etcd)));
+
+    /// <summary>What etcd's tool reported of a file without a manifest.</summary>
+    private static IEnumerable<(string, string)> Facts(EtcdBackupd.Snapshots.SnapshotFacts? f) => f is null ? [] :
+    [
+        ("ETCD STATUS", $"{f.Tool}: hash {f.Hash}, revision {f.Revision}, {f.TotalKeys} keys, {Size(f.TotalSizeBytes)}" + (f.Version is null ? "" : $", etcd {f.Version}")),
+    ];
 
     public static string Fetched(FetchResult r) =>
         Table.Fields(
@@ -91,7 +107,8 @@ internal static class Render
             p.Directory + (p.DirectoryExists == false ? " (missing)" : ""), Text(p.Error),
         ]));
 
-    public static string Plan(RestorePlan r) => Table.Fields(ClusterFields(r.Cluster).Concat(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems, r.Tool)));
+    public static string Plan(RestorePlan r) => Table.Fields(ClusterFields(r.Cluster).Concat(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems, r.Tool))
+        .Concat(r.WithoutManifest is null ? [] : [("MANIFEST", "none: etcd's snapshot status stands in for it")]).Concat(Facts(r.WithoutManifest)));
 
     public static string Restored(LocalRestoreResult r) => Table.Fields(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems, r.Tool)
         .Concat(r.Steps.Select(s => ("STEP", s)))

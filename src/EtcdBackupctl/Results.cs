@@ -64,6 +64,8 @@ internal static class Results
     /// <summary>0 when the session ended (or had ended) one way on every member; a refusal is an error answer (1).</summary>
     public static readonly ResultKind<RecoveryResult> Recovered = new(ProtocolJsonContext.Default.AnswerRecoveryResult, Json.RecoveryResult, Render.Recovered, Success);
 
+    public static readonly ResultKind<ImportResult> Imported = new(ProtocolJsonContext.Default.AnswerImportResult, Json.ImportResult, Render.Imported, Success);
+
     public static readonly ResultKind<FetchResult> Fetched = new(ProtocolJsonContext.Default.AnswerFetchResult, Json.FetchResult, Render.Fetched, Success);
 
     public static readonly ResultKind<ClusterRestoreResult> ClusterRestored = new(ProtocolJsonContext.Default.AnswerClusterRestoreResult, Json.ClusterRestoreResult, Render.ClusterRestored, Success);

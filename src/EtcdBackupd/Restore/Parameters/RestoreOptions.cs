@@ -123,6 +123,14 @@ internal sealed class RestoreOptions
         return (member, member.RestoreCommand(tool.Value, snapshot, member.DataDir.Value.TrimEnd('/'), BumpRevision), problems, tool);
     }
 
+    /// <summary>The tool a restore would use (its <c>snapshot status</c> vouches for a file without a manifest).</summary>
+    public Sourced ChooseTool()
+    {
+        var unitPath = UnitPath();
+        var unit = File.Exists(unitPath) ? Restore.EtcdUnit.Read(unitPath, p => File.Exists(p) ? File.ReadAllText(p) : null) : null;
+        return RestoreTool.Choose(Tool, unit);
+    }
+
     /// <summary>The etcd unit's file, where systemd would look for it.</summary>
     public string UnitPath() => UnitFile ?? UnitDirectories
         .Select(d => System.IO.Path.Combine(d, EtcdUnit)).FirstOrDefault(File.Exists) ?? System.IO.Path.Combine(UnitDirectories[0], EtcdUnit);
