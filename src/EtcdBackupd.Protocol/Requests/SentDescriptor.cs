@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Protocol.Requests;
@@ -11,5 +12,6 @@ namespace EtcdBackupd.Protocol.Requests;
 internal sealed record SentDescriptor
 {
     /// <summary>The manifest beside the file (<c>NAME.json</c>), as the caller read it; null when there is none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SnapshotManifest? Manifest { get; init; }
 }
