@@ -119,7 +119,9 @@ internal static class Render
         : Table.Fields(PlanFields(m.Snapshot!, m.Command!, m.Parameters, m.Problems ?? [], m.Tool)
             .Prepend(("PHASES", string.Join(", ", r.Phases))).Prepend(("COPY", Text(m.Copy))).Prepend(("MEMBER", m.Member))
             .Concat(m.Error is null ? [] : [("ERROR", m.Error)])))
-        .Prepend(r.Cluster is null ? "" : Table.Fields(ClusterFields(r.Cluster))).Where(t => t.Length > 0));
+        .Prepend(r.Cluster is null ? "" : Table.Fields(ClusterFields(r.Cluster)))
+        .Prepend(r.WithoutManifest is null ? "" : Table.Fields(new[] { ("MANIFEST", "none: etcd's snapshot status stands in for it") }.Concat(Facts(r.WithoutManifest))))
+        .Where(t => t.Length > 0));
 
     /// <summary>Whether the snapshot is of this cluster, in words; REFUSED when a real restore would stop on it.</summary>
     private static IEnumerable<(string, string)> ClusterFields(ClusterMatch? c) => c is null ? [] :

@@ -35,7 +35,16 @@ internal sealed class ClusterRestoreFromAnyFileTests
             }
         }
 
+        var plan = await Backupctl.RunAsync(masters.All[0].Socket, "restore", file, "--cluster", "--dry-run", "--json");
+        var table = await Backupctl.RunAsync(masters.All[0].Socket, "restore", file, "--cluster", "--dry-run");
+        var importedByDryRun = Directory.GetFiles(masters.All[0].Snapshots);
         var restore = await Backupctl.RunAsync(masters.All[0].Socket, "restore", file, "--cluster", "--yes");
+
+        var planned = System.Text.Json.Nodes.JsonNode.Parse(plan.StandardOutput)!;
+        Assert.That(planned["withoutManifest"]!["totalKeys"]!.GetValue<long>(), Is.GreaterThanOrEqualTo(before.Length), plan.ToString);
+        Assert.That(planned["sha256"]!.GetValue<string>(), Is.EqualTo(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)))));
+        Assert.That(importedByDryRun, Is.Empty, "a dry run imports nothing");
+        Assert.That(table.StandardOutput, Does.Contain("none: etcd's snapshot status stands in for it"), table.ToString);
 
         Assert.That(restore.ExitCode, Is.Zero, () => restore + string.Join("\n", masters.All.Select(masters.Log)));
         Assert.That(restore.StandardError, Does.Contain($"imported '{file}' as ").And.Contain("snapshot status stands in for it"), restore.ToString);

@@ -31,13 +31,14 @@ internal sealed class RestoreHandler(
         var started = time.GetTimestamp();
         void Progress(string? member, string step) => call.Output.Event(ProgressEvent.Restore(step, time.GetElapsedTime(started).TotalSeconds, member));
         SnapshotFacts? facts = null;
+        string? sha256 = null;
         string path;
         // A path in the directory is restored from there, as it always was; the file sent with it is not needed.
         if (arguments.Descriptor is { } sent && !paths.IsPresent(arguments.File))
         {
             try
             {
-                (path, facts) = await FromSentAsync(arguments, sent, call, Progress, cancellationToken);
+                (path, sha256, facts) = await FromSentAsync(arguments, sent, call, Progress, cancellationToken);
             }
             catch (ImportException e)
             {
@@ -55,7 +56,8 @@ internal sealed class RestoreHandler(
 
         if (arguments.Cluster)
         {
-            return await cluster.RunAsync(path, arguments.DryRun, arguments.OtherCluster, Progress, cancellationToken);
+            return await cluster.RunAsync(path, arguments.DryRun, arguments.OtherCluster, Progress, cancellationToken,
+                arguments.DryRun && sha256 is not null ? (sha256, facts) : null);
         }
 
         var plan = phases.Plan(path) with { WithoutManifest = facts };
@@ -92,7 +94,7 @@ internal sealed class RestoreHandler(
     /// A file sent with the request: checked, and for a real restore imported first (so every member of a
     /// cluster restore gets it under the same name, with a manifest); a dry run only says where it would go.
     /// </summary>
-    private async Task<(string Path, SnapshotFacts? Facts)> FromSentAsync(
+    private async Task<(string Path, string Sha256, SnapshotFacts? Facts)> FromSentAsync(
         RestoreRequest arguments, SentDescriptor sent, ControlCall call, Action<string?, string> progress, CancellationToken cancellationToken)
     {
         if (arguments.DryRun)
@@ -105,7 +107,7 @@ internal sealed class RestoreHandler(
                 progress(null, Stands(facts));
             }
 
-            return (planned, facts);
+            return (planned, read.Sha256, facts);
         }
 
         var imported = await importer.ImportAsync(call.Descriptor, arguments.File, sent.Manifest, null, cancellationToken);
@@ -115,7 +117,7 @@ internal sealed class RestoreHandler(
             progress(null, Stands(said));
         }
 
-        return (imported.Path, imported.Etcd);
+        return (imported.Path, imported.Sha256, imported.Etcd);
     }
 
     private static string Stands(SnapshotFacts facts) =>

@@ -14,7 +14,9 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
     /// <summary>Stands for the session a real restore names, in the dry run's token: <c>TOKEN-restore-SESSION</c>.</summary>
     public const string DryRunSession = "SESSION";
 
-    public async Task<Reply> RunAsync(string path, bool dryRun, bool otherCluster, Action<string, string> progress, CancellationToken cancellationToken)
+    /// <summary>The restore of <c>path</c> (a dry run plans it); <c>sent</c>: a dry run of a file sent with the request, not imported yet (its SHA-256, and etcd's facts when it has no manifest).</summary>
+    public async Task<Reply> RunAsync(
+        string path, bool dryRun, bool otherCluster, Action<string, string> progress, CancellationToken cancellationToken, (string Sha256, SnapshotFacts? Facts)? sent = null)
     {
         var members = new List<IRestoreMember> { new LocalMember(local, path, lineage) };
         try
@@ -22,7 +24,8 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
             if (dryRun)
             {
                 var match = await lineage.CheckAsync(path, ManifestFile.TryRead(SnapshotFileName.ManifestOf(path)), otherCluster, cancellationToken);
-                return Reply.Success(await PlanAsync(path, members, cancellationToken) with { Cluster = match }, ProtocolJsonContext.Default.ClusterPlan);
+                var plan = await PlanAsync(path, members, cancellationToken) with { Cluster = match };
+                return Reply.Success(sent is { } file ? plan with { Sha256 = file.Sha256, WithoutManifest = file.Facts } : plan, ProtocolJsonContext.Default.ClusterPlan);
             }
 
             if (!File.Exists(path) || !File.Exists(SnapshotFileName.ManifestOf(path)))
