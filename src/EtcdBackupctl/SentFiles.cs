@@ -55,7 +55,7 @@ internal static partial class SentFiles
         try
         {
             var manifest = Path.ChangeExtension(path, ".json");
-            // Opened like the snapshot (a FIFO there must not hang the CLI) and read with pread (which a FIFO refuses).
+            // Opened like the snapshot (a FIFO there must not hang the CLI); its length and pread refuse a FIFO (NotSupportedException).
             using var handle = manifest == path ? null : CallerFile.TryOpen(manifest, out _);
             if (handle is null || RandomAccess.GetLength(handle) is var length && length is 0 or > 32 * 1024)
             {
@@ -65,7 +65,7 @@ internal static partial class SentFiles
             var bytes = new byte[length];
             return RandomAccess.Read(handle, bytes, 0) == length ? SnapshotManifest.FromJson(bytes) : null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or System.Text.Json.JsonException)
         {
             return null;
         }
