@@ -117,7 +117,7 @@ internal static class DaemonHost
                 time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>(), sp.GetRequiredService<RestoreActivity>(),
                 new SessionStore(configuration.State.Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SessionStore>())))
             .AddSingleton<MemberPhases>()
-            .AddSingleton(sp => new ClusterRestore(configuration.Peers, configuration.Restore, sp.GetRequiredService<MemberPhases>(), sp.GetRequiredService<LineageCheck>(), time,
+            .AddSingleton(sp => new ClusterRestore(live.Peers, configuration.Restore, sp.GetRequiredService<MemberPhases>(), sp.GetRequiredService<LineageCheck>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRestore>()))
             .AddSingleton<SnapshotPaths>()
             .AddSingleton<ControlDispatcher>()

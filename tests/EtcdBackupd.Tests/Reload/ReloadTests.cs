@@ -67,6 +67,32 @@ internal sealed class ReloadTests
 
     [Test]
     [CancelAfter(120_000)]
+    public async Task Sighup_WithANewPeer_TheNextClusterRestoreCountsItAmongTheMembers()
+    {
+        await using var daemon = await ControlledDaemon.StartAsync("reload-peers", _cluster);
+        var snapshot = await Backupctl.RunAsync(daemon.Socket, "snapshot", "--json");
+        Assert.That(snapshot.ExitCode, Is.Zero, snapshot.ToString);
+        var file = Path.GetFileName((string)JsonNode.Parse(snapshot.StandardOutput)!["path"]!);
+        await SshServer.KeyPairAsync(daemon.Dir.Combine("id"));
+        await File.WriteAllTextAsync(daemon.Dir.Combine("known_hosts"), "");
+        // A port nobody listens on: the dry run must name the new member, unreachable.
+        var port = EtcdCluster.FreePort();
+
+        await ReloadAsync(daemon, config => config["Peers"] = new JsonObject
+        {
+            ["IdentityFile"] = daemon.Dir.Combine("id"),
+            ["KnownHostsFile"] = daemon.Dir.Combine("known_hosts"),
+            ["Targets"] = new JsonArray(new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = port }),
+        }, "Configuration reloaded");
+
+        var plan = await Backupctl.RunAsync(daemon.Socket, "restore", file, "--cluster", "--dry-run", "--json");
+        var members = JsonNode.Parse(plan.StandardOutput)!["members"]!.AsArray().Select(m => (string)m!["member"]!).ToList();
+        Assert.That(members, Has.Count.EqualTo(2), plan.ToString);
+        Assert.That(members[1], Does.Contain($"127.0.0.1:{port}"), plan.ToString);
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
     public async Task Sighup_UnderANotifySocket_SaysReloadingWithTheMonotonicClockThenReady()
     {
         using var notify = new TempDirectory("reload-notify");
