@@ -172,6 +172,12 @@ internal sealed class RunbookOnSystemdTests
         Assert.That(listed.ExitCode, Is.Zero, listed.ToString);
         Assert.That(unlisted.ExitCode, Is.Not.Zero, "the same key from an address not listed");
         Assert.That(unlisted.StandardError, Does.Contain("Permission denied"));
+
+        // The restore asks systemd itself for the etcd unit (drop-ins and specifiers as systemd applied them).
+        var snapshot = (await _masters[0].MustRunAsync("sh", "-c", $"ls {SnapshotDirectory} | grep '\\.db$' | tail -n 1")).StandardOutput.Trim();
+        var plan = await _masters[0].RunAsync("etcd-backupctl", "restore", snapshot, "--dry-run", "--json");
+        Say($"master1: etcd-backupctl restore {snapshot} --dry-run: name from {JsonNode.Parse(plan.StandardOutput)?["parameters"]?["name"]?["source"]}");
+        Assert.That(plan.StandardOutput, Does.Contain("--name in ExecStart of systemctl show etcd.service"), plan.ToString);
     }
 
     /// <summary>
