@@ -9,7 +9,7 @@ using EtcdBackupd.Protocol.Results;
 namespace EtcdBackupctl;
 
 /// <summary>How one kind of result is read, shown, printed as JSON, and turned into an exit code.</summary>
-internal sealed record ResultKind<T>(JsonTypeInfo<Answer<T>> Answer, JsonTypeInfo<T> Indented, Func<T, string> Render, Func<T, int> ExitCode);
+internal sealed record ResultKind<T>(JsonTypeInfo<Answer<T>> Answer, JsonTypeInfo<T> Indented, Func<T, View, string> Render, Func<T, int> ExitCode);
 
 /// <summary>Every result the CLI reads, with the exit code each one earns (<see cref="ExitCodes"/>).</summary>
 internal static class Results
@@ -48,7 +48,7 @@ internal static class Results
         r => r.All(p => p.Good) ? ExitCodes.Success : ExitCodes.Failed);
 
     /// <summary>1 when any check failed.</summary>
-    public static readonly ResultKind<CheckResult> Check = new(ProtocolJsonContext.Default.AnswerCheckResult, Json.CheckResult, c => c.ToText(),
+    public static readonly ResultKind<CheckResult> Check = new(ProtocolJsonContext.Default.AnswerCheckResult, Json.CheckResult, Render.Check,
         r => r.Passed ? ExitCodes.Success : ExitCodes.Failed);
 
     /// <summary>1 when the plan lists a problem, or the snapshot is of another cluster and a real restore would be refused.</summary>

@@ -54,6 +54,25 @@ internal sealed class ReloadTests
 
     [Test]
     [CancelAfter(120_000)]
+    public async Task Sighup_WithAJsonSyntaxError_NamesTheFileLineAndColumnInWordsAndKeepsServing()
+    {
+        await using var daemon = await ControlledDaemon.StartAsync("reload-json", _cluster);
+        var text = await File.ReadAllTextAsync(daemon.ConfigFile);
+        await File.WriteAllTextAsync(daemon.ConfigFile, "{\n  \"Snapshots\": {\n   \"Directory\": x\n" + text[1..]);
+
+        var result = await ProcessRunner.RunAsync("kill", ["-HUP", daemon.Daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await daemon.Daemon.WaitForLogAsync("Configuration reload refused", Patience);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString);
+        var refused = daemon.Daemon.Log.Split('\n').Single(l => l.Contains("Configuration reload refused", StringComparison.Ordinal));
+        Assert.That(refused, Does.Contain($"configuration file '{daemon.ConfigFile}' is not valid JSON: line 3, column 17: \"Directory\": x")
+            .And.Not.Contain("invalid start of a value").And.Not.Match(OperatorText.DotNetNames().ToString()), daemon.Daemon.Log);
+        Assert.That((await Backupctl.RunAsync(daemon.Socket, "status")).ExitCode, Is.Not.EqualTo(3), "the daemon still serves");
+        Assert.That(daemon.Daemon.HasExited, Is.False);
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
     public async Task Sighup_WithAChangedSocketPath_NamesItAsNeedingARestartAndServesOnTheOldSocket()
     {
         await using var daemon = await ControlledDaemon.StartAsync("reload-restart", _cluster);
