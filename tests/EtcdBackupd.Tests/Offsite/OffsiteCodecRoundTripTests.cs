@@ -67,6 +67,22 @@ internal sealed class OffsiteCodecRoundTripTests
         Assert.That(sink.CanWrite, Is.True, "the sink is left open");
     }
 
+    [TestCase(0)]
+    [TestCase(10)]
+    [TestCase(19)]
+    public void Encode_LevelOutsideTheMemoryBudget_IsRefused(int level) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => OffsiteCodec.Encode(new MemoryStream(), new CodecSettings(OffsiteCompression.Zstd, level, [])));
+
+    [TestCase(ZstdLimits.MinLevel)]
+    [TestCase(ZstdLimits.MaxLevel)]
+    public async Task EncodeThenDecode_LevelsAtTheEndsOfTheRange_GiveTheSameBytes(int level)
+    {
+        var data = KubeLikeData.Create(1 << 20);
+        var settings = new CodecSettings(OffsiteCompression.Zstd, level, []);
+
+        Assert.That(await DecodeAsync(await EncodeAsync(data, settings, ChaChaPolyProvider.Automatic), OffsiteCompression.Zstd, [], ChaChaPolyProvider.Automatic), Is.EqualTo(data));
+    }
+
     [TestCase(OffsiteCompression.None, false, "")]
     [TestCase(OffsiteCompression.Zstd, false, ".zst")]
     [TestCase(OffsiteCompression.None, true, ".age")]

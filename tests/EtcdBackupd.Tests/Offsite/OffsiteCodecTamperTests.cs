@@ -15,11 +15,10 @@ internal sealed class OffsiteCodecTamperTests
     private static readonly CodecSettings Both = new(OffsiteCompression.Zstd, 3, [Identity.Recipient]);
     private static readonly CodecSettings ZstdOnly = new(OffsiteCompression.Zstd, 3, []);
 
-    private static async Task<OffsiteCodecException> DecodeFails(byte[] encoded, OffsiteCompression compression, IReadOnlyList<AgeIdentity> identities)
+    private static OffsiteCodecException DecodeFails(byte[] encoded, OffsiteCompression compression, IReadOnlyList<AgeIdentity> identities)
     {
         var e = Assert.ThrowsAsync<OffsiteCodecException>(() => DecodeAsync(encoded, compression, identities, ChaChaPolyProvider.Automatic));
         TestContext.Out.WriteLine(e!.Message);
-        await Task.CompletedTask;
         return e;
     }
 
@@ -32,7 +31,7 @@ internal sealed class OffsiteCodecTamperTests
         var mac = encoded.AsSpan().IndexOf("--- "u8) + 4;
         encoded[mac] = encoded[mac] == (byte)'A' ? (byte)'B' : (byte)'A';
 
-        var e = await DecodeFails(encoded, OffsiteCompression.None, [Identity]);
+        var e = DecodeFails(encoded, OffsiteCompression.None, [Identity]);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.HeaderTampered));
         Assert.That(e.Message, Does.Contain("header was altered"));
@@ -44,7 +43,7 @@ internal sealed class OffsiteCodecTamperTests
         var encoded = await EncodeAsync(Data, AgeOnly, ChaChaPolyProvider.Automatic);
         encoded[0] ^= 0x20;
 
-        var e = await DecodeFails(encoded, OffsiteCompression.None, [Identity]);
+        var e = DecodeFails(encoded, OffsiteCompression.None, [Identity]);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.HeaderInvalid));
         Assert.That(e.Message, Does.Contain("not an age-encrypted file"));
@@ -58,7 +57,7 @@ internal sealed class OffsiteCodecTamperTests
         body += encoded.AsSpan()[body..].IndexOf((byte)'\n') + 1;
         encoded[body + 5] = encoded[body + 5] == (byte)'A' ? (byte)'B' : (byte)'A';
 
-        var e = await DecodeFails(encoded, OffsiteCompression.None, [Identity]);
+        var e = DecodeFails(encoded, OffsiteCompression.None, [Identity]);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.NoMatchingIdentity));
     }
@@ -87,7 +86,7 @@ internal sealed class OffsiteCodecTamperTests
         var encoded = await EncodeAsync(Data, AgeOnly, ChaChaPolyProvider.Automatic);
         var cut = encoded[..^(100 + AgeFormat.TagSize)];
 
-        var e = await DecodeFails(cut, OffsiteCompression.None, [Identity]);
+        var e = DecodeFails(cut, OffsiteCompression.None, [Identity]);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.Truncated));
         Assert.That(e.Message, Does.Contain("without its final chunk"));
@@ -98,7 +97,7 @@ internal sealed class OffsiteCodecTamperTests
     {
         var encoded = await EncodeAsync(Data, Both, ChaChaPolyProvider.Automatic);
 
-        var e = await DecodeFails(encoded[..(encoded.Length / 2)], OffsiteCompression.Zstd, [Identity]);
+        var e = DecodeFails(encoded[..(encoded.Length / 2)], OffsiteCompression.Zstd, [Identity]);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.PayloadTampered).Or.EqualTo(OffsiteCodecFailure.Truncated));
     }
@@ -108,7 +107,7 @@ internal sealed class OffsiteCodecTamperTests
     {
         var encoded = await EncodeAsync(Data, Both, ChaChaPolyProvider.Automatic);
 
-        var e = await DecodeFails(encoded[..40], OffsiteCompression.Zstd, [Identity]);
+        var e = DecodeFails(encoded[..40], OffsiteCompression.Zstd, [Identity]);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.HeaderInvalid));
         Assert.That(e.Message, Does.Contain("ends inside the age header"));
@@ -122,7 +121,7 @@ internal sealed class OffsiteCodecTamperTests
         var encoded = await EncodeAsync(Data, Both, ChaChaPolyProvider.Automatic);
         var extended = encoded.Concat(Enumerable.Repeat((byte)0x5a, length)).ToArray();
 
-        var e = await DecodeFails(extended, OffsiteCompression.Zstd, [Identity]);
+        var e = DecodeFails(extended, OffsiteCompression.Zstd, [Identity]);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.TrailingData).Or.EqualTo(OffsiteCodecFailure.PayloadTampered));
     }
@@ -132,7 +131,7 @@ internal sealed class OffsiteCodecTamperTests
     {
         var encoded = await EncodeAsync(Data, Both, ChaChaPolyProvider.Automatic);
 
-        var e = await DecodeFails(encoded, OffsiteCompression.Zstd, [AgeIdentity.Generate(), AgeIdentity.Generate()]);
+        var e = DecodeFails(encoded, OffsiteCompression.Zstd, [AgeIdentity.Generate(), AgeIdentity.Generate()]);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.NoMatchingIdentity));
         Assert.That(e.Message, Does.Contain("none of the 2 age identities"));
@@ -143,7 +142,7 @@ internal sealed class OffsiteCodecTamperTests
     {
         var encoded = await EncodeAsync(Data, ZstdOnly, ChaChaPolyProvider.Automatic);
 
-        var e = await DecodeFails(encoded, OffsiteCompression.Zstd, [Identity]);
+        var e = DecodeFails(encoded, OffsiteCompression.Zstd, [Identity]);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.HeaderInvalid));
     }
@@ -154,7 +153,7 @@ internal sealed class OffsiteCodecTamperTests
         var encoded = await EncodeAsync(Data, ZstdOnly, ChaChaPolyProvider.Automatic);
         encoded[encoded.Length / 2] ^= 0x10;
 
-        var e = await DecodeFails(encoded, OffsiteCompression.Zstd, []);
+        var e = DecodeFails(encoded, OffsiteCompression.Zstd, []);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.CompressedDataInvalid));
         Assert.That(e.Message, Does.Contain("cannot be decompressed"));
@@ -165,15 +164,39 @@ internal sealed class OffsiteCodecTamperTests
     {
         var encoded = await EncodeAsync(Data, ZstdOnly, ChaChaPolyProvider.Automatic);
 
-        var e = await DecodeFails(encoded[..^3], OffsiteCompression.Zstd, []);
+        var e = DecodeFails(encoded[..^3], OffsiteCompression.Zstd, []);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.Truncated));
     }
 
     [Test]
-    public async Task Decode_EmptyZstdObject_IsTruncatedNotAnEmptySnapshot()
+    public async Task Decode_ZstdTrailingGarbage_IsCompressedDataInvalid()
     {
-        var e = await DecodeFails([], OffsiteCompression.Zstd, []);
+        var encoded = await EncodeAsync(Data, ZstdOnly, ChaChaPolyProvider.Automatic);
+
+        var e = DecodeFails([.. encoded, .. "garbage"u8], OffsiteCompression.Zstd, []);
+
+        Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.CompressedDataInvalid).Or.EqualTo(OffsiteCodecFailure.Truncated));
+    }
+
+    [Test]
+    public async Task Read_AfterAFailure_RepeatsTheVerdict()
+    {
+        var encoded = await EncodeAsync(Data, AgeOnly, ChaChaPolyProvider.Automatic);
+        encoded[HeaderLength(encoded) + AgeFormat.PayloadNonceLength + 10] ^= 1;
+        await using var decode = OffsiteCodec.Decode(new MemoryStream(encoded), OffsiteCompression.None, [Identity]);
+        var buffer = new byte[100];
+
+        var first = Assert.ThrowsAsync<OffsiteCodecException>(async () => await decode.ReadExactlyAsync(buffer));
+        var second = Assert.ThrowsAsync<OffsiteCodecException>(async () => await decode.ReadExactlyAsync(buffer));
+
+        Assert.That(second, Is.SameAs(first));
+    }
+
+    [Test]
+    public void Decode_EmptyZstdObject_IsTruncatedNotAnEmptySnapshot()
+    {
+        var e = DecodeFails([], OffsiteCompression.Zstd, []);
 
         Assert.That(e.Failure, Is.EqualTo(OffsiteCodecFailure.Truncated));
         Assert.That(e.Message, Does.Contain("empty"));

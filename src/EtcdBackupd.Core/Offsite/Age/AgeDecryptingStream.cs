@@ -25,14 +25,23 @@ internal sealed class AgeDecryptingStream(Stream source, IReadOnlyList<AgeIdenti
     {
         if (destination.Length == 0)
             return 0;
-        _aead ??= await OpenAsync(async, cancellationToken);
-        while (_plainPosition == _plainLength)
+        try
         {
-            if (_pending is not null)
-                throw _pending;
-            if (_finished)
-                return 0;
-            await ReadChunkAsync(async, cancellationToken);
+            _aead ??= await OpenAsync(async, cancellationToken);
+            while (_plainPosition == _plainLength)
+            {
+                if (_pending is not null)
+                    throw _pending;
+                if (_finished)
+                    return 0;
+                await ReadChunkAsync(async, cancellationToken);
+            }
+        }
+        catch (OffsiteCodecException e)
+        {
+            // A copy found bad stays bad: later reads repeat the verdict instead of reading on.
+            _pending = e;
+            throw;
         }
         var count = Math.Min(destination.Length, _plainLength - _plainPosition);
         _plain.AsMemory(_plainPosition, count).CopyTo(destination);
