@@ -215,6 +215,21 @@ internal sealed class OffsiteCodecTamperTests
         Assert.That(e!.Failure, Is.EqualTo(OffsiteCodecFailure.Truncated));
     }
 
+    [Test]
+    public void Encode_ZstdAndAgeSinkFailsMidway_LeavesNothingThatDecodes()
+    {
+        var incompressible = new byte[1 << 20];
+        new Random(5).NextBytes(incompressible);
+        var sink = new FailingSink(failAfter: 2 * AgeFormat.EncryptedChunkSize);
+        var encode = OffsiteCodec.Encode(sink, Both);
+
+        Assert.Throws<IOException>(() => encode.Write(incompressible));
+        Assert.DoesNotThrow(encode.Dispose);
+
+        var e = Assert.ThrowsAsync<OffsiteCodecException>(() => DecodeAsync(sink.Written.ToArray(), OffsiteCompression.Zstd, [Identity], ChaChaPolyProvider.Automatic));
+        Assert.That(e!.Failure, Is.EqualTo(OffsiteCodecFailure.Truncated));
+    }
+
     /// <summary>A stand-in for a connection that drops: accepts some bytes, then fails every write.</summary>
     private sealed class FailingSink(int failAfter) : Stream
     {

@@ -85,6 +85,9 @@ internal sealed class AgeEncryptingStream : WriteOnlyStream
         }
     }
 
+    /// <summary>Marks the copy as cut short: disposing then writes no final chunk.</summary>
+    public void Abandon() => _broken = true;
+
     protected override async ValueTask CompleteAsync(bool async)
     {
         if (_completed)

@@ -32,6 +32,12 @@ internal sealed class EncodingStream(Stream top, IReadOnlyList<Stream> layers) :
         if (_completed)
             return;
         _completed = true;
+        if (_broken)
+        {
+            // Whichever layer failed, age must not seal a final chunk behind what zstd flushes now.
+            foreach (var age in layers.OfType<Age.AgeEncryptingStream>())
+                age.Abandon();
+        }
         foreach (var layer in layers)
         {
             try
