@@ -19,10 +19,17 @@ internal sealed class AgeTestKitTests
     /// <summary>The vector families off-site copies never use: ASCII armor, passphrases (scrypt), ML-KEM hybrid keys.</summary>
     private static readonly string[] SkippedFamilies = ["armor_", "scrypt", "hybrid"];
 
-    public static IEnumerable<TestCaseData> Vectors() =>
+    /// <summary>Every vector file's name, skipped families included.</summary>
+    private static IEnumerable<string> AllNames() =>
         from path in System.IO.Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Offsite", "TestKit")).Order(StringComparer.Ordinal)
         let name = Path.GetFileName(path)
         where !name.EndsWith(".md", StringComparison.Ordinal) && !name.StartsWith('.')
+        select name;
+
+    /// <summary>The vectors that run: the skipped families are left out here (not run and ignored), and listed by the test below.</summary>
+    public static IEnumerable<TestCaseData> Vectors() =>
+        from name in AllNames()
+        where !SkippedFamilies.Any(f => name.StartsWith(f, StringComparison.Ordinal))
         from provider in new[] { ChaChaPolyProvider.Automatic, ChaChaPolyProvider.Managed }
         select new TestCaseData(name, provider).SetName($"Decrypt_TestKitVector_GivesTheExpectedOutcome({name},{provider})");
 
@@ -30,8 +37,7 @@ internal sealed class AgeTestKitTests
     public void Decrypt_TestKitVector_GivesTheExpectedOutcome(string name, ChaChaPolyProvider provider)
     {
         var vector = TestVector.Read(Path.Combine(Directory, name));
-        if (SkippedReason(vector) is { } reason)
-            Assert.Ignore(reason);
+        Assert.That(SkippedReason(vector), Is.Null, "a vector of a family off-site copies do not use, outside SkippedFamilies");
 
         var identities = vector.Identities.Select(AgeIdentity.Parse).ToList();
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -66,7 +72,7 @@ internal sealed class AgeTestKitTests
     [Test]
     public void TestKit_SkipsOnlyTheFamiliesOffsiteCopiesDoNotUse()
     {
-        var all = Vectors().Select(v => (string)v.Arguments[0]!).Distinct().ToList();
+        var all = AllNames().ToList();
         var skipped = all.Where(n => SkippedReason(TestVector.Read(Path.Combine(Directory, n))) is not null).ToList();
 
         Assert.That(all, Has.Count.GreaterThan(100), "the vectors are copied to the test output");
