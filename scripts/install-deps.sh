@@ -26,6 +26,9 @@ command -v socat >/dev/null || need+=(socat)
 # promtool tests the shipped alert rules; node_exporter reads the metrics file as it does on a master.
 command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null || need+=(prometheus-node-exporter)
+# age and zstd decrypt and decompress off-site copies in the codec tests, and make copies for ours to read.
+command -v age >/dev/null && command -v age-keygen >/dev/null || need+=(age)
+command -v zstd >/dev/null || need+=(zstd)
 for p in "${extra_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done

@@ -7,7 +7,7 @@ using EtcdBackupd.Protocol.Requests;
 namespace EtcdBackupctl;
 
 /// <summary>The typed commands: each builds its request record, reads its result record, renders it or prints it as JSON.</summary>
-internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int> timeout)
+internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int> timeout, TimeProvider time)
 {
     public Command Simple<TRequest, TResult>(string name, string description, TRequest request, JsonTypeInfo<TRequest> contract, ResultKind<TResult> result)
         where TRequest : ControlRequest
@@ -235,7 +235,7 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
         var result = answer.Result!;
         await Console.Out.WriteAsync(output.IsJson(parse)
             ? JsonSerializer.Serialize(result, kind.Indented) + "\n"
-            : kind.Render(result));
+            : kind.Render(result, new View(time.GetUtcNow(), output.IsWide(parse))));
         return kind.ExitCode(result);
     }
 }

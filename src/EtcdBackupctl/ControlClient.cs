@@ -138,9 +138,17 @@ internal static class ControlClient
             catch (SocketException e)
             {
                 socket.Dispose();
-                var why = File.Exists(socketPath) ? e.Message : "no such socket; is etcd-backupd running? (systemctl status etcd-backupd)";
-                throw new UnreachableException($"cannot reach etcd-backupd at {socketPath}: {why}", e);
+                throw new UnreachableException($"cannot reach etcd-backupd at {socketPath}: {Why(e, socketPath)}", e);
             }
         }
     }
+
+    /// <summary>What the operator does about it: start the daemon, join its group, or look at the path.</summary>
+    private static string Why(SocketException e, string socketPath) => e.SocketErrorCode switch
+    {
+        _ when !Path.Exists(socketPath) => "no such socket; is etcd-backupd running? (systemctl status etcd-backupd; --socket or Control.SocketPath for another path)",
+        SocketError.ConnectionRefused => "nothing answers on it: etcd-backupd is not running, or has not started yet (systemctl status etcd-backupd)",
+        SocketError.AccessDenied => "permission denied: only root and members of the group in Control.Group (the packages' etcd-backupd group) may use it",
+        _ => e.Message,
+    };
 }
