@@ -245,7 +245,7 @@ internal sealed class ControlChannelTests : DaemonOnOneMemberFixture
         var status = await Backupctl.RunAsAsync("daemon", null, Socket, "status");
 
         Assert.That(status.ExitCode, Is.EqualTo(3), status.ToString);
-        Assert.That(status.StandardError, Does.Contain("Permission denied"));
+        Assert.That(status.StandardError, Does.Contain("permission denied").And.Contain("Control.Group"));
     }
 
     [Test]
