@@ -7,7 +7,7 @@ using EtcdBackupd.Protocol.Requests;
 namespace EtcdBackupctl;
 
 /// <summary>The typed commands: each builds its request record, reads its result record, renders it or prints it as JSON.</summary>
-internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int> timeout)
+internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int> timeout, TimeProvider time)
 {
     public Command Simple<TRequest, TResult>(string name, string description, TRequest request, JsonTypeInfo<TRequest> contract, ResultKind<TResult> result)
         where TRequest : ControlRequest
@@ -19,11 +19,35 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
 
     public Command Verify()
     {
-        var file = new Argument<string>("file") { Description = "A snapshot file (name or path) in the snapshot directory" };
-        var command = new Command(VerifyRequest.Name, "Check a snapshot's SHA-256 trailer and its manifest") { file };
-        command.SetAction((parse, cancellationToken) =>
-            RunAsync(parse, new VerifyRequest { File = parse.GetValue(file)! }, ProtocolJsonContext.Default.VerifyRequest, Results.Verify, cancellationToken));
+        var file = new Argument<string>("file") { Description = "A snapshot: a name in the snapshot directory, or a path anywhere this caller can read" };
+        var command = new Command(VerifyRequest.Name,
+            "Check a snapshot's SHA-256 trailer and its manifest; a file without a manifest is vouched for by etcd's own snapshot status") { file };
+        command.SetAction((parse, cancellationToken) => WithFileAsync(parse.GetValue(file)!, mustSend: false, sent =>
+            RunAsync(parse, new VerifyRequest { File = sent.File, Descriptor = sent.Descriptor }, ProtocolJsonContext.Default.VerifyRequest, Results.Verify, cancellationToken,
+                sent.Handle)));
         return command;
+    }
+
+    public Command Import()
+    {
+        var file = new Argument<string>("file") { Description = "A snapshot anywhere this caller can read (etcdctl snapshot save, a copy from elsewhere); NAME.json beside it is its manifest" };
+        var pin = new Option<string?>("--pin") { Description = "Pin it under LABEL: retention keeps it here and on the peers until unpinned", HelpName = "LABEL" };
+        var command = new Command(ImportRequest.Name,
+            "Copy a snapshot into the snapshot directory under etcd-backupd's naming, checked, with a manifest marked imported, so list, verify and retention treat it as their own (root only)")
+        {
+            file, pin,
+        };
+        command.SetAction((parse, cancellationToken) => WithFileAsync(parse.GetValue(file)!, mustSend: true, sent =>
+            RunAsync(parse, new ImportRequest { File = sent.File, Descriptor = sent.Descriptor!, Pin = parse.GetValue(pin) }, ProtocolJsonContext.Default.ImportRequest,
+                Results.Imported, cancellationToken, sent.Handle)));
+        return command;
+    }
+
+    /// <summary>Runs <paramref name="run"/> with FILE prepared for the request (by name, or opened and sent); a file that cannot be opened is a usage error.</summary>
+    private static async Task<int> WithFileAsync(string file, bool mustSend, Func<SentFiles.Sent, Task<int>> run)
+    {
+        using var sent = SentFiles.Prepare(file, mustSend, out var problem);
+        return sent is null ? await Usage(problem!) : await run(sent);
     }
 
     public Command Snapshot()
@@ -70,7 +94,10 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
 
     public Command Restore()
     {
-        var file = new Argument<string?>("file") { Description = "The snapshot to restore (a name in the snapshot directory)", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Argument<string?>("file")
+        {
+            Description = "The snapshot to restore: a name in the snapshot directory, or a path anywhere this caller can read (imported first)", Arity = ArgumentArity.ZeroOrOne,
+        };
         var yes = new Option<bool>("--yes") { Description = "Confirm: the API servers and etcd on this member stop and its data is replaced (the old directory is kept)" };
         var recover = new Option<string?>("--recover")
         {
@@ -103,19 +130,22 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
                 return Usage("restore needs a snapshot (etcd-backupctl restore FILE --yes), or --recover SESSION");
             }
 
-            var request = new RestoreRequest
+            return WithFileAsync(parse.GetValue(file)!, mustSend: false, sent =>
             {
-                File = parse.GetValue(file)!, DryRun = parse.GetValue(dryRun), Yes = parse.GetValue(yes), Cluster = parse.GetValue(cluster),
-                OtherCluster = parse.GetValue(otherCluster),
-            };
-            var contract = ProtocolJsonContext.Default.RestoreRequest;
-            return (request.Cluster, request.DryRun) switch
-            {
-                (true, true) => RunAsync(parse, request, contract, Results.ClusterPlan, cancellationToken),
-                (true, false) => RunAsync(parse, request, contract, Results.ClusterRestored, cancellationToken),
-                (false, true) => RunAsync(parse, request, contract, Results.Plan, cancellationToken),
-                (false, false) => RunAsync(parse, request, contract, Results.Restored, cancellationToken),
-            };
+                var request = new RestoreRequest
+                {
+                    File = sent.File, Descriptor = sent.Descriptor, DryRun = parse.GetValue(dryRun), Yes = parse.GetValue(yes), Cluster = parse.GetValue(cluster),
+                    OtherCluster = parse.GetValue(otherCluster),
+                };
+                var contract = ProtocolJsonContext.Default.RestoreRequest;
+                return (request.Cluster, request.DryRun) switch
+                {
+                    (true, true) => RunAsync(parse, request, contract, Results.ClusterPlan, cancellationToken, sent.Handle),
+                    (true, false) => RunAsync(parse, request, contract, Results.ClusterRestored, cancellationToken, sent.Handle),
+                    (false, true) => RunAsync(parse, request, contract, Results.Plan, cancellationToken, sent.Handle),
+                    (false, false) => RunAsync(parse, request, contract, Results.Restored, cancellationToken, sent.Handle),
+                };
+            });
         });
         return command;
     }
@@ -160,7 +190,8 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
     }
 
     private async Task<int> RunAsync<TRequest, TResult>(
-        ParseResult parse, TRequest request, JsonTypeInfo<TRequest> contract, ResultKind<TResult> kind, CancellationToken cancellationToken)
+        ParseResult parse, TRequest request, JsonTypeInfo<TRequest> contract, ResultKind<TResult> kind, CancellationToken cancellationToken,
+        Microsoft.Win32.SafeHandles.SafeFileHandle? file = null)
         where TRequest : ControlRequest
     {
         using var progress = new ProgressBar(enabled: !Console.IsErrorRedirected);
@@ -169,7 +200,7 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
         {
             var seconds = parse.GetValue(timeout);
             line = await ControlClient.RequestAsync(parse.GetValue(socket)!, JsonSerializer.SerializeToUtf8Bytes(request, contract), progress.Show,
-                seconds > 0 ? TimeSpan.FromSeconds(seconds) : null, cancellationToken);
+                seconds > 0 ? TimeSpan.FromSeconds(seconds) : null, cancellationToken, file);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -204,7 +235,7 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
         var result = answer.Result!;
         await Console.Out.WriteAsync(output.IsJson(parse)
             ? JsonSerializer.Serialize(result, kind.Indented) + "\n"
-            : kind.Render(result));
+            : kind.Render(result, new View(time.GetUtcNow(), output.IsWide(parse))));
         return kind.ExitCode(result);
     }
 }

@@ -8,9 +8,15 @@ namespace EtcdBackupctl;
 internal sealed class CommandLine
 {
     public const string Usage =
-        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot [--pin LABEL]|list|verify FILE|pin FILE LABEL|unpin FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|fetch [--from peer:HOST[:PORT]] {NAME|--newest}|call REQUEST} [--json | -w json|table]";
+        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot [--pin LABEL]|list|verify FILE|import FILE [--pin LABEL]|pin FILE LABEL|unpin FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|fetch [--from peer:HOST[:PORT]] {NAME|--newest}|call REQUEST} [--wide | --json | -w json|table]";
 
     public CommandLine()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <summary>For testing: ages in tables counted from <paramref name="time"/>'s now.</summary>
+    public CommandLine(TimeProvider time)
     {
         var socket = new Option<string>("--socket") { Description = "The daemon's control socket", DefaultValueFactory = _ => ControlFraming.DefaultSocketPath, Recursive = true };
         var timeout = new Option<int>("--timeout")
@@ -20,9 +26,9 @@ internal sealed class CommandLine
         };
         Root = new RootCommand("etcd-backupctl: ad-hoc snapshots, status, verification and restore through the local etcd-backupd.")
         {
-            socket, Output.JsonFlag, Output.WriteOut, timeout,
+            socket, Output.JsonFlag, Output.WriteOut, Output.Wide, timeout,
         };
-        var cli = new Cli(socket, Output, timeout);
+        var cli = new Cli(socket, Output, timeout, time);
 
         Root.Subcommands.Add(cli.Simple(StatusRequest.Name, "Is the cluster backed up? etcd's health, the last and next snapshot, the peers' copies",
             new StatusRequest(), ProtocolJsonContext.Default.StatusRequest, Results.Status));
@@ -40,6 +46,7 @@ internal sealed class CommandLine
         Root.Subcommands.Add(cli.Prune());
         Root.Subcommands.Add(cli.Restore());
         Root.Subcommands.Add(cli.Fetch());
+        Root.Subcommands.Add(cli.Import());
         Root.Subcommands.Add(RawCall.Create(socket));
     }
 

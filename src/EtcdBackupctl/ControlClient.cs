@@ -1,6 +1,8 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Descriptors;
 
 namespace EtcdBackupctl;
 
@@ -23,15 +25,16 @@ internal static class ControlClient
     /// <summary>
     /// Sends <paramref name="request"/> and returns the final line. <paramref name="timeout"/> is the
     /// longest wait for the next line (the daemon sends one at least every few seconds while it works);
-    /// null waits for ever.
+    /// null waits for ever. <c>file</c>: an open file sent with the request's first bytes (SCM_RIGHTS), when the request names one.
     /// </summary>
-    public static async Task<byte[]> RequestAsync(string socketPath, byte[] request, Action<byte[]> onEvent, TimeSpan? timeout, CancellationToken cancellationToken)
+    public static async Task<byte[]> RequestAsync(
+        string socketPath, byte[] request, Action<byte[]> onEvent, TimeSpan? timeout, CancellationToken cancellationToken, SafeHandle? file = null)
     {
         // Turned away as busy (every slot taken): a client waits its turn within its timeout, as it would in the accept queue.
         var until = Environment.TickCount64 + (long)(timeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
         while (true)
         {
-            var line = await RequestOnceAsync(socketPath, request, onEvent, timeout, cancellationToken);
+            var line = await RequestOnceAsync(socketPath, request, onEvent, timeout, file, cancellationToken);
             if (Answers.Head(line) is not { Ok: false, Error.Code: ErrorCodes.Busy } || Environment.TickCount64 >= until)
             {
                 return line;
@@ -41,13 +44,20 @@ internal static class ControlClient
         }
     }
 
-    private static async Task<byte[]> RequestOnceAsync(string socketPath, byte[] request, Action<byte[]> onEvent, TimeSpan? timeout, CancellationToken cancellationToken)
+    private static async Task<byte[]> RequestOnceAsync(
+        string socketPath, byte[] request, Action<byte[]> onEvent, TimeSpan? timeout, SafeHandle? file, CancellationToken cancellationToken)
     {
         using var socket = await ConnectAsync(socketPath, timeout, cancellationToken);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         try
         {
-            await stream.WriteAsync(request.Length > 0 && request[^1] == (byte)'\n' ? request : [.. request, (byte)'\n'], cancellationToken);
+            byte[] line = request.Length > 0 && request[^1] == (byte)'\n' ? request : [.. request, (byte)'\n'];
+            var sent = file is null ? 0 : DescriptorPassing.Send(socket, line, file);
+            await stream.WriteAsync(line.AsMemory(sent), cancellationToken);
+        }
+        catch (SocketException)
+        {
+            // As below: a daemon that turned the connection away has answered already.
         }
         catch (IOException)
         {
@@ -128,9 +138,17 @@ internal static class ControlClient
             catch (SocketException e)
             {
                 socket.Dispose();
-                var why = File.Exists(socketPath) ? e.Message : "no such socket; is etcd-backupd running? (systemctl status etcd-backupd)";
-                throw new UnreachableException($"cannot reach etcd-backupd at {socketPath}: {why}", e);
+                throw new UnreachableException($"cannot reach etcd-backupd at {socketPath}: {Why(e, socketPath)}", e);
             }
         }
     }
+
+    /// <summary>What the operator does about it: start the daemon, join its group, or look at the path.</summary>
+    private static string Why(SocketException e, string socketPath) => e.SocketErrorCode switch
+    {
+        _ when !Path.Exists(socketPath) => "no such socket; is etcd-backupd running? (systemctl status etcd-backupd; --socket or Control.SocketPath for another path)",
+        SocketError.ConnectionRefused => "nothing answers on it: etcd-backupd is not running, or has not started yet (systemctl status etcd-backupd)",
+        SocketError.AccessDenied => "permission denied: only root and members of the group in Control.Group (the packages' etcd-backupd group) may use it",
+        _ => e.Message,
+    };
 }

@@ -34,5 +34,13 @@ internal sealed class OutputFormat
         Description = "As etcdctl: json (the same as --json) or table (the default)", HelpName = "json|table", Recursive = true,
     };
 
+    /// <summary>Every field of the result, nothing wrapped, exact sizes and seconds: tables as wide as they need to be.</summary>
+    public Option<bool> Wide { get; } = new("--wide")
+    {
+        Description = "Tables with every field of the result, nothing wrapped (the default fits 100 columns)", Recursive = true,
+    };
+
+    public bool IsWide(ParseResult parse) => parse.GetValue(Wide);
+
     public bool IsJson(ParseResult parse) => parse.GetValue(JsonFlag) || parse.GetValue(WriteOut) is JsonName;
 }

@@ -1,142 +1,190 @@
-using System.Globalization;
-using EtcdBackupd.Protocol.Restore;
 using EtcdBackupd.Protocol.Results;
 
 namespace EtcdBackupctl;
 
-/// <summary>The human form of each command's result.</summary>
-internal static class Render
+/// <summary>
+/// The human form of each command's result: headers in words, times with their age, sizes in MiB/GiB; within
+/// <see cref="Table.Width"/> columns, and with <c>--wide</c> every field of the result.
+/// </summary>
+internal static partial class Render
 {
-    public static string Status(StatusResult s)
+    public static string Status(StatusResult s, View v)
     {
         var etcd = s.Etcd;
         var last = s.LastAttempt;
         var good = s.LastSuccess;
-        return Table.Fields(
+        IEnumerable<(string, string)> fields =
         [
-            ("VERSION", s.Version),
+            ("VERSION", "etcd-backupd " + s.Version),
             ("HEALTH", s.Health.Healthy ? "healthy" : "UNHEALTHY: " + string.Join("; ", s.Health.Problems.Select(p => p.Message))),
-            ("NEWEST HELD", s.NewestSnapshot is { } held ? $"{Time(held.CreatedAt)} member {held.Member}, revision {held.Revision}, {Size(held.SizeBytes)}" : "none"),
+            ("NEWEST SNAPSHOT", Held(s.NewestSnapshot, v)),
+            ("NEWEST OWN", s.NewestOwnSnapshot is not null && s.NewestOwnSnapshot == s.NewestSnapshot && !v.Wide ? "the same" : Held(s.NewestOwnSnapshot, v)),
             ("ETCD", etcd.Healthy ? $"healthy, {etcd.Endpoint} (etcd {etcd.Version}, member {etcd.Member})" : "UNHEALTHY: " + etcd.Error),
             ("LEADER", etcd.Healthy ? etcd.Leader + (etcd.IsLeader == true ? " (this member)" : "") : "-"),
+        ];
+        if (v.Wide && etcd.Healthy)
+        {
+            fields = fields.Append(("ETCD REVISION", Text(etcd.Revision))).Append(("ETCD DATABASE", Size.Format(etcd.DbSizeBytes, v)));
+        }
+
+        fields = fields.Concat(
+        [
             ("LAST SNAPSHOT", last is null ? "none since start" : last.Ok
-                ? $"{Time(last.FinishedAt)} ok, revision {last.Revision}, {Size(last.SizeBytes)}"
-                : $"{Time(last.FinishedAt)} FAILED: {last.Error}"),
-            ("LAST GOOD", good is null ? "none since start" : $"{Time(good.FinishedAt)} {good.Path}"),
+                ? $"{When.Format(last.FinishedAt, v)}: ok, revision {last.Revision}, {Size.Format(last.SizeBytes, v)}"
+                : $"{When.Format(last.FinishedAt, v)}: FAILED: {last.Error}"),
+        ]);
+        if (v.Wide && last is not null)
+        {
+            fields = fields.Concat(AttemptDetails(last, v));
+        }
+
+        return Table.Fields(v, fields.Concat(
+        [
+            ("LAST GOOD", good is null ? "none since start" : $"{When.Format(good.FinishedAt, v)}: {FileName(good.Path, v)}"),
             ("RUNNING", s.Running ? "a snapshot is in progress" : "no"),
-            ("NEXT", Time(s.NextScheduled)),
+            ("NEXT", s.NextScheduled is null ? "none scheduled" : When.Format(s.NextScheduled, v)),
             ("SCHEDULES", string.Join(", ", s.Schedules) + $" ({s.TimeZone}), taken by {s.TakenBy}"),
-            ("PEERS", s.Peers.Count == 0 ? "-" : string.Join("; ", s.Peers.Select(p => $"{p.Host}:{p.Port} {PeerState(p)}"))),
+            .. s.PeerRecords.Count == 0 && s.Peers.Count == 0 ? [("PEERS", "none configured")] : Peers(s, v),
             ("RETENTION", $"{s.Retention.Days} days, at least {s.Retention.MinimumKept} kept"),
-            ("PINNED", s.Pinned is { Count: > 0 } pinned ? string.Join("; ", pinned.Select(p => $"{p.Label}: {Path.GetFileName(p.Path)}")) : "none"),
+            ("PINNED", s.Pinned is { Count: > 0 } pinned
+                ? string.Join("\n", pinned.Select(p => $"{p.Label}: {FileName(p.Path, v)}" + (v.Wide ? $", since {When.Format(p.PinnedAt, v)}" : "")))
+                : "none"),
+            ("CERTIFICATE", s.ClientCertificateExpiresAt is { } expires ? "etcd client certificate expires " + When.Format(expires, v) : "none (no Etcd.CertFile)"),
             ("DIRECTORY", s.SnapshotDirectory),
-        ]) + (s.RestoreSession is { } open ? Table.Fields([("RESTORE SESSION", Session(open))]) : "");
+        ])) + (s.RestoreSession is { } open ? Table.Fields(v, [("RESTORE SESSION", Session(open, v))]) : "");
     }
 
-    public static string Recovered(RecoveryResult r) =>
-        Table.Fields([("SESSION", r.Session), ("DECISION", (r.DryRun ? "would " : "") + r.Decision.ToString().ToLowerInvariant()), ("BECAUSE", r.Reason)]) + "\n"
-        + string.Join("\n", r.Members.Select(m => Table.Fields(
-            m.Steps.Select(step => ("STEP", step))
-                .Prepend(("STATE", m.State is null ? m.Error ?? "no record of the session" : Session(m.State)))
-                .Prepend(("MEMBER", m.Member)))));
+    /// <summary>One line per peer: the last attempt's copy, the last that reached it, failures since the record began.</summary>
+    private static IEnumerable<(string, string)> Peers(StatusResult s, View v)
+    {
+        var records = s.PeerRecords.ToDictionary(r => r.Peer);
+        var names = s.PeerRecords.Select(r => r.Peer).Union(s.Peers.Select(p => $"{p.Host}:{p.Port}"));
+        return names.Select(name =>
+        {
+            var copy = s.Peers.FirstOrDefault(p => $"{p.Host}:{p.Port}" == name);
+            var record = records.GetValueOrDefault(name);
+            var state = copy is not null ? PeerState(copy)
+                : record?.LastOk is { } ok ? (ok ? "ok" : "FAILED: " + record.LastError) : "no copy attempted yet";
+            var since = record?.LastSuccessAt is { } at ? $"; last copy {When.Format(at, v)}" : record is null ? "" : "; no copy has reached it";
+            var failures = record is { Failures: > 0 } || (v.Wide && record is not null) ? $"; {record!.Failures} failed" : "";
+            var attempt = v.Wide && record?.LastAttemptAt is { } tried ? $"; last attempt {When.Format(tried, v)}" : "";
+            return ("PEER", $"{name}: {state}{since}{attempt}{failures}");
+        });
+    }
 
-    /// <summary>"open, last done restore-data, coordinator X (lease 12 s), opened T".</summary>
-    private static string Session(SessionState s) =>
-        $"{s.Session}: {s.Outcome.ToString().ToLowerInvariant()}"
-        + (s.Done.Count > 0 ? $", done: {string.Join(" ", s.Done.Select(p => p.Wire()))}" : "")
-        + (s.Running is { } running ? $", running: {running.Wire()}" : "")
-        + (s.Failed is { } failed ? $", failed: {failed.Wire()}" : "")
-        + $", coordinator {Text(s.Coordinator)}" + (s.LeaseSecondsLeft > 0 ? $" (holds it {s.LeaseSecondsLeft} s more)" : "")
-        + $", opened {Time(s.OpenedAt)}, snapshot {s.Snapshot}";
+    private static string Held(HeldSnapshot? held, View v) => held is null ? "none"
+        : $"{When.Format(held.CreatedAt, v)}, member {held.Member}, revision {held.Revision}, {Size.Format(held.SizeBytes, v)}"
+            + (v.Wide ? $", {held.Path}" : "");
 
-    public static string Snapshot(SnapshotReport r) =>
-        Table.Fields(
+    /// <summary>What <c>--wide</c> adds about an attempt: its file, hash, why and how long it took, and the kind of a failure.</summary>
+    private static IEnumerable<(string, string)> AttemptDetails(SnapshotReport r, View v) =>
+    [
+        ("LAST FILE", Text(r.Path)), ("LAST SHA-256", Text(r.Sha256)), ("LAST CREATED", When.Format(r.CreatedAt, v)),
+        ("LAST REASON", r.Reason), ("LAST DURATION", $"{r.DurationSeconds:0.###} s"), ("LAST FAILURE", Text(r.Failure)),
+        ("LAST UNCHANGED", r.Unchanged is true ? "yes: etcd had not changed, no new file" : "no"),
+    ];
+
+    public static string Snapshot(SnapshotReport r, View v) =>
+        Table.Fields(v,
         [
-            ("PATH", Text(r.Path)), ("SIZE", Size(r.SizeBytes)), ("SHA256", Text(r.Sha256)),
-            ("REVISION", Text(r.Revision)), ("CREATED", Time(r.CreatedAt)),
-        ]) + (r.Peers.Count == 0 ? "" : Table.Render(["PEER", "COPY"], r.Peers.Select(p => (IReadOnlyList<string>)[$"{p.Host}:{p.Port}", PeerState(p)])))
-        + (r.Pinned is { } pinned ? Pin(pinned) : "");
+            ("FILE", v.Wide ? Text(r.Path) : FileName(r.Path, v) + (r.Unchanged is true ? " (etcd unchanged: no new file)" : "")),
+            ("SIZE", Size.Format(r.SizeBytes, v)), ("SHA-256", Text(r.Sha256)), ("REVISION", Text(r.Revision)), ("CREATED", When.Format(r.CreatedAt, v)),
+            .. v.Wide ? AttemptDetails(r, v).Skip(3).Select(f => (f.Item1[5..], f.Item2)).Prepend(("FINISHED", When.Format(r.FinishedAt, v))) : [],
+        ])
+        + (r.Peers.Count == 0 ? "" : Table.Render(v, [new Column("PEER", Whole: true), "COPY"], r.Peers.Select(p => (IReadOnlyList<string>)[$"{p.Host}:{p.Port}", PeerState(p)])))
+        + (r.Pinned is { } pinned ? Pin(pinned, v) : "");
 
-    public static string Pin(PinResult r) =>
-        Table.Fields([("PATH", r.Path), ("PIN", r.Pin is { } pin ? $"{pin.Label} (since {Time(pin.PinnedAt)})" : "none: retention treats it like any other")])
-        + (r.Peers.Count == 0 ? "" : Table.Render(["PEER", "MANIFEST"], r.Peers.Select(p => (IReadOnlyList<string>)
+    public static string Pin(PinResult r, View v) =>
+        Table.Fields(v, [("FILE", v.Wide ? r.Path : FileName(r.Path, v)), ("PIN", r.Pin is { } pin
+            ? $"{pin.Label} (since {When.Format(pin.PinnedAt, v)})" : "none: retention treats it like any other")])
+        + (r.Peers.Count == 0 ? "" : Table.Render(v, [new Column("PEER", Whole: true), "MANIFEST"], r.Peers.Select(p => (IReadOnlyList<string>)
         [
             $"{p.Host}:{p.Port}", p.Ok ? (p.Skipped ? "ok (holds no copy; nothing sent)" : "ok (sent)") : "FAILED: " + p.Error,
         ])));
 
-    public static string List(IReadOnlyList<ListEntry> list) =>
-        Table.Render(["CREATED", "MEMBER", "REVISION", "SIZE", "VERIFIED", "PIN", "FILE"], list.Select(e => (IReadOnlyList<string>)
+    /// <summary>The file name carries the time, member and revision; the age and state beside it; <c>--wide</c> every field.</summary>
+    public static string List(IReadOnlyList<ListEntry> list, View v) => v.Wide
+        ? Table.Render(v, ["CREATED", "MEMBER", "REVISION", "SIZE", "VERIFIED", "PIN", "SHA-256", "NOTE", "PATH"], list.Select(e => (IReadOnlyList<string>)
         [
-            Time(e.CreatedAt), e.Member, Text(e.Revision), Size(e.SizeBytes), e.Verification.ToString().ToLowerInvariant(), e.Pin?.Label ?? "-", Path.GetFileName(e.Path),
+            When.Format(e.CreatedAt, v), e.Member, Text(e.Revision), Size.Format(e.SizeBytes, v), Verified(e),
+            e.Pin is { } pin ? $"{pin.Label} (since {When.Format(pin.PinnedAt, v)})" : "-", Text(e.Sha256), Text(e.Note), e.Path,
+        ]))
+        : Table.Render(v, [new Column("FILE", Whole: true), "AGE", "SIZE", "VERIFIED"], list.Select(e => (IReadOnlyList<string>)
+        [
+            Path.GetFileName(e.Path) + (e.Pin is { } pin ? $"\npinned: {pin.Label}" : ""), When.Age(e.CreatedAt, v.Now), Size.Format(e.SizeBytes, v),
+            Verified(e) + (e.Note is { } note ? ": " + note : ""),
         ]));
 
-    public static string Verify(VerifyResult r) =>
-        Table.Fields([("PATH", r.Path), ("SIZEBYTES", Text(r.SizeBytes)), ("SHA256", r.Sha256), ("TRAILER", r.Trailer), ("MANIFEST", r.Manifest)]);
+    private static string Verified(ListEntry e) => e.Verification switch
+    {
+        Verification.Ok => "ok",
+        Verification.Corrupt => "CORRUPT",
+        Verification.Unchecked => "unchecked",
+        _ => "skipped",
+    };
 
-    public static string Fetched(FetchResult r) =>
-        Table.Fields(
-        [
-            ("PATH", r.Path + (r.AlreadyHere ? " (already here, identical: nothing downloaded)" : "")), ("SIZE", Size(r.SizeBytes)), ("SHA256", r.Sha256),
-            ("REVISION", Text(r.Revision)), ("CREATED", Time(r.CreatedAt)), ("FROM", $"{r.Peer} {r.PeerDirectory}"), ("VERIFIED", "etcd's trailer and the manifest's SHA-256"),
-        ]);
+    public static string Imported(ImportResult r, View v) =>
+        Table.Fields(v, new[]
+        {
+            ("FILE", (v.Wide ? r.Path : FileName(r.Path, v)) + (r.AlreadyHere ? " (already here, identical: nothing written)" : "")), ("FROM", r.Origin),
+            ("SIZE", Size.Format(r.SizeBytes, v)), ("SHA-256", r.Sha256), ("REVISION", Text(r.Revision)), ("CREATED", When.Format(r.CreatedAt, v)),
+            ("VERIFIED", "etcd's trailer and " + (r.HadManifest ? "the manifest beside it" : "etcd's snapshot status (no manifest came with it)")),
+            ("PIN", r.Pin?.Label ?? "-"),
+        }.Concat(Facts(r.Etcd, v)));
 
-    public static string Prune(PruneResult r) => r.Deleted.Count == 0
-        ? "nothing to delete: every snapshot is inside the retention window or among the last good ones\n"
-        : Table.Render([r.DryRun ? "WOULD DELETE" : "DELETED", "REASON"], r.Deleted.Select(d => (IReadOnlyList<string>)[Path.GetFileName(d.Path), d.Reason]));
-
-    public static string Peers(IReadOnlyList<PeerCheck> peers) =>
-        Table.Render(["PEER", "REACHABLE", "HOST KEY", "DIRECTORY", "ERROR"], peers.Select(p => (IReadOnlyList<string>)
-        [
-            $"{p.User}@{p.Host}:{p.Port}", p.Reachable ? "true" : "false", p.HostKey?.ToString().ToLowerInvariant() ?? "-",
-            p.Directory + (p.DirectoryExists == false ? " (missing)" : ""), Text(p.Error),
-        ]));
-
-    public static string Plan(RestorePlan r) => Table.Fields(ClusterFields(r.Cluster).Concat(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems, r.Tool)));
-
-    public static string Restored(LocalRestoreResult r) => Table.Fields(PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems, r.Tool)
-        .Concat(r.Steps.Select(s => ("STEP", s)))
-        .Append(("OLD DATA", Text(r.OldDataDir))));
-
-    public static string ClusterPlan(ClusterPlan r) => string.Join("\n", r.Members.Select(m => m.Parameters is null
-        ? Table.Fields([("MEMBER", m.Member), ("ERROR", Text(m.Error))])
-        : Table.Fields(PlanFields(m.Snapshot!, m.Command!, m.Parameters, m.Problems ?? [], m.Tool)
-            .Prepend(("PHASES", string.Join(", ", r.Phases))).Prepend(("COPY", Text(m.Copy))).Prepend(("MEMBER", m.Member))
-            .Concat(m.Error is null ? [] : [("ERROR", m.Error)])))
-        .Prepend(r.Cluster is null ? "" : Table.Fields(ClusterFields(r.Cluster))).Where(t => t.Length > 0));
-
-    /// <summary>Whether the snapshot is of this cluster, in words; REFUSED when a real restore would stop on it.</summary>
-    private static IEnumerable<(string, string)> ClusterFields(ClusterMatch? c) => c is null ? [] :
+    /// <summary>What etcd's tool reported of a file without a manifest.</summary>
+    private static IEnumerable<(string, string)> Facts(EtcdBackupd.Snapshots.SnapshotFacts? f, View v) => f is null ? [] :
     [
-        ("CLUSTER", (c.Refused ? "REFUSED: " : c.Verdict == ClusterVerdict.Unknown ? "WARNING: " : "") + c.Message),
-        ("LINEAGE", c.Lineage.Count == 0 ? "-" : string.Join(", ", c.Lineage)),
+        ("ETCD STATUS", $"{f.Tool}: hash {f.Hash}, revision {f.Revision}, {f.TotalKeys} keys, {Size.Format(f.TotalSizeBytes, v)}" + (f.Version is null ? "" : $", etcd {f.Version}")),
     ];
 
-    public static string ClusterRestored(ClusterRestoreResult r) =>
-        string.Join("\n", r.Members.Select(m => Table.Fields(m.Steps.Select(s => ("STEP", s)).Prepend(("MEMBER", m.Member)))));
+    public static string Verify(VerifyResult r, View v) =>
+        Table.Fields(v, [("FILE", v.Wide ? r.Path : FileName(r.Path, v)), ("SIZE", Size.Format(r.SizeBytes, v)), ("SHA-256", r.Sha256),
+            ("TRAILER", r.Trailer), ("MANIFEST", r.Manifest), .. Facts(r.Etcd, v)]);
 
-    private static IEnumerable<(string, string)> PlanFields(string snapshot, string command, RestoreParameters p, IReadOnlyList<string> problems, Sourced? tool) =>
-        new[]
-        {
-            ("NAME", p.Name), ("INITIALCLUSTER", p.InitialCluster), ("INITIALCLUSTERTOKEN", p.InitialClusterToken),
-            ("INITIALADVERTISEPEERURLS", p.InitialAdvertisePeerUrls), ("DATADIR", p.DataDir),
-        }.Select(f => (f.Item1, $"{f.Item2.Value}  ({f.Item2.Source})"))
-            .Prepend(("SNAPSHOT", snapshot))
-            .Concat(tool is null ? [] : [("TOOL", $"{tool.Value}  ({tool.Source})")])
-            .Append(("COMMAND", command))
-            .Concat(problems.Select(problem => ("PROBLEM", problem)));
+    public static string Fetched(FetchResult r, View v) =>
+        Table.Fields(v,
+        [
+            ("FILE", (v.Wide ? r.Path : FileName(r.Path, v)) + (r.AlreadyHere ? " (already here, identical: nothing downloaded)" : "")),
+            ("SIZE", Size.Format(r.SizeBytes, v)), ("SHA-256", r.Sha256), ("REVISION", Text(r.Revision)), ("CREATED", When.Format(r.CreatedAt, v)),
+            ("FROM", $"{r.Peer}, {r.PeerDirectory}"), ("VERIFIED", "etcd's trailer and the manifest's SHA-256"),
+        ]);
+
+    public static string Prune(PruneResult r, View v) => r.Deleted.Count == 0
+        ? "nothing to delete: every snapshot is inside the retention window or among the last good ones\n"
+        : Table.Render(v, [new Column(r.DryRun ? "WOULD DELETE" : "DELETED", Whole: true), "WHY"],
+            r.Deleted.Select(d => (IReadOnlyList<string>)[v.Wide ? d.Path : Path.GetFileName(d.Path), d.Reason]));
+
+    public static string Peers(IReadOnlyList<PeerCheck> peers, View v) => v.Wide
+        ? Table.Render(v, ["PEER", "USER", "REACHABLE", "HOST KEY", "DIRECTORY", "DIRECTORY THERE", "ERROR"], peers.Select(p => (IReadOnlyList<string>)
+        [
+            $"{p.Host}:{p.Port}", p.User, YesNo(p.Reachable), p.HostKey?.ToString().ToLowerInvariant() ?? "-", p.Directory,
+            p.DirectoryExists is { } exists ? YesNo(exists) : "-", Text(p.Error),
+        ]))
+        : Table.Render(v, [new Column("PEER", Whole: true), "STATE"], peers.Select(p => (IReadOnlyList<string>)
+        [
+            $"{p.User}@{p.Host}:{p.Port}",
+            (p.Reachable, p.HostKey) switch
+            {
+                (false, _) => "UNREACHABLE",
+                (true, HostKeyState.Refused) => "HOST KEY REFUSED",
+                (true, HostKeyState.Ok) => "ok, host key as pinned",
+                _ => "reachable",
+            } + (p.DirectoryExists == false ? $"; its directory {p.Directory} is MISSING" : "") + (p.Error is { } error ? ": " + error : ""),
+        ]));
+
+    public static string Check(CheckResult r, View v) =>
+        Table.Render(v, [new Column("CHECK", Whole: true), "RESULT", "DETAIL"], r.Checks.Select(c => (IReadOnlyList<string>)
+        [
+            c.Target is null ? c.Name : $"{c.Name} {c.Target}", c.Ok ? "ok" : "FAILED", c.Detail,
+        ]));
 
     private static string PeerState(PeerCopy p) => p.Ok ? (p.Skipped ? "ok (already there)" : "ok") : "FAILED: " + p.Error;
 
-    private static string Size(long? bytes) => bytes switch
-    {
-        null => "-",
-        >= 1L << 30 and var b => (b / (double)(1L << 30)).ToString("F1", CultureInfo.InvariantCulture) + " GiB",
-        >= 1L << 20 and var b => (b / (double)(1L << 20)).ToString("F1", CultureInfo.InvariantCulture) + " MiB",
-        >= 1L << 10 and var b => (b / 1024.0).ToString("F1", CultureInfo.InvariantCulture) + " KiB",
-        var b => b + " B",
-    };
+    /// <summary>The file's name; its directory is the snapshot directory that <c>status</c> names (the whole path with <c>--wide</c>).</summary>
+    private static string FileName(string? path, View v) => path is null ? "-" : v.Wide ? path : Path.GetFileName(path);
 
-    private static string Time(DateTimeOffset? time) => time?.ToString("O", CultureInfo.InvariantCulture) ?? "-";
+    private static string YesNo(bool value) => value ? "yes" : "no";
 
     private static string Text(object? value) => value?.ToString() ?? "-";
 }

@@ -9,7 +9,7 @@ using EtcdBackupd.Protocol.Results;
 namespace EtcdBackupctl;
 
 /// <summary>How one kind of result is read, shown, printed as JSON, and turned into an exit code.</summary>
-internal sealed record ResultKind<T>(JsonTypeInfo<Answer<T>> Answer, JsonTypeInfo<T> Indented, Func<T, string> Render, Func<T, int> ExitCode);
+internal sealed record ResultKind<T>(JsonTypeInfo<Answer<T>> Answer, JsonTypeInfo<T> Indented, Func<T, View, string> Render, Func<T, int> ExitCode);
 
 /// <summary>Every result the CLI reads, with the exit code each one earns (<see cref="ExitCodes"/>).</summary>
 internal static class Results
@@ -48,21 +48,21 @@ internal static class Results
         r => r.All(p => p.Good) ? ExitCodes.Success : ExitCodes.Failed);
 
     /// <summary>1 when any check failed.</summary>
-    public static readonly ResultKind<CheckResult> Check = new(ProtocolJsonContext.Default.AnswerCheckResult, Json.CheckResult, c => c.ToText(),
+    public static readonly ResultKind<CheckResult> Check = new(ProtocolJsonContext.Default.AnswerCheckResult, Json.CheckResult, Render.Check,
         r => r.Passed ? ExitCodes.Success : ExitCodes.Failed);
 
     /// <summary>1 when the plan lists a problem, or the snapshot is of another cluster and a real restore would be refused.</summary>
-    public static readonly ResultKind<RestorePlan> Plan = new(ProtocolJsonContext.Default.AnswerRestorePlan, Json.RestorePlan, Render.Plan,
-        r => r.Problems.Count == 0 && r.Cluster is not { Refused: true } ? ExitCodes.Success : ExitCodes.Failed);
+    public static readonly ResultKind<RestorePlan> Plan = new(ProtocolJsonContext.Default.AnswerRestorePlan, Json.RestorePlan, Render.Plan, PlanVerdicts.ExitCode);
 
     public static readonly ResultKind<LocalRestoreResult> Restored = new(ProtocolJsonContext.Default.AnswerLocalRestoreResult, Json.LocalRestoreResult, Render.Restored, Success);
 
     /// <summary>1 when any member's plan has an error or a problem, or the snapshot is of another cluster and a real restore would be refused.</summary>
-    public static readonly ResultKind<ClusterPlan> ClusterPlan = new(ProtocolJsonContext.Default.AnswerClusterPlan, Json.ClusterPlan, Render.ClusterPlan,
-        r => r.Members.All(m => m.Error is null && m.Problems is not { Count: > 0 }) && r.Cluster is not { Refused: true } ? ExitCodes.Success : ExitCodes.Failed);
+    public static readonly ResultKind<ClusterPlan> ClusterPlan = new(ProtocolJsonContext.Default.AnswerClusterPlan, Json.ClusterPlan, Render.ClusterPlan, PlanVerdicts.ExitCode);
 
     /// <summary>0 when the session ended (or had ended) one way on every member; a refusal is an error answer (1).</summary>
     public static readonly ResultKind<RecoveryResult> Recovered = new(ProtocolJsonContext.Default.AnswerRecoveryResult, Json.RecoveryResult, Render.Recovered, Success);
+
+    public static readonly ResultKind<ImportResult> Imported = new(ProtocolJsonContext.Default.AnswerImportResult, Json.ImportResult, Render.Imported, Success);
 
     public static readonly ResultKind<FetchResult> Fetched = new(ProtocolJsonContext.Default.AnswerFetchResult, Json.FetchResult, Render.Fetched, Success);
 

@@ -23,6 +23,7 @@ namespace EtcdBackupd.Protocol;
 [JsonSerializable(typeof(RestorePhaseRequest))]
 [JsonSerializable(typeof(RecoverRequest))]
 [JsonSerializable(typeof(FetchRequest))]
+[JsonSerializable(typeof(ImportRequest))]
 [JsonSerializable(typeof(ControlError))]
 [JsonSerializable(typeof(LineHead))]
 [JsonSerializable(typeof(ProgressEvent))]
@@ -41,4 +42,5 @@ namespace EtcdBackupd.Protocol;
 [JsonSerializable(typeof(Answer<PhaseResult>))]
 [JsonSerializable(typeof(Answer<RecoveryResult>))]
 [JsonSerializable(typeof(Answer<FetchResult>))]
+[JsonSerializable(typeof(Answer<ImportResult>))]
 internal sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -19,6 +19,7 @@ internal static class Program
         root.Subcommands.Add(SnapshotCommand.Create(config));
         root.Subcommands.Add(PushCommand.Create(config));
         root.Subcommands.Add(CheckCommand.Create(config));
+        root.Subcommands.Add(RestoreCommand.Create(config));
         root.SetAction((parse, cancellationToken) => DaemonHost.RunAsync(parse.GetValue(config)!, cancellationToken));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -31,9 +32,9 @@ internal static class Program
             return Protocol.ExitCodes.Usage;
         }
 
-        // The daemon handles SIGTERM itself (the host's lifetime): it must finish or roll back a restore
-        // under way first. System.CommandLine's own handler would end the process 2 s after the signal.
-        var daemon = parsed.CommandResult.Command == root;
-        return await parsed.InvokeAsync(daemon ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null);
+        // The daemon and the one-shot restore handle SIGTERM themselves: a restore under way must finish or
+        // roll back first. System.CommandLine's own handler would end the process 2 s after the signal.
+        var waitsForRestore = parsed.CommandResult.Command == root || parsed.CommandResult.Command.Name == "restore";
+        return await parsed.InvokeAsync(waitsForRestore ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null);
     }
 }

@@ -13,5 +13,12 @@ internal sealed class ConfigurationException : Exception
     {
     }
 
+    /// <summary>One problem, and the exception that revealed it, kept for the journal's EXCEPTION field.</summary>
+    public ConfigurationException(string problem, Exception inner)
+        : base("invalid configuration:" + Environment.NewLine + "  " + problem, inner)
+    {
+        Problems = [problem];
+    }
+
     public IReadOnlyList<string> Problems { get; }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
 namespace EtcdBackupd.Configuration;
@@ -33,15 +32,15 @@ internal static class ConfigurationLoader
         }
         catch (InvalidDataException e)
         {
-            throw new ConfigurationException($"configuration file '{full}' is not valid JSON: {Detail(e)}");
+            throw new ConfigurationException($"configuration file '{full}' is not valid JSON: {Detail(e, full)}", e);
         }
     }
 
     /// <summary>
-    /// The parser's own words, at the line and column it stopped: the JSON provider wraps them twice in
-    /// messages that name neither ("Could not parse the JSON file.").
+    /// Where the parser stopped, in an editor's terms (line and column from 1), and the text there. Its own
+    /// message, .NET's wording with its JSON path and byte offsets, stays in the exception for the journal.
     /// </summary>
-    private static string Detail(Exception e)
+    private static string Detail(Exception e, string path)
     {
         var inner = e;
         while (inner.InnerException is not null && inner is not JsonException)
@@ -49,13 +48,28 @@ internal static class ConfigurationLoader
             inner = inner.InnerException;
         }
 
-        if (inner is JsonException { LineNumber: { } line, BytePositionInLine: { } position } json)
+        if (inner is not JsonException { LineNumber: { } line, BytePositionInLine: { } position })
         {
-            // System.Text.Json counts both from 0 and appends them to its message; an editor counts from 1.
-            var message = Regex.Replace(json.Message, @"\s*LineNumber: \d+ \| BytePositionInLine: \d+\.?$", "");
-            return $"line {line + 1}, column {position + 1}: {message}";
+            return "it cannot be parsed (the journal's EXCEPTION field has the parser's words)";
         }
 
-        return inner.Message;
+        var lines = ReadLines(path);
+        var text = line < lines.Length ? lines[line].Trim() : "";
+        var rest = lines.Skip((int)line).Aggregate("", (all, l) => all + l).Trim();
+        return rest.Length == 0
+            ? $"line {line + 1}: the file ends before the JSON is complete (a closing '}}' or ']' missing?)"
+            : $"line {line + 1}, column {position + 1}: {(text.Length > 80 ? text[..80] + "..." : text)}";
+    }
+
+    private static string[] ReadLines(string path)
+    {
+        try
+        {
+            return File.ReadAllLines(path);
+        }
+        catch (IOException)
+        {
+            return [];
+        }
     }
 }

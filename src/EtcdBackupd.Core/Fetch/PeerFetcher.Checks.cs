@@ -26,9 +26,7 @@ internal sealed partial class PeerFetcher
             throw new FetchException(FetchFailure.Invalid, $"the peer has {name} but no manifest beside it ({Path.GetFileName(path)}); a copy nothing vouches for is not taken");
         }
 
-        var attributes = await sftp.GetAttributesAsync(path, cancellationToken);
-        var bytes = attributes.IsRegularFile && attributes.Size <= MaxManifestBytes ? sftp.ReadAllBytes(path) : [];
-        var manifest = TryManifest(bytes);
+        var (manifest, bytes) = PeerManifests.TryRead(sftp, path);
         if (manifest is null || manifest.FileName != name)
         {
             throw new FetchException(FetchFailure.Invalid, $"the peer's {Path.GetFileName(path)} is not the manifest of {name}; not downloaded");

@@ -14,9 +14,6 @@ internal sealed partial class PeerFetcher
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>A manifest is a few hundred bytes; a larger file beside a snapshot is not read.</summary>
-    private const int MaxManifestBytes = 1 << 20;
-
     /// <summary>Large reads, so that SSH.NET keeps several SFTP requests in flight.</summary>
     private const int BufferBytes = 1 << 20;
 
@@ -45,7 +42,7 @@ internal sealed partial class PeerFetcher
             return AlreadyHere(local, manifest, manifestBytes, target, cancellationToken);
         }
 
-        EnsureRoom(manifest.SizeBytes + MaxManifestBytes);
+        EnsureRoom(manifest.SizeBytes + PeerManifests.MaxBytes);
 
         var part = PartialFiles.Of(local);
         var manifestPath = SnapshotFileName.ManifestOf(local);

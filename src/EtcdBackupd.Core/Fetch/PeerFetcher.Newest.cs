@@ -45,12 +45,12 @@ internal sealed partial class PeerFetcher
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!SnapshotFileName.TryParse(file.Name, out var named, out _, out _) || !EtcdTrailer.HasSnapshotSize(file.Length)
-                || !files.TryGetValue(SnapshotFileName.ManifestOf(file.Name), out var manifestFile) || manifestFile.Length > MaxManifestBytes)
+                || !files.TryGetValue(SnapshotFileName.ManifestOf(file.Name), out var manifestFile) || manifestFile.Length > PeerManifests.MaxBytes)
             {
                 continue;
             }
 
-            var manifest = TryManifest(sftp.ReadAllBytes(manifestFile.FullName));
+            var manifest = PeerManifests.TryRead(sftp, manifestFile.FullName).Manifest;
             if (manifest is not null && manifest.FileName == file.Name && manifest.SizeBytes == file.Length)
             {
                 listed.Add((file.Name, manifest.CreatedAt == default ? named : manifest.CreatedAt));
@@ -58,17 +58,5 @@ internal sealed partial class PeerFetcher
         }
 
         return listed;
-    }
-
-    private static SnapshotManifest? TryManifest(byte[] json)
-    {
-        try
-        {
-            return SnapshotManifest.FromJson(json);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
     }
 }

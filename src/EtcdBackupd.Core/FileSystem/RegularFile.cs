@@ -59,6 +59,31 @@ internal static partial class RegularFile
         }
     }
 
+    /// <summary>
+    /// Reads through a descriptor another process opened and sent (SCM_RIGHTS): checked with <c>fstat</c>
+    /// before a byte is read, so a FIFO, a device or a directory is refused instead of read or waited on.
+    /// The stream reads with its own offset (pread), so the sender's offset neither moves nor matters.
+    /// The handle stays the caller's: the stream is disposed without closing it.
+    /// </summary>
+    public static FileStream ReadThrough(SafeFileHandle sent, string shownAs)
+    {
+        RequireX64();
+        var kind = KindOf(sent);
+        if (kind != FileKind.Regular)
+        {
+            throw new NotARegularFileException(shownAs, kind);
+        }
+
+        // A handle of our own on the same descriptor number would close it twice; a duplicate is closed on its own.
+        var duplicate = Dup(sent.DangerousGetHandle().ToInt32());
+        if (duplicate < 0)
+        {
+            throw new IOException($"cannot read '{shownAs}': {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+
+        return new FileStream(new SafeFileHandle(duplicate, ownsHandle: true), FileAccess.Read, 0);
+    }
+
     /// <summary>The whole of a small regular file (a manifest); <see cref="NotARegularFileException"/> otherwise.</summary>
     public static byte[] ReadAllBytes(string path, int limit = 1 << 20)
     {
@@ -123,6 +148,12 @@ internal static partial class RegularFile
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    /// <summary>F_DUPFD_CLOEXEC: a duplicate no child process inherits.</summary>
+    private static int Dup(int fd) => Fcntl(fd, 1030, 0);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, nint first, nint second);

@@ -25,12 +25,17 @@ internal static class PeerErrors
         SftpException s => Describe(s.StatusCode, s.Message, directory),
         SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.NotConnected } s =>
             $"the connection to the peer was lost: {s.Message}",
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "cannot connect: connection refused (is sshd running there, on that port?)",
+        SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain } =>
+            "cannot connect: the host name does not resolve (DNS): check Peers.Targets",
+        SocketException { SocketErrorCode: SocketError.TimedOut } => "cannot connect: no answer, the connection timed out (a firewall, or the host is down)",
+        SocketException { SocketErrorCode: SocketError.NetworkUnreachable or SocketError.HostUnreachable } => "cannot connect: no route to the host from here",
         SocketException s => $"cannot connect: {s.Message}",
         SshAuthenticationException a => $"authentication with Peers.IdentityFile refused: {a.Message}",
         SshOperationTimeoutException t => $"timed out: {t.Message}",
         SshConnectionException c => $"the connection to the peer was lost: {c.Message}",
         OperationCanceledException => "timed out",
-        _ => e.Message,
+        _ => Etcd.EtcdErrors.Plain(e.Message) ?? "an unexpected error (the journal's EXCEPTION field has the details)",
     };
 
     /// <summary>An SFTP status as a sentence; <paramref name="message"/> is the server's own text for it.</summary>

@@ -47,15 +47,8 @@ internal sealed partial class PeerPusher
             return false;
         }
 
-        try
-        {
-            var theirs = SnapshotManifest.FromJson(sftp.ReadAllBytes(remoteManifest));
-            return theirs is not null && theirs.Sha256 == local.Sha256 && theirs.SizeBytes == local.SizeBytes;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return false;
-        }
+        var theirs = PeerManifests.TryRead(sftp, remoteManifest).Manifest;
+        return theirs is not null && theirs.Sha256 == local.Sha256 && theirs.SizeBytes == local.SizeBytes;
     }
 
     /// <summary>

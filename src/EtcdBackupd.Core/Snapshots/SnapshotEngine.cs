@@ -152,15 +152,19 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         }
     }
 
-    private static SnapshotException Classify(Exception e, Uri? endpoint, CancellationToken cancellationToken) => e switch
+    /// <summary>The failure in words, with the directory or endpoint it concerns; the exception stays inside for the journal's EXCEPTION field.</summary>
+    private SnapshotException Classify(Exception e, Uri? endpoint, CancellationToken cancellationToken) => e switch
     {
         SnapshotException known => known,
         _ when cancellationToken.IsCancellationRequested => new SnapshotException(SnapshotFailure.Cancelled, "the snapshot was cancelled", e),
-        RpcException rpc => new SnapshotException(SnapshotFailure.StreamBroken,
-            $"the snapshot stream from {endpoint} broke: {rpc.Status.StatusCode}: {rpc.Status.Detail}", e),
-        IOException io when IsDiskFull(io) => new SnapshotException(SnapshotFailure.DiskFull, $"the snapshot directory is full: {io.Message}", e),
-        IOException or UnauthorizedAccessException => new SnapshotException(SnapshotFailure.DiskError, $"cannot write the snapshot: {e.Message}", e),
-        _ => new SnapshotException(SnapshotFailure.StreamBroken, $"the snapshot failed: {e.Message}", e),
+        RpcException rpc => new SnapshotException(SnapshotFailure.StreamBroken, $"the snapshot stream from {endpoint} broke: {EtcdErrors.Describe(rpc, etcd)}", e),
+        IOException io when IsDiskFull(io) => new SnapshotException(SnapshotFailure.DiskFull,
+            $"Snapshots.Directory '{options.Directory}' is full: no space left on its file system; nothing was kept of this snapshot", e),
+        UnauthorizedAccessException => new SnapshotException(SnapshotFailure.DiskError,
+            $"Snapshots.Directory '{options.Directory}': permission denied writing the snapshot (the daemon runs as root: a read-only mount, or an immutable file?)", e),
+        IOException io => new SnapshotException(SnapshotFailure.DiskError, $"cannot write the snapshot in Snapshots.Directory '{options.Directory}': {io.Message}", e),
+        _ => new SnapshotException(SnapshotFailure.StreamBroken,
+            "the snapshot failed: " + (EtcdErrors.Plain(e.Message) ?? "an unexpected error (the journal's EXCEPTION field has the details)"), e),
     };
 
     // ENOSPC is 28 on Linux; .NET reports it as the IOException's HResult.

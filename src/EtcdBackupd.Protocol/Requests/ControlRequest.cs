@@ -24,8 +24,32 @@ internal sealed record VerifyRequest : ControlRequest
 
     public override string Command => Name;
 
-    /// <summary>A snapshot name, or a path inside the snapshot directory.</summary>
+    /// <summary>A snapshot name, a path inside the snapshot directory, or with <see cref="Descriptor"/> the caller's path of the file sent.</summary>
     public required string File { get; init; }
+
+    /// <summary>The file is the descriptor sent with this request (any path the caller can read).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SentDescriptor? Descriptor { get; init; }
+}
+
+/// <summary>
+/// <c>import</c> (root only): the file sent with the request becomes one of the directory's snapshots, under
+/// our name and with a manifest marked imported, so list, verify, retention and pushes treat it as ours.
+/// </summary>
+internal sealed record ImportRequest : ControlRequest
+{
+    public const string Name = "import";
+
+    public override string Command => Name;
+
+    /// <summary>The caller's path of the file (recorded as its origin).</summary>
+    public required string File { get; init; }
+
+    /// <summary>The file itself: an import always carries one.</summary>
+    public required SentDescriptor Descriptor { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Pin { get; init; }
 }
 
 internal sealed record PruneRequest : ControlRequest

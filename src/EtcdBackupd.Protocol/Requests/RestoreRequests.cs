@@ -10,7 +10,12 @@ internal sealed record RestoreRequest : ControlRequest
 
     public override string Command => Name;
 
+    /// <summary>A snapshot name, a path inside the snapshot directory, or with <see cref="Descriptor"/> the caller's path of the file sent.</summary>
     public required string File { get; init; }
+
+    /// <summary>The file is the descriptor sent with this request; a real restore imports it first.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SentDescriptor? Descriptor { get; init; }
 
     public bool DryRun { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Protocol.Restore;
 
@@ -11,7 +12,12 @@ internal sealed record MemberSteps(string Member, IReadOnlyList<string> Steps);
 /// <summary>The result of <c>restore --cluster --dry-run</c>; <see cref="Cluster"/> says whether the snapshot is of this cluster.</summary>
 internal sealed record ClusterPlan(
     string Snapshot, string? Sha256, bool DryRun, IReadOnlyList<string> Phases, IReadOnlyList<ClusterMemberPlan> Members,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ClusterMatch? Cluster = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ClusterMatch? Cluster = null)
+{
+    /// <summary>The snapshot was sent without a manifest: what etcd's tool reports stands in for it (as in <see cref="RestorePlan.WithoutManifest"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SnapshotFacts? WithoutManifest { get; init; }
+}
 
 /// <summary>
 /// One member's plan in a cluster dry run: its plan and copy state, or the error that would stop a

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Protocol.Restore;
 
@@ -25,6 +26,13 @@ internal record RestorePlan
     /// <summary>Which of etcd's tools restores, and why that one.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Sourced? Tool { get; init; }
+
+    /// <summary>
+    /// The snapshot has no manifest: what etcd's own tool reports of it (hash, revision, keys, size) stands
+    /// in for one. Null when a manifest vouches for the file.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SnapshotFacts? WithoutManifest { get; init; }
 
     /// <summary>Whether the snapshot is of this cluster (<c>restore</c> on this member); absent from a cluster member's phase plan.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -36,7 +36,12 @@ internal sealed record ListEntry(
 internal sealed record PinResult(string Path, SnapshotPin? Pin, IReadOnlyList<PeerCopy> Peers);
 
 /// <summary>The result of a <c>verify</c> that passed; <c>manifest</c> is <c>ok</c> or <c>missing</c>.</summary>
-internal sealed record VerifyResult(string Path, long SizeBytes, string Sha256, string Trailer, string Manifest);
+internal sealed record VerifyResult(string Path, long SizeBytes, string Sha256, string Trailer, string Manifest)
+{
+    /// <summary>What etcd's own tool reports of a file without a manifest: the facts that stand in for it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SnapshotFacts? Etcd { get; init; }
+}
 
 /// <summary>What <c>prune</c> deleted, or would delete with <see cref="DryRun"/>.</summary>
 internal sealed record PruneResult(bool DryRun, IReadOnlyList<PrunedSnapshot> Deleted);

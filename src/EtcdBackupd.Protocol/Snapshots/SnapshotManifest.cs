@@ -67,6 +67,10 @@ internal sealed record SnapshotManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public OffsiteObject? Offsite { get; init; }
 
+    /// <summary>Set by <c>etcd-backupctl import</c>: the file came from elsewhere (its origin path, when it came, whether a manifest came with it).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SnapshotImport? Imported { get; init; }
+
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.SnapshotManifest);
 
     public static SnapshotManifest? FromJson(ReadOnlySpan<byte> json) =>

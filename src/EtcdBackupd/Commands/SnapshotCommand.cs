@@ -2,6 +2,7 @@ using System.CommandLine;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Peers;
+using EtcdBackupd.Retention;
 using EtcdBackupd.Service;
 using EtcdBackupd.State;
 using System.Text.Json;
@@ -14,14 +15,21 @@ internal static class SnapshotCommand
     public static Command Create(Option<string> config)
     {
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on stdout" };
-        var command = new Command("snapshot", "Take one verified snapshot of etcd now and exit (0 on success)") { config, json };
+        var pin = new Option<string?>("--pin") { Description = "Pin the snapshot with LABEL: retention never deletes it, here or on the peers", HelpName = "LABEL" };
+        var command = new Command("snapshot", "Take one verified snapshot of etcd now and exit (0 on success)") { config, json, pin };
         command.SetAction((parse, cancellationToken) =>
-            RunAsync(parse.GetValue(config)!, parse.GetValue(json), cancellationToken));
+            RunAsync(parse.GetValue(config)!, parse.GetValue(json), parse.GetValue(pin), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string configPath, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string configPath, bool json, string? pin, CancellationToken cancellationToken)
     {
+        if (pin is not null && PinLabel.Problem(pin) is { } badLabel)
+        {
+            await Console.Error.WriteLineAsync($"etcd-backupd: --pin: {badLabel}");
+            return ExitCodes.Usage;
+        }
+
         using var logging = ConsoleLogging.Create();
         var logger = logging.CreateLogger("etcd-backupd.snapshot");
         var configured = await CommandConfiguration.ReadAsync(configPath, reader =>
@@ -43,11 +51,21 @@ internal static class SnapshotCommand
         try
         {
             var result = await engine.TakeAsync(onReceived: null, cancellationToken);
+            PinResult? pinned = null;
+            if (pin is not null)
+            {
+                // Before the copies: each peer's copy of the manifest then carries the pin, with no second send.
+                var snapshotPin = new SnapshotPin(pin, TimeProvider.System.GetUtcNow());
+                SnapshotPins.Rewrite(result.Path, snapshotPin);
+                result = result with { Manifest = result.Manifest with { Pin = snapshotPin } };
+                pinned = new PinResult(result.Path, snapshotPin, []);
+            }
+
             // Copies to peers that fail are reported, not fatal: the snapshot itself is good (exit 5, not 1).
             var copies = await peers.PushAsync(result, cancellationToken);
             var outcome = new SnapshotOutcome(startedAt, TimeProvider.System.GetUtcNow(), "etcd-backupd snapshot", result, null) { Peers = copies };
             await Console.Out.WriteLineAsync(json
-                ? JsonSerializer.Serialize(outcome.ToReport(withManifest: true), OneShotJsonContext.Default.SnapshotReport)
+                ? JsonSerializer.Serialize(outcome.ToReport(withManifest: true) with { Pinned = pinned }, OneShotJsonContext.Default.SnapshotReport)
                 : result.Path);
             return copies.All(c => c.Ok) ? ExitCodes.Success : ExitCodes.CopyFailed;
         }

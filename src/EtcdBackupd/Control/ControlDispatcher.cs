@@ -46,6 +46,11 @@ internal sealed class ControlDispatcher
             return Reply.Failure(ErrorCodes.Forbidden, $"'{command}' needs root (uid 0); uid {peer.Uid} may use {GroupUses}");
         }
 
+        if (DescriptorProblem(request.ClaimsDescriptor, call) is { } wrong)
+        {
+            return Reply.Failure(ErrorCodes.BadRequest, $"{command}: {wrong}");
+        }
+
         ControlLog.Command(_logger, command, peer.Uid, peer.Pid);
         try
         {
@@ -56,6 +61,15 @@ internal sealed class ControlDispatcher
             return Reply.Failure(ErrorCodes.Failed, e.Message);
         }
     }
+
+    /// <summary>A request that says a file comes with it has exactly one descriptor; one that does not, none.</summary>
+    private static string? DescriptorProblem(bool claimed, ControlCall call) => (claimed, call.Descriptors.Count, call.DescriptorsDropped) switch
+    {
+        (_, _, true) or (true, > 1, _) => $"exactly one open file may come with a request (SCM_RIGHTS); {(call.DescriptorsDropped ? "more than " + call.Descriptors.Count : call.Descriptors.Count)} came",
+        (true, 0, _) => "the request says a file comes with it (\"descriptor\"), but no open file came (SCM_RIGHTS) with its bytes",
+        (false, > 0, _) => "an open file came with a request that does not name it (\"descriptor\"); it was closed unread",
+        _ => null,
+    };
 
     public static string Truncate(string text) => text.Length > 80 ? text[..80] + "..." : text;
 }

@@ -29,4 +29,8 @@ internal static partial class ControlLog
     [LoggerMessage(EventId = 8007, EventName = "SnapshotWaitsForEarlier", Level = LogLevel.Information,
         Message = "Ad-hoc snapshot for uid {PeerUid}: the snapshot running began before the request and may lack its writes; waiting for it to end first")]
     public static partial void SnapshotWaitsForEarlier(ILogger logger, int peerUid);
+
+    [LoggerMessage(EventId = 8008, EventName = "ControlRequestFailed", Level = LogLevel.Error,
+        Message = "Control request from uid {PeerUid} could not be handled; the client was told so, the details are in EXCEPTION")]
+    public static partial void RequestFailed(ILogger logger, int peerUid, Exception exception);
 }

@@ -116,7 +116,7 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
                 return;
             }
 
-            await new ControlSession(client, peer, options, dispatcher).RunAsync(stopping);
+            await new ControlSession(client, peer, options, dispatcher, logger).RunAsync(stopping);
         }
     }
 

@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Net.Sockets;
+using EtcdBackupd.Etcd;
+using EtcdBackupd.Protocol.Descriptors;
+using Microsoft.Win32.SafeHandles;
 
 namespace EtcdBackupd.Control;
 
@@ -9,8 +12,11 @@ namespace EtcdBackupd.Control;
 /// an oversized, idle or trickling client, an error line and the connection closed); it never reaches
 /// a handler. A request under way runs to its end even when the daemon stops or the client leaves.
 /// </summary>
-internal sealed class ControlSession(Socket socket, PeerCredentials peer, ControlOptions options, ControlDispatcher dispatcher)
+internal sealed class ControlSession(Socket socket, PeerCredentials peer, ControlOptions options, ControlDispatcher dispatcher, ILogger logger)
 {
+    private readonly List<SafeFileHandle> _received = [];
+    private bool _dropped;
+
     /// <summary>While a request runs, a line at least this often, so a client can tell a slow answer from a hung daemon.</summary>
     public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(5);
 
@@ -41,7 +47,7 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
                     int read;
                     try
                     {
-                        read = await socket.ReceiveAsync(buffer.AsMemory(filled, ControlFraming.MaxRequestBytes + 1 - filled), SocketFlags.None, deadline.Token);
+                        read = await ReceiveAsync(buffer.AsMemory(filled, ControlFraming.MaxRequestBytes + 1 - filled), deadline.Token);
                     }
                     catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
                     {
@@ -65,9 +71,23 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
                 buffer.AsSpan(newline + 1, filled - newline - 1).CopyTo(buffer);
                 filled -= newline + 1;
                 requestStarted = Environment.TickCount64;
-                if (!await output.AnswerAsync(await RunAsync(request, call)))
+                // The descriptors that came since the last request belong to this one (the CLI sends one request per connection).
+                var sent = call with { Descriptors = [.. _received], DescriptorsDropped = _dropped };
+                _received.Clear();
+                _dropped = false;
+                try
                 {
-                    return;
+                    if (!await output.AnswerAsync(await RunAsync(request, sent)))
+                    {
+                        return;
+                    }
+                }
+                finally
+                {
+                    foreach (var descriptor in sent.Descriptors)
+                    {
+                        descriptor.Dispose();
+                    }
                 }
             }
         }
@@ -78,6 +98,33 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            foreach (var descriptor in _received)
+            {
+                descriptor.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for bytes (a peek, which leaves any descriptor in the kernel's queue), then takes them with
+    /// <c>recvmsg</c>, so a descriptor the client sent (SCM_RIGHTS) is kept instead of dropped by a plain read.
+    /// </summary>
+    private async Task<int> ReceiveAsync(Memory<byte> into, CancellationToken cancellationToken)
+    {
+        var peek = new byte[1];
+        while (true)
+        {
+            if (await socket.ReceiveAsync(peek, SocketFlags.Peek, cancellationToken) == 0)
+            {
+                return 0;
+            }
+
+            var read = DescriptorPassing.Receive(socket, into.Span, _received, out var truncated);
+            _dropped |= truncated;
+            if (read >= 0)
+            {
+                return read;
+            }
         }
     }
 
@@ -101,7 +148,9 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return Reply.Failure(ErrorCodes.Failed, $"the request could not be handled: {e.Message}");
+            ControlLog.RequestFailed(logger, peer.Uid, e);
+            return Reply.Failure(ErrorCodes.Failed,
+                $"the request could not be handled: {EtcdErrors.Plain(e.Message) ?? "an unexpected error (journalctl -u etcd-backupd has the details)"}");
         }
     }
 }

@@ -18,8 +18,11 @@ internal interface IControlHandler
     PreparedRequest? Prepare(ReadOnlySpan<byte> line, out string? problem);
 }
 
-/// <summary>A parsed request: whether it needs root, and its body.</summary>
-internal sealed record PreparedRequest(bool NeedsRoot, Func<ControlCall, CancellationToken, Task<Reply>> RunAsync);
+/// <summary>A parsed request: whether it needs root, whether it says a descriptor comes with it, and its body.</summary>
+internal sealed record PreparedRequest(bool NeedsRoot, Func<ControlCall, CancellationToken, Task<Reply>> RunAsync)
+{
+    public bool ClaimsDescriptor { get; init; }
+}
 
 /// <summary>A handler whose arguments are <typeparamref name="TArgs"/>, parsed through the protocol's source-generated contract.</summary>
 internal abstract class ControlHandler<TArgs>(JsonTypeInfo<TArgs> contract) : IControlHandler where TArgs : ControlRequest
@@ -31,14 +34,28 @@ internal abstract class ControlHandler<TArgs>(JsonTypeInfo<TArgs> contract) : IC
     /// <summary>Root only, or (the default) root and <c>Control.Group</c>.</summary>
     protected virtual bool NeedsRoot(TArgs arguments) => false;
 
+    /// <summary>Whether the request says the file is the descriptor sent with it (<c>"descriptor"</c>).</summary>
+    protected virtual bool ClaimsDescriptor(TArgs arguments) => false;
+
     /// <summary>The command's body. It runs to its end even when the client goes away (the token is the daemon's stop).</summary>
     protected abstract Task<Reply> RunAsync(TArgs arguments, ControlCall call, CancellationToken cancellationToken);
 
     public PreparedRequest? Prepare(ReadOnlySpan<byte> line, out string? problem) =>
         RequestParser.Arguments(line, contract, out problem) is { } arguments
-            ? new PreparedRequest(NeedsRoot(arguments), (call, token) => RunAsync(arguments, call, token))
+            ? new PreparedRequest(NeedsRoot(arguments), (call, token) => RunAsync(arguments, call, token)) { ClaimsDescriptor = ClaimsDescriptor(arguments) }
             : null;
 }
 
-/// <summary>Who is asking, and the connection's one writer for progress events.</summary>
-internal sealed record ControlCall(PeerCredentials Peer, ConnectionWriter Output);
+/// <summary>
+/// Who is asking, and the connection's one writer for progress events; the descriptors that came with the
+/// request (SCM_RIGHTS), owned by the session, and whether the kernel dropped some for want of room.
+/// </summary>
+internal sealed record ControlCall(PeerCredentials Peer, ConnectionWriter Output)
+{
+    public IReadOnlyList<Microsoft.Win32.SafeHandles.SafeFileHandle> Descriptors { get; init; } = [];
+
+    public bool DescriptorsDropped { get; init; }
+
+    /// <summary>The one descriptor a request claimed; the dispatcher has checked it is there.</summary>
+    public Microsoft.Win32.SafeHandles.SafeFileHandle Descriptor => Descriptors[0];
+}

@@ -36,7 +36,13 @@ internal sealed class EtcdProbe(EtcdOptions etcd)
         }
         catch (Exception e) when (e is EtcdException or RpcException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return new(new EtcdHealth { Healthy = false, Error = e is OperationCanceledException ? "etcd did not answer in time" : e.Message }, null);
+            var error = e switch
+            {
+                OperationCanceledException => "etcd did not answer in time",
+                RpcException rpc => EtcdErrors.Describe(rpc, quick),
+                _ => e.Message,
+            };
+            return new(new EtcdHealth { Healthy = false, Error = error }, null);
         }
     }
 }

@@ -3,6 +3,7 @@ using EtcdBackupd.Control;
 using EtcdBackupd.Control.Handlers;
 using EtcdBackupd.Fetch;
 using EtcdBackupd.Health;
+using EtcdBackupd.Import;
 using EtcdBackupd.Lineage;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
@@ -118,11 +119,14 @@ internal static class DaemonHost
             .AddSingleton(sp => new LocalRestore(configuration.Restore, configuration.Etcd,
                 configuration.Restore.UseCommands ? new CommandServiceControl(configuration.Restore.Commands) : new SystemdServiceControl(),
                 time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>(), sp.GetRequiredService<RestoreActivity>(),
-                new SessionStore(configuration.State.Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SessionStore>())))
+                new SessionStore(configuration.State.Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SessionStore>()),
+                RestoreLock.BesideSocket(configuration.Control.SocketPath)))
             .AddSingleton<MemberPhases>()
-            .AddSingleton(sp => new ClusterRestore(configuration.Peers, configuration.Restore, sp.GetRequiredService<MemberPhases>(), sp.GetRequiredService<LineageCheck>(), time,
+            .AddSingleton<RestoreRequestRunner>()
+            .AddSingleton(sp => new ClusterRestore(live.Peers, configuration.Restore, sp.GetRequiredService<MemberPhases>(), sp.GetRequiredService<LineageCheck>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRestore>()))
             .AddSingleton<SnapshotPaths>()
+            .AddSingleton<SnapshotImporter>()
             .AddSingleton<ControlDispatcher>()
             .AddSingleton<TextfileMetrics>();
         // The control commands, in the order `unknown_command` lists them; each handler names itself and its access.
@@ -138,6 +142,7 @@ internal static class DaemonHost
             .AddSingleton<IControlHandler, CheckHandler>()
             .AddSingleton<IControlHandler, RestoreHandler>()
             .AddSingleton<IControlHandler, FetchHandler>()
+            .AddSingleton<IControlHandler, ImportHandler>()
             .AddSingleton<IControlHandler, RestorePhaseHandler>()
             .AddSingleton<IControlHandler, RecoverHandler>();
         // Readiness first: its checks run before the others start, and READY=1 waits for all of them.

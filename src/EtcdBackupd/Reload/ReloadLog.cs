@@ -8,7 +8,7 @@ internal static partial class ReloadLog
 
     [LoggerMessage(EventId = 13002, EventName = "ReloadRefused", Level = LogLevel.Error,
         Message = "Configuration reload refused, the configuration in force stays: {Problems}")]
-    public static partial void Refused(ILogger logger, string problems);
+    public static partial void Refused(ILogger logger, string problems, Exception? exception);
 
     [LoggerMessage(EventId = 13003, EventName = "ReloadWaiting", Level = LogLevel.Information,
         Message = "The configuration reload waits for {Activity} to finish")]

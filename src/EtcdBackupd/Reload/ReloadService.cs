@@ -69,7 +69,8 @@ internal sealed class ReloadService(
         }
         catch (ConfigurationException e)
         {
-            ReloadLog.Refused(logger, string.Join("; ", e.Problems));
+            // A syntax error's parser text goes to EXCEPTION; MESSAGE and STATUS= have the file, line and column in words.
+            ReloadLog.Refused(logger, string.Join("; ", e.Problems), e.InnerException);
             notifications.Send($"READY=1\nSTATUS=configuration reload refused ({string.Join("; ", e.Problems)}); {state.Describe()}");
             return;
         }

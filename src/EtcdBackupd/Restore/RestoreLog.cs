@@ -59,4 +59,7 @@ internal static partial class RestoreLog
     [LoggerMessage(EventId = 9015, EventName = "RestoreRecoveryDecided", Level = LogLevel.Warning,
         Message = "Recovery of restore session {RestoreSession}: {Decision}, because {Reason}")]
     public static partial void RecoveryDecided(ILogger logger, string restoreSession, string decision, string reason);
+
+    [LoggerMessage(EventId = 9016, EventName = "RestoreLockUnavailable", Level = LogLevel.Warning, Message = "Restore lock: {Reason}")]
+    public static partial void LockUnavailable(ILogger logger, string reason);
 }

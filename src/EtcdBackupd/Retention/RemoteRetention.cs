@@ -75,14 +75,7 @@ internal sealed class RemoteRetention(
     private CopyManifests Read(SftpClient sftp, SnapshotEntry copy)
     {
         var ours = ManifestFile.TryRead(Path.Combine(local.Path, SnapshotFileName.ManifestOf(copy.FileName)));
-        try
-        {
-            return new CopyManifests(ours, sftp.Exists(copy.ManifestPath) ? SnapshotManifest.FromJson(sftp.ReadAllBytes(copy.ManifestPath)) : null);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return new CopyManifests(ours, null);
-        }
+        return new CopyManifests(ours, PeerManifests.TryRead(sftp, copy.ManifestPath).Manifest);
     }
 
     private static bool IsPinned(CopyManifests manifests) => manifests.Ours?.Pin is not null || manifests.Theirs?.Pin is not null;

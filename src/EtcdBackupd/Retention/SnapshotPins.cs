@@ -46,8 +46,11 @@ internal sealed class SnapshotPins(RetentionService retention, PeerPusher peers,
         return new PinResult(snapshotPath, pin, [.. copies.Select(c => c.ToCopy())]);
     }
 
-    /// <summary>The manifest with <paramref name="pin"/> in place of its pin; the pin it had.</summary>
-    private static SnapshotPin? Rewrite(string snapshotPath, SnapshotPin? pin)
+    /// <summary>
+    /// The manifest with <paramref name="pin"/> in place of its pin, durably; the pin it had. The one-shot
+    /// <c>etcd-backupd snapshot --pin</c> calls it before the copies, which then carry the pin.
+    /// </summary>
+    internal static SnapshotPin? Rewrite(string snapshotPath, SnapshotPin? pin)
     {
         if (!File.Exists(snapshotPath))
         {

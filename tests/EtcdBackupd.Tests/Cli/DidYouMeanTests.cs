@@ -35,6 +35,8 @@ internal sealed class DidYouMeanTests
     [TestCase("status", "--jsno", "--json")]
     [TestCase("status", "--sokcet", "--socket")]
     [TestCase("list", "--write-ot", "--write-out")]
+    [TestCase("list", "--wdie", "--wide")]
+    [TestCase("status", "--wid", "--wide")]
     public void UnknownOption_CloseToOneOfTheCommands_SuggestsIt(string command, string typed, string meant)
     {
         Assert.That(Problems(command, typed), Is.EqualTo(new[] { $"unknown option '{typed}' for {command}; did you mean '{meant}'?" }));

@@ -2,6 +2,8 @@ using EtcdBackupd.Configuration;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Snapshots;
 
+using EtcdBackupd.Tests.Support;
+
 namespace EtcdBackupd.Tests.Configuration;
 
 [NonParallelizable]
@@ -79,8 +81,30 @@ internal sealed class ConfigurationLoaderTests
 
             var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(file));
 
-            Assert.That(error!.Problems.Single(), Does.StartWith($"configuration file '{file}' is not valid JSON: line 3, column 43: ")
-                .And.Not.Contain("LineNumber"));
+            Assert.That(error!.Problems.Single(), Is.EqualTo(
+                $"configuration file '{file}' is not valid JSON: line 3, column 43: \"Endpoints\": [\"https://10.0.0.1:2379\" \"https://10.0.0.2:2379\"]"));
+            Assert.That(error.InnerException, Is.Not.Null, "the parser's own words stay for the journal's EXCEPTION field");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [TestCase("{\n  \"Snapshots\": {\n    \"Directory\": x\n  }\n}\n", "line 3, column 18: \"Directory\": x")]
+    [TestCase("{\n  \"Snapshots\": {\n    \"Directory\": \"/srv\"\n", "line 4: the file ends before the JSON is complete")]
+    public void Load_AJsonSyntaxError_SaysWhereInWordsWithoutTheParsersText(string json, string expected)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, json);
+
+            var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(file));
+
+            Assert.That(error!.Problems.Single(), Does.StartWith($"configuration file '{file}' is not valid JSON: {expected}")
+                .And.Not.Contain("invalid start of a value").And.Not.Contain("Path: $").And.Not.Contain("BytePositionInLine")
+                .And.Not.Match(OperatorText.DotNetNames().ToString()));
         }
         finally
         {

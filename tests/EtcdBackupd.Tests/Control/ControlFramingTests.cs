@@ -52,7 +52,7 @@ internal sealed class ControlFramingTests
     }
 
     private static ControlSession Session(Socket server, ControlOptions? options = null) =>
-        new(server, PeerCredentials.Of(server), options ?? new ControlOptions(), new ControlDispatcher([], NullLogger<ControlDispatcher>.Instance));
+        new(server, PeerCredentials.Of(server), options ?? new ControlOptions(), new ControlDispatcher([], NullLogger<ControlDispatcher>.Instance), NullLogger.Instance);
 
     [Test]
     [CancelAfter(10_000)]

@@ -32,6 +32,8 @@ internal sealed class ProtocolGoldenTests
         Failure = null, Error = null, Peers = [Copied, Failed],
     };
 
+    private static readonly SnapshotFacts Facts = new("etcdutl", 3012345678, 1234, 1180, 20480, "3.5.0");
+
     private static readonly SnapshotPin Pin = new("before-etcd-3.5.17", At.AddHours(1));
 
     private static readonly PeerCopy NotHeld = new("10.0.0.4", 22, true, true, null);
@@ -120,6 +122,22 @@ internal sealed class ProtocolGoldenTests
             Reply.Success(new VerifyResult(Report.Path!, 20480, Report.Sha256!, "ok", "ok"), ProtocolJsonContext.Default.VerifyResult),
             Reply.Failure(ErrorCodes.InvalidSnapshot, $"'{Report.Path}': etcd's SHA-256 trailer does not match the data"),
             Reply.Failure(ErrorCodes.NotFound, $"'{Report.Path}' does not exist"));
+        yield return Case("verify-sent", Request(new VerifyRequest { File = "/root/offsite/etcd-2026-01.db", Descriptor = new SentDescriptor() }, ProtocolJsonContext.Default.VerifyRequest),
+            Reply.Success(new VerifyResult("/root/offsite/etcd-2026-01.db", 20480, Report.Sha256!, "ok", "missing") { Etcd = Facts }, ProtocolJsonContext.Default.VerifyResult),
+            Reply.Failure(ErrorCodes.BadRequest, "'/root/offsite/etcd-2026-01.db' is not a regular file (a FIFO), left alone: a snapshot is a regular file"),
+            Reply.Failure(ErrorCodes.InvalidSnapshot, "'/root/offsite/etcd-2026-01.db': etcd's SHA-256 trailer does not match the data (truncated or damaged); nothing was changed"),
+            Reply.Failure(ErrorCodes.BadRequest, "verify: the request says a file comes with it (\"descriptor\"), but no open file came (SCM_RIGHTS) with its bytes"),
+            Reply.Failure(ErrorCodes.BadRequest, "verify: exactly one open file may come with a request (SCM_RIGHTS); 2 came"));
+        yield return Case("import", Request(new ImportRequest { File = "/root/offsite/etcd-2026-01.db", Descriptor = new SentDescriptor(), Pin = "cron-era" },
+                ProtocolJsonContext.Default.ImportRequest),
+            Reply.Success(new ImportResult
+            {
+                Path = "/var/lib/etcd-backupd/snapshots/etcd-snapshot-20260101T020000Z-imported-r1234.db", Origin = "/root/offsite/etcd-2026-01.db", SizeBytes = 20480,
+                Sha256 = Report.Sha256!, Revision = 1234, CreatedAt = new DateTimeOffset(2026, 1, 1, 2, 0, 0, TimeSpan.Zero), HadManifest = false, Etcd = Facts,
+                AlreadyHere = false, Pin = new SnapshotPin("cron-era", At),
+            }, ProtocolJsonContext.Default.ImportResult),
+            Reply.Failure(ErrorCodes.Exists, "/var/lib/etcd-backupd/snapshots/etcd-snapshot-20260101T020000Z-imported-r1234.db exists and differs from '/root/offsite/etcd-2026-01.db'; nothing was replaced: move it away first if '/root/offsite/etcd-2026-01.db' is wanted"),
+            Reply.Failure(ErrorCodes.InvalidSnapshot, "'/root/offsite/etcd-2026-01.db' has no manifest, and etcd's tool could not vouch for it: etcdutl snapshot status failed: invalid database"));
         yield return Case("prune", Request(new PruneRequest { DryRun = true }, ProtocolJsonContext.Default.PruneRequest),
             Reply.Success(new PruneResult(true, [new("/var/lib/etcd-backupd/snapshots/etcd-snapshot-20260801T050000Z-m1-r10.db",
                 "older than 30 days (2026-08-01T05:00:00Z) and 3 newer verified snapshots are kept")]), ProtocolJsonContext.Default.PruneResult),

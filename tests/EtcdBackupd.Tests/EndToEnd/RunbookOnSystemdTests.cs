@@ -20,6 +20,9 @@ namespace EtcdBackupd.Tests.EndToEnd;
 internal sealed class RunbookOnSystemdTests
 {
     private static readonly string[] Addresses = ["127.0.0.11", "127.0.0.12", "127.0.0.13"];
+
+    // Not the package's default: the role creates it (0700) on every master.
+    private const string SnapshotDirectory = "/srv/etcd-backups";
     private TempDirectory _dir = null!;
     private TestPki _pki = null!;
     private readonly List<NspawnContainer> _masters = [];
@@ -142,6 +145,42 @@ internal sealed class RunbookOnSystemdTests
     }
 
     /// <summary>
+    /// What the role set up beyond the package: the custom snapshot directory, 0700, on every master, and
+    /// each master's key let in on the others only from the address its copies come from.
+    /// </summary>
+    [Test]
+    [Order(2)]
+    [CancelAfter(120_000)]
+    public async Task AnsibleRole_CreatesTheCustomDirectory0700_AndAMastersKeyIsRefusedFromAnAddressNotListed()
+    {
+        foreach (var master in _masters)
+        {
+            await RequireInstalledAsync(master);
+            Assert.That((await master.MustRunAsync("stat", "-c", "%a %U", SnapshotDirectory)).StandardOutput.Trim(), Is.EqualTo("700 root"), master.Name);
+        }
+
+        var authorized = (await _masters[1].MustRunAsync("cat", "/root/.ssh/authorized_keys")).StandardOutput;
+        Assert.That(authorized, Does.Contain("restrict,from=\"127.0.0.1\" ssh-ed25519 "), authorized);
+        string[] ssh(string from) =>
+        [
+            "ssh", "-b", from, "-i", "/etc/etcd-backupd/id_ed25519", "-o", "UserKnownHostsFile=/etc/etcd-backupd/known_hosts",
+            "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", $"root@{Addresses[1]}", "true",
+        ];
+        var listed = await _masters[0].RunAsync(ssh("127.0.0.1"));
+        var unlisted = await _masters[0].RunAsync(ssh(Addresses[0]));
+        Say($"master1's key on master2: from 127.0.0.1 exit {listed.ExitCode}; from {Addresses[0]} exit {unlisted.ExitCode}: {unlisted.StandardError.Trim()}");
+        Assert.That(listed.ExitCode, Is.Zero, listed.ToString);
+        Assert.That(unlisted.ExitCode, Is.Not.Zero, "the same key from an address not listed");
+        Assert.That(unlisted.StandardError, Does.Contain("Permission denied"));
+
+        // The restore asks systemd itself for the etcd unit (drop-ins and specifiers as systemd applied them).
+        var snapshot = (await _masters[0].MustRunAsync("sh", "-c", $"ls {SnapshotDirectory} | grep '\\.db$' | tail -n 1")).StandardOutput.Trim();
+        var plan = await _masters[0].RunAsync("etcd-backupctl", "restore", snapshot, "--dry-run", "--json");
+        Say($"master1: etcd-backupctl restore {snapshot} --dry-run: name from {JsonNode.Parse(plan.StandardOutput)?["parameters"]?["name"]?["source"]}");
+        Assert.That(plan.StandardOutput, Does.Contain("--name in ExecStart of systemctl show etcd.service"), plan.ToString);
+    }
+
+    /// <summary>
     /// <c>systemctl restart etcd-backupd</c> on the coordinator in the middle of a cluster restore (an
     /// upgrade, an operator): systemd's stop waits, extended, for the restore to end on every member,
     /// the client gets its answer, and the cluster is one: every key of the snapshot, one leader, one
@@ -254,13 +293,13 @@ internal sealed class RunbookOnSystemdTests
     {
         var master = _masters[^1];
         await RequireInstalledAsync(master);
-        var before = (await master.MustRunAsync("sh", "-c", "ls /var/lib/etcd-backupd/snapshots")).StandardOutput;
+        var before = (await master.MustRunAsync("sh", "-c", "ls " + SnapshotDirectory + "")).StandardOutput;
         Assert.That(before, Does.Contain(".db"), "the runbook left snapshot copies on this master");
 
         await master.MustRunAsync("dpkg", "-r", "etcd-backupd");
 
         Assert.That((await master.RunAsync("sh", "-c", "command -v etcd-backupd")).ExitCode, Is.Not.Zero, "the binaries are gone");
-        Assert.That((await master.MustRunAsync("sh", "-c", "ls /var/lib/etcd-backupd/snapshots")).StandardOutput, Is.EqualTo(before));
+        Assert.That((await master.MustRunAsync("sh", "-c", "ls " + SnapshotDirectory + "")).StandardOutput, Is.EqualTo(before));
         Assert.That((await master.RunAsync("test", "-f", "/etc/etcd-backupd/etcd-backupd.json")).ExitCode, Is.Zero, "a removal (not a purge) keeps the configuration");
     }
 
@@ -314,6 +353,9 @@ internal sealed class RunbookOnSystemdTests
             etcd_backupd_ca_file=/etc/kubernetes/ssl/ca.pem
             etcd_backupd_cert_file=/etc/kubernetes/ssl/etcd.pem
             etcd_backupd_key_file=/etc/kubernetes/ssl/etcd-key.pem
+            etcd_backupd_directory={SnapshotDirectory}
+            # The containers share the host's loopback: a connection to 127.0.0.12 leaves from 127.0.0.1.
+            etcd_backupd_copies_from=127.0.0.1
             """);
         var environment = new Dictionary<string, string>
         {

@@ -45,6 +45,23 @@ internal sealed class PeerErrorsTests
         Assert.That(PeerErrors.Describe(new SocketException((int)SocketError.ConnectionRefused), Directory), Does.StartWith("cannot connect: "));
 
     [Test]
+    [CancelAfter(30_000)]
+    public void Describe_AClosedPortAndAnUnresolvableName_AreSentencesWithoutTypeNames()
+    {
+        var closed = Assert.Catch<SocketException>(() => new TcpClient().Connect("127.0.0.1", Support.EtcdCluster.FreePort()))!;
+        var unresolvable = Assert.Catch<SocketException>(() => new TcpClient().Connect("peer.nonexistent.invalid", 22))!;
+
+        Assert.That((PeerErrors.Describe(closed, Directory), PeerErrors.Describe(unresolvable, Directory)), Is.EqualTo((
+            "cannot connect: connection refused (is sshd running there, on that port?)",
+            "cannot connect: the host name does not resolve (DNS): check Peers.Targets")));
+    }
+
+    [Test]
+    public void Describe_AnUnknownFailureWithDotNetText_KeepsItForTheJournal() =>
+        Assert.That(PeerErrors.Describe(new InvalidOperationException("System.ObjectDisposedException: Cannot access a disposed object."), Directory),
+            Is.EqualTo("an unexpected error (the journal's EXCEPTION field has the details)"));
+
+    [Test]
     public void IsFinal_PermissionDenied_IsNotRetriedButALostConnectionIs() =>
         Assert.That((PeerErrors.IsFinal(new SftpPermissionDeniedException("Permission denied")), PeerErrors.IsFinal(new SshConnectionException("lost"))),
             Is.EqualTo((true, false)));

@@ -46,6 +46,25 @@ internal sealed partial class PeerPushTests
 
     [Test]
     [CancelAfter(60_000)]
+    public async Task Push_PeerManifestOverTheBound_IsNotReadAndTheCopyIsSentAgain()
+    {
+        using var run = new TempDirectory("huge-manifest");
+        var peer = Dir(run, "peer");
+        var snapshot = Snapshot(run, 64 << 10);
+        var name = Path.GetFileName(snapshot.Path);
+        File.Copy(snapshot.Path, Path.Combine(peer, name));
+        // A valid manifest of the same copy, padded past the bound: read whole, it would pass as "identical".
+        var manifest = File.ReadAllText(SnapshotFileName.ManifestOf(snapshot.Path));
+        File.WriteAllText(Path.Combine(peer, Path.GetFileName(SnapshotFileName.ManifestOf(snapshot.Path))), new string(' ', PeerManifests.MaxBytes) + manifest);
+
+        var results = await Pusher(KnownHosts(run, _a.KnownHostsLine), Target(_a, peer)).PushAsync(snapshot, CancellationToken.None);
+
+        Assert.That((results[0].Ok, results[0].Skipped), Is.EqualTo((true, false)), results[0].Error);
+        Assert.That(File.ReadAllText(Path.Combine(peer, Path.GetFileName(SnapshotFileName.ManifestOf(snapshot.Path)))), Is.EqualTo(manifest));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
     public async Task Push_PeerDirectoryNotWritableByTheUser_SaysPermissionDenied()
     {
         using var run = new TempDirectory("denied");

@@ -54,6 +54,25 @@ internal sealed class ReloadTests
 
     [Test]
     [CancelAfter(120_000)]
+    public async Task Sighup_WithAJsonSyntaxError_NamesTheFileLineAndColumnInWordsAndKeepsServing()
+    {
+        await using var daemon = await ControlledDaemon.StartAsync("reload-json", _cluster);
+        var text = await File.ReadAllTextAsync(daemon.ConfigFile);
+        await File.WriteAllTextAsync(daemon.ConfigFile, "{\n  \"Snapshots\": {\n   \"Directory\": x\n" + text[1..]);
+
+        var result = await ProcessRunner.RunAsync("kill", ["-HUP", daemon.Daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await daemon.Daemon.WaitForLogAsync("Configuration reload refused", Patience);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString);
+        var refused = daemon.Daemon.Log.Split('\n').Single(l => l.Contains("Configuration reload refused", StringComparison.Ordinal));
+        Assert.That(refused, Does.Contain($"configuration file '{daemon.ConfigFile}' is not valid JSON: line 3, column 17: \"Directory\": x")
+            .And.Not.Contain("invalid start of a value").And.Not.Match(OperatorText.DotNetNames().ToString()), daemon.Daemon.Log);
+        Assert.That((await Backupctl.RunAsync(daemon.Socket, "status")).ExitCode, Is.Not.EqualTo(3), "the daemon still serves");
+        Assert.That(daemon.Daemon.HasExited, Is.False);
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
     public async Task Sighup_WithAChangedSocketPath_NamesItAsNeedingARestartAndServesOnTheOldSocket()
     {
         await using var daemon = await ControlledDaemon.StartAsync("reload-restart", _cluster);
@@ -63,6 +82,32 @@ internal sealed class ReloadTests
         Assert.That(daemon.Daemon.Log, Does.Contain("take effect only at a restart").And.Contain("Control.SocketPath: "));
         Assert.That((await Backupctl.RunAsync(daemon.Socket, "status")).ExitCode, Is.Zero);
         Assert.That(File.Exists(daemon.Dir.Combine("other.sock")), Is.False);
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Sighup_WithANewPeer_TheNextClusterRestoreCountsItAmongTheMembers()
+    {
+        await using var daemon = await ControlledDaemon.StartAsync("reload-peers", _cluster);
+        var snapshot = await Backupctl.RunAsync(daemon.Socket, "snapshot", "--json");
+        Assert.That(snapshot.ExitCode, Is.Zero, snapshot.ToString);
+        var file = Path.GetFileName((string)JsonNode.Parse(snapshot.StandardOutput)!["path"]!);
+        await SshServer.KeyPairAsync(daemon.Dir.Combine("id"));
+        await File.WriteAllTextAsync(daemon.Dir.Combine("known_hosts"), "");
+        // A port nobody listens on: the dry run must name the new member, unreachable.
+        var port = EtcdCluster.FreePort();
+
+        await ReloadAsync(daemon, config => config["Peers"] = new JsonObject
+        {
+            ["IdentityFile"] = daemon.Dir.Combine("id"),
+            ["KnownHostsFile"] = daemon.Dir.Combine("known_hosts"),
+            ["Targets"] = new JsonArray(new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = port }),
+        }, "Configuration reloaded");
+
+        var plan = await Backupctl.RunAsync(daemon.Socket, "restore", file, "--cluster", "--dry-run", "--json");
+        var members = JsonNode.Parse(plan.StandardOutput)!["members"]!.AsArray().Select(m => (string)m!["member"]!).ToList();
+        Assert.That(members, Has.Count.EqualTo(2), plan.ToString);
+        Assert.That(members[1], Does.Contain($"127.0.0.1:{port}"), plan.ToString);
     }
 
     [Test]

@@ -31,7 +31,7 @@ internal sealed class ClusterLineageRestoreTests
 
         var running = masters.Services();
         var plan = await Backupctl.RunAsync(masters.All[0].Socket, "restore", foreign, "--cluster", "--dry-run", "--json");
-        var table = await Backupctl.RunAsync(masters.All[0].Socket, "restore", foreign, "--cluster", "--dry-run");
+        var table = await Backupctl.RunAsync(masters.All[0].Socket, "restore", foreign, "--cluster", "--dry-run", "--wide");
         var cluster = await Backupctl.RunAsync(masters.All[0].Socket, "restore", foreign, "--cluster", "--yes");
         var member = await Backupctl.RunAsync(masters.All[0].Socket, "restore", foreign, "--yes");
         var meant = await Backupctl.RunAsync(masters.All[0].Socket, "restore", foreign, "--cluster", "--dry-run", "--other-cluster", "--json");

@@ -14,7 +14,7 @@ internal sealed class ClusterRestoreFaultTests
 {
     private static readonly object[] KillCases =
     [
-        .. new[] { "3.5", "3.4" }.SelectMany(v => new[] { "restore-data", "start-etcd", "wait-healthy", "start-api" }.Select(p => new object[] { v, p })),
+        .. new[] { "3.5", "3.4", "3.5-sid" }.SelectMany(v => new[] { "restore-data", "start-etcd", "wait-healthy", "start-api" }.Select(p => new object[] { v, p })),
     ];
 
     /// <summary>Test lease: a recovery waits this long for a dead coordinator's lease to run out.</summary>
@@ -25,7 +25,7 @@ internal sealed class ClusterRestoreFaultTests
     public async Task CoordinatorKilledInAPhase_ThenRecoverFromAnotherMaster_EndsTheRestoreOneWayOnEveryMember(string version, string phase)
     {
         var hooks = new Hooks();
-        await using var masters = await Masters.StartAsync(version == "3.4" ? EtcdBinaries.V34 : EtcdBinaries.V35, (i, config) =>
+        await using var masters = await Masters.StartAsync(EtcdBinaries.Of(version), (i, config) =>
         {
             config["Restore"]!["LeaseSeconds"] = LeaseSeconds;
             if (i == 0)

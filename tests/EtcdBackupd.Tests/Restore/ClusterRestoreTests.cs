@@ -11,9 +11,9 @@ namespace EtcdBackupd.Tests.Restore;
 [Parallelizable(ParallelScope.None)]
 internal sealed class ClusterRestoreTests
 {
-    private static readonly object[] Versions = [new object[] { "3.4" }, new object[] { "3.5" }];
+    internal static readonly object[] Versions = [.. EtcdBinaries.All.Select(b => new object[] { b.Label })];
 
-    private static EtcdBinaries Etcd(string version) => version == "3.4" ? EtcdBinaries.V34 : EtcdBinaries.V35;
+    private static EtcdBinaries Etcd(string version) => EtcdBinaries.Of(version);
 
     [TestCaseSource(nameof(Versions))]
     [CancelAfter(240_000)]

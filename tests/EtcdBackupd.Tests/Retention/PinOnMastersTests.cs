@@ -51,4 +51,28 @@ internal sealed class PinOnMastersTests
         Assert.That((File.Exists(Path.Combine(m2.Snapshots, Path.GetFileName(pinned))), File.Exists(Path.Combine(m2.Snapshots, Path.GetFileName(unpinned)))),
             Is.EqualTo((true, false)), masters.Log(m1));
     }
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task OneShotSnapshotWithPin_PinsTheManifestHereAndInEveryPeersCopy_AndABadLabelIsUsage()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var m1 = masters.All[0];
+        var config = Path.Combine(Path.GetDirectoryName(m1.Socket)!, "config.json");
+
+        var bad = await Backupd.RunAsync("snapshot", "--config", config, "--pin", "no spaces allowed");
+        var taken = await Backupd.RunAsync("snapshot", "--config", config, "--json", "--pin", "before-upgrade");
+
+        Assert.That(bad.ExitCode, Is.EqualTo(2), bad.ToString);
+        Assert.That(bad.StandardError, Does.Contain("--pin"));
+        Assert.That(taken.ExitCode, Is.Zero, taken.ToString);
+        var result = JsonNode.Parse(taken.StandardOutput)!;
+        var name = Path.GetFileName((string)result["path"]!);
+        Assert.That((string?)result["pinned"]?["pin"]?["label"], Is.EqualTo("before-upgrade"), taken.StandardOutput);
+        foreach (var m in masters.All)
+        {
+            Assert.That(ManifestFile.TryRead(Path.Combine(m.Snapshots, Path.GetFileName(SnapshotFileName.ManifestOf(name))))?.Pin?.Label,
+                Is.EqualTo("before-upgrade"), $"{m.Name}'s manifest");
+        }
+    }
 }

@@ -36,8 +36,26 @@ internal sealed class SnapshotBadInputTests
         var result = await Backupd.SnapshotAsync(config);
 
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
-        Assert.That(result.StandardError, Does.Contain("no etcd endpoint answered").And.Contain("Connection refused"));
+        Assert.That(result.StandardError, Does.Contain("no etcd endpoint answered")
+            .And.Match(@"http://127\.0\.0\.1:\d+/: connection refused: is etcd running and listening there\?"), result.ToString);
+        Assert.That(result.StandardError, Does.Not.Match(OperatorText.DotNetNames().ToString()), result.ToString);
         Assert.That(DirectoryState.Capture(snapshots), Is.EqualTo(earlier));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Snapshot_EndpointNameDoesNotResolve_SaysDnsAndNamesTheEndpoint()
+    {
+        using var dir = new TempDirectory("dns");
+        var snapshots = Directory.CreateDirectory(dir.Combine("snapshots")).FullName;
+        var config = Backupd.WriteConfig(dir.Combine("config.json"), _cluster, snapshots, new Uri("http://etcd.nonexistent.invalid:2379"));
+
+        var result = await Backupd.SnapshotAsync(config);
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
+        Assert.That(result.StandardError, Does.Contain("http://etcd.nonexistent.invalid:2379/: the host name does not resolve (DNS): check Etcd.Endpoints")
+            .And.Not.Match(OperatorText.DotNetNames().ToString()), result.ToString);
+        Assert.That(Backupd.SnapshotLikeFiles(snapshots), Is.Empty);
     }
 
     [Test]
@@ -158,6 +176,7 @@ internal sealed class SnapshotBadInputTests
         }, CancellationToken.None));
 
         Assert.That(failure!.Failure, Is.EqualTo(SnapshotFailure.DiskFull), failure.ToString);
+        Assert.That(failure.Message, Is.EqualTo($"Snapshots.Directory '{tmpfs.Path}' is full: no space left on its file system; nothing was kept of this snapshot"));
         File.Delete(Path.Combine(tmpfs.Path, "filler.bin"));
         Assert.That(DirectoryState.Capture(tmpfs.Path), Is.EqualTo(earlier));
     }

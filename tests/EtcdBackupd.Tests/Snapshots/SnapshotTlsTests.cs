@@ -52,7 +52,8 @@ internal sealed class SnapshotTlsTests(EtcdBinaries etcd)
         var result = await Backupd.SnapshotAsync(config);
 
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
-        Assert.That(result.StandardError, Does.Contain("not signed by the CA in Etcd.CaFile"));
+        Assert.That(result.StandardError, Does.Contain($"not signed by the CA in Etcd.CaFile ('{_otherPki.CaFile}')")
+            .And.Not.Match(OperatorText.DotNetNames().ToString()), result.ToString);
         Assert.That(Backupd.SnapshotLikeFiles(dir.Combine("snapshots")), Is.Empty);
     }
 
@@ -66,11 +67,27 @@ internal sealed class SnapshotTlsTests(EtcdBinaries etcd)
         var result = await Backupd.SnapshotAsync(config);
 
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
-        Assert.That(result.StandardError, Does.Contain("no etcd endpoint answered").And.Contain("client certificate"));
+        Assert.That(result.StandardError, Does.Contain("no etcd endpoint answered").And.Contain($"client certificate in Etcd.CertFile ('{_otherPki.ClientCert}')")
+            .And.Not.Match(OperatorText.DotNetNames().ToString()), result.ToString);
         Assert.That(Backupd.SnapshotLikeFiles(dir.Combine("snapshots")), Is.Empty);
     }
 
-    private string WriteConfig(TempDirectory dir, string caFile, string certFile, string keyFile)
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Snapshot_WithoutAClientCertificate_SaysEtcdMayRequireOneAndLeavesNoFile()
+    {
+        using var dir = new TempDirectory("tls-nocert");
+        var config = WriteConfig(dir, caFile: _pki.CaFile, certFile: null, keyFile: null);
+
+        var result = await Backupd.SnapshotAsync(config);
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
+        Assert.That(result.StandardError, Does.Contain("no etcd endpoint answered").And.Contain("require a client certificate (set Etcd.CertFile and Etcd.KeyFile)")
+            .And.Not.Match(OperatorText.DotNetNames().ToString()), result.ToString);
+        Assert.That(Backupd.SnapshotLikeFiles(dir.Combine("snapshots")), Is.Empty);
+    }
+
+    private string WriteConfig(TempDirectory dir, string caFile, string? certFile, string? keyFile)
     {
         Directory.CreateDirectory(dir.Combine("snapshots"));
         return Backupd.WriteConfig(dir.Combine("config.json"), new System.Text.Json.Nodes.JsonObject

@@ -8,7 +8,17 @@ internal sealed record EtcdBinaries(string Label, string Etcd, string Etcdctl, s
     public static readonly EtcdBinaries V35 = FromRoot("3.5", Environment.GetEnvironmentVariable("ETCD35_ROOT")
         ?? Path.Combine(RepositoryRoot(), ".cache", "etcd-3.5"));
 
-    public static IEnumerable<EtcdBinaries> All => [V34, V35];
+    /// <summary>
+    /// A newer 3.5 (3.5.30 when written; any from 3.5.20 on) from sid's etcd-server, which ships etcd and
+    /// etcdutl but no etcdctl: the tests of the restore use etcdutl, and the 3.5 etcdctl for their clients.
+    /// </summary>
+    public static readonly EtcdBinaries V35Sid = FromRoot("3.5-sid", Environment.GetEnvironmentVariable("ETCD35SID_ROOT")
+        ?? Path.Combine(RepositoryRoot(), ".cache", "etcd-3.5-sid")) with { Etcdctl = V35.Etcdctl };
+
+    public static IEnumerable<EtcdBinaries> All => [V34, V35, V35Sid];
+
+    /// <summary>By label, for tests whose cases name a version: "3.4", "3.5", "3.5-sid".</summary>
+    public static EtcdBinaries Of(string label) => All.Single(b => b.Label == label);
 
     /// <summary>etcd's own restore and status tool: etcdutl from 3.5 on, etcdctl before.</summary>
     public string OfflineTool => Etcdutl ?? Etcdctl;

@@ -22,6 +22,9 @@ internal sealed class SnapshotPaths(SnapshotDirectory directory)
             : null;
     }
 
+    /// <summary>Whether <paramref name="file"/> is one of our names in the directory, and there.</summary>
+    public bool IsPresent(string? file) => Resolve(file) is { } path && File.Exists(path);
+
     /// <summary>The <c>bad_request</c> text for a file that <see cref="Resolve"/> refused.</summary>
     public string NotASnapshot(string command, string? file) => string.IsNullOrEmpty(file)
         ? $"{command} needs \"file\": a snapshot name in {directory.Path}"

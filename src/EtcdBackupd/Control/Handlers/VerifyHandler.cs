@@ -1,18 +1,46 @@
+using EtcdBackupd.Import;
+
 namespace EtcdBackupd.Control.Handlers;
 
-/// <summary><c>verify</c>: the whole file against etcd's trailer and its manifest. Root and <c>Control.Group</c>.</summary>
-internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifier) : ControlHandler<VerifyRequest>(ProtocolJsonContext.Default.VerifyRequest)
+/// <summary>
+/// <c>verify</c>: the whole file against etcd's trailer and its manifest. Root and <c>Control.Group</c>. A
+/// file sent with the request (any path the caller can read) is read through its descriptor; without a
+/// manifest, etcd's own tool vouches for it.
+/// </summary>
+internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifier, SnapshotImporter importer) : ControlHandler<VerifyRequest>(ProtocolJsonContext.Default.VerifyRequest)
 {
     public override string Name => VerifyRequest.Name;
 
+    protected override bool ClaimsDescriptor(VerifyRequest arguments) => arguments.Descriptor is not null;
+
     protected override Task<Reply> RunAsync(VerifyRequest arguments, ControlCall call, CancellationToken cancellationToken)
     {
+        // A path in the directory is read there, as it always was; the file sent with it is not needed.
+        if (arguments.Descriptor is { } sent && !paths.IsPresent(arguments.File))
+        {
+            return VerifySentAsync(arguments.File, sent, call, cancellationToken);
+        }
+
         if (paths.Resolve(arguments.File) is not { } path)
         {
             return Task.FromResult(Reply.Failure(ErrorCodes.BadRequest, paths.NotASnapshot(Name, arguments.File)));
         }
 
         return Task.Run(() => Verify(path, cancellationToken), cancellationToken);
+    }
+
+    private async Task<Reply> VerifySentAsync(string origin, SentDescriptor sent, ControlCall call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (read, facts) = await importer.CheckAsync(call.Descriptor, origin, sent.Manifest, cancellationToken);
+            return Reply.Success(new VerifyResult(origin, read.SizeBytes, read.Sha256, "ok", sent.Manifest is null ? "missing" : "ok") { Etcd = facts },
+                ProtocolJsonContext.Default.VerifyResult);
+        }
+        catch (ImportException e)
+        {
+            return e.ToReply();
+        }
     }
 
     private Reply Verify(string path, CancellationToken cancellationToken)

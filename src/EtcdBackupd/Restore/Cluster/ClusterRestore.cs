@@ -1,3 +1,4 @@
+using EtcdBackupd.Configuration;
 using EtcdBackupd.Peers;
 
 namespace EtcdBackupd.Restore;
@@ -9,20 +10,25 @@ namespace EtcdBackupd.Restore;
 /// everywhere, stop etcd everywhere, restore every member, start etcd everywhere, wait for one leader and
 /// one cluster ID, start the API servers). A failure anywhere rolls back every member that got that far.
 /// </summary>
-internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore, MemberPhases local, LineageCheck lineage, TimeProvider time, ILogger logger)
+internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOptions restore, MemberPhases local, LineageCheck lineage, TimeProvider time, ILogger logger)
 {
     /// <summary>Stands for the session a real restore names, in the dry run's token: <c>TOKEN-restore-SESSION</c>.</summary>
     public const string DryRunSession = "SESSION";
 
-    public async Task<Reply> RunAsync(string path, bool dryRun, bool otherCluster, Action<string, string> progress, CancellationToken cancellationToken)
+    /// <summary>The restore of <c>path</c> (a dry run plans it); <c>sent</c>: a dry run of a file sent with the request, not imported yet (its SHA-256, and etcd's facts when it has no manifest).</summary>
+    public async Task<Reply> RunAsync(
+        string path, bool dryRun, bool otherCluster, Action<string, string> progress, CancellationToken cancellationToken, (string Sha256, SnapshotFacts? Facts)? sent = null)
     {
+        // The peers in force when the restore begins (a reload may have changed them), for the whole run.
+        var peers = livePeers.Current;
         var members = new List<IRestoreMember> { new LocalMember(local, path, lineage) };
         try
         {
             if (dryRun)
             {
                 var match = await lineage.CheckAsync(path, ManifestFile.TryRead(SnapshotFileName.ManifestOf(path)), otherCluster, cancellationToken);
-                return Reply.Success(await PlanAsync(path, members, cancellationToken) with { Cluster = match }, ProtocolJsonContext.Default.ClusterPlan);
+                var plan = await PlanAsync(peers, path, members, cancellationToken) with { Cluster = match };
+                return Reply.Success(sent is { } file ? plan with { Sha256 = file.Sha256, WithoutManifest = file.Facts } : plan, ProtocolJsonContext.Default.ClusterPlan);
             }
 
             if (!File.Exists(path) || !File.Exists(SnapshotFileName.ManifestOf(path)))
@@ -41,7 +47,7 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
                 return refused;
             }
 
-            var unreachable = await ConnectAsync(members, cancellationToken);
+            var unreachable = await ConnectAsync(peers, members, cancellationToken);
             if (unreachable.Count > 0)
             {
                 return Reply.Failure(ErrorCodes.Failed, "cannot reach every member, nothing was stopped: " + string.Join("; ", unreachable));
@@ -59,7 +65,7 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
             {
                 RepushTo = (on, token) => new PeerRepush(peers, time, logger).ReplaceAsync(snapshot, [.. on.Select(m => targets[m])], progress, token),
             };
-            var outcome = await run.RunAsync(() => PlaceEverywhereAsync(snapshot, progress, cancellationToken), cancellationToken);
+            var outcome = await run.RunAsync(() => PlaceEverywhereAsync(peers, snapshot, progress, cancellationToken), cancellationToken);
             return outcome.Failure is null
                 ? Reply.Success(outcome.Result, ProtocolJsonContext.Default.ClusterRestoreResult)
                 : Reply.Failure(ErrorCodes.Failed, outcome.Failure, outcome.Result, ProtocolJsonContext.Default.ClusterRestoreResult);
@@ -80,10 +86,11 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
     /// </summary>
     public async Task<Reply> RecoverAsync(string session, bool dryRun, Action<string, string> progress, CancellationToken cancellationToken)
     {
+        var peers = livePeers.Current;
         var members = new List<IRestoreMember> { new LocalMember(local, null, lineage) };
         try
         {
-            var unreachable = await ConnectAsync(members, cancellationToken);
+            var unreachable = await ConnectAsync(peers, members, cancellationToken);
             if (unreachable.Count > 0)
             {
                 return Reply.Failure(ErrorCodes.Failed,
@@ -92,7 +99,7 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
 
             using var working = dryRun ? null : local.Activity.Working();
             var deadlines = new PhaseDeadlines(restore.HealthTimeout, peers.Timeout);
-            var states = await StatesWhenFreeAsync(members, session, dryRun ? TimeSpan.Zero : deadlines.For(RestorePhase.WaitHealthy) + restore.Lease, progress, cancellationToken);
+            var states = await StatesWhenFreeAsync(peers, members, session, dryRun ? TimeSpan.Zero : deadlines.For(RestorePhase.WaitHealthy) + restore.Lease, progress, cancellationToken);
             var errors = members.Zip(states).Where(p => p.Second.Error is not null).Select(p => $"{p.First.Name}: {p.Second.Error}").ToList();
             var held = members.Zip(states).Where(p => p.Second.State is { Outcome: SessionOutcome.Open } st && (st.LeaseSecondsLeft > 0 || st.Running is not null))
                 .Select(p => $"{p.First.Name} (coordinator {p.Second.State!.Coordinator}, {p.Second.State.LeaseSecondsLeft} s left)").ToList();
@@ -144,7 +151,7 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
     /// step runs, or its lease has not run out), up to <paramref name="patience"/>.
     /// </summary>
     private async Task<(SessionState? State, string? Error)[]> StatesWhenFreeAsync(
-        List<IRestoreMember> members, string session, TimeSpan patience, Action<string, string> progress, CancellationToken cancellationToken)
+        PeersOptions peers, List<IRestoreMember> members, string session, TimeSpan patience, Action<string, string> progress, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         while (true)
@@ -169,9 +176,9 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
     }
 
     /// <summary>Every member's plan and whether it holds the snapshot; unreachable members are reported, nothing changes.</summary>
-    private async Task<ClusterPlan> PlanAsync(string path, List<IRestoreMember> members, CancellationToken cancellationToken)
+    private async Task<ClusterPlan> PlanAsync(PeersOptions peers, string path, List<IRestoreMember> members, CancellationToken cancellationToken)
     {
-        var unreachable = await ConnectAsync(members, cancellationToken);
+        var unreachable = await ConnectAsync(peers, members, cancellationToken);
         var request = new RestorePhaseRequest { Session = DryRunSession, Phase = RestorePhase.Plan, File = Path.GetFileName(path), Protocol = ControlFraming.ProtocolVersion };
         // A peer that hangs must not hang the dry run (nor hold a root slot): the plan has the steps' deadline.
         var answers = await Task.WhenAll(members.Select(m =>
@@ -198,7 +205,7 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
     }
 
     /// <summary>Opens an SSH connection to every peer; returns the ones that failed, with why.</summary>
-    private async Task<List<string>> ConnectAsync(List<IRestoreMember> members, CancellationToken cancellationToken)
+    private async Task<List<string>> ConnectAsync(PeersOptions peers, List<IRestoreMember> members, CancellationToken cancellationToken)
     {
         var attempts = peers.Targets.Select(async target =>
         {
@@ -228,7 +235,7 @@ internal sealed class ClusterRestore(PeersOptions peers, RestoreOptions restore,
     }
 
     /// <summary>Pushes the snapshot where it is missing or different (the pusher skips identical copies); null when every peer has it.</summary>
-    private async Task<string?> PlaceEverywhereAsync(SnapshotResult snapshot, Action<string, string> progress, CancellationToken cancellationToken)
+    private async Task<string?> PlaceEverywhereAsync(PeersOptions peers, SnapshotResult snapshot, Action<string, string> progress, CancellationToken cancellationToken)
     {
         if (peers.Targets.Count == 0)
         {

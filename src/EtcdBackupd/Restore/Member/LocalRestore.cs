@@ -24,15 +24,17 @@ internal sealed class LocalRestore : IDisposable
     private readonly ILogger logger;
     private readonly SessionStore? _store;
     private readonly RestoreActivity _activity;
+    private readonly RestoreLock? _lock;
 
     private readonly SemaphoreSlim _one = new(1, 1);
     private (string Id, RestoreSession Session)? _held;
 
     /// <summary>A cluster session left open in <paramref name="store"/> (the daemon stopped in the middle) is held again at once.</summary>
     public LocalRestore(
-        RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, RestoreActivity? activity = null, SessionStore? store = null)
+        RestoreOptions options, EtcdOptions etcd, IServiceControl services, TimeProvider time, ILogger logger, RestoreActivity? activity = null, SessionStore? store = null,
+        RestoreLock? restoreLock = null)
     {
-        (this.options, this.etcd, this.services, this.time, this.logger, _store) = (options, etcd, services, time, logger, store);
+        (this.options, this.etcd, this.services, this.time, this.logger, _store, _lock) = (options, etcd, services, time, logger, store, restoreLock);
         _activity = activity ?? new RestoreActivity();
         if (store?.All().LastOrDefault(r => r.Outcome == SessionOutcome.Open) is { } open)
         {
@@ -42,6 +44,11 @@ internal sealed class LocalRestore : IDisposable
             _held = (open.Id, session);
             _activity.Begin($"cluster restore session '{open.Id}' of {Path.GetFileName(open.Snapshot)}");
             RestoreLog.SessionReloaded(logger, open.Id, open.Snapshot, phase);
+            // Held again as it was before the stop; a one-shot restore that took the lock meanwhile is named by the warning.
+            if (Take($"cluster restore session {open.Id}") is { } held)
+            {
+                RestoreLog.LockUnavailable(logger, held);
+            }
         }
     }
 
@@ -63,6 +70,12 @@ internal sealed class LocalRestore : IDisposable
             return new RestoreReport(false, [], "start", Busy(), null);
         }
 
+        if (Take($"restore of {Path.GetFileName(snapshot)}") is { } locked)
+        {
+            _one.Release();
+            return new RestoreReport(false, [], "start", locked, null);
+        }
+
         try
         {
             _activity.Begin($"a restore of {Path.GetFileName(snapshot)}");
@@ -72,6 +85,7 @@ internal sealed class LocalRestore : IDisposable
         finally
         {
             _activity.End();
+            _lock?.Release();
             _one.Release();
         }
     }
@@ -119,6 +133,12 @@ internal sealed class LocalRestore : IDisposable
             throw new RestoreBusyException(Busy());
         }
 
+        if (Take($"cluster restore session {id}") is { } locked)
+        {
+            _one.Release();
+            throw new RestoreBusyException(locked);
+        }
+
         var session = NewSession(snapshot, onStep, id);
         _held = (id, session);
         _activity.Begin($"cluster restore session '{id}' of {Path.GetFileName(snapshot)}");
@@ -150,9 +170,13 @@ internal sealed class LocalRestore : IDisposable
         {
             _held = null;
             _activity.End();
+            _lock?.Release();
             _one.Release();
         }
     }
+
+    /// <summary>The lock between this process and any other restoring this member; null when taken (or there is none).</summary>
+    private string? Take(string holder) => _lock?.TryTake(holder, unavailable => RestoreLog.LockUnavailable(logger, unavailable));
 
     private string Busy() => _held is { } held
         ? $"cluster restore session '{held.Id}' is open on this member at step '{held.Session.Step}'"

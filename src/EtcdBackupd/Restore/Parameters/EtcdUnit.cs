@@ -10,7 +10,7 @@ namespace EtcdBackupd.Restore;
 /// the <c>ETCD_*</c> variables etcd itself reads, and a <c>--config-file</c> if there is one. Each value
 /// remembers where it came from.
 /// </summary>
-internal sealed class EtcdUnit
+internal sealed partial class EtcdUnit
 {
     private readonly Dictionary<string, (string Value, string Source)> _flags = [];
     private readonly Dictionary<string, (string Value, string Source)> _environment = [];
@@ -49,7 +49,6 @@ internal sealed class EtcdUnit
     /// <param name="dropIns">The drop-in files of the unit, in the order systemd applies them; those beside the unit file when null.</param>
     public static EtcdUnit Read(string unitPath, Func<string, string?> readFile, UnitHost? host = null, IReadOnlyList<string>? dropIns = null)
     {
-        var unit = new EtcdUnit(unitPath);
         var text = readFile(unitPath) ?? throw new FileNotFoundException($"the etcd unit '{unitPath}' does not exist", unitPath);
         var unitName = System.IO.Path.GetFileName(unitPath);
         var settings = ServiceSettings(text).Select(s => (s.Key, s.Value, From: unitPath)).ToList();
@@ -58,12 +57,23 @@ internal sealed class EtcdUnit
             settings.AddRange(ServiceSettings(readFile(dropIn) ?? "").Select(s => (s.Key, s.Value, From: dropIn)));
         }
 
+        return FromSettings(unitPath, unitName, settings, readFile, host, expandSpecifiers: true);
+    }
+
+    /// <summary>
+    /// The settings in the order systemd applies them, each with the file it came from. Specifiers are
+    /// expanded here unless systemd has done it already (<paramref name="expandSpecifiers"/> false).
+    /// </summary>
+    private static EtcdUnit FromSettings(
+        string path, string unitName, List<(string Key, string Value, string From)> settings, Func<string, string?> readFile, UnitHost? host, bool expandSpecifiers)
+    {
+        var unit = new EtcdUnit(path);
         var user = settings.LastOrDefault(s => s.Key == "User").Value is { Length: > 0 } named ? named : "root";
         host ??= UnitHost.Current();
         string? execStart = null;
         foreach (var (key, value, from) in settings)
         {
-            string Expanded() => UnitSpecifiers.Expand(value, unitName, user, host, unit.Problems, $"{key}= of {from}");
+            string Expanded() => expandSpecifiers ? UnitSpecifiers.Expand(value, unitName, user, host!, unit.Problems, $"{key}= of {from}") : value;
             switch (key)
             {
                 case "EnvironmentFile" when value.Length == 0:

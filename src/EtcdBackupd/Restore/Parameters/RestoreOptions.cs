@@ -112,8 +112,7 @@ internal sealed class RestoreOptions
     public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems, Sourced Tool) PlanWithTool(string snapshot, string? session = null)
     {
         var problems = new List<string>();
-        var unitPath = UnitPath();
-        var unit = File.Exists(unitPath) ? Restore.EtcdUnit.Read(unitPath, p => File.Exists(p) ? File.ReadAllText(p) : null) : null;
+        var unit = ReadUnit();
         problems.AddRange(unit?.Problems ?? []);
         var member = RestoreIdentity.Apply(MemberParameters.Resolve(Parameters, unit, problems), session);
         problems.AddRange(member.Inconsistencies());
@@ -121,6 +120,30 @@ internal sealed class RestoreOptions
         var snapshotVersion = ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot))?.EtcdVersion;
         problems.AddRange(RestoreTool.Problems(tool.Value, unit?.Executable, snapshotVersion));
         return (member, member.RestoreCommand(tool.Value, snapshot, member.DataDir.Value.TrimEnd('/'), BumpRevision), problems, tool);
+    }
+
+    /// <summary>The tool a restore would use (its <c>snapshot status</c> vouches for a file without a manifest).</summary>
+    public Sourced ChooseTool() => RestoreTool.Choose(Tool, ReadUnit());
+
+    /// <summary>For tests: the program asked for the unit in systemd mode.</summary>
+    public string Systemctl { get; init; } = "systemctl";
+
+    /// <summary>
+    /// The etcd unit as the restore reads it. In systemd mode without <c>Restore.UnitFile</c>, systemd
+    /// itself is asked (drop-ins and specifiers as systemd applied them); where it cannot be (no systemd as
+    /// PID 1, the unit not loaded), and in commands mode, the file is read as systemd would read it. Each
+    /// parameter's source names which: "systemctl show etcd.service" or the file's path.
+    /// </summary>
+    private EtcdUnit? ReadUnit()
+    {
+        static string? ReadFile(string path) => File.Exists(path) ? File.ReadAllText(path) : null;
+        if (!UseCommands && UnitFile is null && Restore.EtcdUnit.AskSystemd(EtcdUnit, ReadFile, Systemctl, out _) is { } asked)
+        {
+            return asked;
+        }
+
+        var unitPath = UnitPath();
+        return File.Exists(unitPath) ? Restore.EtcdUnit.Read(unitPath, ReadFile) : null;
     }
 
     /// <summary>The etcd unit's file, where systemd would look for it.</summary>

@@ -1,0 +1,25 @@
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Protocol.Results;
+
+/// <summary><c>import</c>'s answer: the snapshot now in the directory under our name, and what vouched for it.</summary>
+internal sealed record ImportResult
+{
+    public required string Path { get; init; }
+    public required string Origin { get; init; }
+    public required long SizeBytes { get; init; }
+    public required string Sha256 { get; init; }
+    public required long Revision { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>True when the file came with its manifest (its member and revision are that manifest's).</summary>
+    public required bool HadManifest { get; init; }
+
+    /// <summary>What etcd's tool reported; null when a manifest vouched for the file.</summary>
+    public SnapshotFacts? Etcd { get; init; }
+
+    /// <summary>True when the same file (by SHA-256) was in the directory already: nothing was written.</summary>
+    public required bool AlreadyHere { get; init; }
+
+    public SnapshotPin? Pin { get; init; }
+}

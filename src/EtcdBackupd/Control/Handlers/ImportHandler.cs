@@ -1,0 +1,34 @@
+using EtcdBackupd.Import;
+
+namespace EtcdBackupd.Control.Handlers;
+
+/// <summary><c>import</c> (root only): the file sent with the request becomes one of the directory's snapshots.</summary>
+internal sealed class ImportHandler(SnapshotImporter importer, TimeProvider time) : ControlHandler<ImportRequest>(ProtocolJsonContext.Default.ImportRequest)
+{
+    public override string Name => ImportRequest.Name;
+
+    public override string? GroupUse => null;
+
+    protected override bool NeedsRoot(ImportRequest arguments) => true;
+
+    protected override bool ClaimsDescriptor(ImportRequest arguments) => true;
+
+    protected override async Task<Reply> RunAsync(ImportRequest arguments, ControlCall call, CancellationToken cancellationToken)
+    {
+        if (arguments.Pin is not null && PinLabel.Problem(arguments.Pin) is { } wrong)
+        {
+            return Reply.Failure(ErrorCodes.BadRequest, wrong);
+        }
+
+        try
+        {
+            var pin = arguments.Pin is null ? null : new SnapshotPin(arguments.Pin, time.GetUtcNow());
+            var result = await importer.ImportAsync(call.Descriptor, arguments.File, arguments.Descriptor.Manifest, pin, cancellationToken);
+            return Reply.Success(result, ProtocolJsonContext.Default.ImportResult);
+        }
+        catch (ImportException e)
+        {
+            return e.ToReply();
+        }
+    }
+}

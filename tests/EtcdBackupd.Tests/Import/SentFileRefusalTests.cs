@@ -1,0 +1,167 @@
+using System.Text.Json.Nodes;
+using EtcdBackupd.Tests.Support;
+using static EtcdBackupd.Tests.Import.SentFileRequests;
+
+namespace EtcdBackupd.Tests.Import;
+
+/// <summary>
+/// Files sent to the daemon with a request that are no snapshot, or requests whose files do not match what
+/// they say: each is refused with a sentence, at once (a FIFO or a device never holds the daemon), and the
+/// daemon goes on answering. Against a real daemon on a real etcd.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
+{
+    private const string Verify = """{"command":"verify","file":"/elsewhere/snap.db","descriptor":{}}""";
+
+    protected override string DirectoryName => "sent-refusals";
+
+    protected override void Configure(JsonObject config) => config["Control"]!["Group"] = "nogroup";
+
+    [TearDown]
+    public async Task DaemonStillAnswersAsync()
+    {
+        var status = await Backupctl.RawAsync(Socket, """{"command":"status"}""");
+        Assert.That(status[^1]["ok"]!.GetValue<bool>(), Is.True, "the daemon must go on answering");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Verify_OfAFifo_IsRefusedAtOnceAsNotARegularFile()
+    {
+        var fifo = Dir.Combine("pipe.db");
+        Assert.That((await ProcessRunner.RunAsync("mkfifo", [fifo])).ExitCode, Is.Zero);
+        using var file = Open(fifo);
+
+        var answer = await SendAsync(Socket, Verify, file);
+
+        Assert.That(Code(answer), Is.EqualTo("bad_request"));
+        Assert.That(Message(answer), Does.Contain("a FIFO").And.Contain("regular file"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Verify_OfADirectory_IsRefusedAsNotARegularFile()
+    {
+        using var file = Open(Dir.Path);
+
+        var answer = await SendAsync(Socket, Verify, file);
+
+        Assert.That(Message(answer), Does.Contain("a directory"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Verify_OfDevZero_IsRefusedWithoutReadingIt()
+    {
+        using var file = Open("/dev/zero");
+
+        var answer = await SendAsync(Socket, Verify, file);
+
+        Assert.That(Code(answer), Is.EqualTo("bad_request"));
+        Assert.That(Message(answer), Does.Contain("a device"));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task VerifyAndImport_OfASnapshotTruncatedMidway_AreInvalidAndLeaveNothingInTheDirectory()
+    {
+        var whole = Dir.Combine("whole.db");
+        var saved = await ProcessRunner.RunAsync(Cluster.Binaries.Etcdctl, ["--endpoints", Cluster.Members[0].ClientUrl.ToString(), "snapshot", "save", whole],
+            new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
+        Assert.That(saved.ExitCode, Is.Zero, saved.ToString);
+        var bytes = await File.ReadAllBytesAsync(whole);
+        var halves = new[] { Dir.Combine("half.db"), Dir.Combine("pages.db") };
+        await File.WriteAllBytesAsync(halves[0], bytes[..(bytes.Length / 2)]);
+        // Cut at a page boundary plus 32 bytes: the size of a snapshot, the trailer wrong.
+        await File.WriteAllBytesAsync(halves[1], bytes[..((bytes.Length / 2 / 512 * 512) + 32)]);
+        var before = Directory.GetFiles(SnapshotsDirectory).Order().ToList();
+
+        foreach (var half in halves)
+        {
+            var verify = await Backupctl.RunAsync(Socket, "verify", half);
+            var import = await Backupctl.RunAsync(Socket, "import", half);
+            Assert.That(verify.ExitCode, Is.EqualTo(1), verify.ToString);
+            Assert.That(verify.StandardError, Does.Contain("invalid_snapshot"), verify.ToString);
+            Assert.That(import.ExitCode, Is.EqualTo(1), import.ToString);
+        }
+
+        Assert.That(Directory.GetFiles(SnapshotsDirectory).Order().ToList(), Is.EqualTo(before), "a refused import leaves nothing behind");
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Verify_OfAHugeGarbageFile_IsInvalidAndTheDaemonAnswersMeanwhile()
+    {
+        // Sparse: 3 GiB of zeros and a trailer that is not their hash, shaped like a snapshot so that it is read whole.
+        var garbage = Dir.Combine("garbage.db");
+        await using (var stream = File.Create(garbage))
+        {
+            stream.SetLength((3L << 30) + 32);
+        }
+
+        using var file = Open(garbage);
+        var verifying = SendAsync(Socket, Verify, file);
+        var status = await Backupctl.RawAsync(Socket, """{"command":"status"}""");
+        var answer = await verifying;
+
+        Assert.That(status[^1]["ok"]!.GetValue<bool>(), Is.True, "other requests are answered while a big file is read");
+        Assert.That(Code(answer), Is.EqualTo("invalid_snapshot"), Message(answer));
+        Assert.That(Message(answer), Does.Contain("trailer"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Verify_ClaimingADescriptorButSendingNone_IsABadRequest()
+    {
+        var answer = await SendAsync(Socket, Verify);
+
+        Assert.That(Code(answer), Is.EqualTo("bad_request"));
+        Assert.That(Message(answer), Does.Contain("no open file came"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Verify_WithTwoDescriptors_IsABadRequestAndBothAreClosed()
+    {
+        using var one = Open("/dev/null");
+        using var two = Open("/dev/null");
+        var before = OpenDescriptorsOfDaemon().Count(t => t == "/dev/null");
+
+        var answer = await SendAsync(Socket, Verify, one, two);
+
+        Assert.That(Code(answer), Is.EqualTo("bad_request"));
+        Assert.That(Message(answer), Does.Contain("exactly one open file").And.Contain("2 came"));
+        Assert.That(OpenDescriptorsOfDaemon().Count(t => t == "/dev/null"), Is.EqualTo(before), "the daemon keeps no descriptor it was sent");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Status_WithADescriptorItDoesNotName_IsABadRequest()
+    {
+        using var one = Open("/dev/null");
+
+        var answer = await SendAsync(Socket, """{"command":"status"}""", one);
+
+        Assert.That(Code(answer), Is.EqualTo("bad_request"));
+        Assert.That(Message(answer), Does.Contain("does not name it"));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Verify_OfAFileTheCallerCannotRead_IsAUsageErrorNamingTheReason()
+    {
+        var secret = Dir.Combine("root-only", "snap.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(secret)!);
+        await File.WriteAllBytesAsync(secret, new byte[1024 + 32]);
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        var verify = await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "verify", secret);
+
+        Assert.That(verify.ExitCode, Is.EqualTo(2), verify.ToString);
+        Assert.That(verify.StandardError, Does.Contain($"cannot open '{secret}'").And.Contain("ermission denied"), verify.ToString);
+    }
+
+    private List<string> OpenDescriptorsOfDaemon() =>
+        [.. Directory.GetFiles($"/proc/{Daemon.Id}/fd").Select(fd => new FileInfo(fd).LinkTarget ?? "")];
+}

@@ -1,0 +1,87 @@
+using EtcdBackupd.Tests.Support;
+
+namespace EtcdBackupd.Tests.Restore;
+
+/// <summary>
+/// <c>etcd-backupd restore</c> without the daemon, on three masters with real etcd members, sshd and the
+/// peers' daemons; and the restore lock that keeps a one-shot and a daemon's restore apart.
+/// </summary>
+[Parallelizable(ParallelScope.None)]
+internal sealed class OneShotRestoreTests
+{
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task OneShotClusterRestore_WithThisMastersDaemonStopped_BringsBackEveryKeyOnAllThree()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var before = await ClusterRestoreTests.WriteKubernetesLikeKeysAsync(masters);
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        var coordinator = masters.All[0];
+        await coordinator.Daemon!.DisposeAsync();
+        coordinator.Daemon = null;
+        await masters.PutAsync("/registry/pods/default/written-after-the-snapshot", "{}");
+        masters.LoseTheData();
+
+        var dryRun = await Backupd.RunAsync("restore", snapshot, "--cluster", "--dry-run", "--config", ConfigOf(coordinator));
+        var restore = await Backupd.RunAsync("restore", snapshot, "--cluster", "--yes", "--config", ConfigOf(coordinator));
+
+        Assert.That(dryRun.ExitCode, Is.Zero, dryRun.ToString);
+        Assert.That(dryRun.StandardOutput, Does.Contain("\"member\": \"this master\""), dryRun.ToString);
+        Assert.That(restore.ExitCode, Is.Zero, () => restore + string.Join("\n", masters.All.Select(masters.Log)));
+        Assert.That(restore.StandardError, Does.Contain("this master: stop kube-apiserver.service"));
+        foreach (var m in masters.All)
+        {
+            Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(before), $"{m.Name} serves the snapshot's keys, and only those");
+        }
+
+        await masters.AssertOneConsistentClusterAsync();
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task RestoreLock_HeldByAnotherProcess_RefusesBothTheOneShotAndTheDaemonsRestoreWithNothingStopped()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        var coordinator = masters.All[0];
+        var services = masters.Services();
+        var lockFile = Path.Combine(Path.GetDirectoryName(coordinator.Socket)!, "restore.lock");
+
+        // What a one-shot restore on this master holds while it runs: flock(LOCK_EX) on the file.
+        await using (new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var daemon = await Backupctl.RunAsync(coordinator.Socket, "restore", snapshot, "--yes");
+            var cluster = await Backupctl.RunAsync(coordinator.Socket, "restore", snapshot, "--cluster", "--yes");
+            var oneShot = await Backupd.RunAsync("restore", snapshot, "--yes", "--config", ConfigOf(coordinator));
+
+            foreach (var refused in new[] { daemon, cluster, oneShot })
+            {
+                Assert.That(refused.ExitCode, Is.EqualTo(1), refused.ToString);
+                Assert.That(refused.StandardError, Does.Contain("another process is restoring this member").And.Contain(lockFile), refused.ToString);
+            }
+        }
+
+        Assert.That(masters.Services(), Is.EqualTo(services), "every etcd and API server stand-in runs as before, untouched");
+        var after = await Backupctl.RunAsync(coordinator.Socket, "restore", snapshot, "--cluster", "--dry-run");
+        Assert.That(after.ExitCode, Is.Zero, "the lock released, the plan is clean: " + after);
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task OneShotRestore_WithoutYesOrOfAFileOutsideTheDirectory_IsRefusedAsUsage()
+    {
+        using var dir = new TempDirectory("oneshot-usage");
+        var config = Backupd.WriteConfig(dir.Combine("config.json"), Backupd.ConfigWithoutEtcd(dir));
+        var name = "etcd-snapshot-20260101T000000Z-m1-r5.db";
+
+        var unconfirmed = await Backupd.RunAsync("restore", name, "--config", config);
+        var outside = await Backupd.RunAsync("restore", "/etc/passwd", "--yes", "--config", config);
+
+        Assert.That(unconfirmed.ExitCode, Is.EqualTo(2), unconfirmed.ToString);
+        Assert.That(unconfirmed.StandardError, Does.Contain("confirm with --yes"));
+        Assert.That(outside.ExitCode, Is.EqualTo(2), outside.ToString);
+        Assert.That(outside.StandardError, Does.Contain("is not a snapshot name in"));
+    }
+
+    private static string ConfigOf(Master m) => Path.Combine(Path.GetDirectoryName(m.Socket)!, "config.json");
+}
