@@ -1,4 +1,6 @@
 using EtcdBackupd.Configuration;
+using EtcdBackupd.Offsite.Age;
+using EtcdBackupd.Offsite.Codec;
 
 namespace EtcdBackupd.Offsite;
 
@@ -28,12 +30,28 @@ internal sealed partial class OffsiteOptions
             config.Problem("Offsite.Retention", $"'{retention}' must be daemon (this daemon prunes) or bucket (the bucket's own rules do)");
         }
 
+        var texts = config.StringArray("Offsite.AgeRecipients");
+        var recipients = new List<AgeRecipient>();
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (AgeRecipient.TryParse(texts[i], out var recipient, out var problem))
+            {
+                recipients.Add(recipient);
+            }
+            else
+            {
+                config.Problem($"Offsite.AgeRecipients[{i}]", problem);
+            }
+        }
+
+        var level = config.Int("Offsite.CompressionLevel", DefaultCompressionLevel, ZstdLimits.MinLevel, ZstdLimits.MaxLevel);
         return new OffsiteOptions
         {
             Targets = targets,
             Compression = compression,
-            CompressionLevel = config.Int("Offsite.CompressionLevel", DefaultCompressionLevel, 1, 19),
-            AgeRecipients = config.StringArray("Offsite.AgeRecipients"),
+            CompressionLevel = level,
+            AgeRecipients = texts,
+            Codec = new CodecSettings(compression == "none" ? OffsiteCompression.None : OffsiteCompression.Zstd, level, recipients),
             AgeIdentityFile = config.String("Offsite.AgeIdentityFile"),
             Retention = kept,
             RetentionDays = config.String("Offsite.RetentionDays") is null ? null : config.Int("Offsite.RetentionDays", 0, 1, 3650),

@@ -1,3 +1,5 @@
+using EtcdBackupd.Offsite.Codec;
+
 namespace EtcdBackupd.Offsite;
 
 /// <summary>Off-site copies in S3-compatible object storage: the buckets, and how objects are written and kept.</summary>
@@ -12,11 +14,14 @@ internal sealed partial class OffsiteOptions
 
     public const int DefaultCompressionLevel = 3;
 
-    /// <summary><c>Offsite.CompressionLevel</c>: zstd's level, 1 to 19, default 3.</summary>
+    /// <summary><c>Offsite.CompressionLevel</c>: zstd's level, 1 to 9 (above 9 zstd's memory leaves the daemon's budget), default 3.</summary>
     public int CompressionLevel { get; init; } = DefaultCompressionLevel;
 
     /// <summary><c>Offsite.AgeRecipients</c>: X25519 recipients (<c>age1...</c>); the codec checks each one.</summary>
     public IReadOnlyList<string> AgeRecipients { get; init; } = [];
+
+    /// <summary>Compression and encryption as the codec applies them: <see cref="Compression"/>, its level, the parsed recipients.</summary>
+    public CodecSettings Codec { get; init; } = new(OffsiteCompression.Zstd, DefaultCompressionLevel, []);
 
     /// <summary><c>Offsite.AgeIdentityFile</c>: the identity that decrypts, for fetching back; not needed to upload.</summary>
     public string? AgeIdentityFile { get; init; }

@@ -42,7 +42,7 @@ internal sealed partial class OffsiteUploader
         {
             await using (var file = new FileStream(snapshot.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan))
             {
-                var encoded = Encoder(sink);
+                var encoded = Encode(sink);
                 var buffer = new byte[256 * 1024];
                 long read = 0;
                 int n;
@@ -60,7 +60,7 @@ internal sealed partial class OffsiteUploader
             }
 
             var (length, sha256) = await sink.CompleteAsync();
-            return new OffsiteObject(key, options.Compression, options.AgeRecipients, length, sha256);
+            return new OffsiteObject(key, options.Compression, options.Codec.RecipientKeys, length, sha256);
         }
         catch
         {

@@ -17,13 +17,13 @@ internal sealed partial class OffsiteUploader(Live<OffsiteOptions> offsite, Time
     private OffsiteOptions options => offsite.Current;
 
     /// <summary>
-    /// Wraps the multipart sink in the codec's writable stream (compression, encryption); the stream must
-    /// leave the sink open when disposed. The identity, a raw upload, until the codec is wired.
+    /// Wraps the multipart sink in the codec's writable stream: zstd, then age to <c>Offsite.AgeRecipients</c>,
+    /// as <see cref="OffsiteOptions.Codec"/> says; the stream leaves the sink open when disposed.
     /// </summary>
-    public Func<Stream, Stream> Encoder { get; init; } = sink => sink;
+    private Stream Encode(Stream sink) => Codec.OffsiteCodec.Encode(sink, options.Codec);
 
-    /// <summary>What the encoder appends to the object's name (<c>.zst</c>, <c>.age</c>).</summary>
-    public string Suffix { get; init; } = "";
+    /// <summary>What the codec appends to the object's name (<c>.zst</c>, <c>.age</c>).</summary>
+    private string Suffix => Codec.OffsiteCodec.Suffix(options.Codec);
 
     /// <summary>For progress: a target and the raw snapshot bytes read into its upload so far.</summary>
     public Action<OffsiteTarget, long>? OnUploaded { get; init; }

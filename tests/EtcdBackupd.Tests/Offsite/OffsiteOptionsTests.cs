@@ -54,6 +54,23 @@ internal sealed class OffsiteOptionsTests
         Assert.That((options.Retention, options.RetentionDays), Is.EqualTo((OffsiteRetention.Bucket, (int?)90)));
     }
 
+    [Test]
+    public void Read_ABadRecipientAndALevelAboveNine_AreEachReportedByKey_AndGoodOnesReachTheCodec()
+    {
+        using var dir = new TempDirectory("offsite-options");
+        var credentials = ObjectStore.CredentialsFile(dir, "credentials");
+        // The age format's own example recipient (age-encryption.org/v1 spec).
+        const string good = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+        var reader = Read(dir, $$"""{ "Offsite": { "Targets": [ {{Target("a", credentials)}} ], "AgeRecipients": [ "{{good}}", "age1notakey" ], "CompressionLevel": 19 } }""");
+        var options = OffsiteOptions.Read(reader);
+
+        Assert.That(reader.Problems, Has.Some.StartsWith("Offsite.AgeRecipients[1]: "));
+        Assert.That(reader.Problems, Has.Some.StartsWith("Offsite.CompressionLevel: "));
+        Assert.That(reader.Problems, Has.None.StartsWith("Offsite.AgeRecipients[0]"));
+        Assert.That(options.Codec.RecipientKeys, Is.EqualTo(new[] { good }));
+    }
+
     private static string Target(string name, string credentials) =>
         $$"""{ "Name": "{{name}}", "Endpoint": "http://127.0.0.1:9000", "Bucket": "b", "Prefix": "c/", "CredentialsFile": "{{credentials}}" }""";
 

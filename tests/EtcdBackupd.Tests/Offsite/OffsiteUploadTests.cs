@@ -68,7 +68,7 @@ internal sealed partial class OffsiteUploadTests
         Assert.That(manifest.ClusterId, Is.EqualTo(snapshot.Manifest.ClusterId));
         Assert.That(manifest.Offsite, Is.Not.Null);
         Assert.That(manifest.Offsite!.Key, Is.EqualTo($"cluster-1/{Path.GetFileName(snapshot.Path)}"));
-        // Raw upload until the codec is wired: the stored bytes are the snapshot's.
+        // A raw copy (Compression none, no recipients): the stored bytes are the snapshot's.
         Assert.That(manifest.Offsite.Sha256, Is.EqualTo(snapshot.Manifest.Sha256));
         Assert.That(manifest.Offsite.SizeBytes, Is.EqualTo(new FileInfo(snapshot.Path).Length));
     }
@@ -124,6 +124,11 @@ internal sealed partial class OffsiteUploadTests
 
     private static OffsiteUploader Uploader(params OffsiteTarget[] targets) => Uploader(1, targets);
 
+    /// <summary>Raw copies (<c>Offsite.Compression: none</c>, no recipients): the stored bytes are the snapshot's, for s3cmd to compare.</summary>
     private static OffsiteUploader Uploader(int attempts, params OffsiteTarget[] targets) =>
-        new(new OffsiteOptions { Targets = targets, Attempts = attempts, Timeout = TimeSpan.FromSeconds(60) }, TimeProvider.System, NullLogger.Instance);
+        new(new OffsiteOptions
+        {
+            Targets = targets, Attempts = attempts, Timeout = TimeSpan.FromSeconds(60), Compression = "none",
+            Codec = new EtcdBackupd.Offsite.Codec.CodecSettings(EtcdBackupd.Offsite.Codec.OffsiteCompression.None, 3, []),
+        }, TimeProvider.System, NullLogger.Instance);
 }
