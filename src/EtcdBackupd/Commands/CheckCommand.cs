@@ -4,6 +4,7 @@ using EtcdBackupd.Configuration;
 using EtcdBackupd.Hosting;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Preflight;
+using EtcdBackupd.Protocol.Tables;
 
 namespace EtcdBackupd.Commands;
 
@@ -48,5 +49,5 @@ internal static class CheckCommand
     }
 
     private static Task PrintAsync(CheckResult result, bool json) =>
-        Console.Out.WriteAsync(json ? JsonSerializer.Serialize(result, OneShotJsonContext.Default.CheckResult) + "\n" : result.ToText());
+        Console.Out.WriteAsync(json ? JsonSerializer.Serialize(result, OneShotJsonContext.Default.CheckResult) + "\n" : CheckTable.Render(result, new View(TimeProvider.System.GetUtcNow(), Wide: false)));
 }
