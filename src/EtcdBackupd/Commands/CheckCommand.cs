@@ -20,7 +20,7 @@ internal static class CheckCommand
         var json = new Option<bool>("--json") { Description = "Print the checks as one JSON object on stdout" };
         var command = new Command("check",
             "Check that this master can take, keep, copy and restore snapshots: the configuration, TLS, etcd, the snapshot directory, "
-            + "each peer, the restore; one line per check, exit 0 only when all pass") { config, json };
+            + "each peer, the restore; one table row per check, exit 0 only when all pass") { config, json };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(config)!, parse.GetValue(json), cancellationToken));
         return command;
     }
