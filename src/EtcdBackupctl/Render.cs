@@ -173,11 +173,7 @@ internal static partial class Render
             } + (p.DirectoryExists == false ? $"; its directory {p.Directory} is MISSING" : "") + (p.Error is { } error ? ": " + error : ""),
         ]));
 
-    public static string Check(CheckResult r, View v) =>
-        Table.Render(v, [new Column("CHECK", Whole: true), "RESULT", "DETAIL"], r.Checks.Select(c => (IReadOnlyList<string>)
-        [
-            c.Target is null ? c.Name : $"{c.Name} {c.Target}", c.Ok ? "ok" : "FAILED", c.Detail,
-        ]));
+    public static string Check(CheckResult r, View v) => CheckTable.Render(r, v);
 
     private static string PeerState(PeerCopy p) => p.Ok ? (p.Skipped ? "ok (already there)" : "ok") : "FAILED: " + p.Error;
 

@@ -10,11 +10,13 @@ namespace EtcdBackupd.Etcd;
 internal sealed class EtcdConnection : IAsyncDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly EtcdOptions _options;
     private int _disposed;
 
-    private EtcdConnection(Uri endpoint, GrpcChannel channel, StatusResponse status)
+    private EtcdConnection(Uri endpoint, GrpcChannel channel, StatusResponse status, EtcdOptions options)
     {
         Endpoint = endpoint;
+        _options = options;
         _channel = channel;
         Status = status;
         Maintenance = new Maintenance.MaintenanceClient(channel);
@@ -48,7 +50,7 @@ internal sealed class EtcdConnection : IAsyncDisposable
                 var status = await new Maintenance.MaintenanceClient(channel).StatusAsync(
                     new StatusRequest(), deadline: DateTime.UtcNow.Add(options.DialTimeout), cancellationToken: cancellationToken);
                 EtcdLog.UsingEndpoint(logger, endpoint, status.Version, failures.Count);
-                return new EtcdConnection(endpoint, channel, status);
+                return new EtcdConnection(endpoint, channel, status, options);
             }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -82,7 +84,8 @@ internal sealed class EtcdConnection : IAsyncDisposable
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            failure = $"{e.Status.StatusCode}: {e.Status.Detail}";
+            // A sentence ("etcd has no leader: ..."), not the gRPC status code's name.
+            failure = EtcdErrors.Describe(e, _options);
         }
 
         Status = await Maintenance.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.Add(timeout), cancellationToken: cancellationToken);

@@ -28,7 +28,9 @@ internal static partial class EtcdErrors
             StatusCode.DeadlineExceeded => $"no answer within Etcd.DialTimeoutSeconds ({options.DialTimeout.TotalSeconds:0} s)",
             StatusCode.Unavailable when detail?.Contains("no leader", StringComparison.Ordinal) == true =>
                 "etcd has no leader: too few members are up for a quorum",
-            StatusCode.Unavailable when detail?.Contains("request timed out", StringComparison.Ordinal) == true =>
+            // etcd 3.4 answers a linearizable read it cannot confirm (no quorum) with Unknown "context deadline exceeded".
+            StatusCode.Unavailable or StatusCode.Unknown when detail?.Contains("request timed out", StringComparison.Ordinal) == true
+                || detail?.Contains("context deadline exceeded", StringComparison.Ordinal) == true =>
                 "etcd did not commit in time: the cluster may have lost its quorum",
             StatusCode.Unavailable => "etcd is unavailable" + (detail is null ? "" : $": {detail}"),
             StatusCode.PermissionDenied or StatusCode.Unauthenticated => "etcd refused the request" + (detail is null ? "" : $": {detail}"),

@@ -66,7 +66,10 @@ internal sealed class SnapshotOptions
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return $"directory '{directory}' is not writable: {e.Message}";
+            // .NET's own text for EACCES names the probe file, which the operator never made.
+            return e is UnauthorizedAccessException
+                ? $"directory '{directory}' is not writable: permission denied for user '{Environment.UserName}'"
+                : $"directory '{directory}' is not writable: {e.Message}";
         }
     }
 }

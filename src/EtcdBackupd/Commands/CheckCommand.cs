@@ -4,6 +4,7 @@ using EtcdBackupd.Configuration;
 using EtcdBackupd.Hosting;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Preflight;
+using EtcdBackupd.Protocol.Tables;
 
 namespace EtcdBackupd.Commands;
 
@@ -19,7 +20,7 @@ internal static class CheckCommand
         var json = new Option<bool>("--json") { Description = "Print the checks as one JSON object on stdout" };
         var command = new Command("check",
             "Check that this master can take, keep, copy and restore snapshots: the configuration, TLS, etcd, the snapshot directory, "
-            + "each peer, the restore; one line per check, exit 0 only when all pass") { config, json };
+            + "each peer, the restore; one table row per check, exit 0 only when all pass") { config, json };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(config)!, parse.GetValue(json), cancellationToken));
         return command;
     }
@@ -48,5 +49,5 @@ internal static class CheckCommand
     }
 
     private static Task PrintAsync(CheckResult result, bool json) =>
-        Console.Out.WriteAsync(json ? JsonSerializer.Serialize(result, OneShotJsonContext.Default.CheckResult) + "\n" : result.ToText());
+        Console.Out.WriteAsync(json ? JsonSerializer.Serialize(result, OneShotJsonContext.Default.CheckResult) + "\n" : CheckTable.Render(result, new View(TimeProvider.System.GetUtcNow(), Wide: false)));
 }

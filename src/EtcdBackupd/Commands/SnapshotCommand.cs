@@ -71,7 +71,7 @@ internal static class SnapshotCommand
         }
         catch (SnapshotException e)
         {
-            await Console.Error.WriteLineAsync($"etcd-backupd: snapshot failed ({e.Failure}): {e.Message}");
+            await Console.Error.WriteLineAsync($"etcd-backupd: snapshot failed ({e.Failure.Words()}): {e.Message}");
             return ExitCodes.Failed;
         }
         catch (EtcdException e)

@@ -64,7 +64,8 @@ internal sealed class HealthMonitor(HealthCheck check, EtcdProbe probe, DaemonSt
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            HealthLog.CheckFailed(logger, e.Message, e);
+            // MESSAGE gets a sentence; the exception, with its type and stack, goes to EXCEPTION.
+            HealthLog.CheckFailed(logger, Etcd.EtcdErrors.Plain(e.Message) ?? "an unexpected error (the journal's EXCEPTION field has the details)", e);
             return null;
         }
     }

@@ -22,7 +22,7 @@ internal static partial class RestoreLog
 
     [LoggerMessage(EventId = 9006, EventName = "ClusterRestoreFailed", Level = LogLevel.Error,
         Message = "Cluster restore failed in phase '{RestorePhase}': {Reason}; rolling back every member that got that far")]
-    public static partial void ClusterFailed(ILogger logger, string restorePhase, string reason);
+    public static partial void ClusterFailed(ILogger logger, string restorePhase, string reason, Exception? exception);
 
     [LoggerMessage(EventId = 9007, EventName = "RestoreMemberSilent", Level = LogLevel.Error,
         Message = "Cluster restore member {RestoreMember} gave no answer to '{RestorePhase}' within {DeadlineSeconds} s; its state is unknown")]

@@ -117,7 +117,7 @@ internal sealed class DaemonState
                 null => "no snapshot taken yet",
                 { Result: { } r } a => $"last snapshot {a.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z ok, revision {r.Manifest.Revision}, {r.Manifest.SizeBytes} bytes"
                     + (a.Peers.Count > 0 ? $", copies on {a.Peers.Count(p => p.Ok)} of {a.Peers.Count} peers" : ""),
-                { Error: { } e } a => $"last snapshot {a.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z FAILED ({e.Failure}: {e.Message})"
+                { Error: { } e } a => $"last snapshot {a.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z FAILED ({e.Failure.Words()}: {e.Message})"
                     + (LastSuccess is { } s ? $"; last good {s.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z" : "; no good snapshot yet"),
                 _ => "unknown",
             };

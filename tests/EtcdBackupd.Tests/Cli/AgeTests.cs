@@ -1,4 +1,5 @@
 using EtcdBackupctl;
+using EtcdBackupd.Protocol.Tables;
 
 namespace EtcdBackupd.Tests.Cli;
 

@@ -1,6 +1,7 @@
 using EtcdBackupctl;
 using EtcdBackupd.Protocol.Restore;
 using EtcdBackupd.Protocol.Results;
+using EtcdBackupd.Protocol.Tables;
 using static EtcdBackupd.Tests.Cli.WorstCase;
 
 namespace EtcdBackupd.Tests.Cli;

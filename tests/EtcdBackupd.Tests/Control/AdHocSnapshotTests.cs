@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using EtcdBackupd.Tests.Support;
 using EtcdBackupd.Etcd.Protocol;
@@ -52,67 +50,5 @@ internal sealed class AdHocSnapshotTests
         Assert.That(answer["path"]!.GetValue<string>(), Is.Not.EqualTo(earlier), "the snapshot begun before the request is not its answer");
         Assert.That(answer["revision"]!.GetValue<long>(), Is.GreaterThanOrEqualTo(written), "the answer holds the write made before the request");
         Assert.That(host.Daemon.Log, Does.Contain("began before the request"));
-    }
-
-    /// <summary>A TCP port that accepts connections and never says a word: an SSH server that hangs.</summary>
-    private sealed class SilentPeer : IAsyncDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, EtcdCluster.FreePort());
-        private readonly List<Socket> _accepted = [];
-        private readonly CancellationTokenSource _stop = new();
-        private Task _accepting = Task.CompletedTask;
-
-        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
-        public int Accepted
-        {
-            get
-            {
-                lock (_accepted)
-                {
-                    return _accepted.Count;
-                }
-            }
-        }
-
-        public static SilentPeer Start()
-        {
-            var peer = new SilentPeer();
-            peer._listener.Start();
-            peer._accepting = peer.AcceptAsync();
-            return peer;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            await _accepting;
-            _listener.Stop();
-            lock (_accepted)
-            {
-                _accepted.ForEach(s => s.Dispose());
-            }
-
-            _stop.Dispose();
-        }
-
-        private async Task AcceptAsync()
-        {
-            try
-            {
-                while (true)
-                {
-                    var socket = await _listener.AcceptSocketAsync(_stop.Token);
-                    lock (_accepted)
-                    {
-                        _accepted.Add(socket);
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // Disposed.
-            }
-        }
     }
 }

@@ -135,6 +135,31 @@ internal sealed class PreflightTests
 
     [Test]
     [CancelAfter(120_000)]
+    public async Task Check_OneShotWithoutJson_PrintsTheSameTableAsBackupctlWithin100Columns()
+    {
+        using var run = new TempDirectory("preflight-table");
+        var config = Config(run, _dir);
+        config["Peers"]!["Targets"]![0]!["Directory"] = run.Combine("no-such-directory");
+        var path = Backupd.WriteConfig(run.Combine("config.json"), config);
+
+        var text = await Backupd.RunAsync("check", "--config", path);
+        var json = await Backupd.RunAsync("check", "--config", path, "--json");
+
+        Assert.That(text.ExitCode, Is.EqualTo(1), text.ToString);
+        var result = System.Text.Json.JsonSerializer.Deserialize(json.StandardOutput, EtcdBackupd.Commands.OneShotJsonContext.Default.CheckResult)!;
+        var lines = text.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[0], Does.StartWith("+-"), text.ToString);
+        Assert.That(lines[1], Does.Match(@"^\| CHECK +\| RESULT +\| DETAIL +\|$"), text.ToString);
+        Assert.That(lines.Max(l => l.Length), Is.LessThanOrEqualTo(100), text.ToString);
+        Assert.That(text.StandardOutput, Does.Contain("FAILED").And.Not.Match(OperatorText.DotNetNames().ToString()));
+        // The same renderer as etcd-backupctl check's: the one-shot's lines are the table drawn from its own --json.
+        var drawn = EtcdBackupctl.Render.Check(result, new EtcdBackupd.Protocol.Tables.View(DateTimeOffset.UtcNow, Wide: false));
+        Assert.That(text.StandardOutput.Split('\n').Where(l => !l.Contains("bytes free", StringComparison.Ordinal)),
+            Is.EqualTo(drawn.Split('\n').Where(l => !l.Contains("bytes free", StringComparison.Ordinal))), "the two tables differ");
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
     public async Task Backupctl_Check_ThroughTheDaemon_PassesAndSaysTheFileIsTheConfigurationInForce()
     {
         await using var daemon = await ControlledDaemon.StartAsync("preflight-daemon", _cluster, config => Configure(config, _dir));

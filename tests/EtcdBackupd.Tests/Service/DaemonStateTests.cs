@@ -62,7 +62,7 @@ internal sealed class DaemonStateTests
         state.Finished(SnapshotOutcomes.Failed(At.AddDays(1)));
 
         Assert.That(state.Describe(), Is.EqualTo(
-            "last snapshot 2026-11-25 05:00:03Z FAILED (EtcdUnavailable: etcd unreachable); last good 2026-11-24 05:00:03Z; no next time"));
+            "last snapshot 2026-11-25 05:00:03Z FAILED (etcd unavailable: etcd unreachable); last good 2026-11-24 05:00:03Z; no next time"));
     }
 
     [Test]
@@ -72,7 +72,7 @@ internal sealed class DaemonStateTests
 
         state.Finished(SnapshotOutcomes.Failed(At));
 
-        Assert.That(state.Describe(), Does.Contain("FAILED (EtcdUnavailable: etcd unreachable); no good snapshot yet;"));
+        Assert.That(state.Describe(), Does.Contain("FAILED (etcd unavailable: etcd unreachable); no good snapshot yet;"));
     }
 
     [Test]

@@ -146,7 +146,7 @@ internal sealed class SnapshotBadInputTests
         var result = await Backupd.SnapshotAsync(Backupd.WriteConfig(dir.Combine("config.json"), cluster, tmpfs.Path));
 
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
-        Assert.That(result.StandardError, Does.Contain("DiskFull").And.Contain("bytes free"));
+        Assert.That(result.StandardError, Does.Contain("snapshot failed (disk full)").And.Contain("bytes free"));
         Assert.That(DirectoryState.Capture(tmpfs.Path), Is.EqualTo(earlier));
     }
 

@@ -87,6 +87,22 @@ internal sealed class SnapshotTlsTests(EtcdBinaries etcd)
         Assert.That(Backupd.SnapshotLikeFiles(dir.Combine("snapshots")), Is.Empty);
     }
 
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Snapshot_WithAnExpiredClientCertificate_SaysItExpiredNamingTheFileAndLeavesNoFile()
+    {
+        using var dir = new TempDirectory("tls-expired");
+        var (cert, key) = _pki.IssueExpiredClient(dir.Path);
+        var config = WriteConfig(dir, caFile: _pki.CaFile, certFile: cert, keyFile: key);
+
+        var result = await Backupd.SnapshotAsync(config);
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
+        Assert.That(result.StandardError, Does.Contain($"refused the client certificate in Etcd.CertFile ('{cert}'): expired")
+            .And.Not.Match(OperatorText.DotNetNames().ToString()), result.ToString);
+        Assert.That(Backupd.SnapshotLikeFiles(dir.Combine("snapshots")), Is.Empty);
+    }
+
     private string WriteConfig(TempDirectory dir, string caFile, string? certFile, string? keyFile)
     {
         Directory.CreateDirectory(dir.Combine("snapshots"));

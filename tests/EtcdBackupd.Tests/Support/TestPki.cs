@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
 namespace EtcdBackupd.Tests.Support;
 
 /// <summary>A CA, a server certificate for 127.0.0.1 and a client certificate, made by openssl for one test.</summary>
@@ -10,7 +13,10 @@ internal sealed class TestPki
         ServerKey = Path.Combine(directory, $"{name}-server.key");
         ClientCert = Path.Combine(directory, $"{name}-client.pem");
         ClientKey = Path.Combine(directory, $"{name}-client.key");
+        CaKey = Path.Combine(directory, $"{name}-ca.key");
     }
+
+    private string CaKey { get; }
 
     public string CaFile { get; }
     public string ServerCert { get; }
@@ -32,6 +38,29 @@ internal sealed class TestPki
         await IssueAsync(directory, pki.CaFile, caKey, pki.ClientCert, pki.ClientKey, "etcd-backupd",
             "extendedKeyUsage=clientAuth\n");
         return pki;
+    }
+
+    /// <summary>
+    /// A client certificate of this CA whose validity ended yesterday, with its key. Made by .NET rather than
+    /// openssl: OpenSSL 3.0's <c>x509 -req</c> cannot backdate.
+    /// </summary>
+    public (string Cert, string Key) IssueExpiredClient(string directory)
+    {
+        // The signature generator rather than the issuer certificate: .NET refuses a validity outside the issuer's.
+        using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(CaFile));
+        using var caKey = ECDsa.Create();
+        caKey.ImportFromPem(File.ReadAllText(CaKey));
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=etcd-backupd", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
+        var serial = RandomNumberGenerator.GetBytes(8);
+        serial[0] &= 0x7f;
+        var notAfter = DateTimeOffset.UtcNow.AddDays(-1);
+        using var certificate = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), notAfter.AddDays(-30), notAfter, serial);
+        var (cert, keyFile) = (Path.Combine(directory, "expired-client.pem"), Path.Combine(directory, "expired-client.key"));
+        File.WriteAllText(cert, certificate.ExportCertificatePem());
+        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
+        return (cert, keyFile);
     }
 
     private static async Task IssueAsync(string directory, string caFile, string caKey, string cert, string key, string commonName, string extensions)

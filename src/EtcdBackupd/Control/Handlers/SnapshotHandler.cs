@@ -77,7 +77,7 @@ internal sealed class SnapshotHandler(
             : Reply.Failure(outcome.Error!.Failure == SnapshotFailure.Cancelled ? ErrorCodes.Stopping : ErrorCodes.Failed,
                 outcome.Error.Failure == SnapshotFailure.Cancelled
                     ? $"the daemon is stopping; nothing was saved ({outcome.Error.Message})"
-                    : $"{outcome.Error.Failure}: {outcome.Error.Message}");
+                    : $"{outcome.Error.Failure.Words()}: {outcome.Error.Message}");
     }
 
     /// <summary>The report, with the snapshot pinned first when the request asked for it.</summary>

@@ -37,6 +37,7 @@ internal sealed partial class ClusterRun(
     {
         var phase = RestorePhase.Check;
         string? failure;
+        Exception? error = null;
         try
         {
             failure = await CheckEverywhereAsync(placeEverywhere, cancellationToken) ?? OneRevision();
@@ -60,7 +61,8 @@ internal sealed partial class ClusterRun(
         catch (Exception e)
         {
             // Cancelled too: the members must not stay half-restored because the daemon is stopping.
-            failure = $"{phase.Wire()}: {e.Message}";
+            failure = $"{phase.Wire()}: {Unexpected(e)}";
+            error = e;
         }
 
         if (failure is null)
@@ -71,7 +73,7 @@ internal sealed partial class ClusterRun(
                 : $"the cluster is restored and healthy, but a session could not be closed on {string.Join("; ", open)}");
         }
 
-        RestoreLog.ClusterFailed(logger, phase.Wire(), failure);
+        RestoreLog.ClusterFailed(logger, phase.Wire(), failure, error);
         var incomplete = await RollBackAsync();
         var message = phase == RestorePhase.Check
             ? $"cluster restore refused: {failure}; nothing was stopped"
@@ -135,6 +137,7 @@ internal sealed partial class ClusterRun(
     {
         _opened.AddRange(open);
         string? failure = null;
+        Exception? error = null;
         var phase = RestorePhase.Finish;
         if (decision == RecoveryDecision.Finish)
         {
@@ -153,7 +156,8 @@ internal sealed partial class ClusterRun(
             }
             catch (Exception e)
             {
-                failure = $"{phase.Wire()}: {e.Message}";
+                failure = $"{phase.Wire()}: {Unexpected(e)}";
+                error = e;
             }
 
             if (failure is null)
@@ -164,7 +168,7 @@ internal sealed partial class ClusterRun(
                     : $"the cluster is restored and healthy, but a session could not be closed on {string.Join("; ", notClosed)}");
             }
 
-            RestoreLog.ClusterFailed(logger, phase.Wire(), failure);
+            RestoreLog.ClusterFailed(logger, phase.Wire(), failure, error);
         }
 
         var incomplete = await RollBackAsync();
@@ -279,6 +283,13 @@ internal sealed partial class ClusterRun(
     }
 
     /// <summary>"--bump-revision N" of a restore command, or null.</summary>
+    /// <summary>A sentence for MESSAGE and the answer; the exception itself goes to the journal's EXCEPTION field.</summary>
+    private static string Unexpected(Exception e) => e switch
+    {
+        OperationCanceledException => "cancelled (the daemon is stopping, or the restore's deadline passed)",
+        _ => Etcd.EtcdErrors.Plain(e.Message) ?? "an unexpected error (the journal's EXCEPTION field has the details)",
+    };
+
     private static string? Bump(string command)
     {
         var words = command.Split(' ');

@@ -84,7 +84,7 @@ internal sealed class RemoteMember : IRestoreMember
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return e.Message;
+            return Peers.PeerErrors.Describe(e, _target.Directory);
         }
     }
 
@@ -112,7 +112,7 @@ internal sealed class RemoteMember : IRestoreMember
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             await Close();
-            return PhaseAnswer.Silent($"over SSH to {Name}: {e.Message}");
+            return PhaseAnswer.Silent($"over SSH to {Name}: {Peers.PeerErrors.Describe(e, _target.Directory)}");
         }
         catch
         {

@@ -1,4 +1,4 @@
-namespace EtcdBackupctl;
+namespace EtcdBackupd.Protocol.Tables;
 
 /// <summary>
 /// How a result is drawn: the moment ages are counted from (from a <see cref="TimeProvider"/>, so tests fix it),

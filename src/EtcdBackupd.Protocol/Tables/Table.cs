@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace EtcdBackupctl;
+namespace EtcdBackupd.Protocol.Tables;
 
 /// <summary>A column: its header in words, and whether its cells should stay whole (a file name to copy) while others wrap.</summary>
 internal sealed record Column(string Header, bool Whole = false)
