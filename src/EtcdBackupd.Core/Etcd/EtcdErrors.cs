@@ -32,6 +32,8 @@ internal static partial class EtcdErrors
             StatusCode.Unavailable or StatusCode.Unknown when detail?.Contains("request timed out", StringComparison.Ordinal) == true
                 || detail?.Contains("context deadline exceeded", StringComparison.Ordinal) == true =>
                 "etcd did not commit in time: the cluster may have lost its quorum",
+            // etcd 3.5.30 cancels a linearizable read it cannot confirm (no quorum) instead of answering it.
+            StatusCode.Cancelled => "etcd cancelled the request: the cluster may have lost its quorum, or the member is stopping",
             StatusCode.Unavailable => "etcd is unavailable" + (detail is null ? "" : $": {detail}"),
             StatusCode.PermissionDenied or StatusCode.Unauthenticated => "etcd refused the request" + (detail is null ? "" : $": {detail}"),
             _ => $"etcd answered {e.Status.StatusCode}" + (detail is null ? "" : $": {detail}"),

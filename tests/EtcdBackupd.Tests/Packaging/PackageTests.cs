@@ -102,7 +102,7 @@ internal sealed partial class PackageTests
         Assert.That(result.StandardOutput, Does.Contain("glibc: ldd (Debian GLIBC 2.31")
             .And.Contain($"daemon: {Version}").And.Contain($"cli: {Version}")
             .And.Contain("group: etcd-backupd")
-            .And.Contain("check: configuration").And.Contain("Etcd.CaFile")
+            .And.Contain("| configuration | FAILED |").And.Contain("Etcd.CaFile")
             .And.Contain("after removal: etcd-snapshot-20261124T050000Z-m1-r7.db"));
         // The packaged file names certificates this root filesystem has not, but its Control.Group is the group the package made.
         Assert.That(result.StandardOutput, Does.Not.Contain("Control.Group"), result.ToString);
