@@ -65,15 +65,9 @@ internal sealed class LocalRestore : IDisposable
     /// <summary>One restore at a time on this member.</summary>
     public async Task<RestoreReport> RunExclusiveAsync(string snapshot, Action<string>? onStep, CancellationToken cancellationToken)
     {
-        if (!await _one.WaitAsync(0, cancellationToken))
+        if (await EnterAsync($"restore of {Path.GetFileName(snapshot)}", cancellationToken) is { } refused)
         {
-            return new RestoreReport(false, [], "start", Busy(), null);
-        }
-
-        if (Take($"restore of {Path.GetFileName(snapshot)}") is { } locked)
-        {
-            _one.Release();
-            return new RestoreReport(false, [], "start", locked, null);
+            return new RestoreReport(false, [], "start", refused, null);
         }
 
         try
@@ -85,8 +79,7 @@ internal sealed class LocalRestore : IDisposable
         finally
         {
             _activity.End();
-            _lock?.Release();
-            _one.Release();
+            Leave();
         }
     }
 
@@ -128,15 +121,9 @@ internal sealed class LocalRestore : IDisposable
             throw new RestoreBusyException($"restore session '{id}' was closed on this member already; a new restore has a new session");
         }
 
-        if (!await _one.WaitAsync(0, cancellationToken))
+        if (await EnterAsync($"cluster restore session {id}", cancellationToken) is { } refused)
         {
-            throw new RestoreBusyException(Busy());
-        }
-
-        if (Take($"cluster restore session {id}") is { } locked)
-        {
-            _one.Release();
-            throw new RestoreBusyException(locked);
+            throw new RestoreBusyException(refused);
         }
 
         var session = NewSession(snapshot, onStep, id);
@@ -170,9 +157,34 @@ internal sealed class LocalRestore : IDisposable
         {
             _held = null;
             _activity.End();
-            _lock?.Release();
-            _one.Release();
+            Leave();
         }
+    }
+
+    /// <summary>
+    /// The one restore of this member: this process's turn, then the lock against any other process (a
+    /// one-shot restore); null when both are held, else why not, with neither held.
+    /// </summary>
+    private async Task<string?> EnterAsync(string holder, CancellationToken cancellationToken)
+    {
+        if (!await _one.WaitAsync(0, cancellationToken))
+        {
+            return Busy();
+        }
+
+        if (Take(holder) is { } locked)
+        {
+            _one.Release();
+            return locked;
+        }
+
+        return null;
+    }
+
+    private void Leave()
+    {
+        _lock?.Release();
+        _one.Release();
     }
 
     /// <summary>The lock between this process and any other restoring this member; null when taken (or there is none).</summary>
