@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using EtcdBackupd.Protocol;
+using EtcdBackupd.Protocol.Descriptors;
 using EtcdBackupd.Protocol.Requests;
 
 namespace EtcdBackupctl;

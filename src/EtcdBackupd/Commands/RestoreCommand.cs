@@ -5,9 +5,12 @@ using System.Text.Json;
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Control.Handlers;
 using EtcdBackupd.Hosting;
+using EtcdBackupd.Import;
 using EtcdBackupd.Lineage;
 using EtcdBackupd.Logging;
+using EtcdBackupd.Protocol.Descriptors;
 using EtcdBackupd.Restore;
+using EtcdBackupd.State;
 
 namespace EtcdBackupd.Commands;
 
@@ -22,7 +25,7 @@ internal static class RestoreCommand
 {
     public static Command Create(Option<string> config)
     {
-        var file = new Argument<string>("FILE") { Description = "A snapshot name, or its path, in Snapshots.Directory" };
+        var file = new Argument<string>("FILE") { Description = "A snapshot name in Snapshots.Directory, or the path of any snapshot file (checked and imported first)" };
         var cluster = new Option<bool>("--cluster") { Description = "Restore every member: this master and every Peers.Targets entry (their daemons must run)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan and change nothing; exit 1 when it lists a problem" };
         var yes = new Option<bool>("--yes") { Description = "Confirm: the API servers and etcd are stopped and etcd's data replaced" };
@@ -54,9 +57,14 @@ internal static class RestoreCommand
         }
 
         var paths = new SnapshotPaths(new SnapshotDirectory(configuration.Snapshots.Directory));
-        if (paths.Resolve(request.File) is not { } path)
+        // A path outside the directory (a file kept in /root/offsite, a cron-era etcdctl snapshot) is opened here,
+        // as root, and goes the way a file sent to the daemon does: checked, imported first, then restored.
+        string? unopened = null;
+        using var sent = paths.IsPresent(request.File) ? null : SentFiles.Prepare(request.File, mustSend: false, out unopened);
+        var named = sent is { Handle: not null } ? null : paths.Resolve(sent?.File ?? request.File);
+        if (unopened is not null || sent is not { Handle: not null } && named is null)
         {
-            await Console.Error.WriteLineAsync($"etcd-backupd: {paths.NotASnapshot("restore", request.File)}");
+            await Console.Error.WriteLineAsync($"etcd-backupd: {unopened ?? paths.NotASnapshot("restore", request.File)}");
             return ExitCodes.Usage;
         }
 
@@ -82,8 +90,31 @@ internal static class RestoreCommand
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Hold);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Hold);
         var started = time.GetTimestamp();
-        var reply = await runner.RunAsync(path, request, (member, step) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"restore: [{time.GetElapsedTime(started).TotalSeconds,6:F1} s] {member ?? "this master"}: {step}")), cancellationToken);
+        void Progress(string? member, string step) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"restore: [{time.GetElapsedTime(started).TotalSeconds,6:F1} s] {member ?? "this master"}: {step}"));
+        (string Sha256, SnapshotFacts? Facts)? checkedFile = null;
+        string path;
+        if (sent is { Handle: { } handle })
+        {
+            using var importer = new SnapshotImporter(new SnapshotDirectory(configuration.Snapshots.Directory), configuration.Restore,
+                new SnapshotVerifier(new VerificationCache(configuration.State.Directory)), time, logging.CreateLogger<SnapshotImporter>());
+            try
+            {
+                (path, var sha256, var facts) = await SentRestore.PrepareAsync(importer, handle, sent.File, sent.Descriptor!.Manifest, request.DryRun, Progress, cancellationToken);
+                checkedFile = (sha256, facts);
+            }
+            catch (ImportException e)
+            {
+                await Console.Error.WriteLineAsync($"etcd-backupd: restore failed: {e.Message}");
+                return ErrorCodes.ExitCode(e.Code);
+            }
+        }
+        else
+        {
+            path = named!;
+        }
+
+        var reply = await runner.RunAsync(path, request, Progress, cancellationToken, checkedFile);
         return await PrintAsync(reply, request);
     }
 

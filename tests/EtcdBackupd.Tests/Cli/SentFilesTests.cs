@@ -1,4 +1,4 @@
-using EtcdBackupctl;
+using EtcdBackupd.Protocol.Descriptors;
 using EtcdBackupd.Snapshots;
 using EtcdBackupd.Tests.Support;
 

@@ -39,6 +39,46 @@ internal sealed class OneShotRestoreTests
 
     [Test]
     [CancelAfter(240_000)]
+    public async Task OneShotClusterRestore_OfACronEraFileInARootOnlyDirectory_WithThisMastersDaemonStopped_ImportsItAndBringsBackEveryKey()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        using var offsite = new TempDirectory("oneshot-offsite");
+        File.SetUnixFileMode(offsite.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var before = await ClusterRestoreTests.WriteKubernetesLikeKeysAsync(masters);
+        var file = offsite.Combine("etcd-cron-2026-01-01.db");
+        var saved = await ProcessRunner.RunAsync(EtcdBinaries.V35.Etcdctl, ["--endpoints", masters.All[0].ClientUrl.ToString(), "snapshot", "save", file],
+            new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
+        Assert.That(saved.ExitCode, Is.Zero, saved.ToString);
+        var coordinator = masters.All[0];
+        await coordinator.Daemon!.DisposeAsync();
+        coordinator.Daemon = null;
+        await masters.PutAsync("/registry/pods/default/written-after-the-snapshot", "{}");
+        masters.LoseTheData();
+        foreach (var f in masters.All.SelectMany(m => Directory.GetFiles(m.Snapshots)))
+        {
+            File.Delete(f);
+        }
+
+        var dryRun = await Backupd.RunAsync("restore", file, "--cluster", "--dry-run", "--config", ConfigOf(coordinator));
+        var importedByDryRun = Directory.GetFiles(coordinator.Snapshots);
+        var restore = await Backupd.RunAsync("restore", file, "--cluster", "--yes", "--config", ConfigOf(coordinator));
+
+        Assert.That(dryRun.ExitCode, Is.Zero, dryRun.ToString);
+        Assert.That(dryRun.StandardError, Does.Contain("a restore imports it first as"), dryRun.ToString);
+        Assert.That(importedByDryRun, Is.Empty, "a dry run imports nothing");
+        Assert.That(restore.ExitCode, Is.Zero, () => restore + string.Join("\n", masters.All.Select(masters.Log)));
+        Assert.That(restore.StandardError, Does.Contain($"imported '{file}' as ").And.Contain("snapshot status stands in for it"), restore.ToString);
+        foreach (var m in masters.All)
+        {
+            Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(before), $"{m.Name} serves the snapshot's keys, and only those");
+            Assert.That(Directory.GetFiles(m.Snapshots, "etcd-snapshot-*-imported-r*.db"), Has.Length.EqualTo(1), $"{m.Name} holds the imported file");
+        }
+
+        await masters.AssertOneConsistentClusterAsync();
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
     public async Task RestoreLock_HeldByAnotherProcess_RefusesBothTheOneShotAndTheDaemonsRestoreWithNothingStopped()
     {
         await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
@@ -68,19 +108,23 @@ internal sealed class OneShotRestoreTests
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task OneShotRestore_WithoutYesOrOfAFileOutsideTheDirectory_IsRefusedAsUsage()
+    public async Task OneShotRestore_WithoutYesOrOfAMissingOrNonSnapshotFile_IsRefusedAndNothingIsImported()
     {
         using var dir = new TempDirectory("oneshot-usage");
         var config = Backupd.WriteConfig(dir.Combine("config.json"), Backupd.ConfigWithoutEtcd(dir));
         var name = "etcd-snapshot-20260101T000000Z-m1-r5.db";
 
         var unconfirmed = await Backupd.RunAsync("restore", name, "--config", config);
-        var outside = await Backupd.RunAsync("restore", "/etc/passwd", "--yes", "--config", config);
+        var missing = await Backupd.RunAsync("restore", dir.Combine("nowhere", "snap.db"), "--yes", "--config", config);
+        var notASnapshot = await Backupd.RunAsync("restore", "/etc/passwd", "--yes", "--config", config);
 
         Assert.That(unconfirmed.ExitCode, Is.EqualTo(2), unconfirmed.ToString);
         Assert.That(unconfirmed.StandardError, Does.Contain("confirm with --yes"));
-        Assert.That(outside.ExitCode, Is.EqualTo(2), outside.ToString);
-        Assert.That(outside.StandardError, Does.Contain("is not a snapshot name in"));
+        Assert.That(missing.ExitCode, Is.EqualTo(2), missing.ToString);
+        Assert.That(missing.StandardError, Does.Contain("cannot open").And.Contain("snap.db"), missing.ToString);
+        Assert.That(notASnapshot.ExitCode, Is.EqualTo(1), notASnapshot.ToString);
+        Assert.That(notASnapshot.StandardError, Does.Contain("/etc/passwd").And.Not.Contain("Exception"), notASnapshot.ToString);
+        Assert.That(Directory.GetFiles(dir.Combine("snapshots")), Is.Empty, "nothing imported, no partial left");
     }
 
     private static string ConfigOf(Master m) => Path.Combine(Path.GetDirectoryName(m.Socket)!, "config.json");

@@ -36,7 +36,7 @@ internal sealed class RestoreHandler(SnapshotPaths paths, RestoreRequestRunner r
         {
             try
             {
-                (path, sha256, facts) = await FromSentAsync(arguments, sent, call, Progress, cancellationToken);
+                (path, sha256, facts) = await SentRestore.PrepareAsync(importer, call.Descriptor, arguments.File, sent.Manifest, arguments.DryRun, Progress, cancellationToken);
             }
             catch (ImportException e)
             {
@@ -54,38 +54,4 @@ internal sealed class RestoreHandler(SnapshotPaths paths, RestoreRequestRunner r
 
         return await runner.RunAsync(path, arguments, Progress, cancellationToken, sha256 is null ? null : (sha256, facts));
     }
-
-    /// <summary>
-    /// A file sent with the request: checked, and for a real restore imported first (so every member of a
-    /// cluster restore gets it under the same name, with a manifest); a dry run only says where it would go.
-    /// </summary>
-    private async Task<(string Path, string Sha256, SnapshotFacts? Facts)> FromSentAsync(
-        RestoreRequest arguments, SentDescriptor sent, ControlCall call, Action<string?, string> progress, CancellationToken cancellationToken)
-    {
-        if (arguments.DryRun)
-        {
-            var (read, facts) = await importer.CheckAsync(call.Descriptor, arguments.File, sent.Manifest, cancellationToken);
-            var planned = importer.PlannedPath(read, sent.Manifest, facts);
-            progress(null, $"'{arguments.File}' checked (etcd's trailer{(sent.Manifest is null ? "" : ", its manifest")}); a restore imports it first as {planned}");
-            if (facts is not null)
-            {
-                progress(null, Stands(facts));
-            }
-
-            return (planned, read.Sha256, facts);
-        }
-
-        var imported = await importer.ImportAsync(call.Descriptor, arguments.File, sent.Manifest, null, cancellationToken);
-        progress(null, imported.AlreadyHere ? $"'{arguments.File}' is {imported.Path} already" : $"imported '{arguments.File}' as {imported.Path}");
-        if (imported.Etcd is { } said)
-        {
-            progress(null, Stands(said));
-        }
-
-        return (imported.Path, imported.Sha256, imported.Etcd);
-    }
-
-    private static string Stands(SnapshotFacts facts) =>
-        $"no manifest: {facts.Tool} snapshot status stands in for it (hash {facts.Hash}, revision {facts.Revision}, {facts.TotalKeys} keys, {facts.TotalSizeBytes} bytes"
-        + (facts.Version is null ? ")" : $", etcd {facts.Version})");
 }

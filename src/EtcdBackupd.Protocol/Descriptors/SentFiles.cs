@@ -1,10 +1,9 @@
 using System.Text.RegularExpressions;
-using EtcdBackupd.Protocol.Descriptors;
 using EtcdBackupd.Protocol.Requests;
 using EtcdBackupd.Snapshots;
 using Microsoft.Win32.SafeHandles;
 
-namespace EtcdBackupctl;
+namespace EtcdBackupd.Protocol.Descriptors;
 
 /// <summary>
 /// A FILE argument of <c>verify</c>, <c>restore</c> and <c>import</c>: a bare snapshot name goes by name (the
