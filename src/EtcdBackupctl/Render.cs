@@ -99,8 +99,11 @@ internal static partial class Render
             ? $"{pin.Label} (since {When.Format(pin.PinnedAt, v)})" : "none: retention treats it like any other")])
         + (r.Peers.Count == 0 ? "" : Table.Render(v, [new Column("PEER", Whole: true), "MANIFEST"], r.Peers.Select(p => (IReadOnlyList<string>)
         [
-            $"{p.Host}:{p.Port}", p.Ok ? (p.Skipped ? "ok (holds no copy; nothing sent)" : "ok (sent)") : "FAILED: " + p.Error,
+            $"{p.Host}:{p.Port}", p.Ok ? (p.Skipped ? "ok (holds no copy; nothing sent)" : "ok (sent)") : Owed(p),
         ])));
+
+    /// <summary>A send a peer did not take is owed, and the daemon makes it again: the operator need not.</summary>
+    private static string Owed(PeerCopy p) => $"FAILED: {p.Error} (owed: the daemon sends it again every Peers.RetrySeconds until it arrives)";
 
     /// <summary>The file name carries the time, member and revision; the age and state beside it; <c>--wide</c> every field.</summary>
     public static string List(IReadOnlyList<ListEntry> list, View v) => v.Wide
@@ -130,7 +133,11 @@ internal static partial class Render
             ("SIZE", Size.Format(r.SizeBytes, v)), ("SHA-256", r.Sha256), ("REVISION", Text(r.Revision)), ("CREATED", When.Format(r.CreatedAt, v)),
             ("VERIFIED", "etcd's trailer and " + (r.HadManifest ? "the manifest beside it" : "etcd's snapshot status (no manifest came with it)")),
             ("PIN", r.Pin?.Label ?? "-"),
-        }.Concat(Facts(r.Etcd, v)));
+        }.Concat(Facts(r.Etcd, v)))
+        + (r.Peers.Count == 0 ? "" : Table.Render(v, [new Column("PEER", Whole: true), "COPY"], r.Peers.Select(p => (IReadOnlyList<string>)
+        [
+            $"{p.Host}:{p.Port}", p.Ok ? (p.Skipped ? "ok (already there)" : "ok") : Owed(p),
+        ])));
 
     /// <summary>What etcd's tool reported of a file without a manifest.</summary>
     private static IEnumerable<(string, string)> Facts(EtcdBackupd.Snapshots.SnapshotFacts? f, View v) => f is null ? [] :

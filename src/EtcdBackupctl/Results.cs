@@ -62,7 +62,9 @@ internal static class Results
     /// <summary>0 when the session ended (or had ended) one way on every member; a refusal is an error answer (1).</summary>
     public static readonly ResultKind<RecoveryResult> Recovered = new(ProtocolJsonContext.Default.AnswerRecoveryResult, Json.RecoveryResult, Render.Recovered, Success);
 
-    public static readonly ResultKind<ImportResult> Imported = new(ProtocolJsonContext.Default.AnswerImportResult, Json.ImportResult, Render.Imported, Success);
+    /// <summary>5 when the snapshot is imported here but a peer did not take its copy (the daemon sends it again later).</summary>
+    public static readonly ResultKind<ImportResult> Imported = new(ProtocolJsonContext.Default.AnswerImportResult, Json.ImportResult, Render.Imported,
+        r => r.Peers.All(p => p.Ok) ? ExitCodes.Success : ExitCodes.CopyFailed);
 
     public static readonly ResultKind<FetchResult> Fetched = new(ProtocolJsonContext.Default.AnswerFetchResult, Json.FetchResult, Render.Fetched, Success);
 

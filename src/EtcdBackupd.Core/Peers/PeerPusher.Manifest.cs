@@ -1,4 +1,5 @@
 using EtcdBackupd.Snapshots;
+using EtcdBackupd.State;
 
 namespace EtcdBackupd.Peers;
 
@@ -8,7 +9,8 @@ internal sealed partial class PeerPusher
     /// <summary>
     /// The manifest beside <paramref name="snapshotPath"/> to every target that holds a copy of the snapshot, each
     /// within <c>Peers.TimeoutSeconds</c> and tried once. A target without the snapshot gets nothing and is reported
-    /// as skipped. Not recorded in the copy ledger: it is no copy of a snapshot.
+    /// as skipped. A target that fails is owed the manifest in the copy ledger (its last copy's record is left as it
+    /// is: this is no copy), and the daemon sends the manifest of that moment once the peer answers again.
     /// </summary>
     public async Task<IReadOnlyList<PeerPushResult>> SendManifestAsync(string snapshotPath, CancellationToken cancellationToken)
     {
@@ -17,6 +19,7 @@ internal sealed partial class PeerPusher
         await Parallel.ForEachAsync(Enumerable.Range(0, results.Length),
             new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
             async (i, token) => results[i] = await SendManifestAsync(targets[i], snapshotPath, token));
+        Owe(targets, results, snapshotPath, OwedKind.Manifest);
         return results;
     }
 

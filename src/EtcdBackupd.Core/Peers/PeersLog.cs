@@ -47,4 +47,16 @@ internal static partial class PeersLog
     [LoggerMessage(EventId = 7011, EventName = "PeerManifestFailed", Level = LogLevel.Warning,
         Message = "Could not send the rewritten manifest {ManifestPath} to {PeerHost}:{PeerPort}: {Reason}")]
     public static partial void ManifestFailed(ILogger logger, string manifestPath, string peerHost, int peerPort, string reason);
+
+    [LoggerMessage(EventId = 7012, EventName = "PeerSendOwed", Level = LogLevel.Warning,
+        Message = "{PeerHost} is owed the {OwedKind} of {SnapshotPath}: kept in copies.json and tried again every {RetrySeconds} s (Peers.RetrySeconds) until it succeeds")]
+    public static partial void Owed(ILogger logger, EtcdBackupd.State.OwedKind owedKind, string snapshotPath, string peerHost, double retrySeconds);
+
+    [LoggerMessage(EventId = 7013, EventName = "PeerOwedSendMade", Level = LogLevel.Information,
+        Message = "Sent the {OwedKind} of {SnapshotPath} to {PeerHost}, owed since {OwedSince:u}")]
+    public static partial void OwedPaid(ILogger logger, EtcdBackupd.State.OwedKind owedKind, string snapshotPath, string peerHost, DateTimeOffset owedSince);
+
+    [LoggerMessage(EventId = 7014, EventName = "PeerOwedSendDropped", Level = LogLevel.Information,
+        Message = "No longer owed to {PeerHost}: the {OwedKind} of {SnapshotPath}, because {Reason}")]
+    public static partial void OwedDropped(ILogger logger, EtcdBackupd.State.OwedKind owedKind, string snapshotPath, string peerHost, string reason);
 }

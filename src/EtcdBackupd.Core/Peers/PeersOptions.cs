@@ -33,6 +33,14 @@ internal sealed class PeersOptions
     /// <summary><c>Peers.ConnectTimeoutSeconds</c>: for the TCP connection and SSH handshake. Default 10.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(DefaultConnectTimeoutSeconds);
 
+    public const int DefaultRetrySeconds = 300;
+
+    /// <summary>
+    /// <c>Peers.RetrySeconds</c>: how often the daemon tries again what a peer is owed (a pin's manifest, an
+    /// imported snapshot). Default 300, 5 to 86400.
+    /// </summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(DefaultRetrySeconds);
+
     public bool Enabled => Targets.Count > 0;
 
     public static PeersOptions Read(ConfigReader config, string snapshotDirectory)
@@ -68,6 +76,7 @@ internal sealed class PeersOptions
             Attempts = config.Int("Peers.Attempts", DefaultAttempts, 1, 10),
             Timeout = TimeSpan.FromSeconds(config.Int("Peers.TimeoutSeconds", DefaultTimeoutSeconds, 10, 86400)),
             ConnectTimeout = TimeSpan.FromSeconds(config.Int("Peers.ConnectTimeoutSeconds", DefaultConnectTimeoutSeconds, 1, 300)),
+            RetryInterval = TimeSpan.FromSeconds(config.Int("Peers.RetrySeconds", DefaultRetrySeconds, 5, 86400)),
         };
         if (targets.Count > 0)
         {

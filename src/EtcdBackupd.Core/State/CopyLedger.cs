@@ -5,14 +5,16 @@ using EtcdBackupd.Protocol.Results;
 
 namespace EtcdBackupd.State;
 
-internal sealed record CopyLedgerFile(int Version, IReadOnlyList<PeerRecord> Peers);
+/// <summary><paramref name="Owed"/>: absent in files written before 0.2.0.</summary>
+internal sealed record CopyLedgerFile(int Version, IReadOnlyList<PeerRecord> Peers, IReadOnlyList<OwedSend>? Owed = null);
 
 /// <summary>
 /// <c>copies.json</c> in <c>State.Directory</c>: each peer's last copy, last success and failure count,
 /// written by every push (the daemon's, and the one-shot <c>etcd-backupd push</c> and <c>snapshot</c>) and
-/// read by the daemon, so a later successful push clears a copy failure and a restart forgets nothing.
+/// read by the daemon, so a later successful push clears a copy failure and a restart forgets nothing. It
+/// also holds the sends each peer is owed (<see cref="OwedSend"/>), which the daemon retries until they succeed.
 /// </summary>
-internal sealed class CopyLedger(string stateDirectory)
+internal sealed partial class CopyLedger(string stateDirectory)
 {
     public const string FileName = "copies.json";
 
@@ -21,19 +23,23 @@ internal sealed class CopyLedger(string stateDirectory)
 
     private string FilePath => Path.Combine(stateDirectory, FileName);
 
-    public IReadOnlyList<PeerRecord> Read()
+    public IReadOnlyList<PeerRecord> Read() => ReadFile().Peers;
+
+    private CopyLedgerFile ReadFile()
     {
         try
         {
             return File.Exists(FilePath)
-                ? JsonSerializer.Deserialize(File.ReadAllBytes(FilePath), StateJsonContext.Default.CopyLedgerFile)?.Peers ?? []
-                : [];
+                ? JsonSerializer.Deserialize(File.ReadAllBytes(FilePath), StateJsonContext.Default.CopyLedgerFile) ?? Empty
+                : Empty;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            return [];
+            return Empty;
         }
     }
+
+    private static readonly CopyLedgerFile Empty = new(1, [], []);
 
     /// <summary>Adds one push's results, finished at <paramref name="at"/>.</summary>
     public void Record(IReadOnlyList<PeerPushResult> results, DateTimeOffset at)
@@ -43,25 +49,34 @@ internal sealed class CopyLedger(string stateDirectory)
             return;
         }
 
-        using var held = Lock();
-        var peers = Read().ToDictionary(p => p.Peer);
-        foreach (var result in results)
+        Update(file =>
         {
-            var key = PeerKey(result.Host, result.Port);
-            var before = peers.GetValueOrDefault(key);
-            peers[key] = new PeerRecord
+            var peers = file.Peers.ToDictionary(p => p.Peer);
+            foreach (var result in results)
             {
-                Peer = key,
-                LastAttemptAt = at,
-                LastOk = result.Ok,
-                LastError = result.Error,
-                LastSuccessAt = result.Ok ? at : before?.LastSuccessAt,
-                Failures = (before?.Failures ?? 0) + (result.Ok ? 0 : 1),
-            };
-        }
+                var key = PeerKey(result.Host, result.Port);
+                var before = peers.GetValueOrDefault(key);
+                peers[key] = new PeerRecord
+                {
+                    Peer = key,
+                    LastAttemptAt = at,
+                    LastOk = result.Ok,
+                    LastError = result.Error,
+                    LastSuccessAt = result.Ok ? at : before?.LastSuccessAt,
+                    Failures = (before?.Failures ?? 0) + (result.Ok ? 0 : 1),
+                };
+            }
 
-        var file = new CopyLedgerFile(1, [.. peers.Values.OrderBy(p => p.Peer, StringComparer.Ordinal)]);
-        Durable.WriteAllBytes(FilePath, JsonSerializer.SerializeToUtf8Bytes(file, StateJsonContext.Default.CopyLedgerFile),
+            return file with { Peers = [.. peers.Values.OrderBy(p => p.Peer, StringComparer.Ordinal)] };
+        });
+    }
+
+    /// <summary>Reads, changes and writes the file under the lock, so the daemon and a one-shot command never lose each other's entries.</summary>
+    private void Update(Func<CopyLedgerFile, CopyLedgerFile> change)
+    {
+        using var held = Lock();
+        var file = change(ReadFile());
+        Durable.WriteAllBytes(FilePath, JsonSerializer.SerializeToUtf8Bytes(file with { Version = 1, Owed = file.Owed ?? [] }, StateJsonContext.Default.CopyLedgerFile),
             UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 

@@ -22,4 +22,10 @@ internal sealed record ImportResult
     public required bool AlreadyHere { get; init; }
 
     public SnapshotPin? Pin { get; init; }
+
+    /// <summary>
+    /// The copy to each of <c>Peers.Targets</c>, made right after the import; a peer that did not take it is owed
+    /// it, and the daemon sends it once that peer answers again.
+    /// </summary>
+    public IReadOnlyList<PeerCopy> Peers { get; init; } = [];
 }

@@ -135,6 +135,7 @@ internal sealed class ProtocolGoldenTests
                 Path = "/var/lib/etcd-backupd/snapshots/etcd-snapshot-20260101T020000Z-imported-r1234.db", Origin = "/root/offsite/etcd-2026-01.db", SizeBytes = 20480,
                 Sha256 = Report.Sha256!, Revision = 1234, CreatedAt = new DateTimeOffset(2026, 1, 1, 2, 0, 0, TimeSpan.Zero), HadManifest = false, Etcd = Facts,
                 AlreadyHere = false, Pin = new SnapshotPin("cron-era", At),
+                Peers = [new PeerCopy("10.0.0.12", 22, true, false, null), new PeerCopy("10.0.0.13", 22, false, false, "cannot connect to 10.0.0.13:22: Connection refused")],
             }, ProtocolJsonContext.Default.ImportResult),
             Reply.Failure(ErrorCodes.Exists, "/var/lib/etcd-backupd/snapshots/etcd-snapshot-20260101T020000Z-imported-r1234.db exists and differs from '/root/offsite/etcd-2026-01.db'; nothing was replaced: move it away first if '/root/offsite/etcd-2026-01.db' is wanted"),
             Reply.Failure(ErrorCodes.InvalidSnapshot, "'/root/offsite/etcd-2026-01.db' has no manifest, and etcd's tool could not vouch for it: etcdutl snapshot status failed: invalid database"));

@@ -227,6 +227,64 @@ internal sealed class RunbookOnSystemdTests
     }
 
     /// <summary>
+    /// The issue's worst case under the unit's real sandbox: every master lost its data and its snapshot
+    /// directory; left is a snapshot the operator saved with <c>etcdctl snapshot save</c> in
+    /// <c>/root/offsite/</c>, no manifest. The daemon cannot see <c>/root</c> (<c>ProtectHome=</c>), so the
+    /// CLI sends the open file; the daemon checks it, imports it, pushes it to every member and restores.
+    /// </summary>
+    [Test]
+    [Order(3)]
+    [CancelAfter(600_000)]
+    public async Task ClusterRestoreOfAnOperatorsFileInRoot_AfterEveryMasterLostDataAndSnapshots_BringsEveryKeyBackUnderTheSandbox()
+    {
+        var coordinator = _masters[0];
+        await RequireInstalledAsync(coordinator);
+        Assert.That((await coordinator.MustRunAsync("systemctl", "show", "-p", "ProtectHome", "--value", "etcd-backupd")).StandardOutput.Trim(),
+            Is.Not.EqualTo("no"), "the installed unit hides /root from the daemon");
+        await PutAsync(0, "/registry/secrets/default/kept-offsite");
+        var keys = await RegistryKeysAsync(0);
+        const string file = "/root/offsite/etcd-cron-2026-01-01.db";
+        await coordinator.MustRunAsync("install", "-d", "-m", "0700", "/root/offsite");
+        await coordinator.MustRunAsync("env", "ETCDCTL_API=3", "etcdctl", $"--endpoints=https://{Addresses[0]}:2379", "--cacert=/etc/kubernetes/ssl/ca.pem",
+            "--cert=/etc/kubernetes/ssl/etcd.pem", "--key=/etc/kubernetes/ssl/etcd-key.pem", "snapshot", "save", file);
+        var sha = (await coordinator.MustRunAsync("sha256sum", file)).StandardOutput.Split(' ')[0];
+        await PutAsync(0, "/registry/pods/default/written-after-the-offsite-snapshot");
+        foreach (var master in _masters)
+        {
+            await master.MustRunAsync("sh", "-c", $"rm -rf /var/lib/etcd/member.lost && mv /var/lib/etcd/member /var/lib/etcd/member.lost && find {SnapshotDirectory} -mindepth 1 -delete");
+        }
+
+        Say($"every master lost /var/lib/etcd/member and everything in {SnapshotDirectory}; master1 keeps {file} (etcdctl snapshot save, no manifest)");
+        var restore = await coordinator.RunAsync("etcd-backupctl", "restore", file, "--cluster", "--yes");
+        Say($"master1: etcd-backupctl restore {file} --cluster --yes\n" + restore.StandardError);
+        if (restore.ExitCode != 0)
+        {
+            Assert.Fail(restore + "\n" + await EtcdJournalsAsync());
+        }
+
+        Assert.That(restore.StandardError, Does.Contain($"imported '{file}' as "), restore.ToString);
+        var names = new HashSet<string>();
+        var statuses = new HashSet<(ulong Leader, ulong Cluster)>();
+        for (var i = 0; i < _masters.Count; i++)
+        {
+            Assert.That(await RegistryKeysAsync(i), Is.EqualTo(keys), $"master{i + 1} serves the kept snapshot's keys, and only those");
+            await using var connection = await ConnectAsync(i);
+            statuses.Add((connection.Status.Leader, connection.Status.Header.ClusterId));
+            await StandInActiveAsync(_masters[i]);
+            var held = (await _masters[i].MustRunAsync("sh", "-c", $"cd {SnapshotDirectory} && ls etcd-snapshot-*-imported-r*.db")).StandardOutput.Trim();
+            Assert.That((await _masters[i].MustRunAsync("sha256sum", $"{SnapshotDirectory}/{held}")).StandardOutput.Split(' ')[0], Is.EqualTo(sha),
+                $"master{i + 1} holds the operator's file, byte for byte");
+            var manifest = JsonNode.Parse((await _masters[i].MustRunAsync("cat", $"{SnapshotDirectory}/{Path.ChangeExtension(held, ".json")}")).StandardOutput)!;
+            Assert.That(manifest["imported"]?["origin"]?.GetValue<string>(), Is.EqualTo(file), $"master{i + 1}'s manifest says where it came from");
+            names.Add(held);
+        }
+
+        Say($"every key is back on all three, one leader and one cluster ID; every master holds {names.First()}");
+        Assert.That(names, Has.Count.EqualTo(1), "every member names it the same way");
+        Assert.That(statuses, Has.Count.EqualTo(1), "one leader and one cluster ID on all three");
+    }
+
+    /// <summary>
     /// Under real systemd: <c>systemctl reload</c> puts a changed schedule in force and refuses a broken
     /// file with the daemon still running; right after <c>systemctl restart</c>, the status line
     /// systemd shows names the newest snapshot on disk, not "no snapshot".

@@ -43,4 +43,58 @@ internal sealed class CopyLedgerTests
 
         Assert.That(new CopyLedger(dir.Path).Read(), Is.Empty);
     }
+
+    private static OwedSend Owed(string directory, OwedKind kind, DateTimeOffset since, string? error = "cannot connect: Connection refused") => new()
+    {
+        Peer = "10.0.0.3:22", Directory = directory, Snapshot = "etcd-snapshot-20261124T050000Z-m1-r7.db", Kind = kind, Since = since, Tries = 1,
+        LastAttemptAt = since, LastError = error,
+    };
+
+    [Test]
+    public void Owe_TheSameSendTwice_KeepsOneEntryWithTheFirstTimeAndBothTries()
+    {
+        using var dir = new TempDirectory("copy-ledger");
+        new CopyLedger(dir.Path).Owe([Owed("/a", OwedKind.Manifest, At)]);
+        new CopyLedger(dir.Path).Owe([Owed("/a", OwedKind.Manifest, At.AddMinutes(5), "timed out")]);
+
+        var owed = new CopyLedger(dir.Path).Owed().Single();
+
+        Assert.That((owed.Since, owed.Tries, owed.LastAttemptAt, owed.LastError), Is.EqualTo((At, 2, (DateTimeOffset?)At.AddMinutes(5), (string?)"timed out")));
+    }
+
+    [Test]
+    public void Settle_OneOfTwoTargetsOnTheSameHostAndPort_LeavesTheOtherOwed()
+    {
+        using var dir = new TempDirectory("copy-ledger");
+        var ledger = new CopyLedger(dir.Path);
+        ledger.Owe([Owed("/a", OwedKind.Copy, At), Owed("/b", OwedKind.Copy, At), Owed("/a", OwedKind.Manifest, At)]);
+
+        ledger.Settle(Owed("/a", OwedKind.Copy, At.AddDays(1)));
+
+        Assert.That(ledger.Owed().Select(o => (o.Directory, o.Kind)), Is.EqualTo(new[] { ("/b", OwedKind.Copy), ("/a", OwedKind.Manifest) }));
+    }
+
+    [Test]
+    public void Record_APushAfterSomethingIsOwed_KeepsWhatIsOwed()
+    {
+        using var dir = new TempDirectory("copy-ledger");
+        var ledger = new CopyLedger(dir.Path);
+        ledger.Owe([Owed("/a", OwedKind.Manifest, At)]);
+
+        ledger.Record([Result(true)], At.AddHours(1));
+
+        Assert.That((ledger.Owed().Count, ledger.Read().Single().LastOk), Is.EqualTo((1, (bool?)true)));
+    }
+
+    [Test]
+    public void Owed_AFileWrittenBefore020WithoutOwed_ReadsAsNothingOwedAndItsPeersStay()
+    {
+        using var dir = new TempDirectory("copy-ledger");
+        File.WriteAllText(dir.Combine(CopyLedger.FileName), """
+            {"version": 1, "peers": [{"peer": "10.0.0.3:22", "lastSuccessAt": null, "lastAttemptAt": null, "lastOk": false, "lastError": "x", "failures": 2}]}
+            """);
+        var ledger = new CopyLedger(dir.Path);
+
+        Assert.That((ledger.Owed().Count, ledger.Read().Single().Failures), Is.EqualTo((0, 2L)));
+    }
 }

@@ -131,15 +131,24 @@ internal sealed class SshServer : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// The server and every connection it holds gone: a peer that is down. <see cref="StartAsync(string)"/> brings it
+    /// back on the same port with the same host key.
+    /// </summary>
+    public void Stop()
     {
+        CutConnections();
         if (_sshd is not null)
         {
             ProcessRunner.Kill(_sshd);
             _sshd.Dispose();
             _sshd = null;
         }
+    }
 
+    public ValueTask DisposeAsync()
+    {
+        Stop();
         return ValueTask.CompletedTask;
     }
 

@@ -1,9 +1,10 @@
 using EtcdBackupd.Import;
+using EtcdBackupd.Peers;
 
 namespace EtcdBackupd.Control.Handlers;
 
-/// <summary><c>import</c> (root only): the file sent with the request becomes one of the directory's snapshots.</summary>
-internal sealed class ImportHandler(SnapshotImporter importer, TimeProvider time) : ControlHandler<ImportRequest>(ProtocolJsonContext.Default.ImportRequest)
+/// <summary><c>import</c> (root only): the file sent with the request becomes one of the directory's snapshots, then goes to the peers.</summary>
+internal sealed class ImportHandler(SnapshotImporter importer, PeerPusher peers, TimeProvider time) : ControlHandler<ImportRequest>(ProtocolJsonContext.Default.ImportRequest)
 {
     public override string Name => ImportRequest.Name;
 
@@ -24,7 +25,10 @@ internal sealed class ImportHandler(SnapshotImporter importer, TimeProvider time
         {
             var pin = arguments.Pin is null ? null : new SnapshotPin(arguments.Pin, time.GetUtcNow());
             var result = await importer.ImportAsync(call.Descriptor, arguments.File, arguments.Descriptor.Manifest, pin, cancellationToken);
-            return Reply.Success(result, ProtocolJsonContext.Default.ImportResult);
+            // Like any snapshot, to the peers: an imported one is often the only copy of a state (before an upgrade).
+            var manifest = ManifestFile.TryRead(SnapshotFileName.ManifestOf(result.Path));
+            var copies = manifest is null ? [] : await peers.PushOwingAsync(new SnapshotResult(result.Path, manifest), cancellationToken);
+            return Reply.Success(result with { Peers = [.. copies.Select(c => c.ToCopy())] }, ProtocolJsonContext.Default.ImportResult);
         }
         catch (ImportException e)
         {
