@@ -106,6 +106,8 @@ internal static class DaemonHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerFetcher>()))
             .AddSingleton(Live<OffsiteOptions>.Of(configuration.Offsite))
             .AddSingleton<OffsiteInventory>()
+            .AddSingleton(sp => new OffsiteFetcher(sp.GetRequiredService<Live<OffsiteOptions>>(), sp.GetRequiredService<ClusterLineage>(), configuration.Snapshots.Directory,
+                sp.GetRequiredService<SnapshotVerifier>(), time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OffsiteFetcher>()))
             .AddSingleton(sp => new OffsiteUploader(configuration.Offsite, time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<OffsiteUploader>()))
             .AddSingleton<RetentionService>()
