@@ -123,6 +123,8 @@ internal sealed partial class FetchFromOffsiteTests
         var bytes = change(await File.ReadAllBytesAsync(await GetAsync(_object, scratch.Combine("object"))));
         var json = JsonNode.Parse(await File.ReadAllTextAsync(await GetAsync(Prefix + Path.ChangeExtension(_snapshot, ".json"), scratch.Combine("manifest"))))!.AsObject();
         json["fileName"] = name;
+        Assert.That(EtcdBackupd.Snapshots.SnapshotFileName.TryParse(name, out var createdAt, out _, out _), Is.True, name);
+        json["createdAt"] = JsonValue.Create(createdAt);
         json["offsite"]!["key"] = Prefix + name + ".zst.age";
         json["offsite"]!["sizeBytes"] = bytes.Length;
         manifest(json);
