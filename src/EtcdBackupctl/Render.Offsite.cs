@@ -30,10 +30,12 @@ internal static partial class Render
                     When.Format(e.CreatedAt, v), Text(e.Member), Text(e.Revision), Size.Format(e.SizeBytes, v), Size.Format(e.StoredBytes, v), Codec(e),
                     State(e), Text(e.ClusterId), e.Pin is { } pin ? $"{pin.Label} (since {When.Format(pin.PinnedAt, v)})" : "-", Text(e.Sha256), e.Key,
                 ]))
-            : Table.Render(v, [new Column("FILE", Whole: true), "AGE", "STORED", "STATE"], t.Entries.Select(e => (IReadOnlyList<string>)
+            // The stored size goes with the state: a fourth column would leave a file name too little room to stay whole.
+            : Table.Render(v, [new Column("FILE", Whole: true), "AGE", "STATE"], t.Entries.Select(e => (IReadOnlyList<string>)
                 [
                     (e.File ?? e.Key[t.Prefix.Length..]) + (e.Pin is { } pin ? $"\npinned: {pin.Label}" : ""),
-                    e.CreatedAt is { } at ? When.Age(at, v.Now) : "-", Size.Format(e.StoredBytes, v), State(e) + (e.State == OffsiteEntryState.Ok ? ", " + Codec(e) : ""),
+                    e.CreatedAt is { } at ? When.Age(at, v.Now) : "-",
+                    State(e) + (e.State == OffsiteEntryState.Ok ? $", {Codec(e)}, {Size.Format(e.StoredBytes, v)} stored" : ""),
                 ])))));
 
     private static string Codec(OffsiteListEntry e) => e.Compression is null ? "-"

@@ -45,6 +45,8 @@ internal sealed partial class FetchFromOffsiteTests
     public async Task ListOffsite_ShowsThisClustersSnapshot_AndMarksAnotherClustersAndAStrayObjectAsNotOurs()
     {
         var other = await CraftAsync("etcd-snapshot-20200101T000000Z-m9-r42.db", b => b, m => m["clusterId"] = "abc123");
+        // A manifest that names a key outside its own place is never followed.
+        var elsewhere = await CraftAsync("etcd-snapshot-20200105T000000Z-m1-r46.db", b => b, m => m["offsite"]!["key"] = "clusters/prod-2/secret.db.zst.age");
         using var scratch = new TempDirectory("stray");
         await File.WriteAllTextAsync(scratch.Combine("notes.txt"), "not a snapshot");
         await PutAsync(scratch.Combine("notes.txt"), Prefix + "notes.txt");
@@ -59,6 +61,7 @@ internal sealed partial class FetchFromOffsiteTests
         Assert.That(entries[_object], Is.EqualTo("ok"));
         Assert.That(entries[Prefix + other + ".zst.age"], Is.EqualTo("other-cluster"));
         Assert.That(entries[Prefix + "notes.txt"], Is.EqualTo("no-manifest"));
+        Assert.That(entries[Prefix + Path.ChangeExtension(elsewhere, ".json")], Is.EqualTo("unreadable-manifest"));
         Assert.That(listing["entries"]![0]!["file"]!.GetValue<string>(), Is.EqualTo(_snapshot), "newest first");
         Assert.That(table.ExitCode, Is.Zero, table.ToString);
         Assert.That(table.StandardOutput, Does.Contain(_snapshot).And.Contain("zstd + age").And.Contain("OTHER CLUSTER (abc123)").And.Contain("no manifest names it"));
