@@ -20,12 +20,31 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
 
     public Command Verify()
     {
-        var file = new Argument<string>("file") { Description = "A snapshot: a name in the snapshot directory, or a path anywhere this caller can read" };
+        var file = new Argument<string>("file")
+        {
+            Description = "A snapshot: a name in the snapshot directory, or a path anywhere this caller can read; with --offsite, a snapshot's name",
+        };
+        var offsite = new OffsiteFlag("Re-read the snapshot's object in each off-site target instead: its size and SHA-256 against the manifest beside it; exit 1 unless all match");
         var command = new Command(VerifyRequest.Name,
-            "Check a snapshot's SHA-256 trailer and its manifest; a file without a manifest is vouched for by etcd's own snapshot status") { file };
-        command.SetAction((parse, cancellationToken) => WithFileAsync(parse.GetValue(file)!, mustSend: false, sent =>
-            RunAsync(parse, new VerifyRequest { File = sent.File, Descriptor = sent.Descriptor }, ProtocolJsonContext.Default.VerifyRequest, Results.Verify, cancellationToken,
-                sent.Handle)));
+            "Check a snapshot's SHA-256 trailer and its manifest; a file without a manifest is vouched for by etcd's own snapshot status")
+        {
+            file, offsite.Flag, offsite.Target,
+        };
+        command.SetAction((parse, cancellationToken) => offsite.Scope(parse) is { } scope
+            ? RunAsync(parse, new VerifyRequest { File = parse.GetValue(file)!, Offsite = scope }, ProtocolJsonContext.Default.VerifyRequest, Results.OffsiteVerify, cancellationToken)
+            : WithFileAsync(parse.GetValue(file)!, mustSend: false, sent =>
+                RunAsync(parse, new VerifyRequest { File = sent.File, Descriptor = sent.Descriptor }, ProtocolJsonContext.Default.VerifyRequest, Results.Verify, cancellationToken,
+                    sent.Handle)));
+        return command;
+    }
+
+    public Command List()
+    {
+        var offsite = new OffsiteFlag("This cluster's objects in each off-site target instead, read from the manifests beside them (others' and strays marked as such)");
+        var command = new Command(ListRequest.Name, "Snapshots in the daemon's directory, newest first, with their verification state") { offsite.Flag, offsite.Target };
+        command.SetAction((parse, cancellationToken) => offsite.Scope(parse) is { } scope
+            ? RunAsync(parse, new ListRequest { Offsite = scope }, ProtocolJsonContext.Default.ListRequest, Results.OffsiteList, cancellationToken)
+            : RunAsync(parse, new ListRequest(), ProtocolJsonContext.Default.ListRequest, Results.List, cancellationToken));
         return command;
     }
 
@@ -153,15 +172,17 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
 
     public Command Fetch()
     {
-        var file = new Argument<string?>("name") { Description = "The snapshot's file name on the peer (etcd-snapshot-...db)", Arity = ArgumentArity.ZeroOrOne };
-        var newest = new Option<bool>("--newest") { Description = "The newest snapshot (with its manifest) across the peers" };
+        var file = new Argument<string?>("name") { Description = "The snapshot's file name (etcd-snapshot-...db)", Arity = ArgumentArity.ZeroOrOne };
+        var newest = new Option<bool>("--newest") { Description = "The newest snapshot (with its manifest) across the peers, or this cluster's newest off-site" };
         var from = new Option<string?>("--from")
         {
-            Description = "Only this peer (a host of Peers.Targets, and its port when it has several); without it, the first peer in Peers.Targets that has it",
+            Description = "Only this peer (a host of Peers.Targets, and its port when it has several), or the off-site targets (offsite, or offsite:TARGET for one); "
+                + "without it, the first peer in Peers.Targets that has it",
             HelpName = FetchSources.Forms,
         };
         var command = new Command(FetchRequest.Name,
-            "Download a snapshot and its manifest from a peer into the snapshot directory, verified, over the peers' SSH with pinned host keys (root only)")
+            "Download a snapshot and its manifest from a peer (over SSH with pinned host keys) or an off-site target (decrypted, decompressed) into the snapshot directory, "
+            + "verified before it takes its name (root only)")
         {
             file, newest, from,
         };

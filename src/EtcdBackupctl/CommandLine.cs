@@ -8,7 +8,7 @@ namespace EtcdBackupctl;
 internal sealed class CommandLine
 {
     public const string Usage =
-        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot [--pin LABEL]|list|verify FILE|import FILE [--pin LABEL]|pin FILE LABEL|unpin FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|fetch [--from peer:HOST[:PORT]] {NAME|--newest}|call REQUEST} [--wide | --json | -w json|table]";
+        "usage: etcd-backupctl [--socket PATH] [--timeout SECONDS] {status|snapshot [--pin LABEL]|list [--offsite[:TARGET]]|verify [--offsite[:TARGET]] FILE|import FILE [--pin LABEL]|pin FILE LABEL|unpin FILE|prune [--dry-run]|peers|check|restore FILE [--cluster] [--dry-run] [--yes]|fetch [--from peer:HOST[:PORT]|offsite[:TARGET]] {NAME|--newest}|call REQUEST} [--wide | --json | -w json|table]";
 
     public CommandLine()
         : this(TimeProvider.System)
@@ -33,8 +33,7 @@ internal sealed class CommandLine
         Root.Subcommands.Add(cli.Simple(StatusRequest.Name, "Is the cluster backed up? etcd's health, the last and next snapshot, the peers' copies",
             new StatusRequest(), ProtocolJsonContext.Default.StatusRequest, Results.Status));
         Root.Subcommands.Add(cli.Snapshot());
-        Root.Subcommands.Add(cli.Simple(ListRequest.Name, "Snapshots in the daemon's directory, newest first, with their verification state",
-            new ListRequest(), ProtocolJsonContext.Default.ListRequest, Results.List));
+        Root.Subcommands.Add(cli.List());
         Root.Subcommands.Add(cli.Simple(PeersRequest.Name, "Check that every peer is reachable with its pinned host key",
             new PeersRequest(), ProtocolJsonContext.Default.PeersRequest, Results.Peers));
         Root.Subcommands.Add(cli.Simple(CheckRequest.Name,
@@ -54,7 +53,7 @@ internal sealed class CommandLine
 
     public OutputFormat Output { get; } = new();
 
-    public ParseResult Parse(params string[] args) => Root.Parse(args);
+    public ParseResult Parse(params string[] args) => Root.Parse(OffsiteFlag.Rewrite(args));
 
     /// <summary>Only the root, with neither a command nor a request for help or the version: nothing to do.</summary>
     public bool NothingToDo(ParseResult parse) =>

@@ -154,7 +154,10 @@ internal static partial class Render
         [
             ("FILE", (v.Wide ? r.Path : FileName(r.Path, v)) + (r.AlreadyHere ? " (already here, identical: nothing downloaded)" : "")),
             ("SIZE", Size.Format(r.SizeBytes, v)), ("SHA-256", r.Sha256), ("REVISION", Text(r.Revision)), ("CREATED", When.Format(r.CreatedAt, v)),
-            ("FROM", $"{r.Peer}, {r.PeerDirectory}"), ("VERIFIED", "etcd's trailer and the manifest's SHA-256"),
+            ("FROM", r.Offsite is { } o
+                ? $"off-site target {o.Target}, bucket {o.Bucket}, object {o.Key}" + (o.ClusterChecked ? "" : " (no cluster ID known here: taken on its prefix alone)")
+                : $"{r.Peer}, {r.PeerDirectory}"),
+            ("VERIFIED", (r.Offsite is { } d ? (d.Encrypted ? "decrypted, " : "") + (d.Compression == "zstd" ? "decompressed, " : "") : "") + "etcd's trailer and the manifest's SHA-256"),
         ]);
 
     public static string Prune(PruneResult r, View v) => r.Deleted.Count == 0

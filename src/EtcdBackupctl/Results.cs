@@ -35,6 +35,14 @@ internal static class Results
 
     public static readonly ResultKind<IReadOnlyList<ListEntry>> List = new(ProtocolJsonContext.Default.AnswerIReadOnlyListListEntry, Json.IReadOnlyListListEntry, Render.List, Success);
 
+    /// <summary>1 unless every target's object matches its manifest.</summary>
+    public static readonly ResultKind<OffsiteVerifyResult> OffsiteVerify = new(ProtocolJsonContext.Default.AnswerOffsiteVerifyResult, Json.OffsiteVerifyResult, Render.OffsiteVerify,
+        r => r.AllOk ? ExitCodes.Success : ExitCodes.Failed);
+
+    /// <summary>1 when a target could not be listed.</summary>
+    public static readonly ResultKind<OffsiteListResult> OffsiteList = new(ProtocolJsonContext.Default.AnswerOffsiteListResult, Json.OffsiteListResult, Render.OffsiteList,
+        r => r.Targets.All(t => t.Error is null) ? ExitCodes.Success : ExitCodes.Failed);
+
     public static readonly ResultKind<VerifyResult> Verify = new(ProtocolJsonContext.Default.AnswerVerifyResult, Json.VerifyResult, Render.Verify, Success);
 
     /// <summary>5 when the pin is written here but a peer holding the snapshot did not get the new manifest.</summary>

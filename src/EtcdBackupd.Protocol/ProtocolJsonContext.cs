@@ -31,6 +31,8 @@ namespace EtcdBackupd.Protocol;
 [JsonSerializable(typeof(Answer<SnapshotReport>))]
 [JsonSerializable(typeof(Answer<IReadOnlyList<ListEntry>>))]
 [JsonSerializable(typeof(Answer<VerifyResult>))]
+[JsonSerializable(typeof(Answer<OffsiteVerifyResult>))]
+[JsonSerializable(typeof(Answer<OffsiteListResult>))]
 [JsonSerializable(typeof(Answer<PruneResult>))]
 [JsonSerializable(typeof(Answer<PinResult>))]
 [JsonSerializable(typeof(Answer<IReadOnlyList<PeerCheck>>))]

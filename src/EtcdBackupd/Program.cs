@@ -20,6 +20,7 @@ internal static class Program
         root.Subcommands.Add(PushCommand.Create(config));
         root.Subcommands.Add(CheckCommand.Create(config));
         root.Subcommands.Add(RestoreCommand.Create(config));
+        root.Subcommands.Add(FetchCommand.Create(config));
         root.SetAction((parse, cancellationToken) => DaemonHost.RunAsync(parse.GetValue(config)!, cancellationToken));
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -20,6 +20,12 @@ internal enum FetchFailure
 
     /// <summary>A peer could not be reached or read, and no other peer gave the snapshot.</summary>
     Unreachable,
+
+    /// <summary>The off-site object named is of another cluster (its manifest's cluster ID is not in this cluster's lineage).</summary>
+    OtherCluster,
+
+    /// <summary>The off-site object is encrypted, and no identity configured (<c>Offsite.AgeIdentityFile</c>) opens it.</summary>
+    KeyProblem,
 }
 
 internal sealed class FetchException(FetchFailure failure, string message) : Exception(message)

@@ -13,6 +13,10 @@ namespace EtcdBackupd.Fetch;
 /// </summary>
 internal sealed partial class PeerFetcher(Live<PeersOptions> peers, string directory, SnapshotVerifier verifier, TimeProvider time, ILogger logger)
 {
+    private readonly SnapshotPlacement _placement = new(directory, verifier, time);
+
+    private readonly TimeProvider _time = time;
+
     private PeersOptions options => peers.Current;
 
     /// <summary><paramref name="name"/> from the first of <paramref name="targets"/> that has a good copy, or with null the newest across them.</summary>
@@ -38,7 +42,7 @@ internal sealed partial class PeerFetcher(Live<PeersOptions> peers, string direc
 
         foreach (var target in holders)
         {
-            var started = time.GetTimestamp();
+            var started = _time.GetTimestamp();
             try
             {
                 var fetched = await WithDeadlineAsync(target, (session, token) => DownloadAsync(session, target, name, progress, token), cancellationToken);
@@ -48,7 +52,7 @@ internal sealed partial class PeerFetcher(Live<PeersOptions> peers, string direc
                 }
                 else
                 {
-                    var seconds = time.GetElapsedTime(started).TotalSeconds;
+                    var seconds = _time.GetElapsedTime(started).TotalSeconds;
                     FetchLog.Fetched(logger, fetched.Path, target.Host, target.Port, target.Directory, fetched.Manifest.SizeBytes, seconds);
                 }
 
@@ -72,7 +76,7 @@ internal sealed partial class PeerFetcher(Live<PeersOptions> peers, string direc
     /// <summary>One connection to one peer within <c>Peers.TimeoutSeconds</c>.</summary>
     private async Task<T> WithDeadlineAsync<T>(PeerTarget target, Func<PeerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(options.Timeout, time);
+        using var timeout = new CancellationTokenSource(options.Timeout, _time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         await using var session = await PeerSession.ConnectAsync(target, options, logger, deadline.Token);
         return await work(session, deadline.Token);

@@ -44,6 +44,20 @@ internal sealed partial class OffsiteOptions
             }
         }
 
+        var identityFile = config.String("Offsite.AgeIdentityFile");
+        if (identityFile is not null)
+        {
+            // Read once at start, so that a key readable by others or a wrong path stops the daemon now, not the day of the fetch.
+            try
+            {
+                _ = Age.AgeIdentityFile.Read(identityFile);
+            }
+            catch (OffsiteCodecException e)
+            {
+                config.Problem("Offsite.AgeIdentityFile", e.Message);
+            }
+        }
+
         var level = config.Int("Offsite.CompressionLevel", DefaultCompressionLevel, ZstdLimits.MinLevel, ZstdLimits.MaxLevel);
         return new OffsiteOptions
         {
@@ -52,7 +66,7 @@ internal sealed partial class OffsiteOptions
             CompressionLevel = level,
             AgeRecipients = texts,
             Codec = new CodecSettings(compression == "none" ? OffsiteCompression.None : OffsiteCompression.Zstd, level, recipients),
-            AgeIdentityFile = config.String("Offsite.AgeIdentityFile"),
+            AgeIdentityFile = identityFile,
             Retention = kept,
             RetentionDays = config.String("Offsite.RetentionDays") is null ? null : config.Int("Offsite.RetentionDays", 0, 1, 3650),
             Attempts = config.Int("Offsite.Attempts", DefaultAttempts, 1, 10),

@@ -14,7 +14,6 @@ internal abstract record ControlRequest
 
 // The commands without arguments: one line each.
 internal sealed record StatusRequest : ControlRequest { public const string Name = "status"; public override string Command => Name; }
-internal sealed record ListRequest : ControlRequest { public const string Name = "list"; public override string Command => Name; }
 internal sealed record PeersRequest : ControlRequest { public const string Name = "peers"; public override string Command => Name; }
 internal sealed record CheckRequest : ControlRequest { public const string Name = "check"; public override string Command => Name; }
 
@@ -30,6 +29,31 @@ internal sealed record VerifyRequest : ControlRequest
     /// <summary>The file is the descriptor sent with this request (any path the caller can read).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public SentDescriptor? Descriptor { get; init; }
+
+    /// <summary>Re-read <see cref="File"/>'s object in the off-site targets instead (a snapshot name, never a path).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public OffsiteScope? Offsite { get; init; }
+}
+
+/// <summary><c>list</c>: the snapshot directory, or with <see cref="Offsite"/> this cluster's objects in the off-site targets.</summary>
+internal sealed record ListRequest : ControlRequest
+{
+    public const string Name = "list";
+
+    public override string Command => Name;
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public OffsiteScope? Offsite { get; init; }
+}
+
+/// <summary>Which off-site targets a request reads: one by its <c>Offsite.Targets</c> name, or every one when <see cref="Target"/> is absent.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record OffsiteScope
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Target { get; init; }
+
+    public override string ToString() => "offsite" + (Target is null ? "" : ":" + Target);
 }
 
 /// <summary>

@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 namespace EtcdBackupd.Protocol.Requests;
 
 /// <summary>
-/// <c>fetch</c> (root only): a snapshot and its manifest downloaded from a peer into this master's
-/// directory, for a master whose disk was replaced. <see cref="File"/> or <see cref="Newest"/>, not both.
+/// <c>fetch</c> (root only): a snapshot and its manifest downloaded from a peer or an off-site target into
+/// this master's directory, for a master whose disk was replaced. <see cref="File"/> or <see cref="Newest"/>, not both.
 /// </summary>
 internal sealed record FetchRequest : ControlRequest
 {
@@ -17,15 +17,15 @@ internal sealed record FetchRequest : ControlRequest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public FetchSource? Source { get; init; }
 
-    /// <summary>A snapshot name (never a path): the peer's file of that name in its target's directory.</summary>
+    /// <summary>A snapshot name (never a path): the peer's file of that name, or the off-site object of that snapshot.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? File { get; init; }
 
-    /// <summary>The newest snapshot across the peers, by its manifest's <c>createdAt</c>.</summary>
+    /// <summary>The newest snapshot across the peers (or this cluster's in the off-site targets), by its manifest's <c>createdAt</c>.</summary>
     public bool Newest { get; init; }
 }
 
-/// <summary>Where a fetch looks: a peer (by host, and port when given), or an off-site store (not available yet).</summary>
+/// <summary>Where a fetch looks: a peer (by host, and port when given), or the off-site targets (one by name, or each in order).</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record FetchSource
 {
@@ -39,7 +39,7 @@ internal sealed record FetchSource
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Port { get; init; }
 
-    /// <summary><c>offsite</c>: which off-site target; reserved.</summary>
+    /// <summary><c>offsite</c>: an <c>Offsite.Targets</c> name; every target, in order, when absent.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Target { get; init; }
 

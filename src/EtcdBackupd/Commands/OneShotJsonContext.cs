@@ -6,4 +6,5 @@ namespace EtcdBackupd.Commands;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(SnapshotReport))]
 [JsonSerializable(typeof(CheckResult))]
+[JsonSerializable(typeof(FetchResult))]
 internal sealed partial class OneShotJsonContext : JsonSerializerContext;

@@ -104,6 +104,10 @@ internal static class DaemonHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()) { Ledger = sp.GetRequiredService<CopyLedger>() })
             .AddSingleton(sp => new PeerFetcher(live.Peers, configuration.Snapshots.Directory, sp.GetRequiredService<SnapshotVerifier>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerFetcher>()))
+            .AddSingleton(Live<OffsiteOptions>.Of(configuration.Offsite))
+            .AddSingleton<OffsiteInventory>()
+            .AddSingleton(sp => new OffsiteFetcher(sp.GetRequiredService<Live<OffsiteOptions>>(), sp.GetRequiredService<ClusterLineage>(), configuration.Snapshots.Directory,
+                sp.GetRequiredService<SnapshotVerifier>(), time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OffsiteFetcher>()))
             .AddSingleton(sp => new OffsiteUploader(configuration.Offsite, time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<OffsiteUploader>()))
             .AddSingleton<RetentionService>()

@@ -216,6 +216,52 @@ internal sealed class ProtocolGoldenTests
             Reply.Failure(ErrorCodes.InvalidSnapshot, "etcd-snapshot-20261124T050000Z-m1-r1234.db was not fetched: root@10.0.0.2:22: the peer's copy of etcd-snapshot-20261124T050000Z-m1-r1234.db is refused: it fails etcd's SHA-256 trailer check; nothing was kept"),
             Reply.Failure(ErrorCodes.Exists, "/var/lib/etcd-backupd/snapshots/etcd-snapshot-20261124T050000Z-m1-r1234.db exists and differs from the peer's copy (SHA-256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08); it is not replaced: move it away first if the peer's is wanted"),
             Reply.Failure(ErrorCodes.BadRequest, "unknown peer 'peer:10.0.0.9': Peers.Targets has 10.0.0.2:22, 10.0.0.3:22"));
+        const string Key = "clusters/prod-1/etcd-snapshot-20261124T050000Z-m1-r1234.db.zst.age";
+        yield return Case("verify-offsite", Request(new VerifyRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db", Offsite = new OffsiteScope() }, ProtocolJsonContext.Default.VerifyRequest),
+            Reply.Success(new OffsiteVerifyResult("etcd-snapshot-20261124T050000Z-m1-r1234.db",
+            [
+                new("primary", Key, OffsiteVerdict.Ok, null) { SizeBytes = 6144, Sha256 = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae" },
+                new("dr", Key, OffsiteVerdict.Mismatch, $"the stored object {Key} has SHA-256 fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9, not the 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae its manifest records (it was replaced or damaged)")
+                    { SizeBytes = 6144, Sha256 = "fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9" },
+                new("old", null, OffsiteVerdict.Missing, "clusters/prod-1/etcd-snapshot-20261124T050000Z-m1-r1234.json in old is missing or not the off-site manifest of etcd-snapshot-20261124T050000Z-m1-r1234.db"),
+                new("down", null, OffsiteVerdict.Unreadable, "cannot reach s3.example.net: Connection refused"),
+            ]), ProtocolJsonContext.Default.OffsiteVerifyResult),
+            Reply.Failure(ErrorCodes.BadRequest, "no off-site target named 'dx': Offsite.Targets has primary, dr, old, down"));
+        yield return Case("list-offsite", Request(new ListRequest { Offsite = new OffsiteScope { Target = "primary" } }, ProtocolJsonContext.Default.ListRequest),
+            Reply.Success(new OffsiteListResult(
+            [
+                new("primary", "etcd-backups", "clusters/prod-1/",
+                [
+                    new(Key, OffsiteEntryState.Ok)
+                    {
+                        File = "etcd-snapshot-20261124T050000Z-m1-r1234.db", StoredBytes = 6144, SizeBytes = 20480, Sha256 = Report.Sha256, Revision = 1234, CreatedAt = At,
+                        Member = "m1", ClusterId = "cdf818194e3a8c32", Compression = "zstd", Recipients = ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"], Pin = Pin,
+                    },
+                    new("clusters/prod-1/etcd-snapshot-20260101T000000Z-x1-r9.db.zst", OffsiteEntryState.OtherCluster)
+                    {
+                        File = "etcd-snapshot-20260101T000000Z-x1-r9.db", StoredBytes = 4096, SizeBytes = 20480, Sha256 = Report.Sha256, Revision = 9, CreatedAt = At.AddDays(-327),
+                        Member = "x1", ClusterId = "c3f1e2d4a5b6c7d8", Compression = "zstd", Recipients = [],
+                    },
+                    new("clusters/prod-1/notes.txt", OffsiteEntryState.NoManifest) { StoredBytes = 12 },
+                ]) { ClusterChecked = true },
+            ]), ProtocolJsonContext.Default.OffsiteListResult),
+            Reply.Success(new OffsiteListResult([new("down", "etcd-backups", "clusters/prod-1/", []) { ClusterChecked = false, Error = "cannot reach s3.example.net: Connection refused" }]),
+                ProtocolJsonContext.Default.OffsiteListResult));
+        yield return Case("fetch-offsite", Request(new FetchRequest { Source = new FetchSource { Kind = FetchSourceKind.Offsite, Target = "primary" }, Newest = true },
+                ProtocolJsonContext.Default.FetchRequest),
+            Event(ProgressEvent.Fetch(8192, 20480)),
+            Reply.Success(new FetchResult
+            {
+                Path = Report.Path!, SizeBytes = 20480, Sha256 = Report.Sha256!, Revision = 1234, CreatedAt = At,
+                Offsite = new OffsiteSource("primary", "etcd-backups", Key, "zstd", true, true), AlreadyHere = false,
+            }, ProtocolJsonContext.Default.FetchResult),
+            Reply.Failure(ErrorCodes.OtherCluster, "etcd-snapshot-20260101T000000Z-x1-r9.db was not fetched: primary: etcd-snapshot-20260101T000000Z-x1-r9.db in s3://etcd-backups/clusters/prod-1/ "
+                + "is a snapshot of cluster c3f1e2d4a5b6c7d8, which is not this cluster (cdf818194e3a8c32, as recorded in /var/lib/etcd-backupd/cluster-lineage.json); not fetched"),
+            Reply.Failure(ErrorCodes.InvalidSnapshot, "etcd-snapshot-20261124T050000Z-m1-r1234.db was not fetched: primary: the off-site copy of etcd-snapshot-20261124T050000Z-m1-r1234.db is refused: "
+                + "The encrypted copy was altered or damaged: chunk 3 (at about 196608 bytes of plaintext) does not authenticate. Nothing was kept"),
+            Reply.Failure(ErrorCodes.Failed, $"etcd-snapshot-20261124T050000Z-m1-r1234.db was not fetched: primary: {Key} is encrypted with age (to age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p), "
+                + "and no Offsite.AgeIdentityFile is configured: set it to the identity file (age-keygen -o FILE, mode 0600) that holds one of those keys; nothing was downloaded"),
+            Reply.Failure(ErrorCodes.BadRequest, "no off-site target is configured (Offsite.Targets is empty)"));
         yield return Case("errors", "{\"command\":\"frobnicate\"}",
             Reply.Failure(ErrorCodes.UnknownCommand, "unknown command 'frobnicate'; known: status, snapshot, list, verify, prune, pin, unpin, peers, restore, restore-phase"),
             Reply.Failure(ErrorCodes.BadRequest, "prune: the field \"dryRun\" must be true or false (a JSON boolean, not a string)"),

@@ -42,7 +42,7 @@ internal sealed partial class FetchFromPeerTests
 
     [Test]
     [CancelAfter(180_000)]
-    public async Task Fetch_FromAPeerNotInPeersTargets_IsABadRequestListingThoseThatAre_AndOffsiteIsNotAvailableYet()
+    public async Task Fetch_FromAPeerNotInPeersTargets_IsABadRequestListingThoseThatAre_AndOffsiteWithoutTargetsSaysNoneIsConfigured()
     {
         await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
         var m1 = masters.All[0];
@@ -54,8 +54,8 @@ internal sealed partial class FetchFromPeerTests
         Assert.That(unknown.ExitCode, Is.EqualTo(2), unknown.ToString);
         Assert.That(unknown.StandardError, Does.Contain("(bad_request)").And.Contain("unknown peer 'peer:10.9.9.9'")
             .And.Contain($"Peers.Targets has 127.0.0.1:{masters.Ssh!.Port}"));
-        Assert.That(offsite.ExitCode, Is.EqualTo(1), offsite.ToString);
-        Assert.That(offsite.StandardError, Does.Contain("(failed)").And.Contain("off-site store (offsite:s3) is not available yet"));
+        Assert.That(offsite.ExitCode, Is.EqualTo(2), offsite.ToString);
+        Assert.That(offsite.StandardError, Does.Contain("(bad_request)").And.Contain("no off-site target is configured (Offsite.Targets is empty)"));
     }
 
     [Test]

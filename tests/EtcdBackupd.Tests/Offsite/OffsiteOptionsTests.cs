@@ -71,6 +71,36 @@ internal sealed class OffsiteOptionsTests
         Assert.That(options.Codec.RecipientKeys, Is.EqualTo(new[] { good }));
     }
 
+    [TestCase(0b110_100_000, "has mode 0640")]
+    [TestCase(0b110_000_000, null)]
+    [TestCase(0b100_000_000, null)]
+    public void Read_AgeIdentityFile_IsReadAtStartAndRefusedByKeyUnlessOnlyItsOwnerMayReadIt(int mode, string? problem)
+    {
+        using var dir = new TempDirectory("offsite-options");
+        var credentials = ObjectStore.CredentialsFile(dir, "credentials");
+        var identity = dir.Combine("age-identity");
+        File.WriteAllText(identity, "# a comment\nAGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0\n");
+        File.SetUnixFileMode(identity, (UnixFileMode)mode);
+
+        var reader = Read(dir, $$"""{ "Offsite": { "Targets": [ {{Target("a", credentials)}} ], "AgeIdentityFile": "{{identity}}" } }""");
+        var options = OffsiteOptions.Read(reader);
+
+        Assert.That(reader.Problems, problem is null ? Is.Empty : Has.One.StartsWith("Offsite.AgeIdentityFile: ").And.Contain(problem));
+        Assert.That(options.AgeIdentityFile, Is.EqualTo(identity));
+    }
+
+    [Test]
+    public void Read_AgeIdentityFileThatIsNotThere_IsAProblemNamingTheKey()
+    {
+        using var dir = new TempDirectory("offsite-options");
+        var credentials = ObjectStore.CredentialsFile(dir, "credentials");
+
+        var reader = Read(dir, $$"""{ "Offsite": { "Targets": [ {{Target("a", credentials)}} ], "AgeIdentityFile": "{{dir.Combine("none")}}" } }""");
+        OffsiteOptions.Read(reader);
+
+        Assert.That(reader.Problems, Is.EqualTo(new[] { $"Offsite.AgeIdentityFile: The age identity file {dir.Combine("none")} does not exist." }));
+    }
+
     private static string Target(string name, string credentials) =>
         $$"""{ "Name": "{{name}}", "Endpoint": "http://127.0.0.1:9000", "Bucket": "b", "Prefix": "c/", "CredentialsFile": "{{credentials}}" }""";
 

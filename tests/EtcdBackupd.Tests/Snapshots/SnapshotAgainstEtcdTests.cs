@@ -94,14 +94,18 @@ internal sealed class SnapshotAgainstEtcdTests(EtcdBinaries etcd)
     }
 
     /// <summary>Restores with etcd's own tool into a fresh single member, starts it, reads /registry/ back.</summary>
-    internal static async Task<Dictionary<string, string>> RestoreAndReadAsync(EtcdCluster cluster, TempDirectory scratch, string snapshot)
+    internal static Task<Dictionary<string, string>> RestoreAndReadAsync(EtcdCluster cluster, TempDirectory scratch, string snapshot) =>
+        RestoreAndReadAsync(cluster.Binaries, scratch, snapshot);
+
+    /// <summary>The same with <paramref name="binaries"/>' tools, for a snapshot that came from elsewhere.</summary>
+    internal static async Task<Dictionary<string, string>> RestoreAndReadAsync(EtcdBinaries binaries, TempDirectory scratch, string snapshot)
     {
         var member = new EtcdMember("restored", new Uri($"http://127.0.0.1:{EtcdCluster.FreePort()}"),
             new Uri($"http://127.0.0.1:{EtcdCluster.FreePort()}"), scratch.Combine("restored"));
         var initialCluster = $"restored={member.PeerUrl.ToString().TrimEnd('/')}";
-        await Run(cluster.Binaries.OfflineTool, ["snapshot", "restore", snapshot, "--data-dir", member.DataDir, "--name", member.Name,
+        await Run(binaries.OfflineTool, ["snapshot", "restore", snapshot, "--data-dir", member.DataDir, "--name", member.Name,
             "--initial-cluster", initialCluster, "--initial-advertise-peer-urls", member.PeerUrl.ToString().TrimEnd('/')]);
-        await using var restored = await EtcdCluster.StartExistingAsync(cluster.Binaries, member, initialCluster);
+        await using var restored = await EtcdCluster.StartExistingAsync(binaries, member, initialCluster);
         return await restored.ReadAsync(member, "/registry/");
     }
 

@@ -1,14 +1,16 @@
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Fetch;
+using EtcdBackupd.Offsite;
 using EtcdBackupd.Peers;
 
 namespace EtcdBackupd.Control.Handlers;
 
 /// <summary>
-/// <c>fetch</c> (root only): a snapshot and its manifest from a peer into this master's directory,
-/// verified before it takes its name, for a master whose disk was replaced. One fetch at a time.
+/// <c>fetch</c> (root only): a snapshot and its manifest from a peer or an off-site target into this master's
+/// directory, verified before it takes its name, for a master whose disk was replaced. One fetch at a time.
 /// </summary>
-internal sealed class FetchHandler(PeerFetcher fetcher, Live<PeersOptions> peers) : ControlHandler<FetchRequest>(ProtocolJsonContext.Default.FetchRequest), IDisposable
+internal sealed class FetchHandler(PeerFetcher fetcher, OffsiteFetcher offsiteFetcher, Live<PeersOptions> peers, Live<OffsiteOptions> offsite)
+    : ControlHandler<FetchRequest>(ProtocolJsonContext.Default.FetchRequest), IDisposable
 {
     private readonly SemaphoreSlim _one = new(1, 1);
 
@@ -25,9 +27,9 @@ internal sealed class FetchHandler(PeerFetcher fetcher, Live<PeersOptions> peers
             return Reply.Failure(ErrorCodes.BadRequest, problem);
         }
 
-        if (arguments.Source is { Kind: FetchSourceKind.Offsite } offsite)
+        if (arguments.Source is { Kind: FetchSourceKind.Offsite } source)
         {
-            return Reply.Failure(ErrorCodes.Failed, $"fetching from an off-site store ({offsite}) is not available yet; fetch from a peer (--from peer:HOST) or copy the snapshot and its manifest by hand");
+            return await FromOffsiteAsync(arguments, source, call, cancellationToken);
         }
 
         var targets = Targets(arguments.Source);
@@ -59,6 +61,37 @@ internal sealed class FetchHandler(PeerFetcher fetcher, Live<PeersOptions> peers
         }
     }
 
+    private async Task<Reply> FromOffsiteAsync(FetchRequest arguments, FetchSource source, ControlCall call, CancellationToken cancellationToken)
+    {
+        var targets = OffsiteScopes.Select(offsite.Current, source.Target, out var problem);
+        if (problem is not null)
+        {
+            return Reply.Failure(ErrorCodes.BadRequest, problem);
+        }
+
+        await _one.WaitAsync(cancellationToken);
+        try
+        {
+            var fetched = await offsiteFetcher.FetchAsync(targets, arguments.Newest ? null : arguments.File,
+                (bytes, total) => call.Output.Event(ProgressEvent.Fetch(bytes, total)), cancellationToken);
+            return Reply.Success(Result(fetched), ProtocolJsonContext.Default.FetchResult);
+        }
+        catch (FetchException e)
+        {
+            return Reply.Failure(Code(e.Failure), e.Message);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    public static FetchResult Result(OffsiteFetched fetched) => new()
+    {
+        Path = fetched.Path, SizeBytes = fetched.Manifest.SizeBytes, Sha256 = fetched.Manifest.Sha256, Revision = fetched.Manifest.Revision,
+        CreatedAt = fetched.Manifest.CreatedAt, Offsite = fetched.Source, AlreadyHere = fetched.AlreadyHere,
+    };
+
     public void Dispose() => _one.Dispose();
 
     private static string? Problem(FetchRequest arguments) =>
@@ -77,13 +110,14 @@ internal sealed class FetchHandler(PeerFetcher fetcher, Live<PeersOptions> peers
         [.. peers.Current.Targets.Where(t => source is null
             || (string.Equals(t.Host, source.Host, StringComparison.OrdinalIgnoreCase) && (source.Port is null || source.Port == t.Port)))];
 
-    private static string Code(FetchFailure failure) => failure switch
+    public static string Code(FetchFailure failure) => failure switch
     {
         FetchFailure.NotFound => ErrorCodes.NotFound,
         FetchFailure.HostKeyRefused => ErrorCodes.HostKeyRefused,
         FetchFailure.Invalid => ErrorCodes.InvalidSnapshot,
         FetchFailure.Exists => ErrorCodes.Exists,
         FetchFailure.NoSpace => ErrorCodes.InsufficientSpace,
+        FetchFailure.OtherCluster => ErrorCodes.OtherCluster,
         _ => ErrorCodes.Failed,
     };
 }

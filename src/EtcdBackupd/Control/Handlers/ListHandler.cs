@@ -1,12 +1,32 @@
+using EtcdBackupd.Configuration;
 using EtcdBackupd.FileSystem;
+using EtcdBackupd.Offsite;
+
 namespace EtcdBackupd.Control.Handlers;
 
-/// <summary><c>list</c>: our snapshots, newest first, with what is known of their integrity. Root and <c>Control.Group</c>.</summary>
-internal sealed class ListHandler(SnapshotDirectory directory, SnapshotVerifier verifier) : ControlHandler<ListRequest>(ProtocolJsonContext.Default.ListRequest)
+/// <summary>
+/// <c>list</c>: our snapshots, newest first, with what is known of their integrity; with <c>offsite</c>, what
+/// lies under each off-site target's prefix instead. Root and <c>Control.Group</c>.
+/// </summary>
+internal sealed class ListHandler(SnapshotDirectory directory, SnapshotVerifier verifier, OffsiteInventory inventory, Live<OffsiteOptions> offsite)
+    : ControlHandler<ListRequest>(ProtocolJsonContext.Default.ListRequest)
 {
     public override string Name => ListRequest.Name;
 
-    protected override Task<Reply> RunAsync(ListRequest arguments, ControlCall call, CancellationToken cancellationToken)
+    protected override async Task<Reply> RunAsync(ListRequest arguments, ControlCall call, CancellationToken cancellationToken)
+    {
+        if (arguments.Offsite is not { } scope)
+        {
+            return Local();
+        }
+
+        var targets = OffsiteScopes.Select(offsite.Current, scope.Target, out var problem);
+        return problem is not null
+            ? Reply.Failure(ErrorCodes.BadRequest, problem)
+            : Reply.Success(await inventory.ListAsync(targets, cancellationToken), ProtocolJsonContext.Default.OffsiteListResult);
+    }
+
+    private Reply Local()
     {
         IReadOnlyList<ListEntry> entries =
         [
@@ -22,6 +42,6 @@ internal sealed class ListHandler(SnapshotDirectory directory, SnapshotVerifier 
             }))
             .OrderByDescending(e => e.CreatedAt),
         ];
-        return Task.FromResult(Reply.Success(entries, ProtocolJsonContext.Default.IReadOnlyListListEntry));
+        return Reply.Success(entries, ProtocolJsonContext.Default.IReadOnlyListListEntry);
     }
 }

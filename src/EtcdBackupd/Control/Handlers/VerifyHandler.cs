@@ -1,13 +1,16 @@
+using EtcdBackupd.Configuration;
 using EtcdBackupd.Import;
+using EtcdBackupd.Offsite;
 
 namespace EtcdBackupd.Control.Handlers;
 
 /// <summary>
 /// <c>verify</c>: the whole file against etcd's trailer and its manifest. Root and <c>Control.Group</c>. A
 /// file sent with the request (any path the caller can read) is read through its descriptor; without a
-/// manifest, etcd's own tool vouches for it.
+/// manifest, etcd's own tool vouches for it. With <c>offsite</c>, the snapshot's objects in the off-site targets are re-read instead.
 /// </summary>
-internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifier, SnapshotImporter importer) : ControlHandler<VerifyRequest>(ProtocolJsonContext.Default.VerifyRequest)
+internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifier, SnapshotImporter importer, OffsiteInventory inventory, Live<OffsiteOptions> offsite)
+    : ControlHandler<VerifyRequest>(ProtocolJsonContext.Default.VerifyRequest)
 {
     public override string Name => VerifyRequest.Name;
 
@@ -15,6 +18,11 @@ internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifi
 
     protected override Task<Reply> RunAsync(VerifyRequest arguments, ControlCall call, CancellationToken cancellationToken)
     {
+        if (arguments.Offsite is { } scope)
+        {
+            return VerifyOffsiteAsync(arguments.File, scope, cancellationToken);
+        }
+
         // A path in the directory is read there, as it always was; the file sent with it is not needed.
         if (arguments.Descriptor is { } sent && !paths.IsPresent(arguments.File))
         {
@@ -27,6 +35,24 @@ internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifi
         }
 
         return Task.Run(() => Verify(path, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Each target's verdict in a successful answer: the CLI exits 1 unless every one is ok.</summary>
+    private async Task<Reply> VerifyOffsiteAsync(string name, OffsiteScope scope, CancellationToken cancellationToken)
+    {
+        if (Path.GetFileName(name) != name || !SnapshotFileName.TryParse(name, out _, out _, out _))
+        {
+            return Reply.Failure(ErrorCodes.BadRequest, $"verify --offsite takes a snapshot name (etcd-snapshot-<time>-<member>-r<revision>.db, no directory), not '{ControlDispatcher.Truncate(name)}'");
+        }
+
+        var targets = OffsiteScopes.Select(offsite.Current, scope.Target, out var problem);
+        if (problem is not null)
+        {
+            return Reply.Failure(ErrorCodes.BadRequest, problem);
+        }
+
+        var result = await inventory.VerifyAsync(targets, name, cancellationToken);
+        return Reply.Success(result, ProtocolJsonContext.Default.OffsiteVerifyResult);
     }
 
     private async Task<Reply> VerifySentAsync(string origin, SentDescriptor sent, ControlCall call, CancellationToken cancellationToken)

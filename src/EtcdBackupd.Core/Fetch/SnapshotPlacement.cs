@@ -1,0 +1,152 @@
+using EtcdBackupd.FileSystem;
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Fetch;
+
+/// <summary>Whose copy is being placed, in an operator's words: "the peer's copy" and "the peer's".</summary>
+internal sealed record CopySource(string Copy, string Owner)
+{
+    public static readonly CopySource Peer = new("the peer's copy", "the peer's");
+
+    public static readonly CopySource Offsite = new("the off-site copy", "the off-site one");
+}
+
+/// <summary>
+/// How a fetched snapshot enters this master's directory, whatever it came from: to <c>NAME.part</c> (0600
+/// before any data), fsynced, verified while it streams (etcd's trailer, the manifest's SHA-256 and size),
+/// then the manifest and the rename into place, durably. Whatever stops it, the <c>.part</c> is removed:
+/// nothing of a refused copy stays in the directory. A file of that name here already is never replaced.
+/// </summary>
+internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verifier, TimeProvider time)
+{
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Large reads, so that SSH.NET keeps several SFTP requests in flight.</summary>
+    private const int BufferBytes = 1 << 20;
+
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(500);
+
+    public string Directory => directory;
+
+    public string PathOf(string name) => Path.Combine(directory, name);
+
+    /// <summary>A symlink counts as there, dangling or not: it is never followed, never replaced.</summary>
+    public static bool IsThere(string local) => File.Exists(local) || System.IO.Directory.Exists(local) || new FileInfo(local).LinkTarget is not null;
+
+    /// <summary>A full disk here would fail every source alike: said at once, and no source is blamed for it.</summary>
+    public void EnsureRoom(long needed)
+    {
+        if (FreeSpace.Of(directory) is { } free && free < needed)
+        {
+            throw new FetchException(FetchFailure.NoSpace, $"{directory} has {free >> 20} MiB free, the snapshot needs {(needed >> 20) + 1} MiB; nothing was downloaded");
+        }
+    }
+
+    /// <summary>A file of that name is here: identical to the source's (its manifest written if it lacked one), or refused, never replaced.</summary>
+    public void AlreadyHere(string local, SnapshotManifest manifest, byte[] manifestBytes, CopySource source, CancellationToken cancellationToken)
+    {
+        bool identical;
+        try
+        {
+            var (trailerOk, sha256) = EtcdTrailer.Check(local, cancellationToken);
+            identical = trailerOk && sha256 == manifest.Sha256 && new FileInfo(local).Length == manifest.SizeBytes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            identical = false;
+        }
+
+        if (!identical)
+        {
+            throw new FetchException(FetchFailure.Exists,
+                $"{local} exists and differs from {source.Copy} (SHA-256 {manifest.Sha256}); it is not replaced: move it away first if {source.Owner} is wanted");
+        }
+
+        var manifestPath = SnapshotFileName.ManifestOf(local);
+        if (ManifestFile.TryRead(manifestPath) is null)
+        {
+            Durable.WriteAllBytes(manifestPath, manifestBytes, OwnerOnly);
+        }
+
+        verifier.Remember(local, good: true);
+    }
+
+    /// <summary>Reads <paramref name="input"/> to its end into <paramref name="local"/>, verified, with its manifest; or leaves nothing.</summary>
+    public async Task PlaceAsync(Stream input, string local, SnapshotManifest manifest, byte[] manifestBytes, CopySource source,
+        Action<long, long>? progress, CancellationToken cancellationToken)
+    {
+        var part = PartialFiles.Of(local);
+        var manifestPath = SnapshotFileName.ManifestOf(local);
+        var manifestWritten = false;
+        try
+        {
+            File.Delete(part);
+            await ReceiveAsync(input, part, manifest, source, progress, cancellationToken);
+            Durable.WriteAllBytes(manifestPath, manifestBytes, OwnerOnly);
+            manifestWritten = true;
+            Durable.RenameIntoPlace(part, local);
+        }
+        catch
+        {
+            File.Delete(part);
+            if (manifestWritten)
+            {
+                File.Delete(manifestPath);
+            }
+
+            throw;
+        }
+
+        verifier.Remember(local, good: true);
+    }
+
+    private async Task ReceiveAsync(Stream input, string part, SnapshotManifest manifest, CopySource source, Action<long, long>? progress, CancellationToken cancellationToken)
+    {
+        using var trailer = new EtcdTrailer();
+        var buffer = new byte[BufferBytes];
+        long received = 0;
+        var reported = time.GetTimestamp();
+        await using (var output = new FileStream(part, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnly, BufferSize = 0,
+        }))
+        {
+            int read;
+            while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                received += read;
+                if (received > manifest.SizeBytes)
+                {
+                    throw new FetchException(FetchFailure.Invalid, $"{source.Copy} of {manifest.FileName} holds more than the {manifest.SizeBytes} bytes its manifest says; nothing was kept");
+                }
+
+                trailer.Append(buffer.AsSpan(0, read));
+                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                if (progress is not null && time.GetElapsedTime(reported) >= ProgressEvery)
+                {
+                    reported = time.GetTimestamp();
+                    progress(received, manifest.SizeBytes);
+                }
+            }
+
+            output.Flush(flushToDisk: true);
+        }
+
+        var (trailerOk, sha256) = trailer.Complete();
+        var problems = new List<string>();
+        if (!trailerOk || !EtcdTrailer.HasSnapshotSize(received))
+        {
+            problems.Add("it fails etcd's SHA-256 trailer check");
+        }
+
+        if (received != manifest.SizeBytes || sha256 != manifest.Sha256)
+        {
+            problems.Add($"it differs from its manifest ({received} bytes, SHA-256 {sha256}; the manifest says {manifest.SizeBytes} bytes, {manifest.Sha256})");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new FetchException(FetchFailure.Invalid, $"{source.Copy} of {manifest.FileName} is refused: {string.Join(", and ", problems)}; nothing was kept");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Amazon.S3;
+using Amazon.S3.Model;
+using EtcdBackupd.Lineage;
+using EtcdBackupd.Offsite.Codec;
+using EtcdBackupd.Protocol.Results;
+using EtcdBackupd.Snapshots;
+
+namespace EtcdBackupd.Offsite;
+
+/// <summary>An entry of a target's catalog, with the manifest it was read from (null for an object none names).</summary>
+internal sealed record CatalogEntry(OffsiteListEntry Entry, SnapshotManifest? Manifest);
+
+/// <summary>
+/// What lies directly under a target's prefix, from one listing and the manifests beside the objects; no
+/// object is read. Keys under a deeper prefix (<c>PREFIX/other/…</c>) are not looked at: they are never ours.
+/// A manifest counts as this cluster's only when its cluster ID is in <c>lineage</c>, unless the lineage is
+/// empty (nothing known of this cluster): then the prefix alone decides.
+/// </summary>
+internal static class OffsiteCatalog
+{
+    /// <summary>Newest first; objects no manifest names, and manifests that do not read, after them.</summary>
+    public static async Task<List<CatalogEntry>> ListAsync(IAmazonS3 client, OffsiteTarget target, IReadOnlyList<string> lineage, CancellationToken cancellationToken)
+    {
+        var objects = await ObjectsAsync(client, target, cancellationToken);
+        var entries = new List<CatalogEntry>();
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, size) in objects.Where(o => o.Key.EndsWith(SnapshotFileName.ManifestExtension, StringComparison.Ordinal)))
+        {
+            var manifest = size <= ManifestObject.MaxBytes ? await ManifestObject.TryReadAsync(client, target.Bucket, key, cancellationToken) : null;
+            if (manifest?.Offsite is not { } stored || !Names(target, key, manifest))
+            {
+                entries.Add(new(new OffsiteListEntry(key, OffsiteEntryState.UnreadableManifest), null));
+                continue;
+            }
+
+            named.Add(stored.Key);
+            var state = !IsOurs(manifest, lineage) ? OffsiteEntryState.OtherCluster
+                : !objects.TryGetValue(stored.Key, out var listed) ? OffsiteEntryState.ObjectMissing
+                : listed != stored.SizeBytes ? OffsiteEntryState.SizeDiffers
+                : OffsiteEntryState.Ok;
+            entries.Add(new(new OffsiteListEntry(stored.Key, state)
+            {
+                File = manifest.FileName, StoredBytes = objects.TryGetValue(stored.Key, out var bytes) ? bytes : null, SizeBytes = manifest.SizeBytes,
+                Sha256 = manifest.Sha256, Revision = manifest.Revision, CreatedAt = manifest.CreatedAt, Member = manifest.MemberName,
+                ClusterId = manifest.ClusterId, Compression = stored.Compression, Recipients = stored.Recipients, Pin = manifest.Pin,
+            }, manifest));
+        }
+
+        entries.AddRange(objects.Where(o => !o.Key.EndsWith(SnapshotFileName.ManifestExtension, StringComparison.Ordinal) && !named.Contains(o.Key))
+            .Select(o => new CatalogEntry(new OffsiteListEntry(o.Key, OffsiteEntryState.NoManifest) { StoredBytes = o.Value }, null)));
+        return [.. entries.OrderBy(e => e.Manifest is null).ThenByDescending(e => e.Entry.CreatedAt).ThenBy(e => e.Entry.Key, StringComparer.Ordinal)];
+    }
+
+    /// <summary>This cluster's, by the manifest's cluster ID; any, when nothing is known of this cluster.</summary>
+    public static bool IsOurs(SnapshotManifest manifest, IReadOnlyList<string> lineage) =>
+        lineage.Count == 0 || (ClusterIds.Normalize(manifest.ClusterId) is { } id && lineage.Contains(id));
+
+    /// <summary>
+    /// The manifest at <paramref name="manifestKey"/> is the one of the object it names: a snapshot name of
+    /// ours, the object beside it under the same prefix with the codec's suffix. A manifest naming any
+    /// other key (outside the prefix, say) is not followed.
+    /// </summary>
+    private static bool Names(OffsiteTarget target, string manifestKey, SnapshotManifest manifest)
+    {
+        var stored = manifest.Offsite!;
+        if (!SnapshotFileName.TryParse(manifest.FileName, out _, out _, out _) || ManifestObject.KeyOf(target, manifest.FileName) != manifestKey)
+        {
+            return false;
+        }
+
+        var suffix = stored.Compression switch { "zstd" => OffsiteCodec.ZstdSuffix, "none" => "", _ => null };
+        return suffix is not null && stored.Key == target.Key(manifest.FileName + suffix + (stored.Recipients.Count > 0 ? OffsiteCodec.AgeSuffix : ""));
+    }
+
+    /// <summary>Every key directly under the prefix and its size, page by page.</summary>
+    private static async Task<Dictionary<string, long>> ObjectsAsync(IAmazonS3 client, OffsiteTarget target, CancellationToken cancellationToken)
+    {
+        var objects = new Dictionary<string, long>(StringComparer.Ordinal);
+        var request = new ListObjectsV2Request { BucketName = target.Bucket, Prefix = target.Prefix, Delimiter = "/" };
+        ListObjectsV2Response page;
+        do
+        {
+            page = await client.ListObjectsV2Async(request, cancellationToken);
+            foreach (var o in page.S3Objects ?? [])
+            {
+                objects[o.Key] = o.Size ?? 0;
+            }
+
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+
+        return objects;
+    }
+}
