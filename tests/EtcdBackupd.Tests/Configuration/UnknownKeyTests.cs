@@ -56,7 +56,7 @@ internal sealed class UnknownKeyTests
               "etcd": { "ENDPOINTS": ["https://10.0.0.1:2379"], "CaFile": "/ca.pem", "CertFile": "/c.pem", "KeyFile": "/k.pem", "DialTimeoutSeconds": 5 },
               "Snapshots": { "Directory": "/srv", "Schedules": ["0 5 * * *"], "TimeZone": "UTC", "TakenBy": "leader",
                              "FollowerGraceMinutes": 30, "retentiondays": 30, "MinimumKept": 3 },
-              "Peers": { "IdentityFile": "/id", "KnownHostsFile": "/kh", "Parallelism": 4, "Attempts": 3, "TimeoutSeconds": 900, "ConnectTimeoutSeconds": 10,
+              "Peers": { "IdentityFile": "/id", "KnownHostsFile": "/kh", "Parallelism": 4, "Attempts": 3, "TimeoutSeconds": 900, "ConnectTimeoutSeconds": 10, "RetrySeconds": 300,
                          "Targets": [ { "Host": "10.0.0.2", "Port": 22, "User": "root", "Directory": "/srv", "ControlSocket": "/run/x.sock",
                                         "Backupctl": "etcd-backupctl", "TrustOnFirstUse": false, "Prune": false } ] },
               "Control": { "SocketPath": "/run/etcd-backupd/control.sock", "Group": "root", "IdleSeconds": 30 },
