@@ -1,5 +1,6 @@
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Snapshots;
+using EtcdBackupd.State;
 using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Offsite;
@@ -28,6 +29,9 @@ internal sealed partial class OffsiteUploader(Live<OffsiteOptions> offsite, Time
     /// <summary>For progress: a target and the raw snapshot bytes read into its upload so far.</summary>
     public Action<OffsiteTarget, long>? OnUploaded { get; init; }
 
+    /// <summary>Where every upload's results are kept for the health verdict, <c>status</c> and the metrics; none in tests that do not ask.</summary>
+    public CopyLedger? Ledger { get; init; }
+
     public bool Enabled => options.Enabled;
 
     public async Task<IReadOnlyList<OffsiteUploadResult>> UploadAsync(SnapshotResult snapshot, CancellationToken cancellationToken)
@@ -38,7 +42,20 @@ internal sealed partial class OffsiteUploader(Live<OffsiteOptions> offsite, Time
             results.Add(await UploadOneAsync(target, snapshot, cancellationToken));
         }
 
+        Record(results);
         return results;
+    }
+
+    private void Record(IReadOnlyList<OffsiteUploadResult> results)
+    {
+        try
+        {
+            Ledger?.RecordOffsite([.. results.Select(r => (r.Target, r.Ok, r.Error))], time.GetUtcNow());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            StateLog.CopyLedgerFailed(logger, CopyLedger.FileName, e.Message);
+        }
     }
 
     private async Task<OffsiteUploadResult> UploadOneAsync(OffsiteTarget target, SnapshotResult snapshot, CancellationToken cancellationToken)

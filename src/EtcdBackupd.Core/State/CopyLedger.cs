@@ -5,11 +5,12 @@ using EtcdBackupd.Protocol.Results;
 
 namespace EtcdBackupd.State;
 
-internal sealed record CopyLedgerFile(int Version, IReadOnlyList<PeerRecord> Peers);
+/// <summary><c>Offsite</c> is absent in files written before off-site copies existed.</summary>
+internal sealed record CopyLedgerFile(int Version, IReadOnlyList<PeerRecord> Peers, IReadOnlyList<OffsiteRecord>? Offsite = null);
 
 /// <summary>
-/// <c>copies.json</c> in <c>State.Directory</c>: each peer's last copy, last success and failure count,
-/// written by every push (the daemon's, and the one-shot <c>etcd-backupd push</c> and <c>snapshot</c>) and
+/// <c>copies.json</c> in <c>State.Directory</c>: each peer's and each off-site target's last copy, last
+/// success and failure count, written by every push and upload (the daemon's, and the one-shot <c>etcd-backupd push</c> and <c>snapshot</c>) and
 /// read by the daemon, so a later successful push clears a copy failure and a restart forgets nothing.
 /// </summary>
 internal sealed class CopyLedger(string stateDirectory)
@@ -21,19 +22,26 @@ internal sealed class CopyLedger(string stateDirectory)
 
     private string FilePath => Path.Combine(stateDirectory, FileName);
 
-    public IReadOnlyList<PeerRecord> Read()
+    public IReadOnlyList<PeerRecord> Read() => ReadFile().Peers;
+
+    /// <summary>Each off-site target's uploads from this master.</summary>
+    public IReadOnlyList<OffsiteRecord> ReadOffsite() => ReadFile().Offsite ?? [];
+
+    private CopyLedgerFile ReadFile()
     {
         try
         {
             return File.Exists(FilePath)
-                ? JsonSerializer.Deserialize(File.ReadAllBytes(FilePath), StateJsonContext.Default.CopyLedgerFile)?.Peers ?? []
-                : [];
+                ? JsonSerializer.Deserialize(File.ReadAllBytes(FilePath), StateJsonContext.Default.CopyLedgerFile) ?? Empty
+                : Empty;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            return [];
+            return Empty;
         }
     }
+
+    private static readonly CopyLedgerFile Empty = new(1, [], []);
 
     /// <summary>Adds one push's results, finished at <paramref name="at"/>.</summary>
     public void Record(IReadOnlyList<PeerPushResult> results, DateTimeOffset at)
@@ -44,7 +52,8 @@ internal sealed class CopyLedger(string stateDirectory)
         }
 
         using var held = Lock();
-        var peers = Read().ToDictionary(p => p.Peer);
+        var file = ReadFile();
+        var peers = file.Peers.ToDictionary(p => p.Peer);
         foreach (var result in results)
         {
             var key = PeerKey(result.Host, result.Port);
@@ -60,10 +69,40 @@ internal sealed class CopyLedger(string stateDirectory)
             };
         }
 
-        var file = new CopyLedgerFile(1, [.. peers.Values.OrderBy(p => p.Peer, StringComparer.Ordinal)]);
+        Write(file with { Peers = [.. peers.Values.OrderBy(p => p.Peer, StringComparer.Ordinal)] });
+    }
+
+    /// <summary>Adds one snapshot's off-site uploads, each <c>(target, ok, error)</c>, finished at <paramref name="at"/>.</summary>
+    public void RecordOffsite(IReadOnlyList<(string Target, bool Ok, string? Error)> results, DateTimeOffset at)
+    {
+        if (results.Count == 0)
+        {
+            return;
+        }
+
+        using var held = Lock();
+        var file = ReadFile();
+        var targets = (file.Offsite ?? []).ToDictionary(t => t.Target);
+        foreach (var (target, ok, error) in results)
+        {
+            var before = targets.GetValueOrDefault(target);
+            targets[target] = new OffsiteRecord
+            {
+                Target = target,
+                LastAttemptAt = at,
+                LastOk = ok,
+                LastError = error,
+                LastSuccessAt = ok ? at : before?.LastSuccessAt,
+                Failures = (before?.Failures ?? 0) + (ok ? 0 : 1),
+            };
+        }
+
+        Write(file with { Offsite = [.. targets.Values.OrderBy(t => t.Target, StringComparer.Ordinal)] });
+    }
+
+    private void Write(CopyLedgerFile file) =>
         Durable.WriteAllBytes(FilePath, JsonSerializer.SerializeToUtf8Bytes(file, StateJsonContext.Default.CopyLedgerFile),
             UnixFileMode.UserRead | UnixFileMode.UserWrite);
-    }
 
     /// <summary>The metrics' <c>peer</c> label and the ledger's key.</summary>
     public static string PeerKey(string host, int port) => $"{host}:{port}";

@@ -104,8 +104,12 @@ internal static class DaemonHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()) { Ledger = sp.GetRequiredService<CopyLedger>() })
             .AddSingleton(sp => new PeerFetcher(live.Peers, configuration.Snapshots.Directory, sp.GetRequiredService<SnapshotVerifier>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerFetcher>()))
-            .AddSingleton(sp => new OffsiteUploader(configuration.Offsite, time,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<OffsiteUploader>()))
+            .AddSingleton(configuration.Offsite)
+            .AddSingleton(sp => new OffsiteUploader(configuration.Offsite, time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OffsiteUploader>())
+            {
+                Ledger = sp.GetRequiredService<CopyLedger>(),
+                OnUploaded = (target, bytes) => sp.GetRequiredService<DaemonState>().Uploading(target.Name, bytes),
+            })
             .AddSingleton<RetentionService>()
             .AddSingleton<SnapshotPins>()
             .AddSingleton<RemoteRetention>()

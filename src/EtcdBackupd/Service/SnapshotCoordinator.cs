@@ -94,6 +94,8 @@ internal sealed class SnapshotCoordinator(
             // A failed copy is recorded with the snapshot; it never turns a good snapshot into a failure.
             var copies = await peers.PushAsync(result, stopping);
             // Off-site after the peers: the masters' copies are the quick way back, the bucket the last resort.
+            // From here the progress stream counts the snapshot's bytes read into each target's upload.
+            state.Receiving(0, result.Manifest.SizeBytes);
             var offsiteCopies = offsite.Enabled ? await offsite.UploadAsync(result, stopping) : [];
             outcome = new SnapshotOutcome(startedAt, time.GetUtcNow(), reason, result, null) { Peers = copies, Offsite = offsiteCopies };
         }
