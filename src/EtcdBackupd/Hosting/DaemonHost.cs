@@ -113,6 +113,8 @@ internal static class DaemonHost
             .AddSingleton<RetentionService>()
             .AddSingleton<SnapshotPins>()
             .AddSingleton<RemoteRetention>()
+            .AddSingleton(sp => new BucketRetention(configuration.Offsite, live.Retention, sp.GetRequiredService<SnapshotDirectory>(), time,
+                sp.GetRequiredService<ILogger<BucketRetention>>()))
             .AddSingleton<SnapshotCoordinator>()
             .AddSingleton<ISnapshotTrigger>(sp => sp.GetRequiredService<SnapshotCoordinator>())
             .AddSingleton<IMemberRoleSource, MemberRoleProbe>()

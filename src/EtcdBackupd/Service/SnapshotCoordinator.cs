@@ -19,7 +19,7 @@ internal interface ISnapshotTrigger
 internal sealed class SnapshotCoordinator(
     SnapshotEngine engine, PeerPusher peers, OffsiteUploader offsite, RetentionService retention, RemoteRetention remoteRetention,
     SnapshotVerifier verifier, DaemonState state,
-    TimeProvider time, IHostApplicationLifetime lifetime, ILogger<SnapshotCoordinator> logger) : ISnapshotTrigger
+    TimeProvider time, IHostApplicationLifetime lifetime, ILogger<SnapshotCoordinator> logger, BucketRetention? bucketRetention = null) : ISnapshotTrigger
 {
     private readonly Lock _lock = new();
     private Task<SnapshotOutcome>? _running;
@@ -120,6 +120,11 @@ internal sealed class SnapshotCoordinator(
             {
                 retention.Prune(dryRun: false, stopping);
                 await remoteRetention.PruneAsync(stopping);
+                // Only the daemon that uploaded prunes the buckets, and only after its upload (Offsite.Retention: daemon).
+                if (outcome.Offsite.Count > 0 && bucketRetention is not null)
+                {
+                    await bucketRetention.PruneAsync(stopping);
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
             {
