@@ -35,7 +35,7 @@ internal sealed class ExampleConfigurationTests
         Assert.That(offsite.Retention, Is.EqualTo(EtcdBackupd.Offsite.OffsiteRetention.Daemon));
         // This machine is not a master: the certificate, key and credentials files and snapshot directory are the only complaints.
         Assert.That(reader.Problems, Has.All.Match(
-            "^(Etcd.CaFile|Etcd.CertFile|Etcd.KeyFile|Snapshots.Directory|Peers.IdentityFile|Peers.KnownHostsFile|Offsite.Targets.0.CredentialsFile): "));
+            "^(Etcd.CaFile|Etcd.CertFile|Etcd.KeyFile|Snapshots.Directory|Peers.IdentityFile|Peers.KnownHostsFile|Offsite.Targets\\[0\\].CredentialsFile): "));
     }
 
     [Test]
