@@ -48,7 +48,7 @@ internal sealed class ProgressBar(bool enabled) : IDisposable
         var fraction = total > 0 ? Math.Clamp(bytes / (double)total, 0, 1) : 0;
         var filled = (int)(fraction * 30);
         Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
-            $"\r{progress.Stage} [{new string('#', filled)}{new string('.', 30 - filled)}] {fraction:P0} {bytes >> 20} / {total >> 20} MiB "));
+            $"\r{progress.Stage}{(progress.Target is { } target ? " " + target : "")} [{new string('#', filled)}{new string('.', 30 - filled)}] {fraction:P0} {bytes >> 20} / {total >> 20} MiB "));
         _shown = true;
     }
 

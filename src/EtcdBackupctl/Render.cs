@@ -45,6 +45,7 @@ internal static partial class Render
             ("NEXT", s.NextScheduled is null ? "none scheduled" : When.Format(s.NextScheduled, v)),
             ("SCHEDULES", string.Join(", ", s.Schedules) + $" ({s.TimeZone}), taken by {s.TakenBy}"),
             .. s.PeerRecords.Count == 0 && s.Peers.Count == 0 ? [("PEERS", "none configured")] : Peers(s, v),
+            .. Offsite(s, v),
             ("RETENTION", $"{s.Retention.Days} days, at least {s.Retention.MinimumKept} kept"),
             ("PINNED", s.Pinned is { Count: > 0 } pinned
                 ? string.Join("\n", pinned.Select(p => $"{p.Label}: {FileName(p.Path, v)}" + (v.Wide ? $", since {When.Format(p.PinnedAt, v)}" : "")))
@@ -72,6 +73,16 @@ internal static partial class Render
         });
     }
 
+    /// <summary>One line per off-site target: its last upload from this master, the last that reached it, failures since the record began.</summary>
+    private static IEnumerable<(string, string)> Offsite(StatusResult s, View v) => (s.OffsiteRecords ?? []).Select(r =>
+    {
+        var state = r.LastOk switch { true => "ok", false => "FAILED: " + r.LastError, null => "no upload from this master yet" };
+        var since = r.LastSuccessAt is { } at ? $"; last copy {When.Format(at, v)}" : r.LastAttemptAt is null ? "" : "; no copy has reached it";
+        var failures = r.Failures > 0 || (v.Wide && r.LastAttemptAt is not null) ? $"; {r.Failures} failed" : "";
+        var attempt = v.Wide && r.LastAttemptAt is { } tried ? $"; last attempt {When.Format(tried, v)}" : "";
+        return ("OFFSITE", $"{r.Target}: {state}{since}{attempt}{failures}");
+    });
+
     private static string Held(HeldSnapshot? held, View v) => held is null ? "none"
         : $"{When.Format(held.CreatedAt, v)}, member {held.Member}, revision {held.Revision}, {Size.Format(held.SizeBytes, v)}"
             + (v.Wide ? $", {held.Path}" : "");
@@ -92,6 +103,8 @@ internal static partial class Render
             .. v.Wide ? AttemptDetails(r, v).Skip(3).Select(f => (f.Item1[5..], f.Item2)).Prepend(("FINISHED", When.Format(r.FinishedAt, v))) : [],
         ])
         + (r.Peers.Count == 0 ? "" : Table.Render(v, [new Column("PEER", Whole: true), "COPY"], r.Peers.Select(p => (IReadOnlyList<string>)[$"{p.Host}:{p.Port}", PeerState(p)])))
+        + (r.Offsite is not { Count: > 0 } offsite ? "" : Table.Render(v, [new Column("OFFSITE", Whole: true), "COPY"],
+            offsite.Select(o => (IReadOnlyList<string>)[o.Target, o.Ok ? (o.Skipped ? "already there" : "ok") + (v.Wide ? $", {o.Key}" : "") : "FAILED: " + o.Error])))
         + (r.Pinned is { } pinned ? Pin(pinned, v) : "");
 
     public static string Pin(PinResult r, View v) =>

@@ -1,5 +1,7 @@
 using EtcdBackupd.Configuration;
+using EtcdBackupd.Retries;
 using EtcdBackupd.Snapshots;
+using EtcdBackupd.State;
 using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.Offsite;
@@ -28,6 +30,9 @@ internal sealed partial class OffsiteUploader(Live<OffsiteOptions> offsite, Time
     /// <summary>For progress: a target and the raw snapshot bytes read into its upload so far.</summary>
     public Action<OffsiteTarget, long>? OnUploaded { get; init; }
 
+    /// <summary>Where every upload's results are kept for the health verdict, <c>status</c> and the metrics; none in tests that do not ask.</summary>
+    public CopyLedger? Ledger { get; init; }
+
     public bool Enabled => options.Enabled;
 
     public async Task<IReadOnlyList<OffsiteUploadResult>> UploadAsync(SnapshotResult snapshot, CancellationToken cancellationToken)
@@ -38,62 +43,47 @@ internal sealed partial class OffsiteUploader(Live<OffsiteOptions> offsite, Time
             results.Add(await UploadOneAsync(target, snapshot, cancellationToken));
         }
 
+        Record(results);
         return results;
+    }
+
+    private void Record(IReadOnlyList<OffsiteUploadResult> results)
+    {
+        try
+        {
+            Ledger?.RecordOffsite([.. results.Select(r => (r.Target, r.Ok, r.Error))], time.GetUtcNow());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            StateLog.CopyLedgerFailed(logger, CopyLedger.FileName, e.Message);
+        }
     }
 
     private async Task<OffsiteUploadResult> UploadOneAsync(OffsiteTarget target, SnapshotResult snapshot, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var key = target.Key(Path.GetFileName(snapshot.Path) + Suffix);
-        using var timeout = new CancellationTokenSource(options.Timeout, time);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var error = "";
-        var attempt = 0;
-        while (attempt < options.Attempts)
+        var result = await Retrying.RunAsync(new RetryBudget(options.Attempts, options.Timeout, "Offsite.TimeoutSeconds"), time,
+            new RetryErrors(e => OffsiteErrors.Describe(e, target), OffsiteErrors.IsFinal),
+            token => SendAsync(target, snapshot, key, token),
+            (attempt, error) => OffsiteLog.AttemptFailed(logger, snapshot.Path, target.Name, attempt, options.Attempts, error),
+            cancellationToken);
+        if (!result.Ok)
         {
-            attempt++;
-            try
-            {
-                var skipped = await SendAsync(target, snapshot, key, deadline.Token);
-                if (skipped)
-                {
-                    OffsiteLog.AlreadyThere(logger, target.Name, key);
-                }
-                else
-                {
-                    var seconds = time.GetElapsedTime(started).TotalSeconds;
-                    OffsiteLog.Uploaded(logger, snapshot.Path, target.Name, target.Bucket, key, seconds);
-                }
-
-                return new OffsiteUploadResult(target.Name, true, skipped, null, attempt, time.GetElapsedTime(started), key);
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                error = OffsiteErrors.Describe(e, target);
-                if (timeout.IsCancellationRequested)
-                {
-                    error = $"gave up after Offsite.TimeoutSeconds ({options.Timeout.TotalSeconds:F0} s): {error}";
-                }
-
-                OffsiteLog.AttemptFailed(logger, snapshot.Path, target.Name, attempt, options.Attempts, error);
-                if (OffsiteErrors.IsFinal(e) || timeout.IsCancellationRequested || attempt == options.Attempts)
-                {
-                    break;
-                }
-
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt - 1)), time, deadline.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    error = $"gave up after Offsite.TimeoutSeconds ({options.Timeout.TotalSeconds:F0} s): {error}";
-                    break;
-                }
-            }
+            OffsiteLog.Failed(logger, snapshot.Path, target.Name, result.Error!);
+            return new OffsiteUploadResult(target.Name, false, false, result.Error, result.Attempts, time.GetElapsedTime(started), key);
         }
 
-        OffsiteLog.Failed(logger, snapshot.Path, target.Name, error);
-        return new OffsiteUploadResult(target.Name, false, false, error, attempt, time.GetElapsedTime(started), key);
+        if (result.Value)
+        {
+            OffsiteLog.AlreadyThere(logger, target.Name, key);
+        }
+        else
+        {
+            var seconds = time.GetElapsedTime(started).TotalSeconds;
+            OffsiteLog.Uploaded(logger, snapshot.Path, target.Name, target.Bucket, key, seconds);
+        }
+
+        return new OffsiteUploadResult(target.Name, true, result.Value, null, result.Attempts, time.GetElapsedTime(started), key);
     }
 }

@@ -1,4 +1,5 @@
 using EtcdBackupd.Configuration;
+using EtcdBackupd.Retries;
 using EtcdBackupd.Snapshots;
 using EtcdBackupd.State;
 using Microsoft.Extensions.Logging;
@@ -47,58 +48,32 @@ internal sealed partial class PeerPusher(Live<PeersOptions> peers, TimeProvider 
     private async Task<PeerPushResult> PushOneAsync(PeerTarget target, SnapshotResult snapshot, bool replace, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        using var timeout = new CancellationTokenSource(options.Timeout, time);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var error = "";
-        var attempt = 0;
-        while (attempt < options.Attempts)
+        var result = await Retrying.RunAsync(new RetryBudget(options.Attempts, options.Timeout, "Peers.TimeoutSeconds"), time,
+            new RetryErrors(e => PeerErrors.Describe(e, target.Directory), PeerErrors.IsFinal),
+            async token =>
+            {
+                await using var session = await PeerSession.ConnectAsync(target, options, logger, token);
+                return await CopyAsync(session.Sftp, target, snapshot, replace, token);
+            },
+            (attempt, error) => PeersLog.AttemptFailed(logger, snapshot.Path, target.Host, target.Port, attempt, options.Attempts, error),
+            cancellationToken);
+        if (!result.Ok)
         {
-            attempt++;
-            try
-            {
-                await using var session = await PeerSession.ConnectAsync(target, options, logger, deadline.Token);
-                var skipped = await CopyAsync(session.Sftp, target, snapshot, replace, deadline.Token);
-                var seconds = time.GetElapsedTime(started).TotalSeconds;
-                if (skipped)
-                {
-                    PeersLog.AlreadyThere(logger, target.Host, target.Port, snapshot.Path);
-                }
-                else
-                {
-                    PeersLog.Copied(logger, snapshot.Path, target.Host, target.Port, target.Directory, snapshot.Manifest.SizeBytes, seconds);
-                }
-
-                return new PeerPushResult(target.Host, target.Port, true, skipped, null, attempt, time.GetElapsedTime(started));
-            }
-            catch (Exception e) when (PeerErrors.IsFinal(e))
-            {
-                error = PeerErrors.Describe(e, target.Directory);
-                break;
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                var reason = PeerErrors.Describe(e, target.Directory);
-                error = timeout.IsCancellationRequested ? $"gave up after Peers.TimeoutSeconds ({options.Timeout.TotalSeconds:F0} s): {reason}" : reason;
-                PeersLog.AttemptFailed(logger, snapshot.Path, target.Host, target.Port, attempt, options.Attempts, error);
-                if (timeout.IsCancellationRequested || attempt == options.Attempts)
-                {
-                    break;
-                }
-
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt - 1)), time, deadline.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    error = $"gave up after Peers.TimeoutSeconds ({options.Timeout.TotalSeconds:F0} s): {error}";
-                    break;
-                }
-            }
+            PeersLog.Failed(logger, snapshot.Path, target.Host, target.Port, result.Error!);
+            return new PeerPushResult(target.Host, target.Port, false, false, result.Error, result.Attempts, time.GetElapsedTime(started));
         }
 
-        PeersLog.Failed(logger, snapshot.Path, target.Host, target.Port, error);
-        return new PeerPushResult(target.Host, target.Port, false, false, error, attempt, time.GetElapsedTime(started));
+        if (result.Value)
+        {
+            PeersLog.AlreadyThere(logger, target.Host, target.Port, snapshot.Path);
+        }
+        else
+        {
+            var seconds = time.GetElapsedTime(started).TotalSeconds;
+            PeersLog.Copied(logger, snapshot.Path, target.Host, target.Port, target.Directory, snapshot.Manifest.SizeBytes, seconds);
+        }
+
+        return new PeerPushResult(target.Host, target.Port, true, result.Value, null, result.Attempts, time.GetElapsedTime(started));
     }
 
     private void Record(IReadOnlyList<PeerPushResult> results)

@@ -5,12 +5,13 @@ using EtcdBackupd.Protocol.Results;
 
 namespace EtcdBackupd.State;
 
-/// <summary><paramref name="Owed"/>: absent in files written before 0.2.0.</summary>
-internal sealed record CopyLedgerFile(int Version, IReadOnlyList<PeerRecord> Peers, IReadOnlyList<OwedSend>? Owed = null);
+/// <summary><paramref name="Owed"/> and <paramref name="Offsite"/>: absent in files written before 0.2.0.</summary>
+internal sealed record CopyLedgerFile(int Version, IReadOnlyList<PeerRecord> Peers, IReadOnlyList<OwedSend>? Owed = null, IReadOnlyList<OffsiteRecord>? Offsite = null);
 
 /// <summary>
-/// <c>copies.json</c> in <c>State.Directory</c>: each peer's last copy, last success and failure count,
-/// written by every push (the daemon's, and the one-shot <c>etcd-backupd push</c> and <c>snapshot</c>) and
+/// <c>copies.json</c> in <c>State.Directory</c>: each peer's and each off-site target's last copy, last
+/// success and failure count, written by every push and upload (the daemon's, and the one-shot
+/// <c>etcd-backupd push</c> and <c>snapshot</c>) and
 /// read by the daemon, so a later successful push clears a copy failure and a restart forgets nothing. It
 /// also holds the sends each peer is owed (<see cref="OwedSend"/>), which the daemon retries until they succeed.
 /// </summary>
@@ -24,6 +25,9 @@ internal sealed partial class CopyLedger(string stateDirectory)
     private string FilePath => Path.Combine(stateDirectory, FileName);
 
     public IReadOnlyList<PeerRecord> Read() => ReadFile().Peers;
+
+    /// <summary>Each off-site target's uploads from this master.</summary>
+    public IReadOnlyList<OffsiteRecord> ReadOffsite() => ReadFile().Offsite ?? [];
 
     private CopyLedgerFile ReadFile()
     {
@@ -68,6 +72,35 @@ internal sealed partial class CopyLedger(string stateDirectory)
             }
 
             return file with { Peers = [.. peers.Values.OrderBy(p => p.Peer, StringComparer.Ordinal)] };
+        });
+    }
+
+    /// <summary>Adds one snapshot's off-site uploads, each <c>(target, ok, error)</c>, finished at <paramref name="at"/>.</summary>
+    public void RecordOffsite(IReadOnlyList<(string Target, bool Ok, string? Error)> results, DateTimeOffset at)
+    {
+        if (results.Count == 0)
+        {
+            return;
+        }
+
+        Update(file =>
+        {
+            var targets = (file.Offsite ?? []).ToDictionary(t => t.Target);
+            foreach (var (target, ok, error) in results)
+            {
+                var before = targets.GetValueOrDefault(target);
+                targets[target] = new OffsiteRecord
+                {
+                    Target = target,
+                    LastAttemptAt = at,
+                    LastOk = ok,
+                    LastError = error,
+                    LastSuccessAt = ok ? at : before?.LastSuccessAt,
+                    Failures = (before?.Failures ?? 0) + (ok ? 0 : 1),
+                };
+            }
+
+            return file with { Offsite = [.. targets.Values.OrderBy(t => t.Target, StringComparer.Ordinal)] };
         });
     }
 

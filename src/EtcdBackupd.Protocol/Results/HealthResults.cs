@@ -14,6 +14,10 @@ internal enum HealthReason
     [JsonStringEnumMemberName("copy_failed")] CopyFailed,
     /// <summary>etcd's client certificate has expired or expires within <c>Health.CertificateWarningDays</c>.</summary>
     [JsonStringEnumMemberName("certificate_expiring")] CertificateExpiring,
+    /// <summary>The last upload to one of <c>Offsite.Targets</c> failed.</summary>
+    [JsonStringEnumMemberName("offsite_copy_failed")] OffsiteCopyFailed,
+    /// <summary>This master took snapshots that should have reached one of <c>Offsite.Targets</c> by now, and none did.</summary>
+    [JsonStringEnumMemberName("offsite_copy_stale")] OffsiteCopyStale,
 }
 
 /// <summary>One reason the verdict holds, with the sentence an operator acts on.</summary>
@@ -25,11 +29,9 @@ internal sealed record HealthReport(bool Healthy, IReadOnlyList<HealthProblem> P
 /// <summary>A verified snapshot in this master's directory; its time is the one in its name, never when the file arrived.</summary>
 internal sealed record HeldSnapshot(string Path, DateTimeOffset CreatedAt, string Member, long Revision, long SizeBytes);
 
-/// <summary>What is known of the copies to one peer, across restarts and the one-shot <c>push</c>.</summary>
-internal sealed record PeerRecord
+/// <summary>What is known of the copies to one place (a peer, an off-site target), across restarts and the one-shot commands.</summary>
+internal abstract record CopyHistory
 {
-    /// <summary><c>host:port</c>, as in the metrics' <c>peer</c> label.</summary>
-    public required string Peer { get; init; }
     public required DateTimeOffset? LastSuccessAt { get; init; }
     public required DateTimeOffset? LastAttemptAt { get; init; }
     /// <summary>Whether the last attempt left the copy in place; null before any.</summary>
@@ -37,6 +39,22 @@ internal sealed record PeerRecord
     public required string? LastError { get; init; }
     /// <summary>Failed copies since the record began.</summary>
     public required long Failures { get; init; }
+}
+
+/// <summary>What is known of the copies to one peer, across restarts and the one-shot <c>push</c>.</summary>
+internal sealed record PeerRecord : CopyHistory
+{
+    /// <summary><c>host:port</c>, as in the metrics' <c>peer</c> label.</summary>
+    [JsonPropertyOrder(-1)]
+    public required string Peer { get; init; }
+}
+
+/// <summary>What is known of this master's uploads to one off-site target, across restarts and the one-shot <c>snapshot</c>.</summary>
+internal sealed record OffsiteRecord : CopyHistory
+{
+    /// <summary>The target's <c>Name</c>, as in the metrics' <c>target</c> label.</summary>
+    [JsonPropertyOrder(-1)]
+    public required string Target { get; init; }
 }
 
 internal static class HealthReasons
@@ -48,6 +66,8 @@ internal static class HealthReasons
         HealthReason.NoRecentSnapshot => "no_recent_snapshot",
         HealthReason.CopyFailed => "copy_failed",
         HealthReason.CertificateExpiring => "certificate_expiring",
+        HealthReason.OffsiteCopyFailed => "offsite_copy_failed",
+        HealthReason.OffsiteCopyStale => "offsite_copy_stale",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 }

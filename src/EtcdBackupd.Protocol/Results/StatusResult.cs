@@ -32,6 +32,10 @@ internal sealed record StatusResult
     /// <summary>Each configured peer's copies, kept across restarts and the one-shot <c>push</c>.</summary>
     public required IReadOnlyList<PeerRecord> PeerRecords { get; init; }
 
+    /// <summary>Each of <c>Offsite.Targets</c> and this master's uploads to it, kept across restarts; left out without targets.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<OffsiteRecord>? OffsiteRecords { get; init; }
+
     /// <summary>When <c>Etcd.CertFile</c> expires; null without one.</summary>
     public required DateTimeOffset? ClientCertificateExpiresAt { get; init; }
 

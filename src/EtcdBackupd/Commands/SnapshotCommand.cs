@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EtcdBackupd.Etcd;
 using EtcdBackupd.Logging;
+using EtcdBackupd.Offsite;
 using EtcdBackupd.Peers;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Service;
@@ -36,7 +37,7 @@ internal static class SnapshotCommand
         {
             var etcd = EtcdOptions.Read(reader);
             var snapshots = SnapshotOptions.Read(reader);
-            return new Configured(etcd, snapshots, PeersOptions.Read(reader, snapshots.Directory), StateOptions.Read(reader));
+            return new Configured(etcd, snapshots, PeersOptions.Read(reader, snapshots.Directory), StateOptions.Read(reader), OffsiteOptions.Read(reader));
         });
         if (configured is null)
         {
@@ -46,6 +47,7 @@ internal static class SnapshotCommand
         var engine = new SnapshotEngine(configured.Etcd, configured.Snapshots, TimeProvider.System, logger);
         // The daemon reads the copies' results from State.Directory: its verdict and metrics count this push too.
         var peers = new PeerPusher(configured.Peers, TimeProvider.System, logger) { Ledger = new CopyLedger(configured.State.Directory) };
+        var offsite = new OffsiteUploader(configured.Offsite, TimeProvider.System, logger) { Ledger = new CopyLedger(configured.State.Directory) };
 
         var startedAt = TimeProvider.System.GetUtcNow();
         try
@@ -61,13 +63,15 @@ internal static class SnapshotCommand
                 pinned = new PinResult(result.Path, snapshotPin, []);
             }
 
-            // Copies to peers that fail are reported, not fatal: the snapshot itself is good (exit 5, not 1).
+            // Copies that fail (to peers, off-site) are reported, not fatal: the snapshot itself is good (exit 5, not 1).
             var copies = await peers.PushAsync(result, cancellationToken);
-            var outcome = new SnapshotOutcome(startedAt, TimeProvider.System.GetUtcNow(), "etcd-backupd snapshot", result, null) { Peers = copies };
+            var uploads = offsite.Enabled ? await offsite.UploadAsync(result, cancellationToken) : [];
+            var outcome = new SnapshotOutcome(startedAt, TimeProvider.System.GetUtcNow(), "etcd-backupd snapshot", result, null) { Peers = copies, Offsite = uploads };
+            var report = outcome.ToReport(withManifest: true) with { Pinned = pinned };
             await Console.Out.WriteLineAsync(json
-                ? JsonSerializer.Serialize(outcome.ToReport(withManifest: true) with { Pinned = pinned }, OneShotJsonContext.Default.SnapshotReport)
+                ? JsonSerializer.Serialize(report, OneShotJsonContext.Default.SnapshotReport)
                 : result.Path);
-            return copies.All(c => c.Ok) ? ExitCodes.Success : ExitCodes.CopyFailed;
+            return report.AllCopied() ? ExitCodes.Success : ExitCodes.CopyFailed;
         }
         catch (SnapshotException e)
         {
@@ -81,5 +85,5 @@ internal static class SnapshotCommand
         }
     }
 
-    private sealed record Configured(EtcdOptions Etcd, SnapshotOptions Snapshots, PeersOptions Peers, StateOptions State);
+    private sealed record Configured(EtcdOptions Etcd, SnapshotOptions Snapshots, PeersOptions Peers, StateOptions State, OffsiteOptions Offsite);
 }

@@ -38,6 +38,7 @@ internal sealed class StatusReport(
             NewestSnapshot = view.NewestSnapshot,
             NewestOwnSnapshot = view.NewestOwnSnapshot,
             PeerRecords = view.Peers,
+            OffsiteRecords = view.Offsite.Count == 0 ? null : view.Offsite,
             ClientCertificateExpiresAt = view.CertificateExpiresAt,
             RestoreSession = restore?.OpenState,
             Pinned = Pinned() is { Count: > 0 } pinned ? pinned : null,

@@ -10,7 +10,7 @@ namespace EtcdBackupd.Health;
 /// <summary>Gathers the verdict's inputs (etcd, the directory, the copy ledger, the client certificate) and judges them.</summary>
 internal sealed class HealthCheck(
     EtcdOptions etcd, HealthOptions options, Live<PeersOptions> peers, SnapshotDirectory directory, SnapshotVerifier verifier,
-    CopyLedger ledger, TimeProvider time, ILogger<HealthCheck> logger) : IDisposable
+    CopyLedger ledger, TimeProvider time, ILogger<HealthCheck> logger, Offsite.OffsiteOptions? offsite = null) : IDisposable
 {
     /// <summary>One scan at a time: a status request during the first start-up read waits for it instead of reading the same file.</summary>
     private readonly SemaphoreSlim _scan = new(1, 1);
@@ -46,10 +46,19 @@ internal sealed class HealthCheck(
                     Peer = key, LastSuccessAt = null, LastAttemptAt = null, LastOk = null, LastError = null, Failures = 0,
                 }),
         ];
+        var uploads = ledger.ReadOffsite().ToDictionary(r => r.Target);
+        IReadOnlyList<OffsiteRecord> targets =
+        [
+            .. (offsite?.Targets ?? []).Select(t => uploads.GetValueOrDefault(t.Name) ?? new OffsiteRecord
+            {
+                Target = t.Name, LastSuccessAt = null, LastAttemptAt = null, LastOk = null, LastError = null, Failures = 0,
+            }),
+        ];
         var expiry = CertificateExpiry();
         var now = time.GetUtcNow();
-        var report = HealthVerdict.Judge(new HealthInputs(probe.Health, held.Newest, configured, expiry), options, now);
-        return new HealthView(report, probe.Health, held.Newest, held.NewestOwn, configured, expiry, now);
+        var inputs = new HealthInputs(probe.Health, held.Newest, configured, expiry) { NewestOwnSnapshot = held.NewestOwn, Offsite = targets };
+        var report = HealthVerdict.Judge(inputs, options, now);
+        return new HealthView(report, probe.Health, held.Newest, held.NewestOwn, configured, expiry, now) { Offsite = targets };
     }
 
     public void Dispose() => _scan.Dispose();

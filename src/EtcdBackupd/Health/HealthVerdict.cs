@@ -30,6 +30,7 @@ internal static class HealthVerdict
             problems.Add(new(HealthReason.CopyFailed, $"the last copy to {peer.Peer} failed: {peer.LastError}"));
         }
 
+        problems.AddRange(OffsiteProblems(inputs, options, maximum));
         if (inputs.CertificateExpiresAt is { } expiry && expiry - now <= options.CertificateWarning)
         {
             problems.Add(new(HealthReason.CertificateExpiring, expiry <= now
@@ -38,5 +39,27 @@ internal static class HealthVerdict
         }
 
         return new HealthReport(problems.Count == 0, problems);
+    }
+
+    /// <summary>
+    /// Judged against this master's own newest snapshot, not the clock: only the daemon that took a snapshot
+    /// uploads it, so a master that stopped taking them (a follower under <c>TakenBy: leader</c>) owes the
+    /// bucket nothing, and one that goes on taking them owes each a copy within the schedule's longest gap.
+    /// A target this master never uploaded to is not judged: another master may be the one that uploads.
+    /// </summary>
+    private static IEnumerable<HealthProblem> OffsiteProblems(HealthInputs inputs, HealthOptions options, string maximum)
+    {
+        foreach (var target in inputs.Offsite.Where(t => t.LastAttemptAt is not null))
+        {
+            if (target.LastOk == false)
+            {
+                yield return new(HealthReason.OffsiteCopyFailed, $"the last off-site copy to {target.Target} failed: {target.LastError}");
+            }
+            else if (inputs.NewestOwnSnapshot is { } own && target.LastSuccessAt is { } success && own.CreatedAt - success > options.MaxSnapshotAge)
+            {
+                yield return new(HealthReason.OffsiteCopyStale,
+                    $"the last off-site copy to {target.Target} was made {Age.Of(own.CreatedAt - success)} before this master's newest snapshot, more than {maximum}");
+            }
+        }
     }
 }

@@ -3,4 +3,8 @@ namespace EtcdBackupd.Health;
 /// <summary>One evaluation: the verdict and what it was drawn from, for <c>status</c>, <c>STATUS=</c> and the metrics.</summary>
 internal sealed record HealthView(
     HealthReport Report, EtcdHealth Etcd, HeldSnapshot? NewestSnapshot, HeldSnapshot? NewestOwnSnapshot,
-    IReadOnlyList<PeerRecord> Peers, DateTimeOffset? CertificateExpiresAt, DateTimeOffset CheckedAt);
+    IReadOnlyList<PeerRecord> Peers, DateTimeOffset? CertificateExpiresAt, DateTimeOffset CheckedAt)
+{
+    /// <summary>Each of <c>Offsite.Targets</c>, with what this master's uploads to it left; empty without targets.</summary>
+    public IReadOnlyList<OffsiteRecord> Offsite { get; init; } = [];
+}

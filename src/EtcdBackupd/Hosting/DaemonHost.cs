@@ -104,15 +104,21 @@ internal static class DaemonHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()) { Ledger = sp.GetRequiredService<CopyLedger>() })
             .AddSingleton(sp => new PeerFetcher(live.Peers, configuration.Snapshots.Directory, sp.GetRequiredService<SnapshotVerifier>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerFetcher>()))
+            .AddSingleton(configuration.Offsite)
             .AddSingleton(Live<OffsiteOptions>.Of(configuration.Offsite))
             .AddSingleton<OffsiteInventory>()
             .AddSingleton(sp => new OffsiteFetcher(sp.GetRequiredService<Live<OffsiteOptions>>(), sp.GetRequiredService<ClusterLineage>(), configuration.Snapshots.Directory,
                 sp.GetRequiredService<SnapshotVerifier>(), time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OffsiteFetcher>()))
-            .AddSingleton(sp => new OffsiteUploader(configuration.Offsite, time,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<OffsiteUploader>()))
+            .AddSingleton(sp => new OffsiteUploader(configuration.Offsite, time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OffsiteUploader>())
+            {
+                Ledger = sp.GetRequiredService<CopyLedger>(),
+                OnUploaded = (target, bytes) => sp.GetRequiredService<DaemonState>().Uploading(target.Name, bytes),
+            })
             .AddSingleton<RetentionService>()
             .AddSingleton<SnapshotPins>()
             .AddSingleton<RemoteRetention>()
+            .AddSingleton(sp => new BucketRetention(configuration.Offsite, live.Retention, sp.GetRequiredService<SnapshotDirectory>(), time,
+                sp.GetRequiredService<ILogger<BucketRetention>>()))
             .AddSingleton<SnapshotCoordinator>()
             .AddSingleton<ISnapshotTrigger>(sp => sp.GetRequiredService<SnapshotCoordinator>())
             .AddSingleton<IMemberRoleSource, MemberRoleProbe>()

@@ -33,6 +33,14 @@ internal static class HealthMetrics
             health.Peers.Where(p => p.LastSuccessAt is not null).Select(p => (Peer(p), (double)p.LastSuccessAt!.Value.ToUnixTimeSeconds())));
         Write("etcd_backupd_peer_failures_total", "counter", "Copies to this peer that failed, kept across restarts.",
             health.Peers.Select(p => (Peer(p), (double)p.Failures)));
+        if (health.Offsite.Count > 0)
+        {
+            Write("etcd_backupd_offsite_last_success_timestamp_seconds", "gauge", "Unix time of this master's last upload that reached this off-site target, checked by reading back.",
+                health.Offsite.Where(t => t.LastSuccessAt is not null).Select(t => (Target(t), (double)t.LastSuccessAt!.Value.ToUnixTimeSeconds())));
+            Write("etcd_backupd_offsite_failures_total", "counter", "This master's uploads to this off-site target that failed, kept across restarts.",
+                health.Offsite.Select(t => (Target(t), (double)t.Failures)));
+        }
+
         if (health.CertificateExpiresAt is { } expiry)
         {
             Write("etcd_backupd_client_certificate_expiry_timestamp_seconds", "gauge", "When etcd's client certificate (Etcd.CertFile) expires.",
@@ -47,4 +55,8 @@ internal static class HealthMetrics
 
     /// <summary><c>{peer="host:port"}</c>; a host name holds nothing to escape, an IPv6 address neither.</summary>
     private static string Peer(PeerRecord peer) => $"{{peer=\"{peer.Peer}\"}}";
+
+    /// <summary><c>{target="name"}</c>; a target's name is the operator's free text, so escaped as the text format says.</summary>
+    private static string Target(OffsiteRecord target) =>
+        $"{{target=\"{target.Target.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)}\"}}";
 }

@@ -29,4 +29,12 @@ internal static partial class RetentionLog
     [LoggerMessage(EventId = 3007, EventName = "SnapshotUnpinned", Level = LogLevel.Information,
         Message = "Unpinned {SnapshotPath} (was {PinLabel}): retention treats it like any other snapshot again")]
     public static partial void Unpinned(ILogger logger, string snapshotPath, string pinLabel);
+
+    [LoggerMessage(EventId = 3008, EventName = "RetentionOffsiteDeleted", Level = LogLevel.Information,
+        Message = "Retention removed {OffsiteKey} and its manifest from off-site target {OffsiteTarget}: {Reason}")]
+    public static partial void OffsiteDeleted(ILogger logger, string offsiteTarget, string offsiteKey, string reason);
+
+    [LoggerMessage(EventId = 3009, EventName = "RetentionOffsiteFailed", Level = LogLevel.Warning,
+        Message = "Retention of the copies in off-site target {OffsiteTarget} could not run: {Reason}")]
+    public static partial void OffsiteFailed(ILogger logger, string offsiteTarget, string reason);
 }

@@ -29,6 +29,18 @@ internal sealed class DaemonState
     /// <summary>Bytes received of the running snapshot, and etcd's database size it is heading for.</summary>
     public (long Received, long Total) Progress => (Interlocked.Read(ref _received), Interlocked.Read(ref _total));
 
+    private string? _uploadingTo;
+
+    /// <summary>The off-site target the running snapshot is being uploaded to, once etcd's part is done; null before.</summary>
+    public string? UploadingTo => Volatile.Read(ref _uploadingTo);
+
+    /// <summary>Raw snapshot bytes read into the upload to <paramref name="target"/>; the total stays the snapshot's size.</summary>
+    public void Uploading(string target, long bytes)
+    {
+        Volatile.Write(ref _uploadingTo, target);
+        Interlocked.Exchange(ref _received, bytes);
+    }
+
     public void Receiving(long received, long total)
     {
         Interlocked.Exchange(ref _received, received);
@@ -52,6 +64,8 @@ internal sealed class DaemonState
         {
             Running = true;
         }
+
+        Volatile.Write(ref _uploadingTo, null);
 
         Changed?.Invoke();
     }
@@ -116,7 +130,8 @@ internal sealed class DaemonState
                     $"newest snapshot {held.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z on disk (member {held.Member}), revision {held.Revision}, {held.SizeBytes} bytes",
                 null => "no snapshot taken yet",
                 { Result: { } r } a => $"last snapshot {a.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z ok, revision {r.Manifest.Revision}, {r.Manifest.SizeBytes} bytes"
-                    + (a.Peers.Count > 0 ? $", copies on {a.Peers.Count(p => p.Ok)} of {a.Peers.Count} peers" : ""),
+                    + (a.Peers.Count > 0 ? $", copies on {a.Peers.Count(p => p.Ok)} of {a.Peers.Count} peers" : "")
+                    + OffsiteWords(a.Offsite),
                 { Error: { } e } a => $"last snapshot {a.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z FAILED ({e.Failure.Words()}: {e.Message})"
                     + (LastSuccess is { } s ? $"; last good {s.FinishedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z" : "; no good snapshot yet"),
                 _ => "unknown",
@@ -124,4 +139,10 @@ internal sealed class DaemonState
             return $"{last}; {next}{health}";
         }
     }
+
+    /// <summary>Nothing when every target has its copy; the failed targets named when one has not.</summary>
+    private static string OffsiteWords(IReadOnlyList<Offsite.OffsiteUploadResult> offsite) =>
+        offsite.Where(o => !o.Ok).Select(o => o.Target).ToList() is { Count: > 0 } failed
+            ? $", off-site copy FAILED to {string.Join(", ", failed)}"
+            : offsite.Count > 0 ? $", off-site in {offsite.Count} of {offsite.Count} targets" : "";
 }

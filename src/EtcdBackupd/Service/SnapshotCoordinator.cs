@@ -19,7 +19,7 @@ internal interface ISnapshotTrigger
 internal sealed class SnapshotCoordinator(
     SnapshotEngine engine, PeerPusher peers, OffsiteUploader offsite, RetentionService retention, RemoteRetention remoteRetention,
     SnapshotVerifier verifier, DaemonState state,
-    TimeProvider time, IHostApplicationLifetime lifetime, ILogger<SnapshotCoordinator> logger) : ISnapshotTrigger
+    TimeProvider time, IHostApplicationLifetime lifetime, ILogger<SnapshotCoordinator> logger, BucketRetention? bucketRetention = null) : ISnapshotTrigger
 {
     private readonly Lock _lock = new();
     private Task<SnapshotOutcome>? _running;
@@ -94,6 +94,8 @@ internal sealed class SnapshotCoordinator(
             // A failed copy is recorded with the snapshot; it never turns a good snapshot into a failure.
             var copies = await peers.PushAsync(result, stopping);
             // Off-site after the peers: the masters' copies are the quick way back, the bucket the last resort.
+            // From here the progress stream counts the snapshot's bytes read into each target's upload.
+            state.Receiving(0, result.Manifest.SizeBytes);
             var offsiteCopies = offsite.Enabled ? await offsite.UploadAsync(result, stopping) : [];
             outcome = new SnapshotOutcome(startedAt, time.GetUtcNow(), reason, result, null) { Peers = copies, Offsite = offsiteCopies };
         }
@@ -118,6 +120,11 @@ internal sealed class SnapshotCoordinator(
             {
                 retention.Prune(dryRun: false, stopping);
                 await remoteRetention.PruneAsync(stopping);
+                // Only the daemon that uploaded prunes the buckets, and only after its upload (Offsite.Retention: daemon).
+                if (outcome.Offsite.Count > 0 && bucketRetention is not null)
+                {
+                    await bucketRetention.PruneAsync(stopping);
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
             {

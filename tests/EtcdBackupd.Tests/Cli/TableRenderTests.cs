@@ -18,9 +18,9 @@ internal sealed class TableRenderTests
 
     private static IEnumerable<TestCaseData> Tables()
     {
-        yield return Case("status", v => Render.Status(Status, v), "HEALTH", "NEWEST SNAPSHOT", "LAST SNAPSHOT", "LAST GOOD", "NEXT", "PEER", "CERTIFICATE",
+        yield return Case("status", v => Render.Status(Status, v), "HEALTH", "NEWEST SNAPSHOT", "LAST SNAPSHOT", "LAST GOOD", "NEXT", "PEER", "OFFSITE", "CERTIFICATE",
             "RESTORE SESSION");
-        yield return Case("snapshot", v => Render.Snapshot(Report, v), "FILE", "SIZE", "SHA-256", "REVISION", "CREATED", "PEER", "COPY", "PIN", "MANIFEST");
+        yield return Case("snapshot", v => Render.Snapshot(Report, v), "FILE", "SIZE", "SHA-256", "REVISION", "CREATED", "PEER", "COPY", "OFFSITE", "PIN", "MANIFEST");
         yield return Case("list", v => Render.List(List, v), "FILE", "AGE", "SIZE", "VERIFIED");
         yield return Case("verify", v => Render.Verify(new(Path(), Bytes, Sha, "ok", "ok"), v), "FILE", "SIZE", "SHA-256", "TRAILER", "MANIFEST");
         yield return Case("pin", v => Render.Pin(Report.Pinned!, v), "FILE", "PIN", "PEER", "MANIFEST");
@@ -86,7 +86,8 @@ internal sealed class TableRenderTests
         Assert.That(text, Does.Contain(Path(2)).And.Contain(Path()).And.Contain(Sha).And.Contain("8123456789 bytes").And.Contain("123456999")
             .And.Contain("95.25 s").And.Contain("EtcdUnavailable").And.Contain("this member leads").And.Contain("12345 failed")
             .And.Contain("2026-11-25 05:00:00 UTC").And.Contain("last attempt").And.Contain("2026-12-07 08:00:00 UTC, in 12 days")
-            .And.Contain("healthcheck-client.crt expires in 12 days").And.Contain(Session.Sha256!));
+            .And.Contain("healthcheck-client.crt expires in 12 days").And.Contain(Session.Sha256!)
+            .And.Contain("dr-on-premises-ceph: FAILED: ").And.Contain("678 failed"));
     }
 
     [Test]

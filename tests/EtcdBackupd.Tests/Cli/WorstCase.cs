@@ -39,6 +39,12 @@ internal static class WorstCase
         Ok = true, Path = Path(), SizeBytes = Bytes, Sha256 = Sha, Revision = 123456789, CreatedAt = Taken, FinishedAt = Taken.AddSeconds(95),
         DurationSeconds = 95.25, Reason = "schedule: '0 5 * * *' at 2026-11-25T05:00:00Z; this member leads", Failure = null, Error = null,
         Peers = Copies, Pinned = new PinResult(Path(), new SnapshotPin(Label, Taken.AddMinutes(2)), Copies),
+        Offsite =
+        [
+            new OffsiteCopy("primary-eu-central", $"clusters/prod-1/{File()}.zst.age", true, false, null),
+            new OffsiteCopy("dr-on-premises-ceph", $"clusters/prod-1/{File()}.zst.age", false, false,
+                "gave up after Offsite.TimeoutSeconds (3600 s): the connection to s3.dr.example.net:443 failed: Connection reset by peer"),
+        ],
     };
 
     public static StatusResult Status => new()
@@ -63,6 +69,11 @@ internal static class WorstCase
         [
             new PeerRecord { Peer = $"{Members[1]}:22", LastSuccessAt = Taken, LastAttemptAt = Taken, LastOk = true, LastError = null, Failures = 0 },
             new PeerRecord { Peer = $"{Members[2]}:22", LastSuccessAt = Taken.AddDays(-3), LastAttemptAt = Taken, LastOk = false, LastError = Refused, Failures = 12345 },
+        ],
+        OffsiteRecords =
+        [
+            new OffsiteRecord { Target = "primary-eu-central", LastSuccessAt = Taken, LastAttemptAt = Taken, LastOk = true, LastError = null, Failures = 0 },
+            new OffsiteRecord { Target = "dr-on-premises-ceph", LastSuccessAt = Taken.AddDays(-3), LastAttemptAt = Taken, LastOk = false, LastError = Refused, Failures = 678 },
         ],
         ClientCertificateExpiresAt = Now.AddDays(12),
         Pinned = [new PinnedSnapshot(Path(), Label, Taken), new PinnedSnapshot(Path(1), "before-upgrade", Taken)],

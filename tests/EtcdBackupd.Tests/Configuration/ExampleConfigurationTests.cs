@@ -21,6 +21,7 @@ internal sealed class ExampleConfigurationTests
         var peers = EtcdBackupd.Peers.PeersOptions.Read(reader, "/var/lib/etcd-backupd/snapshots");
         EtcdBackupd.Metrics.MetricsOptions.Read(reader);
         EtcdBackupd.Logging.LoggingOptions.Read(reader);
+        var offsite = EtcdBackupd.Offsite.OffsiteOptions.Read(reader);
 
         Assert.That(etcd.Endpoints, Is.EqualTo(new[] { new Uri("https://172.17.1.20:2379") }));
         Assert.That(schedule.Schedules.Select(s => s.Text), Is.EqualTo(new[] { "0 5 * * *" }));
@@ -30,8 +31,11 @@ internal sealed class ExampleConfigurationTests
             ("172.17.1.21", 22, "root", "/var/lib/etcd-backupd/snapshots"),
             ("172.17.1.22", 22, "root", "/var/lib/etcd-backupd/snapshots"),
         }));
-        // This machine is not a master: the certificate files and snapshot directory are the only complaints.
-        Assert.That(reader.Problems, Has.All.Match("^(Etcd.CaFile|Etcd.CertFile|Etcd.KeyFile|Snapshots.Directory|Peers.IdentityFile|Peers.KnownHostsFile): "));
+        Assert.That(offsite.Targets.Select(t => (t.Name, t.Bucket, t.Prefix)), Is.EqualTo(new[] { ("primary", "etcd-backups", "clusters/prod-1/") }));
+        Assert.That(offsite.Retention, Is.EqualTo(EtcdBackupd.Offsite.OffsiteRetention.Daemon));
+        // This machine is not a master: the certificate, key and credentials files and snapshot directory are the only complaints.
+        Assert.That(reader.Problems, Has.All.Match(
+            "^(Etcd.CaFile|Etcd.CertFile|Etcd.KeyFile|Snapshots.Directory|Peers.IdentityFile|Peers.KnownHostsFile|Offsite.Targets\\[0\\].CredentialsFile): "));
     }
 
     [Test]

@@ -101,6 +101,7 @@ internal sealed class JournalEntryTests
     [TestCase("SnapshotSha256", "SNAPSHOT_SHA256")]
     [TestCase("Sha256Of", "SHA256_OF")]
     [TestCase("PeerHost", "PEER_HOST")]
+    [TestCase("OffsiteTarget", "OFFSITE_TARGET")]
     [TestCase("kebab-name", "KEBAB_NAME")]
     [TestCase("0", "F_0")]
     [TestCase("_Hostname", "F__HOSTNAME")]

@@ -15,7 +15,8 @@ internal sealed partial class OffsiteUploadTests
         using var run = new TempDirectory("snapshot-offsite");
         var good = await BucketAsync("snap");
         var offsite = new OffsiteOptions { Targets = [Target("good", good), Target("gone", "no-such-bucket-here")], Attempts = 1 };
-        var coordinator = SnapshotCoordinatorTests.Coordinator(cluster, run.Path, new DaemonState(), offsite);
+        var state = new DaemonState();
+        var coordinator = SnapshotCoordinatorTests.Coordinator(cluster, run.Path, state, offsite);
 
         var outcome = await coordinator.RunAsync("test", CancellationToken.None);
         var report = outcome.ToReport();
@@ -25,6 +26,8 @@ internal sealed partial class OffsiteUploadTests
         Assert.That(report.Offsite![1].Error, Does.Contain("bucket no-such-bucket-here does not exist"));
         // etcd-backupctl snapshot exits 5 on this: saved, but a copy failed.
         Assert.That(report.AllCopied(), Is.False);
+        // STATUS= names the target that has no copy.
+        Assert.That(state.Describe(), Does.Contain("off-site copy FAILED to gone"));
         // The default copy is zstd-compressed (no recipients here): zstd alone gives the snapshot back.
         Assert.That(report.Offsite![0].Key, Does.EndWith(".db.zst"));
         var got = await _store.S3cmdAsync("get", $"s3://{good}/{report.Offsite![0].Key}", run.Combine("back.db.zst"));

@@ -97,4 +97,30 @@ internal sealed class CopyLedgerTests
 
         Assert.That((ledger.Owed().Count, ledger.Read().Single().Failures), Is.EqualTo((0, 2L)));
     }
+
+    [Test]
+    public void RecordOffsite_AFailureAfterASuccess_KeepsTheLastSuccessAndThePeersRecords()
+    {
+        using var dir = new TempDirectory("copy-ledger");
+        new CopyLedger(dir.Path).Record([Result(true)], At);
+        new CopyLedger(dir.Path).RecordOffsite([("primary", true, null)], At);
+        new CopyLedger(dir.Path).RecordOffsite([("primary", false, "bucket b does not exist at s3.example.net")], At.AddDays(1));
+
+        var target = new CopyLedger(dir.Path).ReadOffsite().Single();
+
+        Assert.That((target.Target, target.LastOk, target.LastError, target.LastSuccessAt, target.LastAttemptAt, target.Failures),
+            Is.EqualTo(("primary", (bool?)false, (string?)"bucket b does not exist at s3.example.net", (DateTimeOffset?)At, (DateTimeOffset?)At.AddDays(1), 1L)));
+        Assert.That(new CopyLedger(dir.Path).Read().Single().LastOk, Is.True);
+    }
+
+    [Test]
+    public void ReadOffsite_FileWrittenBeforeOffsiteCopiesExisted_IsEmptyAndThePeersAreRead()
+    {
+        using var dir = new TempDirectory("copy-ledger");
+        File.WriteAllText(dir.Combine(CopyLedger.FileName),
+            """{"version":1,"peers":[{"peer":"10.0.0.3:22","lastSuccessAt":null,"lastAttemptAt":null,"lastOk":null,"lastError":null,"failures":4}]}""");
+
+        Assert.That(new CopyLedger(dir.Path).ReadOffsite(), Is.Empty);
+        Assert.That(new CopyLedger(dir.Path).Read().Single().Failures, Is.EqualTo(4));
+    }
 }

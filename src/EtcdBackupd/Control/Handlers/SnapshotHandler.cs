@@ -108,7 +108,7 @@ internal sealed class SnapshotHandler(
             var (received, total) = state.Progress;
             if (!running.IsCompleted)
             {
-                call.Output.Event(ProgressEvent.Snapshot(received, total));
+                call.Output.Event(state.UploadingTo is { } target ? ProgressEvent.Offsite(target, received, total) : ProgressEvent.Snapshot(received, total));
             }
         }
     }

@@ -1,0 +1,89 @@
+using EtcdBackupd.Offsite;
+using EtcdBackupd.Retention;
+using EtcdBackupd.Snapshots;
+using EtcdBackupd.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EtcdBackupd.Tests.Offsite;
+
+/// <summary><c>Offsite.Retention</c> against the real store: what goes, what stays, and what is never ours to touch.</summary>
+internal sealed partial class OffsiteUploadTests
+{
+    private static readonly int[] AgesInDays = [40, 35, 31, 2, 1, 0];
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task Prune_DaemonRetention_RemovesOldCopiesWithTheirManifestsKeepsPinnedAndNeverTouchesForeignObjects()
+    {
+        using var run = new TempDirectory("prune");
+        var bucket = await BucketAsync("prune");
+        var keys = await UploadAgedAsync(run, bucket, pinnedAge: 40);
+        var foreign = await PutForeignAsync(run, bucket);
+
+        await Pruner(run, bucket, OffsiteRetention.Daemon).PruneAsync(CancellationToken.None);
+
+        var left = await ListAsync(bucket);
+        // 35 and 31 days old, with three newer verified copies: gone, each with its manifest. 40 is pinned.
+        Assert.That(left, Is.EquivalentTo(keys.Where(k => !k.Contains("-r35", StringComparison.Ordinal) && !k.Contains("-r31", StringComparison.Ordinal)).Concat(foreign)));
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task Prune_BucketRetention_DeletesNothing()
+    {
+        using var run = new TempDirectory("prune-bucket");
+        var bucket = await BucketAsync("prune-bucket");
+        var keys = await UploadAgedAsync(run, bucket, pinnedAge: null);
+        var foreign = await PutForeignAsync(run, bucket);
+
+        await Pruner(run, bucket, OffsiteRetention.Bucket).PruneAsync(CancellationToken.None);
+
+        Assert.That(await ListAsync(bucket), Is.EquivalentTo(keys.Concat(foreign)));
+    }
+
+    /// <summary>One raw copy per age in <see cref="AgesInDays"/> (revision = age), each with its manifest; the keys of both.</summary>
+    private async Task<List<string>> UploadAgedAsync(TempDirectory run, string bucket, int? pinnedAge)
+    {
+        var uploader = Uploader(Target("a", bucket));
+        var keys = new List<string>();
+        foreach (var age in AgesInDays)
+        {
+            var path = SyntheticSnapshots.Write(run.Path, DateTimeOffset.UtcNow.AddDays(-age).AddMinutes(-5), revision: age, withManifest: true);
+            var manifest = SnapshotManifest.FromJson(File.ReadAllBytes(SnapshotFileName.ManifestOf(path)))!;
+            var snapshot = new SnapshotResult(path, age == pinnedAge ? manifest with { Pin = new SnapshotPin("before-upgrade", DateTimeOffset.UtcNow) } : manifest);
+            var result = (await uploader.UploadAsync(snapshot, CancellationToken.None)).Single();
+            Assert.That(result.Ok, Is.True, result.Error);
+            keys.Add(result.Key);
+            keys.Add(ManifestObject.KeyOf(Target("a", bucket), path));
+        }
+
+        return keys;
+    }
+
+    /// <summary>Objects that are not ours to prune though their names look old: an operator's file, a nested copy, another cluster's prefix.</summary>
+    private async Task<string[]> PutForeignAsync(TempDirectory run, string bucket)
+    {
+        var old = SnapshotFileName.Build(DateTimeOffset.UtcNow.AddDays(-90), "m1", 7);
+        string[] foreign = ["cluster-1/README.txt", $"cluster-1/{old}.bak", $"cluster-1/archive/{old}", $"cluster-2/{old}", $"cluster-2/{Path.GetFileNameWithoutExtension(old)}.json"];
+        var file = run.Combine("foreign");
+        await File.WriteAllTextAsync(file, "not a snapshot of this cluster");
+        foreach (var key in foreign)
+        {
+            var put = await _store.S3cmdAsync("put", file, $"s3://{bucket}/{key}");
+            Assert.That(put.ExitCode, Is.Zero, put.ToString);
+        }
+
+        return foreign;
+    }
+
+    private async Task<string[]> ListAsync(string bucket)
+    {
+        var listed = await _store.S3cmdAsync("ls", "--recursive", $"s3://{bucket}");
+        Assert.That(listed.ExitCode, Is.Zero, listed.ToString);
+        return [.. listed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[(l.IndexOf($"s3://{bucket}/", StringComparison.Ordinal) + bucket.Length + 6)..])];
+    }
+
+    private BucketRetention Pruner(TempDirectory run, string bucket, OffsiteRetention retention) => new(
+        new OffsiteOptions { Targets = [Target("a", bucket)], Retention = retention, Timeout = TimeSpan.FromSeconds(60) },
+        new RetentionOptions { RetentionDays = 30, MinimumKept = 3 }, new SnapshotDirectory(run.Path), TimeProvider.System, NullLogger<BucketRetention>.Instance);
+}
