@@ -40,7 +40,7 @@ stop_etcd() { [ -z "$etcd_pid" ] || { kill "$etcd_pid" 2>/dev/null; wait "$etcd_
 trap 'stop_etcd; rm -rf "$work/out"' EXIT
 
 db_size() { etcdctl --endpoints "$ep" endpoint status -w json | sed -n 's/.*"dbSize":\([0-9]*\).*/\1/p'; }
-keys() { etcdctl --endpoints "$ep" get /registry/bench/ --prefix --count-only -w json | sed -n 's/.*"count":\([0-9]*\).*/\1/p'; }
+keys() { etcdctl --endpoints "$ep" get /registry/bench/ --prefix --keys-only | grep -c '^/registry/bench/' || true; }
 
 # Fills etcd with 1 MiB values (text, as Kubernetes objects are) until the database reaches TARGET bytes.
 load_to() {
