@@ -17,6 +17,7 @@ internal sealed class SnapshotChunk
     private static readonly SnapshotChunk Empty = new(null, []);
     private readonly Pool? _pool;
     private readonly byte[] _buffer;
+    private bool _inPool;
 
     private SnapshotChunk(Pool? pool, byte[] buffer)
     {
@@ -52,14 +53,17 @@ internal sealed class SnapshotChunk
         {
             var chunk = length <= BlobSize && _free.TryDequeue(out var free) ? free : new SnapshotChunk(this, new byte[Math.Max(length, BlobSize)]);
             chunk.Length = length;
+            chunk._inPool = false;
             return chunk;
         }
 
         public void Return(SnapshotChunk chunk)
         {
-            if (chunk._buffer.Length == BlobSize && _free.Count < keep)
+            // Returned twice, a chunk would be handed out to two messages at once.
+            if (!chunk._inPool && chunk._buffer.Length == BlobSize && _free.Count < keep)
             {
                 chunk.Length = 0;
+                chunk._inPool = true;
                 _free.Enqueue(chunk);
             }
         }
