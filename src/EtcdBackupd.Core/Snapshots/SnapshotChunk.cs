@@ -14,20 +14,20 @@ namespace EtcdBackupd.Snapshots;
 /// </summary>
 internal sealed class SnapshotChunk
 {
+    private static readonly SnapshotChunk Empty = new(null, []);
     private readonly Pool? _pool;
+    private readonly byte[] _buffer;
+    private bool _inPool;
 
-    private SnapshotChunk(Pool? pool, byte[]? buffer, int length)
+    private SnapshotChunk(Pool? pool, byte[] buffer)
     {
         _pool = pool;
-        Buffer = buffer;
-        Length = length;
+        _buffer = buffer;
     }
 
-    public byte[]? Buffer { get; private set; }
+    public int Length { get; private set; }
 
-    public int Length { get; }
-
-    public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
+    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
 
     /// <summary><c>etcdserverpb.Maintenance/Snapshot</c> with this type as its response, for one stream.</summary>
     public static Method<SnapshotRequest, SnapshotChunk> CreateMethod(Pool pool) => new(
@@ -36,29 +36,35 @@ internal sealed class SnapshotChunk
         new Marshaller<SnapshotChunk>(
             (_, _) => throw new NotSupportedException("etcd-backupd never sends snapshot chunks"), c => Parse(c, pool)));
 
-    public void Return()
-    {
-        if (Buffer is not null)
-        {
-            _pool?.Return(Buffer);
-            Buffer = null;
-        }
-    }
+    /// <summary>Back to the stream's pool; the chunk must not be read afterwards.</summary>
+    public void Return() => _pool?.Return(this);
 
-    /// <summary>Buffers for one stream: as many as can be in flight are kept, the rest left to the collector.</summary>
+    /// <summary>
+    /// Chunks for one stream, buffer and all: as many as can be in flight are kept, so once the queue has
+    /// filled, a message costs no allocation at all (issue 18: a new object per message was garbage the
+    /// collector let pile up for gigabytes). A larger blob than etcd sends gets a chunk of its own.
+    /// </summary>
     internal sealed class Pool(int keep)
     {
         private const int BlobSize = 32 * 1024;
-        private readonly System.Collections.Concurrent.ConcurrentBag<byte[]> _free = [];
+        private readonly System.Collections.Concurrent.ConcurrentQueue<SnapshotChunk> _free = [];
 
-        public byte[] Rent(int length) =>
-            length <= BlobSize && _free.TryTake(out var buffer) ? buffer : new byte[Math.Max(length, BlobSize)];
-
-        public void Return(byte[] buffer)
+        public SnapshotChunk Rent(int length)
         {
-            if (buffer.Length == BlobSize && _free.Count < keep)
+            var chunk = length <= BlobSize && _free.TryDequeue(out var free) ? free : new SnapshotChunk(this, new byte[Math.Max(length, BlobSize)]);
+            chunk.Length = length;
+            chunk._inPool = false;
+            return chunk;
+        }
+
+        public void Return(SnapshotChunk chunk)
+        {
+            // Returned twice, a chunk would be handed out to two messages at once.
+            if (!chunk._inPool && chunk._buffer.Length == BlobSize && _free.Count < keep)
             {
-                _free.Add(buffer);
+                chunk.Length = 0;
+                chunk._inPool = true;
+                _free.Enqueue(chunk);
             }
         }
     }
@@ -86,15 +92,13 @@ internal sealed class SnapshotChunk
                     var length = checked((int)ReadVarint(ref reader));
                     if (field == SnapshotResponse.BlobFieldNumber)
                     {
-                        var buffer = pool.Rent(length);
-                        if (!reader.TryCopyTo(buffer.AsSpan(0, length)))
+                        chunk?.Return();
+                        chunk = pool.Rent(length);
+                        if (!reader.TryCopyTo(chunk._buffer.AsSpan(0, length)))
                         {
-                            pool.Return(buffer);
+                            chunk.Return();
                             throw new InvalidDataException("truncated snapshot message");
                         }
-
-                        chunk?.Return();
-                        chunk = new SnapshotChunk(pool, buffer, length);
                     }
 
                     reader.Advance(length);
@@ -104,7 +108,7 @@ internal sealed class SnapshotChunk
             }
         }
 
-        return chunk ?? new SnapshotChunk(null, null, 0);
+        return chunk ?? Empty;
     }
 
     private static ulong ReadVarint(ref SequenceReader<byte> reader)

@@ -36,11 +36,13 @@ internal static class SnapshotStream
             using var call = etcd.AsyncServerStreamingCall(method, null, new CallOptions(cancellationToken: stop.Token), new SnapshotRequest());
             long received = 0;
             // Read to the end of the stream, not to remaining_bytes == 0: the trailer comes after that.
-            while (await call.ResponseStream.MoveNext(stop.Token))
+            // The call's options carry the cancellation; a token here would register anew per message.
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
             {
                 var chunk = call.ResponseStream.Current;
                 if (chunk.Length == 0)
                 {
+                    chunk.Return();
                     continue;
                 }
 
