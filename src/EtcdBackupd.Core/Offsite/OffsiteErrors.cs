@@ -22,7 +22,7 @@ internal static class OffsiteErrors
         AmazonS3Exception { ErrorCode: "InvalidAccessKeyId" or "SignatureDoesNotMatch" } s =>
             $"{target.Endpoint.Authority} refused the keys of profile [{target.Profile}] in {target.CredentialsFile} ({s.ErrorCode})",
         AmazonS3Exception { ErrorCode: "AccessDenied" } or AmazonS3Exception { StatusCode: HttpStatusCode.Forbidden } =>
-            $"the keys of profile [{target.Profile}] in {target.CredentialsFile} may not write to bucket {target.Bucket} (access denied)",
+            $"the keys of profile [{target.Profile}] in {target.CredentialsFile} are refused by bucket {target.Bucket} (access denied: the keys lack the permission for this request)",
         AmazonS3Exception { ErrorCode: "NoSuchBucket" } => $"bucket {target.Bucket} does not exist at {target.Endpoint.Authority}",
         AmazonS3Exception s => $"{target.Endpoint.Authority} answered {(int)s.StatusCode} {s.ErrorCode}: {s.Message}",
         _ when Find<SocketException>(e) is { } socket => $"cannot reach {target.Endpoint.Authority}: {socket.Message}",

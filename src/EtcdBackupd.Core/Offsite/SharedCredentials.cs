@@ -38,7 +38,14 @@ internal static class SharedCredentials
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new OffsiteException($"cannot read the credentials file '{path}': {e.Message}");
+            // .NET's own text ("Could not find a part of the path ...") is not for an operator.
+            var why = e switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "it does not exist",
+                UnauthorizedAccessException => "permission denied",
+                _ => e.Message,
+            };
+            throw new OffsiteException($"cannot read the credentials file '{path}': {why}");
         }
 
         // A secret key readable by others is a leak waiting to happen: refuse, as OpenSSH refuses such a key.

@@ -89,6 +89,22 @@ internal sealed class OffsiteOptionsTests
         Assert.That(options.AgeIdentityFile, Is.EqualTo(identity));
     }
 
+    [TestCase("none")]
+    [TestCase("no-such-directory/credentials")]
+    public void Read_CredentialsFileThatIsNotThere_SaysSoInWordsNamingTheKey(string relative)
+    {
+        using var dir = new TempDirectory("offsite-options");
+        var credentials = dir.Combine(relative);
+
+        var reader = Read(dir, $$"""{ "Offsite": { "Targets": [ {{Target("a", credentials)}} ] } }""");
+        OffsiteOptions.Read(reader);
+
+        Assert.That(reader.Problems, Is.EqualTo(new[]
+        {
+            $"Offsite.Targets[0].CredentialsFile: cannot read the credentials file '{credentials}': it does not exist",
+        }));
+    }
+
     [Test]
     public void Read_AgeIdentityFileThatIsNotThere_IsAProblemNamingTheKey()
     {
