@@ -17,9 +17,15 @@ port=27379 store=27400
 export ETCD35_ROOT=${ETCD35_ROOT:-$root/.cache/etcd-3.5} OBJECT_STORE_ROOT=${OBJECT_STORE_ROOT:-$root/.cache/ceph-trixie}
 mkdir -p "$data" "$work"
 
-"$root/scripts/install-deps.sh" time >/dev/null
-dotnet build "$root/bench/offsite/tool" -c Release -o "$data/bin" -nologo -v quiet 2>&1 | grep -E " error " && exit 1
-tool=$data/bin/offsite-bench
+if [ "${BENCH_AOT:-0}" = 1 ]; then  # Native AOT, as the daemon is packaged
+  "$root/scripts/install-deps.sh" time clang zlib1g-dev >/dev/null
+  dotnet publish "$root/bench/offsite/tool" -c Release -r linux-x64 -o "$data/aot" -nologo -v quiet >/dev/null
+  tool=$data/aot/offsite-bench
+else  # Release build on the JIT
+  "$root/scripts/install-deps.sh" time >/dev/null
+  dotnet build "$root/bench/offsite/tool" -c Release -o "$data/bin" -nologo -v quiet >/dev/null
+  tool=$data/bin/offsite-bench
+fi
 
 # The snapshot, once per size.
 snapshot=$(ls "$data"/snap-"$size"/*.db 2>/dev/null | head -1 || true)
@@ -64,7 +70,7 @@ measure() { # name command... -> appends "wall cpu rss_kib" to $work/name.times
   awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$work/one.time" >> "$work/$name.times"
 }
 rm -f "$work"/*.times
-echo "snapshot $(basename "$snapshot"), $((raw >> 20)) MiB; uptime before: $(uptime)"
+echo "snapshot $(basename "$snapshot"), $((raw >> 20)) MiB, uploader $([ "${BENCH_AOT:-0}" = 1 ] && echo "Native AOT" || echo "JIT (Release)"); uptime before: $(uptime)"
 for i in $(seq 1 "$runs"); do
   measure s3cmd s3cmd "${s3cmd_args[@]}" put "$snapshot" "s3://bench/raw-$i/$(basename "$snapshot")"
   measure backupd "$tool" upload "$snapshot" "$endpoint" bench "ours-$i/" "$data/credentials" "$recipient"
