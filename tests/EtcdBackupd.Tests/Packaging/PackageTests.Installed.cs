@@ -60,7 +60,7 @@ internal sealed partial class PackageTests
     }
 
     /// <summary>The package's files as it would install them, under a fresh directory.</summary>
-    private static async Task<TempDirectory> ExtractAsync(string package)
+    internal static async Task<TempDirectory> ExtractAsync(string package)
     {
         var dir = new TempDirectory(package);
         var extract = package == "deb" ? $"dpkg-deb -x {Packages.Deb} ." : $"rpm2cpio {Packages.Rpm} | cpio -idm --quiet";
