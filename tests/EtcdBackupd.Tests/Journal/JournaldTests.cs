@@ -121,6 +121,41 @@ internal sealed class JournaldTests
         Assert.That(Field(failed, "MESSAGE"), Does.Contain("\n   at "));
     }
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Daemon_OffsiteCopyToAnEndpointThatIsDown_IsAnErrorEntryNamingItsTargetInOffsiteTarget()
+    {
+        await using var cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
+        var snapshots = Directory.CreateDirectory(_dir.Combine("offsite")).FullName;
+        var credentials = _dir.Combine("offsite-credentials");
+        File.WriteAllText(credentials, "[default]\naws_access_key_id = AKIAJOURNALTEST00001\naws_secret_access_key = journaltestsecret\n");
+        File.SetUnixFileMode(credentials, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var config = NotifyTests.DaemonConfig(cluster, snapshots);
+        config["Offsite"] = new JsonObject
+        {
+            ["Targets"] = new JsonArray(new JsonObject
+            {
+                // Nothing listens there: the upload fails at once, and the snapshot must not.
+                ["Name"] = "far-away", ["Endpoint"] = $"http://127.0.0.1:{EtcdCluster.FreePort()}/", ["Bucket"] = "b", ["Prefix"] = "c/",
+                ["CredentialsFile"] = credentials,
+            }),
+            ["Attempts"] = 1,
+        };
+        await using (var daemon = StartDaemon(config, "offsite"))
+        {
+            await Eventually.UntilAsync(async () => (await JournalAsync("EVENT_NAME=OffsiteCopyFailed")).Count > 0, Patience, "an OffsiteCopyFailed entry", Poll);
+            await daemon.TerminateAsync(TimeSpan.FromSeconds(25));
+        }
+
+        var failed = (await JournalAsync("EVENT_NAME=OffsiteCopyFailed")).First();
+        var saved = await JournalAsync("EVENT_NAME=SnapshotCompleted", $"SNAPSHOT_PATH={Directory.GetFiles(snapshots, "*.db").Single()}");
+
+        Assert.That(Field(failed, "OFFSITE_TARGET"), Is.EqualTo("far-away"));
+        Assert.That(Field(failed, "PRIORITY"), Is.EqualTo("3"));
+        Assert.That(Field(failed, "MESSAGE"), Does.Contain("far-away").And.Not.Contain("Exception:"));
+        Assert.That(saved, Has.Count.EqualTo(1), "the snapshot itself was saved");
+    }
+
     private DaemonProcess StartDaemon(JsonObject config, string name)
     {
         config["Logging"] = new JsonObject { ["Target"] = "journal", ["JournalSocket"] = Socket };
