@@ -42,6 +42,8 @@ internal sealed partial class OffsiteUploadTests
         var verifyGood = await Backupctl.RunAsync(host.Socket, "verify", "--offsite:b", name);
         var verifyAll = await Backupctl.RunAsync(host.Socket, "verify", "--offsite", name);
         var again = await Backupctl.RunAsync(host.Socket, "snapshot");
+        await cluster.PutAsync("/registry/configmaps/default/after", "{}"u8.ToArray());
+        var raw = await Backupctl.RunAsync(host.Socket, "call", """{"command":"snapshot"}""");
         var metrics = await File.ReadAllTextAsync(prom);
         var promtool = await ProcessRunner.RunAsync("sh", ["-c", "promtool check metrics < \"$1\"", "sh", prom]);
 
@@ -71,5 +73,9 @@ internal sealed partial class OffsiteUploadTests
         Assert.That(verifyAll.ExitCode, Is.EqualTo(1), "the missing bucket is not a verified copy: " + verifyAll);
         Assert.That(again.ExitCode, Is.EqualTo(5), "saved, but the off-site copy to 'gone' failed: " + again);
         Assert.That(again.StandardOutput + again.StandardError, Does.Contain("gone").And.Not.Contain("Exception"), again.ToString);
+        var events = raw.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).Where(l => l["event"]?.GetValue<string>() == "progress").ToList();
+        // Progress is sent at most every so often, so a small copy may show one target only.
+        Assert.That(events.Where(e => e["stage"]?.GetValue<string>() == "offsite").Select(e => e["target"]?.GetValue<string>()),
+            Is.Not.Empty.And.SubsetOf(new[] { "a", "b", "gone" }), "the upload's progress names its target: " + raw);
     }
 }
