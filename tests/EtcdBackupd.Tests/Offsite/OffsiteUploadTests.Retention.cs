@@ -41,6 +41,20 @@ internal sealed partial class OffsiteUploadTests
         Assert.That(await ListAsync(bucket), Is.EquivalentTo(keys.Concat(foreign)));
     }
 
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task Prune_OffsiteRetentionDaysLongerThanTheLocalOnes_KeepsCopiesTheLocalRuleWouldRemove()
+    {
+        using var run = new TempDirectory("prune-days");
+        var bucket = await BucketAsync("prune-days");
+        var keys = await UploadAgedAsync(run, bucket, pinnedAge: null);
+
+        // Snapshots.RetentionDays is 30 (the 40, 35 and 31 days old copies would go); Offsite.RetentionDays 60 keeps them.
+        await Pruner(run, bucket, OffsiteRetention.Daemon, offsiteDays: 60).PruneAsync(CancellationToken.None);
+
+        Assert.That(await ListAsync(bucket), Is.EquivalentTo(keys));
+    }
+
     /// <summary>One raw copy per age in <see cref="AgesInDays"/> (revision = age), each with its manifest; the keys of both.</summary>
     private async Task<List<string>> UploadAgedAsync(TempDirectory run, string bucket, int? pinnedAge)
     {
@@ -83,7 +97,7 @@ internal sealed partial class OffsiteUploadTests
         return [.. listed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[(l.IndexOf($"s3://{bucket}/", StringComparison.Ordinal) + bucket.Length + 6)..])];
     }
 
-    private BucketRetention Pruner(TempDirectory run, string bucket, OffsiteRetention retention) => new(
-        new OffsiteOptions { Targets = [Target("a", bucket)], Retention = retention, Timeout = TimeSpan.FromSeconds(60) },
+    private BucketRetention Pruner(TempDirectory run, string bucket, OffsiteRetention retention, int? offsiteDays = null) => new(
+        new OffsiteOptions { Targets = [Target("a", bucket)], Retention = retention, RetentionDays = offsiteDays, Timeout = TimeSpan.FromSeconds(60) },
         new RetentionOptions { RetentionDays = 30, MinimumKept = 3 }, new SnapshotDirectory(run.Path), TimeProvider.System, NullLogger<BucketRetention>.Instance);
 }
