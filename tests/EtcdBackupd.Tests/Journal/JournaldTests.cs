@@ -81,7 +81,8 @@ internal sealed class JournaldTests
 
         var entries = await JournalAsync($"SNAPSHOT_REVISION={manifest.Revision}", "SYSLOG_IDENTIFIER=etcd-backupd");
 
-        var completed = entries.Single(e => Field(e, "EVENT_NAME") == "SnapshotCompleted");
+        // Other tests in this journal take snapshots of the same revision: this one's is told by its directory.
+        var completed = entries.Single(e => Field(e, "EVENT_NAME") == "SnapshotCompleted" && Field(e, "SNAPSHOT_PATH").StartsWith(snapshots + "/", StringComparison.Ordinal));
         Assert.Multiple(() =>
         {
             Assert.That(Field(completed, "SNAPSHOT_PATH"), Does.EndWith(manifest.FileName));
