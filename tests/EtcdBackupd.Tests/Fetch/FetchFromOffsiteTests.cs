@@ -85,10 +85,7 @@ internal sealed partial class FetchFromOffsiteTests
         _dir?.Dispose();
     }
 
-    private static JsonObject Target(string name, string bucket, string credentials, Uri endpoint) => new()
-    {
-        ["Name"] = name, ["Endpoint"] = endpoint.ToString(), ["Bucket"] = bucket, ["Prefix"] = Prefix, ["CredentialsFile"] = credentials,
-    };
+    private JsonObject Target(string name, string bucket, string credentials, Uri endpoint) => _store.TargetJson(name, bucket, Prefix, credentials, endpoint);
 
     /// <summary>An age identity file (0600) and its recipient.</summary>
     private async Task<(string Identity, string Recipient)> KeyPairAsync(string name)

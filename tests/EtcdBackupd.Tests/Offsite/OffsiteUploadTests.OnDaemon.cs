@@ -19,10 +19,7 @@ internal sealed partial class OffsiteUploadTests
         var (a, b) = (await BucketAsync("daemon-a"), await BucketAsync("daemon-b"));
         using var textfiles = new TempDirectory("offsite-daemon-textfiles");
         var prom = textfiles.Combine("etcd_backupd.prom");
-        JsonObject TargetJson(string name, string bucket) => new()
-        {
-            ["Name"] = name, ["Endpoint"] = _store.Endpoint.ToString(), ["Bucket"] = bucket, ["Prefix"] = "cluster-1/", ["CredentialsFile"] = _credentials,
-        };
+        JsonObject TargetJson(string name, string bucket) => _store.TargetJson(name, bucket, "cluster-1/", _credentials);
 
         await using var host = await ControlledDaemon.StartAsync("offsite-daemon", cluster, c =>
         {

@@ -33,10 +33,7 @@ internal sealed partial class OffsiteUploadTests
             config["State"] = new JsonObject { ["Directory"] = run.Combine($"{name}-state") };
             config["Offsite"] = new JsonObject
             {
-                ["Targets"] = new JsonArray(new JsonObject
-                {
-                    ["Name"] = "aot", ["Endpoint"] = _store.Endpoint.ToString(), ["Bucket"] = bucket, ["Prefix"] = "cluster-1/", ["CredentialsFile"] = _credentials,
-                }),
+                ["Targets"] = new JsonArray(_store.TargetJson("aot", bucket, "cluster-1/", _credentials)),
                 ["AgeRecipients"] = new JsonArray(recipient), ["AgeIdentityFile"] = identity, ["Attempts"] = 1,
             };
             return Backupd.WriteConfig(path, config);

@@ -54,6 +54,12 @@ internal sealed class ObjectStore : IAsyncDisposable
         $"--host-bucket=127.0.0.1:{BasePort + 1}", "--no-ssl", "--config=/dev/null", .. arguments,
     ]);
 
+    /// <summary>One <c>Offsite.Targets</c> entry of a daemon's configuration: this store's endpoint, <paramref name="bucket"/>, <paramref name="prefix"/>.</summary>
+    public System.Text.Json.Nodes.JsonObject TargetJson(string name, string bucket, string prefix, string credentials, Uri? endpoint = null) => new()
+    {
+        ["Name"] = name, [nameof(Endpoint)] = (endpoint ?? Endpoint).ToString(), ["Bucket"] = bucket, ["Prefix"] = prefix, ["CredentialsFile"] = credentials,
+    };
+
     public async Task MakeBucketAsync(string bucket)
     {
         var made = await S3cmdAsync("mb", $"s3://{bucket}");
