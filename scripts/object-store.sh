@@ -44,7 +44,8 @@ start() {
   rm -rf "$ROOT$dir" && mkdir -p "$ROOT$dir"/{mon,osd,run,log}
   local fsid; fsid=$(cat /proc/sys/kernel/random/uuid)
   # Why each setting: auth none (loopback only, nothing to protect); "crc secure" or radosgw waits
-  # 300 s for its monitor session; memstore keeps objects in RAM (1 GiB cap, gone at stop); pool
+  # 300 s for its monitor session; memstore keeps objects in RAM (1 GiB cap, OBJECT_STORE_BYTES overrides it for
+  # benchmarks; gone at stop); pool
   # size 1 and 8 placement groups for one OSD; short paxos intervals start the monitor in ~1 s.
   cat > "$ROOT$dir/ceph.conf" <<CONF
 [global]
@@ -66,7 +67,7 @@ mon data = $dir/mon/\$cluster-\$id
 osd data = $dir/osd/\$cluster-\$id
 mon data avail warn = 5
 osd objectstore = memstore
-memstore device bytes = 1073741824
+memstore device bytes = ${OBJECT_STORE_BYTES:-1073741824}
 osd pool default size = 1
 osd pool default min size = 1
 osd pool default pg num = 8
