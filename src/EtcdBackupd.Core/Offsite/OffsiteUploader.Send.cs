@@ -38,11 +38,11 @@ internal sealed partial class OffsiteUploader
     private async Task<OffsiteObject> StreamAsync(AmazonS3Client client, OffsiteTarget target, SnapshotResult snapshot, string key, CancellationToken cancellationToken)
     {
         var sink = await MultipartSink.StartAsync(client, target.Bucket, key, cancellationToken);
+        var encoded = Encode(sink);
         try
         {
             await using (var file = new FileStream(snapshot.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan))
             {
-                var encoded = Encode(sink);
                 var buffer = new byte[256 * 1024];
                 long read = 0;
                 int n;
@@ -52,19 +52,17 @@ internal sealed partial class OffsiteUploader
                     read += n;
                     OnUploaded?.Invoke(target, read);
                 }
-
-                if (!ReferenceEquals(encoded, sink))
-                {
-                    await encoded.DisposeAsync();
-                }
             }
 
+            await encoded.DisposeAsync();
             var (length, sha256) = await sink.CompleteAsync();
             return new OffsiteObject(key, options.Compression, options.Codec.RecipientKeys, length, sha256);
         }
         catch
         {
-            // Failed or cancelled: no partial object may be left, nor parts billed in the bucket.
+            // Failed or cancelled: the codec's memory and threads go now, and no partial object may be
+            // left, nor parts billed in the bucket.
+            await encoded.AbandonAsync();
             await AbortQuietlyAsync(sink, target);
             throw;
         }

@@ -22,7 +22,7 @@ internal sealed partial class OffsiteUploader(Live<OffsiteOptions> offsite, Time
     /// Wraps the multipart sink in the codec's writable stream: zstd, then age to <c>Offsite.AgeRecipients</c>,
     /// as <see cref="OffsiteOptions.Codec"/> says; the stream leaves the sink open when disposed.
     /// </summary>
-    private Stream Encode(Stream sink) => Codec.OffsiteCodec.Encode(sink, options.Codec);
+    private Codec.EncodingStream Encode(Stream sink) => Codec.OffsiteCodec.Encode(sink, options.Codec);
 
     /// <summary>What the codec appends to the object's name (<c>.zst</c>, <c>.age</c>).</summary>
     private string Suffix => Codec.OffsiteCodec.Suffix(options.Codec);

@@ -223,10 +223,33 @@ internal sealed class OffsiteCodecTamperTests
         var sink = new FailingSink(failAfter: 2 * AgeFormat.EncryptedChunkSize);
         var encode = OffsiteCodec.Encode(sink, Both);
 
-        Assert.Throws<IOException>(() => encode.Write(incompressible));
+        // zstd's workers hand back compressed jobs a write or two later: the sink's error comes out of a later write.
+        Assert.Throws<IOException>(() =>
+        {
+            for (var i = 0; i < 16; i++)
+                encode.Write(incompressible);
+        });
         Assert.DoesNotThrow(encode.Dispose);
 
         var e = Assert.ThrowsAsync<OffsiteCodecException>(() => DecodeAsync(sink.Written.ToArray(), OffsiteCompression.Zstd, [Identity], ChaChaPolyProvider.Automatic));
+        Assert.That(e!.Failure, Is.EqualTo(OffsiteCodecFailure.Truncated));
+    }
+
+    [Test]
+    public async Task Abandon_MidCopy_SendsNothingMoreToTheSinkAndLeavesNothingThatDecodes()
+    {
+        var sink = new MemoryStream();
+        var encode = OffsiteCodec.Encode(sink, Both);
+        var incompressible = new byte[1 << 20];
+        new Random(7).NextBytes(incompressible);
+        for (var i = 0; i < 6; i++)
+            await encode.WriteAsync(incompressible);
+        var before = sink.Length;
+
+        await encode.AbandonAsync();
+
+        Assert.That(sink.Length, Is.EqualTo(before), "an abandoned copy's frame end and pending jobs must not reach the sink");
+        var e = Assert.ThrowsAsync<OffsiteCodecException>(() => DecodeAsync(sink.ToArray(), OffsiteCompression.Zstd, [Identity], ChaChaPolyProvider.Automatic));
         Assert.That(e!.Failure, Is.EqualTo(OffsiteCodecFailure.Truncated));
     }
 

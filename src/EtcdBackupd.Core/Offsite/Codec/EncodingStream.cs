@@ -5,10 +5,20 @@ namespace EtcdBackupd.Offsite.Codec;
 /// layers top down (zstd's frame end into age, then age's final chunk into the sink) and leaves
 /// the sink open. After a failed write nothing more is completed, so a copy cut short never looks whole.
 /// </summary>
-internal sealed class EncodingStream(Stream top, IReadOnlyList<Stream> layers) : WriteOnlyStream
+internal sealed class EncodingStream(Stream top, IReadOnlyList<Stream> layers, SinkGate gate) : WriteOnlyStream
 {
     private bool _broken;
     private bool _completed;
+
+    /// <summary>
+    /// Gives the copy up (the source failed, or the upload was cancelled): releases the codec's memory and
+    /// zstd's worker threads at once, and nothing more reaches the sink.
+    /// </summary>
+    public async ValueTask AbandonAsync()
+    {
+        _broken = true;
+        await DisposeAsync();
+    }
 
     protected override async ValueTask WriteCoreAsync(ReadOnlyMemory<byte> data, bool async, CancellationToken cancellationToken)
     {
@@ -34,7 +44,8 @@ internal sealed class EncodingStream(Stream top, IReadOnlyList<Stream> layers) :
         _completed = true;
         if (_broken)
         {
-            // Whichever layer failed, age must not seal a final chunk behind what zstd flushes now.
+            // Whichever layer failed, nothing zstd flushes now may reach the sink, and age must not seal a final chunk.
+            gate.Shut();
             foreach (var age in layers.OfType<Age.AgeEncryptingStream>())
                 age.Abandon();
         }

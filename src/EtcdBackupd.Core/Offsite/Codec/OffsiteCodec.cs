@@ -22,14 +22,15 @@ internal static class OffsiteCodec
     /// <paramref name="sink"/>. Disposing ends the zstd frame and writes the final age chunk; the sink
     /// stays open. Flush does nothing: only disposing completes a copy.
     /// </summary>
-    public static Stream Encode(Stream sink, CodecSettings settings) =>
+    public static EncodingStream Encode(Stream sink, CodecSettings settings) =>
         Encode(sink, settings, ChaChaPolyProvider.Automatic);
 
     // For testing: the provider picks the ChaCha20-Poly1305 implementation.
-    internal static Stream Encode(Stream sink, CodecSettings settings, ChaChaPolyProvider provider)
+    internal static EncodingStream Encode(Stream sink, CodecSettings settings, ChaChaPolyProvider provider)
     {
         var layers = new List<Stream>();
-        var top = sink;
+        var gate = new SinkGate(sink);
+        Stream top = gate;
         if (settings.Encrypted)
         {
             top = new AgeEncryptingStream(top, settings.Recipients, provider);
@@ -40,7 +41,7 @@ internal static class OffsiteCodec
             top = ZstdLimits.Compressor(top, settings.CompressionLevel);
             layers.Insert(0, top);
         }
-        return new EncodingStream(top, layers);
+        return new EncodingStream(top, layers, gate);
     }
 
     /// <summary>
