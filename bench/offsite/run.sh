@@ -6,7 +6,7 @@
 # The snapshot (Kubernetes-like objects in a real etcd 3.5, saved with etcdctl) is made once and kept
 # under bench/offsite/.data. The store keeps objects in RAM (memstore); the script sizes it at twice the
 # snapshot plus 1 GiB (one raw copy and two of ours are held at a time). The harness is a Release
-# build on the JIT, or with BENCH_AOT=1 published with Native AOT as the daemon is.
+# build on the JIT, or with BENCH_AOT=1 published with Native AOT as the daemon is (SKIP_PUBLISH=1 reuses it).
 # Usage: bench/offsite/run.sh [RUNS (default 3)] [BYTES of objects to load (default 128 MiB)]. Results: RESULTS.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,7 +20,7 @@ mkdir -p "$data" "$work"
 
 if [ "${BENCH_AOT:-0}" = 1 ]; then  # Native AOT, as the daemon is packaged
   "$root/scripts/install-deps.sh" time clang zlib1g-dev >/dev/null
-  dotnet publish "$root/bench/offsite/tool" -c Release -r linux-x64 -o "$data/aot" -nologo -v quiet >/dev/null
+  [ "${SKIP_PUBLISH:-0}" = 1 ] || dotnet publish "$root/bench/offsite/tool" -c Release -r linux-x64 -o "$data/aot" -nologo -v quiet >/dev/null
   tool=$data/aot/offsite-bench
 else  # Release build on the JIT
   "$root/scripts/install-deps.sh" time >/dev/null

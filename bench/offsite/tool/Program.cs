@@ -38,6 +38,11 @@ switch (args)
         }
 
         Console.WriteLine(results[0].Key);
+        // Where the peak RSS goes: the managed heap's own figures, beside GNU time's whole-process peak.
+        var gc = GC.GetGCMemoryInfo();
+        Console.Error.WriteLine($"gc: heap {gc.HeapSizeBytes >> 10} KiB, committed {gc.TotalCommittedBytes >> 10} KiB, "
+            + $"allocated {GC.GetTotalAllocatedBytes() >> 20} MiB, collections gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)}; "
+            + string.Join(", ", File.ReadLines("/proc/self/status").Where(l => l.StartsWith("Rss") || l.StartsWith("VmHWM"))));
         break;
     }
     default:
