@@ -67,8 +67,9 @@ internal sealed class BucketRetention(
             RetentionLog.OffsiteOtherCluster(logger, target.Name, target.Prefix, others.Count, ids, string.Join(", ", known));
         }
 
-        var copies = Ours(catalog).ToDictionary(c => c.Entry.Path, StringComparer.Ordinal);
-        var deletions = RetentionPolicy.Decide([.. copies.Values.Select(c => c.Entry)], time.GetUtcNow(), rule,
+        var newestFirst = Ours(catalog);
+        var copies = newestFirst.ToDictionary(c => c.Entry.Path, StringComparer.Ordinal);
+        var deletions = RetentionPolicy.Decide([.. newestFirst.Select(c => c.Entry)], time.GetUtcNow(), rule,
             copy => copies[copy.Path].Verified, copy => IsPinned(copies[copy.Path].Manifest));
         foreach (var deletion in deletions)
         {
