@@ -117,7 +117,7 @@ internal static class DaemonHost
             .AddSingleton<RetentionService>()
             .AddSingleton<SnapshotPins>()
             .AddSingleton<RemoteRetention>()
-            .AddSingleton(sp => new BucketRetention(configuration.Offsite, live.Retention, sp.GetRequiredService<SnapshotDirectory>(), time,
+            .AddSingleton(sp => new BucketRetention(configuration.Offsite, live.Retention, sp.GetRequiredService<SnapshotDirectory>(), sp.GetRequiredService<ClusterLineage>(), time,
                 sp.GetRequiredService<ILogger<BucketRetention>>()))
             .AddSingleton<SnapshotCoordinator>()
             .AddSingleton<ISnapshotTrigger>(sp => sp.GetRequiredService<SnapshotCoordinator>())

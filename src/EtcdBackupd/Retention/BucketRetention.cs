@@ -1,6 +1,6 @@
 using Amazon.S3;
-using Amazon.S3.Model;
 using EtcdBackupd.Configuration;
+using EtcdBackupd.Lineage;
 using EtcdBackupd.Offsite;
 
 namespace EtcdBackupd.Retention;
@@ -8,18 +8,19 @@ namespace EtcdBackupd.Retention;
 /// <summary>
 /// The retention rule applied to each off-site target after an upload, when <c>Offsite.Retention</c> is
 /// <c>daemon</c>: age by the time in the name, <c>Offsite.RetentionDays</c> (else <c>Snapshots.RetentionDays</c>),
-/// never fewer than <c>Snapshots.MinimumKept</c> verified copies, pinned ones kept. Only objects directly under
-/// the target's <c>Prefix</c> whose names are ours (a snapshot's name, then <c>.zst</c>/<c>.age</c>) are
-/// considered; an operator's other objects there, and every other prefix, are never touched. With
-/// <c>bucket</c> it does nothing: no delete request is ever sent, so the keys need no delete permission.
+/// never fewer than <c>Snapshots.MinimumKept</c> verified copies, pinned ones kept. What is ours is what
+/// <see cref="OffsiteCatalog"/> says, the same reading <c>list --offsite</c> and <c>fetch --from offsite</c> use:
+/// an object directly under the target's <c>Prefix</c> that the manifest beside it names, with a cluster ID in
+/// this cluster's lineage. Only what can be proved ours is ever deleted: another cluster's copies, a manifest
+/// without a cluster ID, objects no manifest names (an operator's files), every other prefix, and everything
+/// when this master knows no cluster ID, are left alone. With <c>bucket</c> it does nothing: no delete
+/// request is ever sent, so the keys need no delete permission.
 /// </summary>
 internal sealed class BucketRetention(
-    Live<OffsiteOptions> liveOffsite, Live<RetentionOptions> retention, SnapshotDirectory local, TimeProvider time, ILogger<BucketRetention> logger)
+    Live<OffsiteOptions> liveOffsite, Live<RetentionOptions> retention, SnapshotDirectory local, ClusterLineage lineage, TimeProvider time,
+    ILogger<BucketRetention> logger)
 {
     private OffsiteOptions offsite => liveOffsite.Current;
-
-    /// <summary>The suffixes the codec may have added, whatever it adds today: a copy written under an earlier setting still ages out.</summary>
-    private static readonly string[] Suffixes = [".db.zst.age", ".db.zst", ".db.age", ".db"];
 
     public async Task PruneAsync(CancellationToken cancellationToken)
     {
@@ -28,16 +29,26 @@ internal sealed class BucketRetention(
             return;
         }
 
+        // The catalog takes every object on its prefix alone when no cluster ID is known: right for reading a
+        // snapshot back on a master rebuilt from nothing, never for deleting one.
+        IReadOnlyList<string> known = [.. lineage.Read().Select(e => e.ClusterId)];
         var rule = new RetentionOptions
         {
             RetentionDays = offsite.RetentionDays ?? retention.Current.RetentionDays, MinimumKept = retention.Current.MinimumKept,
         };
         foreach (var target in offsite.Targets)
         {
+            if (known.Count == 0)
+            {
+                RetentionLog.OffsiteFailed(logger, target.Name,
+                    $"no cluster ID is recorded in {lineage.Path}, so no object can be proved this cluster's; nothing was deleted");
+                continue;
+            }
+
             try
             {
                 using var client = BucketClient.Create(target, offsite.Timeout);
-                await PruneAsync(client, target, rule, cancellationToken);
+                await PruneAsync(client, target, known, rule, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -46,69 +57,51 @@ internal sealed class BucketRetention(
         }
     }
 
-    private async Task PruneAsync(AmazonS3Client client, OffsiteTarget target, RetentionOptions rule, CancellationToken cancellationToken)
+    private async Task PruneAsync(AmazonS3Client client, OffsiteTarget target, IReadOnlyList<string> known, RetentionOptions rule, CancellationToken cancellationToken)
     {
-        var copies = (await OursAsync(client, target, cancellationToken)).OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Revision).ToList();
-        var manifests = new Dictionary<string, SnapshotManifest?>();
-        async Task<SnapshotManifest?> ManifestOf(SnapshotEntry copy) => manifests.TryGetValue(copy.Path, out var known) ? known
-            : manifests[copy.Path] = await ManifestObject.TryReadAsync(client, target.Bucket, ManifestKey(target, copy), cancellationToken);
-
-        // The rule asks synchronously; each manifest it may ask about is read first, newest first, once.
-        foreach (var copy in copies)
+        var catalog = await OffsiteCatalog.ListAsync(client, target, known, cancellationToken);
+        var others = catalog.Where(e => e.Entry.State == OffsiteEntryState.OtherCluster).ToList();
+        if (others.Count > 0)
         {
-            await ManifestOf(copy);
+            var ids = string.Join(", ", others.Select(e => ClusterIds.Normalize(e.Entry.ClusterId) ?? "(none)").Distinct());
+            RetentionLog.OffsiteOtherCluster(logger, target.Name, target.Prefix, others.Count, ids, string.Join(", ", known));
         }
 
-        var deletions = RetentionPolicy.Decide(copies, time.GetUtcNow(), rule,
-            copy => IsGood(copy, manifests[copy.Path]), copy => IsPinned(SnapshotName(target, copy), manifests[copy.Path]));
+        var newestFirst = Ours(catalog);
+        var copies = newestFirst.ToDictionary(c => c.Entry.Path, StringComparer.Ordinal);
+        var deletions = RetentionPolicy.Decide([.. newestFirst.Select(c => c.Entry)], time.GetUtcNow(), rule,
+            copy => copies[copy.Path].Verified, copy => IsPinned(copies[copy.Path].Manifest));
         foreach (var deletion in deletions)
         {
             await client.DeleteObjectAsync(target.Bucket, deletion.Snapshot.Path, cancellationToken);
-            await client.DeleteObjectAsync(target.Bucket, ManifestKey(target, deletion.Snapshot), cancellationToken);
+            await client.DeleteObjectAsync(target.Bucket, ManifestObject.KeyOf(target, copies[deletion.Snapshot.Path].Manifest.FileName), cancellationToken);
             RetentionLog.OffsiteDeleted(logger, target.Name, deletion.Snapshot.Path, deletion.Reason);
         }
     }
 
-    /// <summary>Our copies directly under the prefix: the key as <see cref="SnapshotEntry.Path"/>, the stored size as its size.</summary>
-    private static async Task<List<SnapshotEntry>> OursAsync(AmazonS3Client client, OffsiteTarget target, CancellationToken cancellationToken)
+    /// <summary>One of this cluster's copies: the key as its path, the listed size as its size; verified when that is the manifest's.</summary>
+    private sealed record Copy(SnapshotEntry Entry, SnapshotManifest Manifest, bool Verified);
+
+    /// <summary>
+    /// This cluster's copies whose object is there, newest first by the time in the name (the catalog took only
+    /// manifests whose file name is one of ours). A manifest whose object is gone names nothing to delete.
+    /// </summary>
+    private static List<Copy> Ours(List<CatalogEntry> catalog)
     {
-        var ours = new List<SnapshotEntry>();
-        var request = new ListObjectsV2Request { BucketName = target.Bucket, Prefix = target.Prefix, Delimiter = "/" };
-        ListObjectsV2Response page;
-        do
+        var copies = new List<Copy>();
+        foreach (var (entry, manifest) in catalog)
         {
-            page = await client.ListObjectsV2Async(request, cancellationToken);
-            foreach (var item in page.S3Objects ?? [])
+            if (manifest is not null && entry.State is OffsiteEntryState.Ok or OffsiteEntryState.SizeDiffers
+                && SnapshotFileName.TryParse(manifest.FileName, out var created, out var member, out var revision))
             {
-                var name = item.Key[target.Prefix.Length..];
-                if (Suffixes.FirstOrDefault(s => name.EndsWith(s, StringComparison.Ordinal)) is { } suffix
-                    && SnapshotFileName.TryParse(name[..^suffix.Length] + ".db", out var created, out var member, out var revision))
-                {
-                    ours.Add(new SnapshotEntry(item.Key, created, member, revision, item.Size ?? 0));
-                }
+                copies.Add(new Copy(new SnapshotEntry(entry.Key, created, member, revision, entry.StoredBytes ?? 0), manifest, entry.State == OffsiteEntryState.Ok));
             }
-
-            request.ContinuationToken = page.NextContinuationToken;
         }
-        while (page.IsTruncated == true);
 
-        return ours;
+        return [.. copies.OrderByDescending(c => c.Entry.CreatedAt).ThenByDescending(c => c.Entry.Revision)];
     }
-
-    /// <summary>The snapshot's own name: the key without the prefix and the codec's suffixes.</summary>
-    private static string SnapshotName(OffsiteTarget target, SnapshotEntry copy)
-    {
-        var name = copy.Path[target.Prefix.Length..];
-        return name[..(name.LastIndexOf(".db", StringComparison.Ordinal) + 3)];
-    }
-
-    private static string ManifestKey(OffsiteTarget target, SnapshotEntry copy) => ManifestObject.KeyOf(target, SnapshotName(target, copy));
-
-    /// <summary>Verified as the uploader left it: its manifest names this object, and the object has the size recorded there.</summary>
-    private static bool IsGood(SnapshotEntry copy, SnapshotManifest? manifest) =>
-        manifest?.Offsite is { } stored && stored.Key == copy.Path && stored.SizeBytes == copy.SizeBytes;
 
     /// <summary>The pin in the object's manifest, or in this master's manifest of the same snapshot: either keeps it.</summary>
-    private bool IsPinned(string snapshotName, SnapshotManifest? manifest) =>
-        manifest?.Pin is not null || ManifestFile.TryRead(Path.Combine(local.Path, SnapshotFileName.ManifestOf(snapshotName)))?.Pin is not null;
+    private bool IsPinned(SnapshotManifest manifest) =>
+        manifest.Pin is not null || ManifestFile.TryRead(Path.Combine(local.Path, SnapshotFileName.ManifestOf(manifest.FileName)))?.Pin is not null;
 }

@@ -37,4 +37,8 @@ internal static partial class RetentionLog
     [LoggerMessage(EventId = 3009, EventName = "RetentionOffsiteFailed", Level = LogLevel.Warning,
         Message = "Retention of the copies in off-site target {OffsiteTarget} could not run: {Reason}")]
     public static partial void OffsiteFailed(ILogger logger, string offsiteTarget, string reason);
+
+    [LoggerMessage(EventId = 3010, EventName = "RetentionOffsiteOtherCluster", Level = LogLevel.Warning,
+        Message = "Retention left {OffsiteObjectCount} objects under {OffsitePrefix} in off-site target {OffsiteTarget} untouched: their manifests record cluster {OffsiteClusterIds}, not one of this cluster's ({KnownClusterIds}); retention here never deletes them, and each cluster needs its own Offsite.Targets Prefix")]
+    public static partial void OffsiteOtherCluster(ILogger logger, string offsiteTarget, string offsitePrefix, int offsiteObjectCount, string offsiteClusterIds, string knownClusterIds);
 }

@@ -1,7 +1,9 @@
+using EtcdBackupd.Lineage;
 using EtcdBackupd.Offsite;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Snapshots;
 using EtcdBackupd.Tests.Support;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EtcdBackupd.Tests.Offsite;
@@ -55,15 +57,18 @@ internal sealed partial class OffsiteUploadTests
         Assert.That(await ListAsync(bucket), Is.EquivalentTo(keys));
     }
 
-    /// <summary>One raw copy per age in <see cref="AgesInDays"/> (revision = age), each with its manifest; the keys of both.</summary>
-    private async Task<List<string>> UploadAgedAsync(TempDirectory run, string bucket, int? pinnedAge)
+    /// <summary>
+    /// One raw copy per age in <paramref name="ages"/> (<see cref="AgesInDays"/> by default; revision = age), each with its
+    /// manifest, recording <paramref name="clusterId"/>; the keys of both.
+    /// </summary>
+    private async Task<List<string>> UploadAgedAsync(TempDirectory run, string bucket, int? pinnedAge, int[]? ages = null, string member = "m1", string clusterId = "1")
     {
         var uploader = Uploader(Target("a", bucket));
         var keys = new List<string>();
-        foreach (var age in AgesInDays)
+        foreach (var age in ages ?? AgesInDays)
         {
-            var path = SyntheticSnapshots.Write(run.Path, DateTimeOffset.UtcNow.AddDays(-age).AddMinutes(-5), revision: age, withManifest: true);
-            var manifest = SnapshotManifest.FromJson(File.ReadAllBytes(SnapshotFileName.ManifestOf(path)))!;
+            var path = SyntheticSnapshots.Write(run.Path, DateTimeOffset.UtcNow.AddDays(-age).AddMinutes(-5), member, revision: age, withManifest: true);
+            var manifest = SnapshotManifest.FromJson(File.ReadAllBytes(SnapshotFileName.ManifestOf(path)))! with { ClusterId = clusterId };
             var snapshot = new SnapshotResult(path, age == pinnedAge ? manifest with { Pin = new SnapshotPin("before-upgrade", DateTimeOffset.UtcNow) } : manifest);
             var result = (await uploader.UploadAsync(snapshot, CancellationToken.None)).Single();
             Assert.That(result.Ok, Is.True, result.Error);
@@ -97,7 +102,20 @@ internal sealed partial class OffsiteUploadTests
         return [.. listed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[(l.IndexOf($"s3://{bucket}/", StringComparison.Ordinal) + bucket.Length + 6)..])];
     }
 
-    private BucketRetention Pruner(TempDirectory run, string bucket, OffsiteRetention retention, int? offsiteDays = null) => new(
-        new OffsiteOptions { Targets = [Target("a", bucket)], Retention = retention, RetentionDays = offsiteDays, Timeout = TimeSpan.FromSeconds(60) },
-        new RetentionOptions { RetentionDays = 30, MinimumKept = 3 }, new SnapshotDirectory(run.Path), TimeProvider.System, NullLogger<BucketRetention>.Instance);
+    /// <summary>The daemon's pruner, on a master whose lineage holds <paramref name="lineage"/> (the synthetic snapshots' cluster 1 by default).</summary>
+    private BucketRetention Pruner(TempDirectory run, string bucket, OffsiteRetention retention, int? offsiteDays = null, string[]? lineage = null,
+        ILogger<BucketRetention>? logger = null)
+    {
+        var state = Directory.CreateDirectory(run.Combine("state")).FullName;
+        var known = new ClusterLineage(state, TimeProvider.System, NullLogger.Instance);
+        foreach (var id in lineage ?? ["1"])
+        {
+            known.Record(id);
+        }
+
+        return new(
+            new OffsiteOptions { Targets = [Target("a", bucket)], Retention = retention, RetentionDays = offsiteDays, Timeout = TimeSpan.FromSeconds(60) },
+            new RetentionOptions { RetentionDays = 30, MinimumKept = 3 }, new SnapshotDirectory(run.Path), known, TimeProvider.System,
+            logger ?? NullLogger<BucketRetention>.Instance);
+    }
 }
