@@ -15,12 +15,14 @@ internal static class ObjectCheck
         await using var body = response.ResponseStream;
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[128 * 1024];
+        var pacer = new Memory.GarbagePacer(16L << 20, GC.MaxGeneration);
         long length = 0;
         int n;
         while ((n = await body.ReadAsync(buffer, cancellationToken)) > 0)
         {
             sha256.AppendData(buffer, 0, n);
             length += n;
+            pacer.Moved(length);
         }
 
         return (length, Convert.ToHexStringLower(sha256.GetHashAndReset()));

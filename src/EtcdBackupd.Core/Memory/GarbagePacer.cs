@@ -1,0 +1,47 @@
+namespace EtcdBackupd.Memory;
+
+/// <summary>
+/// Asks for a collection each time a long stream has moved another given number of bytes.
+/// The libraries a stream goes through (Grpc.Net.Client and SocketsHttpHandler for a snapshot, the AWS
+/// SDK for an upload) allocate a little per read or per request, none of it kept. Left to itself the
+/// collector's gen0 budget (sized from the CPU cache: 25 MiB on a 32 MiB L3, more on larger machines) is
+/// bigger than what a stream of gigabytes leaves behind, so no collection runs and every allocated byte
+/// lands on a fresh page: the process's RssAnon grows in a line with the data. Collected every few MiB of
+/// garbage, the same pages are reused and memory stays flat whatever the size. With almost nothing alive
+/// in gen0 such a collection takes well under a millisecond. The GC's own knobs cannot do this for the
+/// Native AOT build: it reads neither DOTNET_GCgen0size nor DOTNET_GCgen0MaxBudget (measured: its
+/// collection count does not change with them).
+/// A stream whose garbage dies young (a snapshot's messages) needs only gen0 collected. One whose
+/// objects live across a collection (an upload's requests, in flight for tens of milliseconds) needs
+/// full ones: collected at gen0 only, they are promoted and pile up in gen1 and gen2 instead (measured
+/// on a 1 GiB upload: RssAnon 16 to 38 MiB with gen0 collections, flat with full ones, whose cost on a
+/// heap this small is a millisecond or two).
+/// </summary>
+internal sealed class GarbagePacer
+{
+    private readonly long _every;
+    private readonly int _generation;
+    private long _next;
+
+    public GarbagePacer(long everyBytes, int generation)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(everyBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(generation);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(generation, GC.MaxGeneration);
+        _every = everyBytes;
+        _generation = generation;
+        _next = everyBytes;
+    }
+
+    /// <summary>Call with the stream's running total; collects when it has passed the next mark.</summary>
+    public void Moved(long total)
+    {
+        if (total < _next)
+        {
+            return;
+        }
+
+        GC.Collect(_generation, GCCollectionMode.Forced, blocking: true);
+        _next = total + _every;
+    }
+}
