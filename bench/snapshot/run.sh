@@ -86,7 +86,7 @@ JSON
 
 start_etcd
 for size in "${sizes[@]}"; do
-  target=$(awk -v s="$size" 'BEGIN { printf "%d", s * 1073741824 }')
+  target=$(awk -v s="$size" 'BEGIN { printf "%.0f", s * 1073741824 }')
   if [ "$(db_size)" -gt $((target + (target >> 2) + (64 << 20))) ]; then
     echo "size $size GiB: the loaded database is larger; starting the data directory afresh"
     stop_etcd; rm -rf "$work/etcd"; start_etcd
