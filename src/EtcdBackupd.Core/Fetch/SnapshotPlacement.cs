@@ -104,8 +104,7 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
     {
         using var trailer = new EtcdTrailer();
         var buffer = new byte[BufferBytes];
-        // A download from a store or a peer goes through the AWS SDK or SSH.NET: their garbage is paced as an upload's is.
-        var pacer = new Memory.GarbagePacer(16L << 20, GC.MaxGeneration);
+        var pacer = Memory.GarbagePacer.ForRequestStreams();
         long received = 0;
         var reported = time.GetTimestamp();
         await using (var output = new FileStream(part, new FileStreamOptions

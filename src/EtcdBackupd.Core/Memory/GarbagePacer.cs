@@ -23,6 +23,12 @@ internal sealed class GarbagePacer
     private readonly int _generation;
     private long _next;
 
+    /// <summary>
+    /// Full collections every 16 MiB, for streams that go through the AWS SDK or SSH.NET (an upload, its
+    /// read-back, a fetch): about 30 KiB of garbage per MiB, whose requests live across a collection.
+    /// </summary>
+    public static GarbagePacer ForRequestStreams() => new(16L << 20, GC.MaxGeneration);
+
     public GarbagePacer(long everyBytes, int generation)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(everyBytes);

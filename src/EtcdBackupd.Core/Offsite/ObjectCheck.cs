@@ -15,7 +15,7 @@ internal static class ObjectCheck
         await using var body = response.ResponseStream;
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[128 * 1024];
-        var pacer = new Memory.GarbagePacer(16L << 20, GC.MaxGeneration);
+        var pacer = Memory.GarbagePacer.ForRequestStreams();
         long length = 0;
         int n;
         while ((n = await body.ReadAsync(buffer, cancellationToken)) > 0)

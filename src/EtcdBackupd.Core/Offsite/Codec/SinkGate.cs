@@ -7,13 +7,13 @@ namespace EtcdBackupd.Offsite.Codec;
 /// </summary>
 internal sealed class SinkGate(Stream sink) : WriteOnlyStream
 {
-    public bool Closed { get; private set; }
+    private bool _shut;
 
-    public void Shut() => Closed = true;
+    public void Shut() => _shut = true;
 
     protected override ValueTask WriteCoreAsync(ReadOnlyMemory<byte> data, bool async, CancellationToken cancellationToken)
     {
-        if (Closed)
+        if (_shut)
             return ValueTask.CompletedTask;
         if (async)
             return sink.WriteAsync(data, cancellationToken);
