@@ -9,8 +9,8 @@ namespace EtcdBackupd.Snapshots;
 /// One <c>SnapshotResponse</c> blob in a buffer from the stream's own pool. A 1 GiB database arrives as
 /// about 33,000 such messages: parsing them by hand into reused buffers, instead of into a fresh
 /// <c>ByteString</c> each, keeps the garbage collector (and so the daemon's memory) out of the picture.
-/// The pool belongs to one stream because the buffers are rented on the receiving thread and returned
-/// on the writing one, which the shared pool handles by dropping arrays and allocating new ones.
+/// The pool belongs to one stream because each message may arrive on another thread-pool thread, and
+/// the shared pool, which keeps arrays per thread, handles that by dropping arrays and allocating new ones.
 /// </summary>
 internal sealed class SnapshotChunk
 {
@@ -40,8 +40,8 @@ internal sealed class SnapshotChunk
     public void Return() => _pool?.Return(this);
 
     /// <summary>
-    /// Chunks for one stream, buffer and all: as many as can be in flight are kept, so once the queue has
-    /// filled, a message costs no allocation at all (issue 18: a new object per message was garbage the
+    /// Chunks for one stream, buffer and all: as many as can be in flight are kept, so once each has been
+    /// used, a message costs no allocation at all (issue 18: a new object per message was garbage the
     /// collector let pile up for gigabytes). A larger blob than etcd sends gets a chunk of its own.
     /// </summary>
     internal sealed class Pool(int keep)
