@@ -24,7 +24,7 @@ internal sealed class SnapshotMemoryTests
     private const int Samples = 64;
 
     // Issue 18 asks for 1 KiB per MiB and less than 2 MiB of RssAnon. The RssAnon bound holds since the
-    // engine collects gen0 every 32 MiB (16-170 KiB of drift measured at 370-381 MiB). The allocation does
+    // engine collects every 32 MiB (16-170 KiB of drift measured at 370-381 MiB). The allocation does
     // not: what is left is allocated inside Grpc.Net.Client and SocketsHttpHandler (an async state machine
     // box each time a read waits for etcd, a write-queue entry per HTTP/2 window update). It was 12-20 KiB
     // per MiB while almost every read waited; letting messages gather for a millisecond after a wait
@@ -122,7 +122,11 @@ internal sealed class SnapshotMemoryTests
 
         Assert.That(result.Manifest.SizeBytes, Is.GreaterThan((long)Values << 20), report);
         Assert.That(perMiB, Is.LessThanOrEqualTo(AllocatedBytesPerMiB), report);
-        Assert.That(Math.Abs(rssAnon[last] - rssAnon[quarter]), Is.LessThan(RssAnonDriftKiB), report);
+        // Growth is what is bounded. The stream's full collections hand back the pages of the loading's
+        // garbage as they go, so in this process RssAnon falls by 3-6 MiB over the stream. Measured after an
+        // aggressive collection first, it rose 1.2-2.0 MiB instead in this JIT host, as the collector hands
+        // freed regions back lazily. The Native AOT build stays flat to 8 GiB (bench/snapshot/RESULTS.md).
+        Assert.That(rssAnon[last] - rssAnon[quarter], Is.LessThan(RssAnonDriftKiB), report);
     }
 
     /// <summary>RssAnon from /proc/self/status, in KiB, parsed from bytes into a reused buffer.</summary>
