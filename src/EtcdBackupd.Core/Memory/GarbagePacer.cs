@@ -7,10 +7,9 @@ namespace EtcdBackupd.Memory;
 /// collector's gen0 budget (sized from the CPU cache: 25 MiB on a 32 MiB L3, more on larger machines) is
 /// bigger than what a stream of gigabytes leaves behind, so no collection runs and every allocated byte
 /// lands on a fresh page: the process's RssAnon grows in a line with the data. Collected every few MiB of
-/// garbage, the same pages are reused and memory stays flat whatever the size. With almost nothing alive
-/// in gen0 such a collection takes well under a millisecond. The GC's own knobs cannot do this for the
-/// Native AOT build: it reads neither DOTNET_GCgen0size nor DOTNET_GCgen0MaxBudget (measured: its
-/// collection count does not change with them).
+/// garbage, the same pages are reused and memory stays flat whatever the size. The GC's own knobs cannot
+/// do this for the Native AOT build: it reads neither DOTNET_GCgen0size nor DOTNET_GCgen0MaxBudget
+/// (measured: its collection count does not change with them).
 /// Every stream here needs full collections: some of its objects are alive at any moment (an upload's
 /// requests, in flight for tens of milliseconds; a snapshot's messages waiting in the HTTP/2 stream's
 /// buffer), and collected at gen0 only they are promoted and pile up in gen1 and gen2 instead (measured

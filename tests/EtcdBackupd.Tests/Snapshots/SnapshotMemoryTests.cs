@@ -24,7 +24,7 @@ internal sealed class SnapshotMemoryTests
     private const int Samples = 64;
 
     // Issue 18 asks for 1 KiB per MiB and less than 2 MiB of RssAnon. The RssAnon bound holds since the
-    // engine collects every 32 MiB (16-170 KiB of drift measured at 370-381 MiB). The allocation does
+    // engine collects every 32 MiB (see the assertion for why only growth is bounded). The allocation does
     // not: what is left is allocated inside Grpc.Net.Client and SocketsHttpHandler (an async state machine
     // box each time a read waits for etcd, a write-queue entry per HTTP/2 window update). It was 12-20 KiB
     // per MiB while almost every read waited; letting messages gather for a millisecond after a wait
