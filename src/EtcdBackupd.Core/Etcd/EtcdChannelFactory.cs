@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
 
@@ -46,6 +47,7 @@ internal sealed class EtcdChannelFactory : IDisposable
             // A snapshot stream is one long response: 1 MiB in flight keeps etcd sending on loopback and LAN
             // while bounding what we buffer (dynamic window growth is off, see EtcdBackupd.csproj).
             InitialHttp2StreamWindowSize = 1024 * 1024,
+            ConnectCallback = ConnectAsync,
         };
         if (endpoint.Scheme == Uri.UriSchemeHttps)
         {
@@ -62,6 +64,23 @@ internal sealed class EtcdChannelFactory : IDisposable
             DisposeHttpClient = true,
             MaxReceiveMessageSize = 16 * 1024 * 1024,
         });
+    }
+
+    /// <summary>What SocketsHttpHandler does by default (a dual-mode socket, Nagle off), with reads buffered.</summary>
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return new ReceiveBufferStream(new NetworkStream(socket, ownsSocket: true));
     }
 
     private bool ValidateAgainstCa(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)

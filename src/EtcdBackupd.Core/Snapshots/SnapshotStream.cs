@@ -52,7 +52,7 @@ internal static class SnapshotStream
         using var trailer = new EtcdTrailer();
         var method = SnapshotChunk.CreateMethod(new SnapshotChunk.Pool(PooledChunks));
         using var call = etcd.AsyncServerStreamingCall(method, null, new CallOptions(cancellationToken: cancellationToken), new SnapshotRequest());
-        var writeback = new Writeback(file.SafeFileHandle);
+        using var writer = new StreamingFileWriter(file.SafeFileHandle);
         var pacer = new Memory.GarbagePacer(CollectEvery, GC.MaxGeneration);
         long written = 0;
         var waited = false;
@@ -81,7 +81,7 @@ internal static class SnapshotStream
             try
             {
                 trailer.Append(chunk.Span);
-                file.Write(chunk.Span);
+                writer.Write(chunk.Span);
                 written += chunk.Length;
             }
             finally
@@ -89,11 +89,11 @@ internal static class SnapshotStream
                 chunk.Return();
             }
 
-            writeback.Advance(written);
             pacer.Moved(written);
             onReceived?.Invoke(written);
         }
 
+        writer.Complete();
         file.Flush(flushToDisk: true);
         var (matches, sha256) = trailer.Complete();
         if (!matches || !EtcdTrailer.HasSnapshotSize(written))
