@@ -37,7 +37,18 @@ internal sealed class ReceiveBufferStream(Stream inner) : Stream
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        return Filled(buffer, inner.Read(buffer, 0, BufferSize), destination.Length) ?? HandOut(destination);
+        int count;
+        try
+        {
+            count = inner.Read(buffer, 0, BufferSize);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        return Filled(buffer, count, destination.Length) ?? HandOut(destination);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -122,12 +133,10 @@ internal sealed class ReceiveBufferStream(Stream inner) : Stream
     {
         if (disposing)
         {
+            // The connection disposes its stream from another thread to end a read in progress: a buffer
+            // still held is left to the collector, never returned to the pool while a read may use it.
             inner.Dispose();
-            if (_buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = null;
-            }
+            _buffer = null;
         }
 
         base.Dispose(disposing);

@@ -90,6 +90,25 @@ internal sealed class ReceiveBufferStreamTests
         Assert.That(buffer, Is.EqualTo("etcd"u8.ToArray()));
     }
 
+    /// <summary>How the HTTP/2 connection ends a read in progress when it closes.</summary>
+    [Test]
+    public async Task Dispose_WhileAReadWaits_EndsTheReadAndRefusesWrites()
+    {
+        var waiting = _stream.ReadAsync(new byte[100]).AsTask();
+        await Task.Delay(50);
+
+        _stream.Dispose();
+
+        var ended = await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.That(ended, Is.SameAs(waiting), "the read ends (with an error or the end) once the stream is disposed");
+        if (!waiting.IsFaulted)
+        {
+            Assert.That(waiting.Result, Is.Zero);
+        }
+
+        Assert.That(() => _stream.Write([1]), Throws.InstanceOf<ObjectDisposedException>().Or.InstanceOf<IOException>());
+    }
+
     [Test]
     public async Task Write_GoesStraightToTheSocket()
     {
