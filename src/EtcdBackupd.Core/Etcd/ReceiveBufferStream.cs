@@ -31,9 +31,14 @@ internal sealed class ReceiveBufferStream(Stream inner) : Stream
 
     public override int Read(Span<byte> destination)
     {
-        if (_buffer is not null || destination.Length == 0 || destination.Length >= BufferSize)
+        if (_buffer is not null)
         {
-            return _buffer is null ? inner.Read(destination) : HandOut(destination);
+            return HandOut(destination);
+        }
+
+        if (destination.Length == 0 || destination.Length >= BufferSize)
+        {
+            return inner.Read(destination);
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);

@@ -30,7 +30,6 @@ internal sealed unsafe partial class StreamingFileWriter : IDisposable
     private int _filled;
     private long _offset;
 
-
     /// <param name="file">Opened for writing, empty.</param>
     /// <param name="tryDirect">False only in tests of the page-cache path, which every file system here accepts direct I/O for.</param>
     public StreamingFileWriter(SafeFileHandle file, bool tryDirect = true)

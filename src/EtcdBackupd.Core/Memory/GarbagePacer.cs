@@ -20,22 +20,18 @@ namespace EtcdBackupd.Memory;
 internal sealed class GarbagePacer
 {
     private readonly long _every;
-    private readonly int _generation;
     private long _next;
 
     /// <summary>
     /// Full collections every 16 MiB, for streams that go through the AWS SDK or SSH.NET (an upload, its
     /// read-back, a fetch): about 30 KiB of garbage per MiB, whose requests live across a collection.
     /// </summary>
-    public static GarbagePacer ForRequestStreams() => new(16L << 20, GC.MaxGeneration);
+    public static GarbagePacer ForRequestStreams() => new(16L << 20);
 
-    public GarbagePacer(long everyBytes, int generation)
+    public GarbagePacer(long everyBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(everyBytes);
-        ArgumentOutOfRangeException.ThrowIfNegative(generation);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(generation, GC.MaxGeneration);
         _every = everyBytes;
-        _generation = generation;
         _next = everyBytes;
     }
 
@@ -47,7 +43,7 @@ internal sealed class GarbagePacer
             return;
         }
 
-        GC.Collect(_generation, GCCollectionMode.Forced, blocking: true);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
         _next = total + _every;
     }
 }

@@ -53,7 +53,7 @@ internal static class SnapshotStream
         var method = SnapshotChunk.CreateMethod(new SnapshotChunk.Pool(PooledChunks));
         using var call = etcd.AsyncServerStreamingCall(method, null, new CallOptions(cancellationToken: cancellationToken), new SnapshotRequest());
         using var writer = new StreamingFileWriter(file.SafeFileHandle);
-        var pacer = new Memory.GarbagePacer(CollectEvery, GC.MaxGeneration);
+        var pacer = new Memory.GarbagePacer(CollectEvery);
         long written = 0;
         var waited = false;
         while (true)
