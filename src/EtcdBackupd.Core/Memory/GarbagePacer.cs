@@ -32,18 +32,24 @@ internal sealed class GarbagePacer
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(everyBytes);
         _every = everyBytes;
-        _next = everyBytes;
+        // The first call collects, whatever the total: called before the stream's first byte, it hands back
+        // what getting there left behind (configuration, the connection, a TLS handshake), which otherwise
+        // sits under the stream's steady state until the first full step. Measured on the one-shot snapshot
+        // of the Native AOT build: RssAnon 14.6-15.4 MiB from start-up to the first collection at 32 MiB,
+        // 12.2-12.8 MiB after it.
+        _next = 0;
     }
 
-    /// <summary>Call with the stream's running total; collects when it has passed the next mark.</summary>
-    public void Moved(long total)
+    /// <summary>Call with the stream's running total; collects on the first call and then each time the total has passed the next mark (and says so).</summary>
+    public bool Moved(long total)
     {
         if (total < _next)
         {
-            return;
+            return false;
         }
 
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
         _next = total + _every;
+        return true;
     }
 }

@@ -54,6 +54,8 @@ internal static class SnapshotStream
         using var call = etcd.AsyncServerStreamingCall(method, null, new CallOptions(cancellationToken: cancellationToken), new SnapshotRequest());
         using var writer = new StreamingFileWriter(file.SafeFileHandle);
         var pacer = new Memory.GarbagePacer(CollectEvery);
+        // A collection before the first byte, so start-up's garbage is not kept under the stream (GarbagePacer).
+        pacer.Moved(0);
         long written = 0;
         var waited = false;
         while (true)
