@@ -14,6 +14,14 @@ namespace EtcdBackupd.Metrics;
 internal sealed class TextfileMetrics(
     Live<MetricsOptions> metrics, DaemonState state, SnapshotDirectory directory, ILogger<TextfileMetrics> logger) : IHostedService
 {
+    /// <summary>
+    /// One write at a time. The state changes on several threads (a snapshot ending, the health check, a
+    /// reload); two writes at once shared the one <c>.part</c> file, so one renamed it away under the other,
+    /// which failed ("Could not find file ...prom.part") and could leave the older state in place until
+    /// the next change. The state is read under the lock, so the last write carries the newest state.
+    /// </summary>
+    private readonly Lock _writing = new();
+
     /// <summary>Read at each write: a reload may move the file or turn it off.</summary>
     private MetricsOptions options => metrics.Current;
 
@@ -119,14 +127,17 @@ internal sealed class TextfileMetrics(
             return;
         }
 
-        try
+        lock (_writing)
         {
-            Durable.WriteAllBytes(path, Encoding.UTF8.GetBytes(Render(state, directory.List().Count)),
-                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            MetricsLog.WriteFailed(logger, path, e.Message);
+            try
+            {
+                Durable.WriteAllBytes(path, Encoding.UTF8.GetBytes(Render(state, directory.List().Count)),
+                    UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                MetricsLog.WriteFailed(logger, path, e.Message);
+            }
         }
     }
 }

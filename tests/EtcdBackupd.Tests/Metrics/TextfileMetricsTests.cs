@@ -93,4 +93,40 @@ internal sealed class TextfileMetricsTests
         Assert.That(TextfileMetrics.Render(state, 2), Does.Contain("\netcd_backupd_last_success_timestamp_seconds 1795410003\n")
             .And.Contain("\netcd_backupd_last_success_size_bytes 8224\n").And.Contain("\netcd_backupd_healthy 1\n"));
     }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Write_OnChangesFromManyThreadsAtOnce_NeverFailsAndLeavesTheNewestStateWhole()
+    {
+        using var directory = new TempDirectory("textfile-race");
+        var path = Path.Combine(directory.Path, "etcd_backupd.prom");
+        var state = new DaemonState();
+        var logger = new CapturingLogger<TextfileMetrics>();
+        var metrics = new TextfileMetrics(new EtcdBackupd.Configuration.Live<MetricsOptions>(new MetricsOptions { TextfilePath = path }), state,
+            new SnapshotDirectory(directory.Path), logger);
+        await metrics.StartAsync(CancellationToken.None);
+
+        // A snapshot ending and the health check at the same moment, many times over: each change writes the file.
+        using var start = new Barrier(4);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(thread => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < 25; i++)
+            {
+                state.Finished(thread % 2 == 0 ? SnapshotOutcomes.Succeeded(At.AddMinutes(i)) : SnapshotOutcomes.Failed(At.AddMinutes(i), SnapshotFailure.DiskFull));
+            }
+        })));
+        await metrics.StopAsync(CancellationToken.None);
+
+        logger.Events.Writer.Complete();
+        var events = new List<string>();
+        await foreach (var e in logger.Events.Reader.ReadAllAsync())
+        {
+            events.Add($"{e.EventName}: {e.Message}");
+        }
+
+        Assert.That(events.Where(e => e.StartsWith("MetricsWriteFailed", StringComparison.Ordinal)), Is.Empty);
+        Assert.That(await File.ReadAllTextAsync(path), Is.EqualTo(TextfileMetrics.Render(state, 0)));
+        Assert.That(File.Exists(path + ".part"), Is.False);
+    }
 }
