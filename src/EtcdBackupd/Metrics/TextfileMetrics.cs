@@ -18,7 +18,8 @@ internal sealed class TextfileMetrics(
     /// One write at a time. The state changes on several threads (a snapshot ending, the health check, a
     /// reload); two writes at once shared the one <c>.part</c> file, so one renamed it away under the other,
     /// which failed ("Could not find file ...prom.part") and could leave the older state in place until
-    /// the next change. The state is read under the lock, so the last write carries the newest state.
+    /// the next change. The path and the state are read under the lock, so the last write carries the
+    /// newest state to the file the configuration names now.
     /// </summary>
     private readonly Lock _writing = new();
 
@@ -43,13 +44,18 @@ internal sealed class TextfileMetrics(
 
         if (previousPath is not null)
         {
-            try
+            // Under the writes' lock: a write that read the old path before the reload ends before the file
+            // is removed, and does not bring it back afterwards.
+            lock (_writing)
             {
-                File.Delete(previousPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                MetricsLog.WriteFailed(logger, previousPath, e.Message);
+                try
+                {
+                    File.Delete(previousPath);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    MetricsLog.WriteFailed(logger, previousPath, e.Message);
+                }
             }
         }
 
@@ -122,13 +128,13 @@ internal sealed class TextfileMetrics(
 
     private void Write()
     {
-        if (options.TextfilePath is not { } path || !Directory.Exists(Path.GetDirectoryName(path)))
-        {
-            return;
-        }
-
         lock (_writing)
         {
+            if (options.TextfilePath is not { } path || !Directory.Exists(Path.GetDirectoryName(path)))
+            {
+                return;
+            }
+
             try
             {
                 Durable.WriteAllBytes(path, Encoding.UTF8.GetBytes(Render(state, directory.List().Count)),
