@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static EtcdBackupd.FileSystem.Libc;
 
 namespace EtcdBackupd.FileSystem;
 
@@ -6,11 +7,8 @@ namespace EtcdBackupd.FileSystem;
 /// What makes a file survive a power cut once we say it exists: fsync the file, rename it into place,
 /// fsync the directory that holds the new name.
 /// </summary>
-internal static partial class Durable
+internal static class Durable
 {
-    private const int ORdOnly = 0;
-    private const int OCloExec = 0x80000;
-
     /// <summary>Renames without replacing, then makes the rename itself durable.</summary>
     public static void RenameIntoPlace(string from, string to)
     {
@@ -62,13 +60,4 @@ internal static partial class Durable
             _ = Close(fd);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

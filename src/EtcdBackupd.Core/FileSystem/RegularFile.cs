@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using static EtcdBackupd.FileSystem.Libc;
 
 namespace EtcdBackupd.FileSystem;
 
@@ -20,7 +21,6 @@ internal sealed class NotARegularFileException(string path, FileKind kind)
 /// </summary>
 internal static partial class RegularFile
 {
-    private const int ORdOnly = 0, ONonBlock = 0x800, ONoFollow = 0x20000, OCloExec = 0x80000;
     private const int Eloop = 40, ENoEnt = 2, ENotDir = 20;
     private const long SysFstat = 5, SysLstat = 6;
     private const int StatSize = 144, ModeOffset = 24;
@@ -146,14 +146,8 @@ internal static partial class RegularFile
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
     /// <summary>F_DUPFD_CLOEXEC: a duplicate no child process inherits.</summary>
-    private static int Dup(int fd) => Fcntl(fd, 1030, 0);
-
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int Fcntl(int fd, int command, int argument);
+    private static int Dup(int fd) => Fcntl(fd, FDupFdCloExec, 0);
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, nint first, nint second);

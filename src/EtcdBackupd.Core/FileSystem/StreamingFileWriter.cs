@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using static EtcdBackupd.FileSystem.Libc;
 
 namespace EtcdBackupd.FileSystem;
 
@@ -22,7 +23,7 @@ internal sealed unsafe partial class StreamingFileWriter : IDisposable
     /// (the page size, which covers every logical block size Linux file systems use).</summary>
     private const int Alignment = 4096;
     internal const int BufferSize = 1 << 20;
-    private const int FGetFl = 3, FSetFl = 4, ODirect = 0x4000, EIntr = 4, EInval = 22;
+    private const int EIntr = 4, EInval = 22;
 
     private readonly SafeFileHandle _file;
     private readonly Writeback _writeback;
@@ -150,9 +151,6 @@ internal sealed unsafe partial class StreamingFileWriter : IDisposable
             _buffer = null;
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int Fcntl(int fd, int cmd, int arg);
 
     [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
     private static partial nint Pwrite(SafeFileHandle fd, byte* buffer, nuint count, long offset);
