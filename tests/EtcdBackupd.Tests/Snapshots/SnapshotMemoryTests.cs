@@ -16,7 +16,7 @@ namespace EtcdBackupd.Tests.Snapshots;
 [TestFixture]
 [Category(Category)]
 [Parallelizable(ParallelScope.None)]
-internal sealed class SnapshotMemoryTests
+internal sealed partial class SnapshotMemoryTests
 {
     public const string Category = "Memory";
     private const int Values = 320;
@@ -63,6 +63,7 @@ internal sealed class SnapshotMemoryTests
     }
 
     [Test]
+    [Order(1)]
     [CancelAfter(300_000)]
     public async Task Snapshot_OfAFewHundredMebibytes_NeitherAllocationNorAnonymousMemoryGrowsWithTheStream()
     {
@@ -78,7 +79,7 @@ internal sealed class SnapshotMemoryTests
         void Sample(long bytes)
         {
             allocated[taken] = GC.GetTotalAllocatedBytes(precise: true);
-            rssAnon[taken] = ReadRssAnonKiB(status);
+            rssAnon[taken] = ReadRssAnonKiB("/proc/self/status", status);
             received[taken] = bytes;
             collections[taken] = GC.CollectionCount(0);
             taken++;
@@ -125,17 +126,23 @@ internal sealed class SnapshotMemoryTests
         // Growth is what is bounded. The stream's full collections hand back the pages of the loading's
         // garbage as they go, so in this process RssAnon falls by 3-6 MiB over the stream. Measured after an
         // aggressive collection first, it rose 1.2-2.0 MiB instead in this JIT host, as the collector hands
-        // freed regions back lazily. The Native AOT build stays flat to 8 GiB (bench/snapshot/RESULTS.md).
+        // freed regions back lazily. The packaged Native AOT build, in a process of its own, is held to the
+        // issue's bound both ways (SnapshotMemoryTests.Packaged.cs), and stays flat to 8 GiB (bench/snapshot).
         Assert.That(rssAnon[last] - rssAnon[quarter], Is.LessThan(RssAnonDriftKiB), report);
     }
 
-    /// <summary>RssAnon from /proc/self/status, in KiB, parsed from bytes into a reused buffer.</summary>
-    private static long ReadRssAnonKiB(byte[] buffer)
+    /// <summary>RssAnon from a <c>/proc/PID/status</c> file, in KiB, parsed from bytes into a reused buffer; 0 when it has none (a process that has exited).</summary>
+    private static long ReadRssAnonKiB(string statusPath, byte[] buffer)
     {
-        using var file = File.OpenHandle("/proc/self/status");
+        using var file = File.OpenHandle(statusPath);
         var length = RandomAccess.Read(file, buffer, 0);
         var text = buffer.AsSpan(0, length);
         var at = text.IndexOf("RssAnon:"u8);
+        if (at < 0)
+        {
+            return 0;
+        }
+
         long value = 0;
         foreach (var b in text[(at + 8)..])
         {
