@@ -40,6 +40,6 @@ for _ in $(seq 1 $((idle / 5))); do
 done
 echo "idle for $idle s after its start-up snapshot, watchdog off (not under systemd):"
 echo "  RSS now $(( $(field VmRSS) / 1024 )) MiB, highest sample $((peak / 1024)) MiB (goal <= 40 MiB); threads $(field Threads)"
-# RssFile is the program's pages, shared with the page cache; RssAnon is what this process alone holds.
+# RssFile is the program's and its libraries' pages, shared with the page cache; RssAnon is what this process alone holds.
 echo "  of which anonymous (private) $(( $(field RssAnon) / 1024 )) MiB, file-backed $(( $(field RssFile) / 1024 )) MiB"
 echo "  main-thread context switches while idle: $(( $(switches) - start_switches )); CPU ticks: $(( $(cpu) - start_cpu ))"

@@ -127,7 +127,7 @@ internal sealed partial class SnapshotMemoryTests
         // garbage as they go, so in this process RssAnon falls by 3-6 MiB over the stream. Measured after an
         // aggressive collection first, it rose 1.2-2.0 MiB instead in this JIT host, as the collector hands
         // freed regions back lazily. The packaged Native AOT build, in a process of its own, is held to the
-        // issue's bound both ways (SnapshotMemoryTests.Packaged.cs), and stays flat to 8 GiB (bench/snapshot).
+        // same one-sided bound (SnapshotMemoryTests.Packaged.cs), and stays flat to 8 GiB (bench/snapshot).
         Assert.That(rssAnon[last] - rssAnon[quarter], Is.LessThan(RssAnonDriftKiB), report);
     }
 
