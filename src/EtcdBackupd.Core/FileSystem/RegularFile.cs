@@ -38,7 +38,7 @@ internal static partial class RegularFile
                 throw new NotARegularFileException(path, FileKind.Symlink);
             }
 
-            throw errno == 2 ? new FileNotFoundException($"'{path}' does not exist", path) : new IOException($"cannot open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
+            throw errno == ENoEnt ? new FileNotFoundException($"'{path}' does not exist", path) : new IOException($"cannot open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
