@@ -2,14 +2,19 @@
 # Idle cost of the daemon (Native AOT build): RSS and wake-ups between snapshots. Starts one etcd 3.4
 # member on loopback, runs etcd-backupd with the runbook's daily schedule (it takes one catch-up snapshot
 # at start), then watches it idle for IDLE seconds (default 60). Goal (issue 3): idle RSS <= 40 MiB.
-# BACKUPD=PATH measures another build, e.g. the self-contained one from the compatible .deb.
+# Then REQUESTS (default 500) status requests through etcd-backupctl, as a monitor asking once a minute
+# would send in eight hours, and its memory after them.
+# BACKUPD=PATH measures another build, e.g. the self-contained one from the compatible .deb (the
+# etcd-backupctl beside it, or BACKUPCTL=PATH, sends the requests).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 idle=${1:-60}
+requests=${REQUESTS:-500}
 work=$(mktemp -d /var/tmp/etcd-backupd-idle.XXXXXX)
 "$root/scripts/install-deps.sh" >/dev/null
 backupd=${BACKUPD:-$root/bench/out/etcd-backupd}
 [ -x "$backupd" ] || "$root/packaging/publish.sh" aot "$root/bench/out" >/dev/null
+backupctl=${BACKUPCTL:-$(dirname "$backupd")/etcd-backupctl}
 
 ep=http://127.0.0.1:48379
 etcd --name idle --data-dir "$work/etcd" --listen-client-urls $ep --advertise-client-urls $ep \
@@ -43,3 +48,8 @@ echo "  RSS now $(( $(field VmRSS) / 1024 )) MiB, highest sample $((peak / 1024)
 # RssFile is the program's and its libraries' pages, shared with the page cache; RssAnon is what this process alone holds.
 echo "  of which anonymous (private) $(( $(field RssAnon) / 1024 )) MiB, file-backed $(( $(field RssFile) / 1024 )) MiB"
 echo "  main-thread context switches while idle: $(( $(switches) - start_switches )); CPU ticks: $(( $(cpu) - start_cpu ))"
+[ -x "$backupctl" ] || { echo "no etcd-backupctl at $backupctl: requests not sent"; exit 0; }
+for _ in $(seq 1 "$requests"); do "$backupctl" --socket "$work/control.sock" status --json >/dev/null; done
+sleep 2
+echo "after $requests status requests:"
+echo "  RSS $(( $(field VmRSS) / 1024 )) MiB, of which anonymous (private) $(( $(field RssAnon) / 1024 )) MiB; threads $(field Threads)"

@@ -7,15 +7,14 @@ namespace EtcdBackupd.Memory;
 /// collector's gen0 budget (sized from the CPU cache: 25 MiB on a 32 MiB L3, more on larger machines) is
 /// bigger than what a stream of gigabytes leaves behind, so no collection runs and every allocated byte
 /// lands on a fresh page: the process's RssAnon grows in a line with the data. Collected every few MiB of
-/// garbage, the same pages are reused and memory stays flat whatever the size. The GC's own knobs cannot
-/// do this for the Native AOT build: it reads neither DOTNET_GCgen0size nor DOTNET_GCgen0MaxBudget
-/// (measured: its collection count does not change with them).
-/// Every stream here needs full collections: some of its objects are alive at any moment (an upload's
-/// requests, in flight for tens of milliseconds; a snapshot's messages waiting in the HTTP/2 stream's
-/// buffer), and collected at gen0 only they are promoted and pile up in gen1 and gen2 instead (measured
-/// on a 1 GiB upload: RssAnon 16 to 38 MiB with gen0 collections, flat with full ones; on an 8 GiB
-/// snapshot 14 to 19 MiB, flat at 11.7 MiB). On a heap this small a full collection costs a millisecond
-/// or two.
+/// garbage, the same pages are reused and memory stays flat whatever the size. The daemon's project caps
+/// that budget at 4 MiB (System.GC.Gen0MaxBudget, for the control socket's garbage), but a budget only
+/// brings gen0 collections, and a stream needs full ones: some of its objects are alive at any moment
+/// (an upload's requests, in flight for tens of milliseconds; a snapshot's messages waiting in the HTTP/2
+/// stream's buffer), and collected at gen0 only they are promoted and pile up in gen1 and gen2 instead
+/// (measured on a 1 GiB upload: RssAnon 16 to 38 MiB with gen0 collections, flat with full ones; on an
+/// 8 GiB snapshot 14 to 19 MiB, flat at 11.7 MiB). On a heap this small a full collection costs a
+/// millisecond or two.
 /// </summary>
 internal sealed class GarbagePacer
 {

@@ -273,77 +273,21 @@ internal sealed class ControlChannelTests : DaemonOnOneMemberFixture
     public async Task Garbage_ThousandsOfBadRequests_LeaveTheDaemonAnsweringWithBoundedThreadsAndMemory()
     {
         var (threadsBefore, rssBefore) = Usage(Daemon.Id);
-        var random = new Random(20261124);
-        var payloads = new Func<byte[]>[]
-        {
-            () => [.. RandomBytes(random, random.Next(1, 300)), (byte)'\n'],
-            () => "{\"command\":\"sta"u8.ToArray(),
-            () => new byte[70 * 1024],
-            () => "{\"command\": [1,2,3]}\n"u8.ToArray(),
-            () => "{\"command\":\"verify\",\"file\":\"../../../etc/passwd\"}\n"u8.ToArray(),
-            () => "[]\n{}\nnull\n\"\"\n"u8.ToArray(),
-            () => System.Text.Encoding.UTF8.GetBytes(new string('{', 5000) + "\n"),
-            () => [],
-            () => "{\"command\":\"prune\",\"dryRun\":\"true\"}\n{\"command\":\"status\",\"command\":\"prune\"}\n"u8.ToArray(),
-            () => "{\"command\":\"restore-phase\",\"session\":\"x\",\"phase\":\"rollback\",\"extra\":[1]}\n"u8.ToArray(),
-            () => [.. System.Text.Encoding.UTF8.GetBytes("{\"command\":\"list\",\"pad\":\"" + new string('x', 70 * 1024) + "\"}"), (byte)'\n'],
-        };
-
-        await Parallel.ForEachAsync(Enumerable.Range(0, 3000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, token) =>
-        {
-            using var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-            await client.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(Socket), token);
-            byte[] payload;
-            lock (random)
-            {
-                payload = payloads[random.Next(payloads.Length)]();
-            }
-
-            try
-            {
-                if (i % 50 == 7)
-                {
-                    // A slow client: the request in pieces.
-                    foreach (var piece in payload.Chunk(Math.Max(1, payload.Length / 4)))
-                    {
-                        await client.SendAsync(piece, token);
-                        await Task.Delay(20, token);
-                    }
-                }
-                else
-                {
-                    await client.SendAsync(payload, token);
-                }
-                if (i % 3 == 0)
-                {
-                    return; // hang up without reading the answer
-                }
-
-                var buffer = new byte[4096];
-                using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-                await client.ReceiveAsync(buffer, wait.Token);
-            }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
-            {
-                // The daemon closed an oversized request, or had nothing to say yet: both are fine.
-            }
-        });
+        await ControlTraffic.SendAsync(Socket, 3000, new Random(20261124), ControlTraffic.Garbage, TestContext.CurrentContext.CancellationToken);
 
         var answer = await Backupctl.RawAsync(Socket, """{"command":"status"}""");
         await Task.Delay(TimeSpan.FromSeconds(3)); // idle connections time out after Control.IdleSeconds
         var (threadsAfter, rssAfter) = Usage(Daemon.Id);
+        TestContext.Progress.WriteLine($"after 3000 bad requests: threads {threadsBefore} -> {threadsAfter}, RSS {rssBefore >> 20} MiB -> {rssAfter >> 20} MiB");
 
         Assert.That(answer.Last()["ok"]!.GetValue<bool>(), Is.True);
         Assert.That(Daemon.HasExited, Is.False);
         Assert.That(threadsAfter, Is.LessThanOrEqualTo(threadsBefore + 8), $"threads {threadsBefore} -> {threadsAfter}");
-        Assert.That(rssAfter - rssBefore, Is.LessThan(64L << 20), $"RSS {rssBefore >> 20} MiB -> {rssAfter >> 20} MiB");
-    }
-
-    private static byte[] RandomBytes(Random random, int length)
-    {
-        var bytes = new byte[length];
-        random.NextBytes(bytes);
-        return bytes.Select(b => b == (byte)'\n' ? (byte)' ' : b).ToArray();
+        // This daemon runs on the JIT (dotnet etcd-backupd.dll): its growth is mostly the code compiled for
+        // the new paths (14-16 MiB measured). Garbage is held to the collector's gen0 budget, which the project
+        // caps at 4 MiB (System.GC.Gen0MaxBudget); uncapped, the budget follows the CPU cache and the same
+        // traffic grew RSS by 62-64 MiB on a 260 MiB L3. PackagedDaemonMemoryTests bounds the shipped build.
+        Assert.That(rssAfter - rssBefore, Is.LessThan(32L << 20), $"RSS {rssBefore >> 20} MiB -> {rssAfter >> 20} MiB");
     }
 
     private static (int Threads, long RssBytes) Usage(int pid)

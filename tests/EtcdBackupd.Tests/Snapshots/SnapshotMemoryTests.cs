@@ -132,7 +132,7 @@ internal sealed partial class SnapshotMemoryTests
     }
 
     /// <summary>RssAnon from a <c>/proc/PID/status</c> file, in KiB, parsed from bytes into a reused buffer; 0 when it has none (a process that has exited).</summary>
-    private static long ReadRssAnonKiB(string statusPath, byte[] buffer)
+    internal static long ReadRssAnonKiB(string statusPath, byte[] buffer)
     {
         using var file = File.OpenHandle(statusPath);
         var length = RandomAccess.Read(file, buffer, 0);

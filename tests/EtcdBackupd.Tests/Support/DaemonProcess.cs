@@ -29,6 +29,10 @@ internal sealed class DaemonProcess : IAsyncDisposable
         return new DaemonProcess(ProcessRunner.StartBackground("dotnet", [dll, "--config", configFile], logFile, environment), logFile);
     }
 
+    /// <summary>Another build of the daemon, such as the Native AOT binary from a package.</summary>
+    public static DaemonProcess StartProgram(string program, string configFile, string logFile) =>
+        new(ProcessRunner.StartBackground(program, ["--config", configFile], logFile), logFile);
+
     /// <summary>SIGTERM, then the exit code; fails the test if the daemon outlives <paramref name="within"/>.</summary>
     public async Task<int> TerminateAsync(TimeSpan within)
     {
