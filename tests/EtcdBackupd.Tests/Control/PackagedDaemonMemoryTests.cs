@@ -21,8 +21,8 @@ internal sealed class PackagedDaemonMemoryTests
     /// each the daemon's anonymous memory is under 32 MiB: 9 MiB idle, 12-22 MiB measured after the rounds,
     /// in steps of the collector's 4 MiB regions. The collector's gen0 budget, capped at 4 MiB by the
     /// project (System.GC.Gen0MaxBudget), is what keeps it there: at the runtime's default, sized from the
-    /// CPU cache, the garbage of each request stays on fresh pages until the budget is spent, and the same
-    /// traffic left 65 MiB after one round and 91 MiB after two on a machine with a 260 MiB L3. Where the
+    /// CPU cache, the garbage of each request stays on fresh pages until the budget is spent: on a machine
+    /// with a 260 MiB L3, garbage alone left 65 MiB after one round and 91 MiB after two. Where the
     /// cache is small the default budget is too, and this test cannot tell the cap is missing; the numbers
     /// above are why the cap is there.
     /// </summary>
