@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using EtcdBackupd.Tests.Systemd;
 using EtcdBackupd.Tests.Packaging;
 using EtcdBackupd.Tests.Snapshots;
 using EtcdBackupd.Tests.Support;
@@ -33,14 +31,9 @@ internal sealed class PackagedDaemonMemoryTests
         var token = TestContext.CurrentContext.CancellationToken;
         await using var cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
         using var package = await PackageTests.ExtractAsync("deb");
-        using var dir = new TempDirectory("daemon-memory");
-        var snapshots = Directory.CreateDirectory(dir.Combine("snapshots")).FullName;
-        var socket = dir.Combine("control.sock");
-        var config = NotifyTests.DaemonConfig(cluster, snapshots);
-        config["Control"] = new JsonObject { ["SocketPath"] = socket, ["IdleSeconds"] = 2 };
-        await using var daemon = DaemonProcess.StartProgram(
-            package.Combine("usr", "bin", "etcd-backupd"), Backupd.WriteConfig(dir.Combine("config.json"), config), dir.Combine("daemon.log"));
-        await daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
+        await using var host = await ControlledDaemon.StartAsync("daemon-memory", cluster, config => config["Control"]!["IdleSeconds"] = 2,
+            program: package.Combine("usr", "bin", "etcd-backupd"));
+        var (daemon, socket) = (host.Daemon, host.Socket);
         var traffic = ControlTraffic.Questions.Concat(ControlTraffic.Garbage).ToList();
         var random = new Random(20261127);
         var status = $"/proc/{daemon.Id}/status";

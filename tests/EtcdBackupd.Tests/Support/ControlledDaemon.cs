@@ -32,8 +32,9 @@ internal sealed class ControlledDaemon : IAsyncDisposable
     /// <param name="cluster">The etcd it backs up.</param>
     /// <param name="configure">Changes to the configuration (its <c>Control</c> section has the socket path already).</param>
     /// <param name="environment">More environment variables for the daemon (a notify socket).</param>
+    /// <param name="program">Another build of the daemon (<see cref="DaemonProcess.Start"/>).</param>
     public static async Task<ControlledDaemon> StartAsync(
-        string name, EtcdCluster cluster, Action<JsonObject>? configure = null, IDictionary<string, string>? environment = null)
+        string name, EtcdCluster cluster, Action<JsonObject>? configure = null, IDictionary<string, string>? environment = null, string? program = null)
     {
         var dir = new TempDirectory(name);
         var snapshots = Directory.CreateDirectory(dir.Combine("snapshots")).FullName;
@@ -41,7 +42,7 @@ internal sealed class ControlledDaemon : IAsyncDisposable
         var config = NotifyTests.DaemonConfig(cluster, snapshots);
         config["Control"] = new JsonObject { ["SocketPath"] = socket };
         configure?.Invoke(config);
-        var daemon = DaemonProcess.Start(Backupd.WriteConfig(dir.Combine("config.json"), config), dir.Combine("daemon.log"), environment);
+        var daemon = DaemonProcess.Start(Backupd.WriteConfig(dir.Combine("config.json"), config), dir.Combine("daemon.log"), environment, program);
         await daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
         return new ControlledDaemon(dir, daemon, socket, snapshots);
     }

@@ -23,15 +23,19 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
     public string Log => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "";
 
-    public static DaemonProcess Start(string configFile, string logFile, IDictionary<string, string>? environment = null)
+    /// <summary>
+    /// The daemon with <paramref name="configFile"/>, its output in <paramref name="logFile"/>: the one this
+    /// build made, on the JIT, or <paramref name="program"/>, another build such as the Native AOT binary
+    /// from a package. <paramref name="environment"/>: more variables for it.
+    /// </summary>
+    public static DaemonProcess Start(string configFile, string logFile, IDictionary<string, string>? environment = null, string? program = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "etcd-backupd.dll");
-        return new DaemonProcess(ProcessRunner.StartBackground("dotnet", [dll, "--config", configFile], logFile, environment), logFile);
+        var process = program is null
+            ? ProcessRunner.StartBackground("dotnet", [dll, "--config", configFile], logFile, environment)
+            : ProcessRunner.StartBackground(program, ["--config", configFile], logFile, environment);
+        return new DaemonProcess(process, logFile);
     }
-
-    /// <summary>Another build of the daemon, such as the Native AOT binary from a package.</summary>
-    public static DaemonProcess StartProgram(string program, string configFile, string logFile) =>
-        new(ProcessRunner.StartBackground(program, ["--config", configFile], logFile), logFile);
 
     /// <summary>SIGTERM, then the exit code; fails the test if the daemon outlives <paramref name="within"/>.</summary>
     public async Task<int> TerminateAsync(TimeSpan within)
