@@ -3,6 +3,7 @@
 #   packaging/publish.sh aot OUTDIR             Native AOT: small and lean; linked against Debian 11's C library
 #                                               with log and pow bound to old versions: runs on glibc 2.17+
 #   packaging/publish.sh self-contained OUTDIR  single-file with the runtime inside: larger, runs on glibc 2.27+
+# KEEP_SYMBOLS=1 keeps the Native AOT programs' symbol files (NAME.dbg) beside them (bench/layout/record.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 flavour=${1:?usage: publish.sh aot|self-contained OUTDIR}
@@ -29,5 +30,6 @@ esac
 for project in EtcdBackupd EtcdBackupctl; do
   dotnet publish "$root/src/$project" -c Release -r linux-x64 "${props[@]}" -o "$out" -nologo -v quiet
 done
-rm -f "$out"/*.dbg "$out"/*.pdb "$out"/*.xml
+[ "${KEEP_SYMBOLS:-0}" = 1 ] || rm -f "$out"/*.dbg
+rm -f "$out"/*.pdb "$out"/*.xml
 ls -l "$out"
