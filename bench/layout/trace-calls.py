@@ -53,6 +53,8 @@ def functions(program, symbols, section):
             f = line.replace("[ ", "[").split()
             if len(f) > 5 and f[1] == section:
                 low, high = int(f[3], 16), int(f[3], 16) + int(f[5], 16)
+        if high == 1 << 64:
+            sys.exit(f"trace-calls: {symbols} has no section {section}")
     found = {}
     for line in subprocess.run(["readelf", "-sW", symbols], capture_output=True, text=True, check=True).stdout.splitlines():
         f = line.split()
