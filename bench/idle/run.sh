@@ -8,6 +8,7 @@
 # etcd-backupctl beside it, or BACKUPCTL=PATH, sends the requests).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/daemon-config.sh"
 idle=${1:-60}
 requests=${REQUESTS:-500}
 work=$(mktemp -d /var/tmp/etcd-backupd-idle.XXXXXX)
@@ -22,13 +23,7 @@ etcd --name idle --data-dir "$work/etcd" --listen-client-urls $ep --advertise-cl
   --initial-cluster idle=http://127.0.0.1:48380 >"$work/etcd.log" 2>&1 &
 etcd_pid=$!
 mkdir -p "$work/snapshots"
-cat > "$work/config.json" <<JSON
-{ "Etcd": { "Endpoints": ["$ep"] },
-  "Snapshots": { "Directory": "$work/snapshots", "Schedules": ["0 5 * * *"] },
-  "Metrics": { "TextfilePath": "$work/etcd_backupd.prom" },
-  "Logging": { "Target": "console" },
-  "Control": { "SocketPath": "$work/control.sock" } }
-JSON
+daemon_config "$ep" "$work" > "$work/config.json"
 sleep 2
 "$backupd" --config "$work/config.json" 2>"$work/daemon.log" &
 daemon=$!

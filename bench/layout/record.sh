@@ -13,6 +13,7 @@
 # Starts its own etcd 3.4 member on loopback (port 49379), about a minute in all.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/daemon-config.sh"
 work=$(mktemp -d /var/tmp/etcd-backupd-layout.XXXXXX)
 etcd_pid=
 trap 'kill $etcd_pid 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -36,13 +37,7 @@ mkdir -p "$work/snapshots" "$work/oneshot"
 cat > "$work/oneshot.json" <<JSON
 { "Etcd": { "Endpoints": ["$ep"] }, "Snapshots": { "Directory": "$work/oneshot" } }
 JSON
-cat > "$work/config.json" <<JSON
-{ "Etcd": { "Endpoints": ["$ep"] },
-  "Snapshots": { "Directory": "$work/snapshots", "Schedules": ["0 5 * * *"] },
-  "Metrics": { "TextfilePath": "$work/etcd_backupd.prom" },
-  "Logging": { "Target": "console" },
-  "Control": { "SocketPath": "$work/control.sock" } }
-JSON
+daemon_config "$ep" "$work" > "$work/config.json"
 trace() { python3 "$root/bench/layout/trace-calls.py" --section __managedcode "$backupd" "$backupd.dbg" "$@"; }
 
 trace "$work/snapshot.txt" -- "$backupd" snapshot --config "$work/oneshot.json" >/dev/null
