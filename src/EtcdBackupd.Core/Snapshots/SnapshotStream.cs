@@ -22,17 +22,6 @@ internal static class SnapshotStream
     private const int PooledChunks = 4;
 
     /// <summary>
-    /// A full collection every 32 MiB received (<see cref="Memory.GarbagePacer"/>): Grpc.Net.Client and
-    /// SocketsHttpHandler leave about 8 KiB of short-lived garbage per MiB, which otherwise grew RssAnon in a
-    /// line with the database (13.7 to 27.6 MiB over 2 GiB on the Native AOT build). Gen0 was enough while
-    /// a queue of our own took each message at once; since messages wait in the HTTP/2 stream's buffer,
-    /// the buffer's blocks are alive at a collection, are promoted, and piled up in gen1 and gen2: RssAnon
-    /// 14 to 19 MiB over 8 GiB collected at gen0, 14 to 25 MiB at gen1, flat at 11.7 MiB with full
-    /// collections. On a heap of a few MiB each costs a millisecond or two: 256 per 8 GiB.
-    /// </summary>
-    private const long CollectEvery = 32L << 20;
-
-    /// <summary>
     /// After a read that had to wait for etcd, the next one starts a millisecond later. A read that waits
     /// costs a thread wake-up and the async state machines of Grpc.Net.Client and SocketsHttpHandler, and
     /// on a fast stream almost every read waited for the next 32 KiB message. A millisecond lets several
@@ -53,7 +42,13 @@ internal static class SnapshotStream
         var method = SnapshotChunk.CreateMethod(new SnapshotChunk.Pool(PooledChunks));
         using var call = etcd.AsyncServerStreamingCall(method, null, new CallOptions(cancellationToken: cancellationToken), new SnapshotRequest());
         using var writer = new StreamingFileWriter(file.SafeFileHandle);
-        var pacer = new Memory.GarbagePacer(CollectEvery);
+        // A full collection every 32 MiB received: Grpc.Net.Client and SocketsHttpHandler leave about 7 KiB of
+        // short-lived garbage per MiB, which otherwise grew RssAnon in a line with the database (13.7 to 27.6
+        // MiB over 2 GiB on the Native AOT build). Full, not gen0: the messages waiting in the HTTP/2 stream's
+        // buffer are alive at any collection, and collected at gen0 or gen1 they piled up in the older
+        // generations (RssAnon 14 to 19 MiB over 8 GiB at gen0, 14 to 25 MiB at gen1). On a heap of a few MiB
+        // each costs a millisecond or two: 256 per 8 GiB.
+        var pacer = Memory.GarbagePacer.ForSnapshotStream();
         // A collection before the first byte, so start-up's garbage is not kept under the stream (GarbagePacer).
         pacer.Moved(0);
         long written = 0;
