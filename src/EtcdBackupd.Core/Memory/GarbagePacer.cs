@@ -34,7 +34,7 @@ internal sealed class GarbagePacer
     /// gen0 again in other free regions and returns the old ones lazily, so RssAnon crept up by some hundreds
     /// of KiB per 32 MiB and fell by a few MiB whenever the collector got round to it (the packaged build on
     /// 340 MiB: 6.0-7.4 MiB over the stream; this test host: 2.5 MiB up, or 5 MiB down after start-up's
-    /// garbage). Handed back at each collection it stays within 0.2 MiB (5.5-5.7 MiB), peak RSS is 0.8-1.0
+    /// garbage). Handed back at each collection it stays within 0.2 MiB (5.5-5.7 MiB), peak RSS is 0.7-1.0
     /// MiB lower at 0.5 and 2 GiB, and CPU time is the same within the noise (bench/snapshot/RESULTS.md).
     /// </summary>
     public static GarbagePacer ForSnapshotStream() => new(32L << 20, handBackFreedPages: true);
