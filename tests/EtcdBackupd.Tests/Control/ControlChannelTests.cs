@@ -290,11 +290,10 @@ internal sealed class ControlChannelTests : DaemonOnOneMemberFixture
         Assert.That(rssAfter - rssBefore, Is.LessThan(32L << 20), $"RSS {rssBefore >> 20} MiB -> {rssAfter >> 20} MiB");
     }
 
-    private static (int Threads, long RssBytes) Usage(int pid)
+    private static (long Threads, long RssBytes) Usage(int pid)
     {
-        var status = File.ReadAllLines($"/proc/{pid}/status");
-        int Field(string name) => int.Parse(status.First(l => l.StartsWith(name, StringComparison.Ordinal)).Split(':')[1].Trim().Split(' ')[0]);
-        return (Field("Threads:"), Field("VmRSS:") * 1024L);
+        var (status, buffer) = ($"/proc/{pid}/status", new byte[4096]);
+        return (ProcStatus.Read(status, ProcStatus.Threads, buffer), ProcStatus.Read(status, ProcStatus.VmRss, buffer) * 1024);
     }
 
     [Test]

@@ -44,7 +44,7 @@ internal sealed class PackagedDaemonMemoryTests
         {
             await ControlTraffic.SendAsync(socket, 3000, random, traffic, token);
             await Task.Delay(TimeSpan.FromSeconds(3), token); // the clients left waiting time out (Control.IdleSeconds)
-            levels.Add(SnapshotMemoryTests.ReadRssAnonKiB(status, buffer));
+            levels.Add(ProcStatus.Read(status, ProcStatus.RssAnon, buffer));
         }
 
         TestContext.Progress.WriteLine($"packaged daemon: RssAnon after each 3000 requests {string.Join(", ", levels)} KiB");

@@ -42,7 +42,7 @@ internal sealed partial class SnapshotMemoryTests
             while (!process.HasExited)
             {
                 var written = WrittenSoFar(snapshots);
-                var rssAnon = TryReadRssAnonKiB(status, buffer);
+                var rssAnon = ProcStatus.TryRead(status, ProcStatus.RssAnon, buffer);
                 if (written is { } onDisk && rssAnon > 0)
                 {
                     samples.Add((onDisk.Bytes, onDisk.Renamed, rssAnon));
@@ -78,19 +78,6 @@ internal sealed partial class SnapshotMemoryTests
             + $"{atEnd} KiB at the end ({atEndReadings.Count}), {stream.Min(s => s.RssAnonKiB)}-{stream.Max(s => s.RssAnonKiB)} KiB in between, {samples[^1].RssAnonKiB} KiB last before exit");
         Assert.That(Math.Abs(atEnd - atQuarter), Is.LessThan(RssAnonDriftKiB),
             $"RssAnon {atQuarter} KiB at a quarter, {atEnd} KiB at the end\n{report}");
-    }
-
-    /// <summary>0 once the process is gone: it may be reaped between the check that it runs and the read.</summary>
-    private static long TryReadRssAnonKiB(string statusPath, byte[] buffer)
-    {
-        try
-        {
-            return ReadRssAnonKiB(statusPath, buffer);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     private static long Median(List<(long Written, bool Renamed, long RssAnonKiB)> readings) =>

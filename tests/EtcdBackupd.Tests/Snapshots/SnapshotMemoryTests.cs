@@ -79,7 +79,7 @@ internal sealed partial class SnapshotMemoryTests
         void Sample(long bytes)
         {
             allocated[taken] = GC.GetTotalAllocatedBytes(precise: true);
-            rssAnon[taken] = ReadRssAnonKiB("/proc/self/status", status);
+            rssAnon[taken] = ProcStatus.Read("/proc/self/status", ProcStatus.RssAnon, status);
             received[taken] = bytes;
             collections[taken] = GC.CollectionCount(0);
             taken++;
@@ -127,33 +127,5 @@ internal sealed partial class SnapshotMemoryTests
         // each one after it what the stream freed. With plain full collections RssAnon fell 3-6 MiB here as
         // the collector returned the loading's pages late, or rose up to 2.4 MiB when they went first.
         Assert.That(Math.Abs(rssAnon[last] - rssAnon[quarter]), Is.LessThan(RssAnonDriftKiB), report);
-    }
-
-    /// <summary>RssAnon from a <c>/proc/PID/status</c> file, in KiB, parsed from bytes into a reused buffer; 0 when it has none (a process that has exited).</summary>
-    internal static long ReadRssAnonKiB(string statusPath, byte[] buffer)
-    {
-        using var file = File.OpenHandle(statusPath);
-        var length = RandomAccess.Read(file, buffer, 0);
-        var text = buffer.AsSpan(0, length);
-        var at = text.IndexOf("RssAnon:"u8);
-        if (at < 0)
-        {
-            return 0;
-        }
-
-        long value = 0;
-        foreach (var b in text[(at + 8)..])
-        {
-            if (b is >= (byte)'0' and <= (byte)'9')
-            {
-                value = value * 10 + (b - '0');
-            }
-            else if (value > 0)
-            {
-                break;
-            }
-        }
-
-        return value;
     }
 }
