@@ -14,9 +14,10 @@ internal sealed class Reply
 {
     private readonly Action<Utf8JsonWriter>? _writeResult;
 
-    private Reply(ControlError? error, Action<Utf8JsonWriter>? writeResult)
+    private Reply(ControlError? error, object? result, Action<Utf8JsonWriter>? writeResult)
     {
         Error = error;
+        Result = result;
         _writeResult = writeResult;
     }
 
@@ -25,12 +26,18 @@ internal sealed class Reply
 
     public bool Ok => Error is null;
 
-    public static Reply Success<T>(T result, JsonTypeInfo<T> contract) => new(null, w => JsonSerializer.Serialize(w, result, contract));
+    /// <summary>The typed result, for a caller in this process (the one-shot restore reads its plan's exit code from it); null when there is none.</summary>
+    public object? Result { get; }
 
-    public static Reply Failure(string code, string message) => new(new ControlError(code, message), null);
+    public static Reply Success<T>(T result, JsonTypeInfo<T> contract) => new(null, result, w => JsonSerializer.Serialize(w, result, contract));
+
+    public static Reply Failure(string code, string message) => new(new ControlError(code, message), null, null);
 
     public static Reply Failure<T>(string code, string message, T result, JsonTypeInfo<T> contract) =>
-        new(new ControlError(code, message), w => JsonSerializer.Serialize(w, result, contract));
+        new(new ControlError(code, message), result, w => JsonSerializer.Serialize(w, result, contract));
+
+    /// <summary>Writes the result alone, as it appears under <c>result</c>; nothing when there is none.</summary>
+    public void WriteResult(Utf8JsonWriter writer) => _writeResult?.Invoke(writer);
 
     /// <summary>The answer as one line, newline included.</summary>
     public byte[] ToLine()

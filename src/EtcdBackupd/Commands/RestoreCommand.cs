@@ -127,13 +127,12 @@ internal static class RestoreCommand
     /// <summary>The answer's result, indented, on standard output; the error on standard error; the exit code etcd-backupctl would give.</summary>
     private static async Task<int> PrintAsync(Reply reply, RestoreRequest request)
     {
-        using var answer = JsonDocument.Parse(reply.ToLine());
-        if (answer.RootElement.TryGetProperty("result", out var result))
+        if (reply.Result is not null)
         {
             using var stdout = Console.OpenStandardOutput();
             await using (var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
             {
-                result.WriteTo(writer);
+                reply.WriteResult(writer);
             }
 
             await stdout.WriteAsync("\n"u8.ToArray());
@@ -146,7 +145,11 @@ internal static class RestoreCommand
         }
 
         return !request.DryRun ? ExitCodes.Success
-            : request.Cluster ? result.Deserialize(ProtocolJsonContext.Default.ClusterPlan)!.ExitCode()
-            : result.Deserialize(ProtocolJsonContext.Default.RestorePlan)!.ExitCode();
+            : reply.Result switch
+            {
+                ClusterPlan plan => plan.ExitCode(),
+                RestorePlan plan => plan.ExitCode(),
+                _ => throw new InvalidOperationException($"a dry run answered with {reply.Result?.GetType().Name ?? "no result"}, not a plan"),
+            };
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EtcdBackupd.Tests.Support;
 
 namespace EtcdBackupd.Tests.Restore;
@@ -126,6 +127,34 @@ internal sealed class OneShotRestoreTests
         Assert.That(notASnapshot.ExitCode, Is.EqualTo(1), notASnapshot.ToString);
         Assert.That(notASnapshot.StandardError, Does.Contain("/etc/passwd").And.Not.Contain("Exception"), notASnapshot.ToString);
         Assert.That(Directory.GetFiles(dir.Combine("snapshots")), Is.Empty, "nothing imported, no partial left");
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task OneShotDryRunOfOneMember_PrintsItsPlan_AndExitsOneOnlyWhenThePlanListsAProblem()
+    {
+        using var dir = new TempDirectory("oneshot-dry-run");
+        var config = Backupd.ConfigWithoutEtcd(dir);
+        var restore = new JsonObject
+        {
+            ["UnitFile"] = dir.Combine("no-such-etcd.service"), ["Tool"] = EtcdBinaries.V34.Etcdctl, ["Name"] = "m1",
+            ["InitialClusterToken"] = "tok", ["InitialAdvertisePeerUrls"] = "http://127.0.0.1:2380", ["DataDir"] = dir.Combine("never-touched"),
+        };
+        config["Restore"] = restore;
+        var incomplete = Backupd.WriteConfig(dir.Combine("incomplete.json"), config);
+        restore["InitialCluster"] = "m1=http://127.0.0.1:2380";
+        var complete = Backupd.WriteConfig(dir.Combine("complete.json"), config);
+        var snapshot = Path.GetFileName(SyntheticSnapshots.Write(dir.Combine("snapshots"), DateTimeOffset.UtcNow));
+
+        var clean = await Backupd.RunAsync("restore", snapshot, "--dry-run", "--config", complete);
+        var lacking = await Backupd.RunAsync("restore", snapshot, "--dry-run", "--config", incomplete);
+
+        Assert.That(clean.ExitCode, Is.Zero, clean.ToString);
+        Assert.That(JsonNode.Parse(clean.StandardOutput)!["problems"]!.AsArray(), Is.Empty, clean.ToString);
+        Assert.That(lacking.ExitCode, Is.EqualTo(1), lacking.ToString);
+        Assert.That(JsonNode.Parse(lacking.StandardOutput)!["problems"]!.AsArray().Select(p => (string)p!),
+            Has.One.StartsWith("Restore.InitialCluster:"), lacking.ToString);
+        Assert.That(Directory.Exists(dir.Combine("never-touched")), Is.False, "a dry run changes nothing");
     }
 
     private static string ConfigOf(Master m) => Path.Combine(Path.GetDirectoryName(m.Socket)!, "config.json");
