@@ -77,6 +77,30 @@ internal sealed class BucketRetention(
             await client.DeleteObjectAsync(target.Bucket, ManifestObject.KeyOf(target, copies[deletion.Snapshot.Path].Manifest.FileName), cancellationToken);
             RetentionLog.OffsiteDeleted(logger, target.Name, deletion.Snapshot.Path, deletion.Reason);
         }
+
+        await PruneOrphanedManifestsAsync(client, target, catalog, rule, cancellationToken);
+    }
+
+    /// <summary>
+    /// This cluster's manifests whose object is gone (deleted by hand, say): nothing can be restored from
+    /// them, and left alone they would be listed as <c>object-missing</c> for ever. One goes once its snapshot
+    /// is past the age limit, never sooner: the uploader puts a manifest only after its object is complete and
+    /// checked, so a young one may belong to an upload another master is about to redo. A pinned one stays.
+    /// </summary>
+    private async Task PruneOrphanedManifestsAsync(
+        AmazonS3Client client, OffsiteTarget target, List<CatalogEntry> catalog, RetentionOptions rule, CancellationToken cancellationToken)
+    {
+        var cutoff = time.GetUtcNow().AddDays(-rule.RetentionDays);
+        foreach (var (entry, manifest) in catalog)
+        {
+            if (entry.State == OffsiteEntryState.ObjectMissing && manifest is not null && !IsPinned(manifest)
+                && SnapshotFileName.TryParse(manifest.FileName, out var created, out _, out _) && created < cutoff)
+            {
+                var manifestKey = ManifestObject.KeyOf(target, manifest.FileName);
+                await client.DeleteObjectAsync(target.Bucket, manifestKey, cancellationToken);
+                RetentionLog.OffsiteManifestDeleted(logger, target.Name, manifestKey, entry.Key, rule.RetentionDays);
+            }
+        }
     }
 
     /// <summary>One of this cluster's copies: the key as its path, the listed size as its size; verified when that is the manifest's.</summary>

@@ -34,6 +34,10 @@ internal static partial class RetentionLog
         Message = "Retention removed {OffsiteKey} and its manifest from off-site target {OffsiteTarget}: {Reason}")]
     public static partial void OffsiteDeleted(ILogger logger, string offsiteTarget, string offsiteKey, string reason);
 
+    [LoggerMessage(EventId = 3011, EventName = "RetentionOffsiteManifestDeleted", Level = LogLevel.Information,
+        Message = "Retention removed the manifest {ManifestKey} from off-site target {OffsiteTarget}: its object {OffsiteKey} is gone, and the snapshot is older than {RetentionDays} days")]
+    public static partial void OffsiteManifestDeleted(ILogger logger, string offsiteTarget, string manifestKey, string offsiteKey, int retentionDays);
+
     [LoggerMessage(EventId = 3009, EventName = "RetentionOffsiteFailed", Level = LogLevel.Warning,
         Message = "Retention of the copies in off-site target {OffsiteTarget} could not run: {Reason}")]
     public static partial void OffsiteFailed(ILogger logger, string offsiteTarget, string reason);

@@ -57,6 +57,29 @@ internal sealed partial class OffsiteUploadTests
         Assert.That(await ListAsync(bucket), Is.EquivalentTo(keys));
     }
 
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task Prune_ManifestsWhoseObjectIsGone_GoOnlyPastTheAgeLimitAndUnpinned()
+    {
+        using var run = new TempDirectory("prune-orphans");
+        var bucket = await BucketAsync("prune-orphans");
+        var keys = await UploadAgedAsync(run, bucket, pinnedAge: 45, ages: [45, 40, 3, 2, 1, 0]);
+        // By hand: the objects of the 45 (pinned), 40 and 3 days old copies; their manifests stay behind.
+        foreach (var objectKey in new[] { keys[0], keys[2], keys[4] })
+        {
+            var deleted = await _store.S3cmdAsync("del", $"s3://{bucket}/{objectKey}");
+            Assert.That(deleted.ExitCode, Is.Zero, deleted.ToString);
+        }
+
+        var log = new CapturingLogger<BucketRetention>();
+        await Pruner(run, bucket, OffsiteRetention.Daemon, logger: log).PruneAsync(CancellationToken.None);
+
+        // The 40 days old manifest goes (past Snapshots.RetentionDays, 30); the pinned one and the young one stay.
+        Assert.That(await ListAsync(bucket), Is.EquivalentTo(new[] { keys[1], keys[5] }.Concat(keys.Skip(6))));
+        Assert.That(Events(log).Where(e => e.EventName == "RetentionOffsiteManifestDeleted").Select(e => e.Message),
+            Is.EqualTo(new[] { $"Retention removed the manifest {keys[3]} from off-site target a: its object {keys[2]} is gone, and the snapshot is older than 30 days" }));
+    }
+
     /// <summary>
     /// One raw copy per age in <paramref name="ages"/> (<see cref="AgesInDays"/> by default; revision = age), each with its
     /// manifest, recording <paramref name="clusterId"/>; the keys of both.
