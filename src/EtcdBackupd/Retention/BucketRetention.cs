@@ -90,7 +90,7 @@ internal sealed class BucketRetention(
     private async Task PruneOrphanedManifestsAsync(
         AmazonS3Client client, OffsiteTarget target, List<CatalogEntry> catalog, RetentionOptions rule, CancellationToken cancellationToken)
     {
-        var cutoff = time.GetUtcNow().AddDays(-rule.RetentionDays);
+        var cutoff = RetentionPolicy.Cutoff(time.GetUtcNow(), rule);
         foreach (var (entry, manifest) in catalog)
         {
             if (entry.State == OffsiteEntryState.ObjectMissing && manifest is not null && !IsPinned(manifest)

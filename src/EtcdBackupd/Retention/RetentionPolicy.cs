@@ -21,7 +21,7 @@ internal static class RetentionPolicy
         Func<SnapshotEntry, bool>? isPinned = null)
     {
         isPinned ??= _ => false;
-        var cutoff = now - TimeSpan.FromDays(options.RetentionDays);
+        var cutoff = Cutoff(now, options);
         var goodNewer = 0;
         var deletions = new List<Deletion>();
         foreach (var snapshot in newestFirst)
@@ -42,4 +42,7 @@ internal static class RetentionPolicy
 
         return deletions;
     }
+
+    /// <summary>A snapshot whose name's time is before this is past the window (by age alone; <see cref="Decide"/> adds the rest).</summary>
+    public static DateTimeOffset Cutoff(DateTimeOffset now, RetentionOptions options) => now - TimeSpan.FromDays(options.RetentionDays);
 }

@@ -42,7 +42,7 @@ internal sealed class RetentionService(
                 RetentionLog.Deleted(logger, deletion.Snapshot.Path, deletion.Reason, dryRun);
             }
 
-            var cutoff = now - TimeSpan.FromDays(options.RetentionDays);
+            var cutoff = RetentionPolicy.Cutoff(now, options);
             foreach (var (manifest, createdAt) in directory.OrphanManifests().Where(m => m.CreatedAt < cutoff).ToList())
             {
                 if (!dryRun)
