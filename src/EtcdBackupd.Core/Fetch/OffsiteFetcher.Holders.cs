@@ -7,7 +7,7 @@ namespace EtcdBackupd.Fetch;
 internal sealed partial class OffsiteFetcher
 {
     private async Task<List<(OffsiteTarget Target, CatalogEntry Entry)>> HoldersAsync(
-        IReadOnlyList<OffsiteTarget> targets, string? name, IReadOnlyList<string> known, List<(OffsiteTarget, FetchFailure, string)> said, CancellationToken cancellationToken)
+        IReadOnlyList<OffsiteTarget> targets, string? name, IReadOnlyList<string> known, FetchAttempts<OffsiteTarget> said, CancellationToken cancellationToken)
     {
         var good = new List<(OffsiteTarget Target, CatalogEntry Entry)>();
         foreach (var target in targets)
@@ -19,7 +19,7 @@ internal sealed partial class OffsiteFetcher
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                said.Add((target, FetchFailure.Unreachable, OffsiteErrors.Describe(e, target)));
+                said.Add(target, e);
                 continue;
             }
 
@@ -33,16 +33,17 @@ internal sealed partial class OffsiteFetcher
 
             var named = name is null ? null : catalog.FirstOrDefault(e => e.Entry.File == name);
             var others = catalog.Count(e => e.Entry.State == OffsiteEntryState.OtherCluster);
-            said.Add(named?.Entry.State switch
+            var (failure, reason) = named?.Entry.State switch
             {
-                OffsiteEntryState.OtherCluster => (target, FetchFailure.OtherCluster,
+                OffsiteEntryState.OtherCluster => (FetchFailure.OtherCluster,
                     $"{name} in {where} is a snapshot of cluster {named.Entry.ClusterId}, which is not this cluster ({string.Join(", ", known)}, as recorded in {lineage.Path}); not fetched"),
-                OffsiteEntryState.ObjectMissing => (target, FetchFailure.Invalid, $"{name}'s manifest is in {where}, but its object {named.Entry.Key} is not"),
-                OffsiteEntryState.SizeDiffers => (target, FetchFailure.Invalid,
+                OffsiteEntryState.ObjectMissing => (FetchFailure.Invalid, $"{name}'s manifest is in {where}, but its object {named.Entry.Key} is not"),
+                OffsiteEntryState.SizeDiffers => (FetchFailure.Invalid,
                     $"{named.Entry.Key} in {where} is {named.Entry.StoredBytes} bytes, not the {named.Manifest!.Offsite!.SizeBytes} its manifest records; not downloaded"),
-                _ => (target, FetchFailure.NotFound, (name is null ? $"no snapshot with its manifest in {where}" : $"no {name} with its manifest in {where}")
+                _ => (FetchFailure.NotFound, (name is null ? $"no snapshot with its manifest in {where}" : $"no {name} with its manifest in {where}")
                     + (others > 0 ? $" ({others} of another cluster passed over)" : "")),
-            });
+            };
+            said.Add(target, failure, reason);
         }
 
         if (name is not null || good.Count == 0)

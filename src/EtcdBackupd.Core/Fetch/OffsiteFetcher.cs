@@ -38,44 +38,36 @@ internal sealed partial class OffsiteFetcher(Live<OffsiteOptions> offsite, Clust
             FetchLog.ClusterUnknown(logger, lineage.Path);
         }
 
-        var said = new List<(OffsiteTarget Target, FetchFailure Failure, string Reason)>();
+        // Ranked: a bad copy, another cluster's, a key that does not open it, a target not reached, else simply not found.
+        var said = new FetchAttempts<OffsiteTarget>(t => t.Name, "no off-site target in Offsite.Targets",
+            (t, e) => (FetchFailure.Unreachable, OffsiteErrors.Describe(e, t)),
+            FetchFailure.Invalid, FetchFailure.OtherCluster, FetchFailure.KeyProblem, FetchFailure.Unreachable);
         var holders = await HoldersAsync(targets, name, known, said, cancellationToken);
         if (holders.Count == 0)
         {
-            throw Failed(name is null ? "no snapshot of this cluster in the off-site targets" : $"{name} was not fetched", said);
+            throw said.Failed(name is null ? "no snapshot of this cluster in the off-site targets" : $"{name} was not fetched");
         }
 
-        foreach (var (target, entry) in holders)
+        var fetched = await said.FirstAsync(holders, h => h.Target, (holder, token) => FetchOneAsync(holder.Target, holder.Entry, known.Count > 0, progress, token),
+            (holder, reason) => FetchLog.RefusedFromOffsite(logger, holder.Entry.Manifest!.FileName, holder.Target.Name, reason), cancellationToken);
+        return fetched ?? throw said.Failed($"{holders[0].Entry.Manifest!.FileName} was not fetched");
+    }
+
+    private async Task<OffsiteFetched> FetchOneAsync(OffsiteTarget target, CatalogEntry entry, bool clusterKnown, Action<long, long>? progress, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var fetched = await WithDeadlineAsync(target, (client, token) => DownloadAsync(client, target, entry, clusterKnown, progress, token), cancellationToken);
+        if (fetched.AlreadyHere)
         {
-            var started = _time.GetTimestamp();
-            try
-            {
-                var fetched = await WithDeadlineAsync(target, (client, token) => DownloadAsync(client, target, entry, known.Count > 0, progress, token), cancellationToken);
-                if (fetched.AlreadyHere)
-                {
-                    FetchLog.AlreadyHereFromOffsite(logger, fetched.Path, target.Name);
-                }
-                else
-                {
-                    var seconds = _time.GetElapsedTime(started).TotalSeconds;
-                    FetchLog.FetchedFromOffsite(logger, fetched.Path, target.Name, target.Bucket, fetched.Key, fetched.Manifest.SizeBytes, seconds);
-                }
-
-                return fetched;
-            }
-            catch (FetchException e) when (e.Failure is not (FetchFailure.Exists or FetchFailure.NoSpace))
-            {
-                said.Add((target, e.Failure, e.Message));
-            }
-            catch (Exception e) when (e is not FetchException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
-            {
-                said.Add((target, FetchFailure.Unreachable, OffsiteErrors.Describe(e, target)));
-            }
-
-            FetchLog.RefusedFromOffsite(logger, entry.Manifest!.FileName, target.Name, said[^1].Reason);
+            FetchLog.AlreadyHereFromOffsite(logger, fetched.Path, target.Name);
+        }
+        else
+        {
+            var seconds = _time.GetElapsedTime(started).TotalSeconds;
+            FetchLog.FetchedFromOffsite(logger, fetched.Path, target.Name, target.Bucket, fetched.Key, fetched.Manifest.SizeBytes, seconds);
         }
 
-        throw Failed($"{holders[0].Entry.Manifest!.FileName} was not fetched", said);
+        return fetched;
     }
 
     /// <summary>One target's client within <c>Offsite.TimeoutSeconds</c>.</summary>
@@ -85,17 +77,5 @@ internal sealed partial class OffsiteFetcher(Live<OffsiteOptions> offsite, Clust
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         using var client = BucketClient.Create(target, options.Timeout);
         return await work(client, deadline.Token);
-    }
-
-    /// <summary>
-    /// The answer when no target gave the snapshot: the most telling failure (a bad copy, another cluster's,
-    /// a key that does not open it, a target not reached, else simply not found), and what each target said.
-    /// </summary>
-    private static FetchException Failed(string what, List<(OffsiteTarget Target, FetchFailure Failure, string Reason)> said)
-    {
-        FetchFailure[] order = [FetchFailure.Invalid, FetchFailure.OtherCluster, FetchFailure.KeyProblem, FetchFailure.Unreachable];
-        var failure = order.FirstOrDefault(f => said.Exists(s => s.Failure == f), FetchFailure.NotFound);
-        var details = said.Count == 0 ? "no off-site target in Offsite.Targets" : string.Join("; ", said.Select(s => $"{s.Target.Name}: {s.Reason}"));
-        return new FetchException(failure, $"{what}: {details}");
     }
 }

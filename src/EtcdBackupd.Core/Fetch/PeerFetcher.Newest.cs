@@ -9,7 +9,7 @@ internal sealed partial class PeerFetcher
 {
     /// <summary>Every verified-looking snapshot on every peer, newest first (by the manifest's <c>createdAt</c>), peers in order for the same name.</summary>
     private async Task<List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt)>> NewestAsync(
-        IReadOnlyList<PeerTarget> targets, List<(PeerTarget, FetchFailure, string)> said, CancellationToken cancellationToken)
+        IReadOnlyList<PeerTarget> targets, FetchAttempts<PeerTarget> said, CancellationToken cancellationToken)
     {
         var found = new List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt)>();
         foreach (var target in targets)
@@ -20,12 +20,12 @@ internal sealed partial class PeerFetcher
                 found.AddRange(listed.Select(l => (target, l.Name, l.CreatedAt)));
                 if (listed.Count == 0)
                 {
-                    said.Add((target, FetchFailure.NotFound, $"no snapshot with its manifest in {target.Directory}"));
+                    said.Add(target, FetchFailure.NotFound, $"no snapshot with its manifest in {target.Directory}");
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                said.Add((target, e is HostKeyRefusedException ? FetchFailure.HostKeyRefused : FetchFailure.Unreachable, PeerErrors.Describe(e, target.Directory)));
+                said.Add(target, e);
             }
         }
 

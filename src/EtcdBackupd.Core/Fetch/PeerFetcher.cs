@@ -22,14 +22,17 @@ internal sealed partial class PeerFetcher(Live<PeersOptions> peers, string direc
     /// <summary><paramref name="name"/> from the first of <paramref name="targets"/> that has a good copy, or with null the newest across them.</summary>
     public async Task<Fetched> FetchAsync(IReadOnlyList<PeerTarget> targets, string? name, Action<long, long>? progress, CancellationToken cancellationToken)
     {
-        var said = new List<(PeerTarget Target, FetchFailure Failure, string Reason)>();
+        // Ranked: a bad copy, then a refused host key, then a peer not reached, else simply not found.
+        var said = new FetchAttempts<PeerTarget>(t => t.ToString(), "no peer in Peers.Targets",
+            (t, e) => (e is HostKeyRefusedException ? FetchFailure.HostKeyRefused : FetchFailure.Unreachable, PeerErrors.Describe(e, t.Directory)),
+            FetchFailure.Invalid, FetchFailure.HostKeyRefused, FetchFailure.Unreachable);
         IReadOnlyList<PeerTarget> holders = targets;
         if (name is null)
         {
             var newest = await NewestAsync(targets, said, cancellationToken);
             if (newest.Count == 0)
             {
-                throw Failed("no peer has a snapshot with its manifest", said);
+                throw said.Failed("no peer has a snapshot with its manifest");
             }
 
             name = newest[0].Name;
@@ -40,37 +43,26 @@ internal sealed partial class PeerFetcher(Live<PeersOptions> peers, string direc
             throw new FetchException(FetchFailure.NotFound, $"'{name}' is not a snapshot name (etcd-snapshot-<time>-<member>-r<revision>.db)");
         }
 
-        foreach (var target in holders)
+        var fetched = await said.FirstAsync(holders, t => t, (target, token) => FetchOneAsync(target, name, progress, token),
+            (target, reason) => FetchLog.Refused(logger, name, target.Host, target.Port, reason), cancellationToken);
+        return fetched ?? throw said.Failed($"{name} was not fetched");
+    }
+
+    private async Task<Fetched> FetchOneAsync(PeerTarget target, string name, Action<long, long>? progress, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var fetched = await WithDeadlineAsync(target, (session, token) => DownloadAsync(session, target, name, progress, token), cancellationToken);
+        if (fetched.AlreadyHere)
         {
-            var started = _time.GetTimestamp();
-            try
-            {
-                var fetched = await WithDeadlineAsync(target, (session, token) => DownloadAsync(session, target, name, progress, token), cancellationToken);
-                if (fetched.AlreadyHere)
-                {
-                    FetchLog.AlreadyHere(logger, fetched.Path, target.Host, target.Port);
-                }
-                else
-                {
-                    var seconds = _time.GetElapsedTime(started).TotalSeconds;
-                    FetchLog.Fetched(logger, fetched.Path, target.Host, target.Port, target.Directory, fetched.Manifest.SizeBytes, seconds);
-                }
-
-                return fetched;
-            }
-            catch (FetchException e) when (e.Failure is not (FetchFailure.Exists or FetchFailure.NoSpace))
-            {
-                said.Add((target, e.Failure, e.Message));
-            }
-            catch (Exception e) when (e is not FetchException && (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
-            {
-                said.Add((target, e is HostKeyRefusedException ? FetchFailure.HostKeyRefused : FetchFailure.Unreachable, PeerErrors.Describe(e, target.Directory)));
-            }
-
-            FetchLog.Refused(logger, name, target.Host, target.Port, said[^1].Reason);
+            FetchLog.AlreadyHere(logger, fetched.Path, target.Host, target.Port);
+        }
+        else
+        {
+            var seconds = _time.GetElapsedTime(started).TotalSeconds;
+            FetchLog.Fetched(logger, fetched.Path, target.Host, target.Port, target.Directory, fetched.Manifest.SizeBytes, seconds);
         }
 
-        throw Failed($"{name} was not fetched", said);
+        return fetched;
     }
 
     /// <summary>One connection to one peer within <c>Peers.TimeoutSeconds</c>.</summary>
@@ -80,17 +72,5 @@ internal sealed partial class PeerFetcher(Live<PeersOptions> peers, string direc
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         await using var session = await PeerSession.ConnectAsync(target, options, logger, deadline.Token);
         return await work(session, deadline.Token);
-    }
-
-    /// <summary>
-    /// The answer when no peer gave the snapshot: the most telling failure (a bad copy, then a refused
-    /// host key, then a peer not reached, else simply not found), and what each peer said.
-    /// </summary>
-    private static FetchException Failed(string what, List<(PeerTarget Target, FetchFailure Failure, string Reason)> said)
-    {
-        FetchFailure[] order = [FetchFailure.Invalid, FetchFailure.HostKeyRefused, FetchFailure.Unreachable];
-        var failure = order.FirstOrDefault(f => said.Exists(s => s.Failure == f), FetchFailure.NotFound);
-        var details = said.Count == 0 ? "no peer in Peers.Targets" : string.Join("; ", said.Select(s => $"{s.Target}: {s.Reason}"));
-        return new FetchException(failure, $"{what}: {details}");
     }
 }
