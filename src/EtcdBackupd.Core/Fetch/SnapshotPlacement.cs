@@ -34,11 +34,13 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
     public static bool IsThere(string local) => File.Exists(local) || System.IO.Directory.Exists(local) || new FileInfo(local).LinkTarget is not null;
 
     /// <summary>A full disk here would fail every source alike: said at once, and no source is blamed for it.</summary>
-    public void EnsureRoom(long needed)
+    public void EnsureRoom(long bytes)
     {
+        var needed = bytes + FreeSpace.Headroom;
         if (FreeSpace.Of(directory) is { } free && free < needed)
         {
-            throw new FetchException(FetchFailure.NoSpace, $"{directory} has {free >> 20} MiB free, the snapshot needs {(needed >> 20) + 1} MiB; nothing was downloaded");
+            throw new FetchException(FetchFailure.NoSpace,
+                $"{directory} has {ByteSize.Words(free)} free, the snapshot needs {ByteSize.Words(needed)} (with 1 MiB to spare); nothing was downloaded");
         }
     }
 

@@ -1,3 +1,4 @@
+using EtcdBackupd.FileSystem;
 using EtcdBackupd.Snapshots;
 using Renci.SshNet;
 using Renci.SshNet.Common;
@@ -32,7 +33,7 @@ internal sealed partial class PeerPusher
         }
 
         var localManifest = SnapshotFileName.ManifestOf(snapshot.Path);
-        var needed = new FileInfo(snapshot.Path).Length + new FileInfo(localManifest).Length + PeerSpace.Margin;
+        var needed = new FileInfo(snapshot.Path).Length + new FileInfo(localManifest).Length + FreeSpace.Headroom;
         await PeerSpace.EnsureRoomAsync(sftp, target, needed, logger, cancellationToken);
         await UploadAsync(sftp, target, snapshot.Path, remote, uploaded => OnUploaded?.Invoke(target, uploaded), cancellationToken);
         await UploadAsync(sftp, target, localManifest, remoteManifest, null, cancellationToken);

@@ -8,12 +8,6 @@ namespace EtcdBackupd.Peers;
 /// <summary>The free space in a target's directory on the peer, from <c>statvfs@openssh.com</c> where the server offers it.</summary>
 internal static class PeerSpace
 {
-    /// <summary>
-    /// Room asked for beyond the snapshot and its manifest: their last blocks, the directory's growth and the
-    /// file system's metadata come to kilobytes; the rest allows for the peer writing its own files meanwhile.
-    /// </summary>
-    public const long Margin = 1 << 20;
-
     /// <exception cref="PeerRefusedException">The directory is read-only, or has less than <paramref name="needed"/> bytes free.</exception>
     public static async Task EnsureRoomAsync(SftpClient sftp, PeerTarget target, long needed, ILogger logger, CancellationToken cancellationToken)
     {

@@ -145,10 +145,11 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
 
     private void CheckFreeSpace(long dbSizeBytes)
     {
-        if (FreeSpace.Of(options.Directory) is { } available && available < dbSizeBytes + EtcdTrailer.Length)
+        if (FreeSpace.Of(options.Directory) is { } available && available < dbSizeBytes + FreeSpace.Headroom)
         {
             throw new SnapshotException(SnapshotFailure.DiskFull,
-                $"Snapshots.Directory '{options.Directory}' has {available} bytes free but etcd's database is {dbSizeBytes} bytes");
+                $"Snapshots.Directory '{options.Directory}' has {ByteSize.Words(available)} free, and a snapshot of etcd's database "
+                + $"({ByteSize.Words(dbSizeBytes)}) needs {ByteSize.Words(dbSizeBytes + FreeSpace.Headroom)} with 1 MiB to spare");
         }
     }
 

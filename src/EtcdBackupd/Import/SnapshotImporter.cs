@@ -139,10 +139,10 @@ internal sealed class SnapshotImporter(SnapshotDirectory directory, RestoreOptio
     private void EnsureRoom(SafeFileHandle sent, string origin)
     {
         var size = RandomAccess.GetLength(sent);
-        if (FreeSpace.Of(directory.Path) is { } free && free < size + (64L << 20))
+        if (FreeSpace.Of(directory.Path) is { } free && free < size + FreeSpace.Headroom)
         {
             throw new ImportException(ErrorCodes.InsufficientSpace,
-                $"'{origin}' is {size} bytes and {directory.Path} has {free} bytes free (64 MiB must stay free); nothing was written");
+                $"'{origin}' is {ByteSize.Words(size)} and {directory.Path} has {ByteSize.Words(free)} free; it needs {ByteSize.Words(size + FreeSpace.Headroom)} (with 1 MiB to spare); nothing was written");
         }
     }
 

@@ -1,13 +1,10 @@
-using EtcdBackupd.Service;
+using EtcdBackupd.FileSystem;
 
 namespace EtcdBackupd.Preflight;
 
 /// <summary>The snapshot directory takes a file, and has room for a snapshot of the database as it is now.</summary>
 internal static class DirectoryCheck
 {
-    /// <summary>A snapshot's manifest, the directory's growth and the file system's own blocks.</summary>
-    private const long Margin = 1 << 20;
-
     public static CheckLine Run(string directory, long? dbSizeBytes)
     {
         if (SnapshotOptions.CheckWritable(directory) is { } problem)
@@ -28,13 +25,13 @@ internal static class DirectoryCheck
         if (dbSizeBytes is not { } db)
         {
             return new CheckLine(CheckNames.SnapshotDirectory, true,
-                $"{directory} is writable, {AdHocSnapshots.Bytes(free)} free; the room a snapshot needs is unknown while etcd does not answer");
+                $"{directory} is writable, {ByteSize.Words(free)} free; the room a snapshot needs is unknown while etcd does not answer");
         }
 
-        return free < db + Margin
+        return free < db + FreeSpace.Headroom
             ? new CheckLine(CheckNames.SnapshotDirectory, false,
-                $"{directory} is writable, but has {AdHocSnapshots.Bytes(free)} free and a snapshot of the database needs {AdHocSnapshots.Bytes(db + Margin)}")
+                $"{directory} is writable, but has {ByteSize.Words(free)} free and a snapshot of the database needs {ByteSize.Words(db + FreeSpace.Headroom)}")
             : new CheckLine(CheckNames.SnapshotDirectory, true,
-                $"{directory} is writable, {AdHocSnapshots.Bytes(free)} free; a snapshot of the database needs {AdHocSnapshots.Bytes(db + Margin)}");
+                $"{directory} is writable, {ByteSize.Words(free)} free; a snapshot of the database needs {ByteSize.Words(db + FreeSpace.Headroom)}");
     }
 }

@@ -1,5 +1,5 @@
 using EtcdBackupd.Etcd;
-using EtcdBackupd.Service;
+using EtcdBackupd.FileSystem;
 using Grpc.Core;
 
 namespace EtcdBackupd.Preflight;
@@ -20,7 +20,7 @@ internal static class EtcdCheck
             var role = member.IsLeader ? "the leader" : member.LeaderId == 0 ? "without a leader" : $"a follower of {member.LeaderName}";
             return (new CheckLine(CheckNames.Etcd, true,
                 $"{member.Endpoint} answers: member {member.MemberName}, {role}, etcd {member.Version}, "
-                + $"database {AdHocSnapshots.Bytes(member.DbSizeBytes)}, revision {member.Revision}"), member.DbSizeBytes);
+                + $"database {ByteSize.Words(member.DbSizeBytes)}, revision {member.Revision}"), member.DbSizeBytes);
         }
         catch (EtcdException e)
         {

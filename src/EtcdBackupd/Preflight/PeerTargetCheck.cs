@@ -1,5 +1,5 @@
+using EtcdBackupd.FileSystem;
 using EtcdBackupd.Peers;
-using EtcdBackupd.Service;
 
 namespace EtcdBackupd.Preflight;
 
@@ -30,7 +30,7 @@ internal static class PeerTargetCheck
             }
 
             await ProbeAsync(session, directory, deadline.Token);
-            var needed = (dbSizeBytes ?? 0) + PeerSpace.Margin;
+            var needed = (dbSizeBytes ?? 0) + FreeSpace.Headroom;
             return space switch
             {
                 null => line with { Ok = true, Detail = $"reachable, host key as pinned, {directory} writable; the peer cannot say its free space" },
@@ -41,8 +41,8 @@ internal static class PeerTargetCheck
                 { Free: var free } => line with
                 {
                     Ok = true,
-                    Detail = $"reachable, host key as pinned, {directory} writable, {AdHocSnapshots.Bytes((long)Math.Min(free, long.MaxValue))} free"
-                        + (dbSizeBytes is null ? "" : $"; a copy needs {AdHocSnapshots.Bytes(needed)}"),
+                    Detail = $"reachable, host key as pinned, {directory} writable, {ByteSize.Words((long)Math.Min(free, long.MaxValue))} free"
+                        + (dbSizeBytes is null ? "" : $"; a copy needs {ByteSize.Words(needed)}"),
                 },
             };
         }

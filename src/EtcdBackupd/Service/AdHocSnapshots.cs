@@ -1,3 +1,5 @@
+using EtcdBackupd.FileSystem;
+
 namespace EtcdBackupd.Service;
 
 /// <summary>What an ad-hoc snapshot request (the control socket's <c>snapshot</c>) gets.</summary>
@@ -61,18 +63,11 @@ internal static class AdHocSnapshots
             if (free < db + reserve)
             {
                 return (AdHocVerdict.NoSpace,
-                    $"an ad-hoc snapshot would leave too little room: {Bytes(free)} free, {Bytes(db + reserve)} needed "
-                    + $"(the snapshot, {Bytes(db)}, and Snapshots.ReserveBytes, {Bytes(reserve)}, so that the next scheduled snapshot still fits)");
+                    $"an ad-hoc snapshot would leave too little room: {ByteSize.Words(free)} free, {ByteSize.Words(db + reserve)} needed "
+                    + $"(the snapshot, {ByteSize.Words(db)}, and Snapshots.ReserveBytes, {ByteSize.Words(reserve)}, so that the next scheduled snapshot still fits)");
             }
         }
 
         return (AdHocVerdict.Take, null);
     }
-
-    public static string Bytes(long bytes) => bytes switch
-    {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):F1} GiB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):F1} MiB",
-        _ => $"{bytes / 1024.0:F1} KiB",
-    };
 }

@@ -1,3 +1,4 @@
+using EtcdBackupd.FileSystem;
 using EtcdBackupd.Tests.Restore;
 using EtcdBackupd.Tests.Support;
 
@@ -22,6 +23,27 @@ internal sealed partial class FetchFromPeerTests
         Assert.That(fetch.StandardError, Does.Contain("fetch failed (not_found)").And.Contain(missing)
             .And.Contain($"no {missing} in {masters.All[1].Snapshots}").And.Contain($"no {missing} in {masters.All[2].Snapshots}"));
         Assert.That(Directory.GetFileSystemEntries(m1.Snapshots), Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Fetch_IntoADirectoryWithoutRoomForTheSnapshotAndOneMebibyte_FailsAtOnceBlamingNoPeer()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var m1 = masters.All[0];
+        var snapshot = await SnapshotOnASecondMasterAsync(masters);
+        var size = new FileInfo(Path.Combine(masters.All[1].Snapshots, snapshot)).Length;
+        ReplaceTheDisk(m1);
+        // The new disk, nearly full: the snapshot alone would fit, with 1 MiB to spare it does not.
+        await using var disk = await Tmpfs.MountAsync(m1.Snapshots, "4m");
+        disk.LeaveFree(size + (512 << 10));
+
+        var fetch = await Backupctl.RunAsync(m1.Socket, "fetch", snapshot);
+
+        Assert.That(fetch.ExitCode, Is.EqualTo(1), fetch.ToString);
+        Assert.That(fetch.StandardError, Does.Contain("fetch failed (insufficient_space)").And.Contain($"{m1.Snapshots} has {ByteSize.Words(size + (512 << 10))} free")
+            .And.Contain("nothing was downloaded").And.Not.Contain("127.0.0.1:"), fetch.ToString);
+        Assert.That(Directory.GetFileSystemEntries(m1.Snapshots).Select(Path.GetFileName), Is.EqualTo(new[] { "filler.bin" }), "nothing was written");
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EtcdBackupd.FileSystem;
 using EtcdBackupd.Snapshots;
 using EtcdBackupd.Tests.Support;
 
@@ -47,6 +48,32 @@ internal sealed class ImportOnDaemonTests : DaemonOnOneMemberFixture
         Assert.That(result["etcd"]!["totalKeys"]!.GetValue<long>(), Is.GreaterThanOrEqualTo(20), verify.ToString);
         Assert.That(result["etcd"]!["revision"]!.GetValue<long>(), Is.GreaterThan(1));
         Assert.That(table.StandardOutput, Does.Contain("ETCD STATUS").And.Contain("etcdctl: hash"), table.ToString);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Import_NeedsRoomForTheFileAndOneMebibyte_AndWithLessIsRefusedLeavingNothing()
+    {
+        var file = await CronEraSnapshotAsync("tight.db", TimeSpan.FromDays(1));
+        var size = new FileInfo(file).Length;
+        // Over the daemon's directory, which it opens by path: its own files come back when this is unmounted.
+        await using var tmpfs = await Tmpfs.MountAsync(SnapshotsDirectory, "4m");
+        tmpfs.LeaveFree(size + (1 << 20) - (64 << 10));
+
+        var refused = await Backupctl.RunAsync(Socket, "import", file, "--json");
+
+        Assert.That(refused.ExitCode, Is.Not.Zero, refused.ToString);
+        Assert.That(refused.StandardError, Does.Contain("insufficient_space").And.Contain($"and {SnapshotsDirectory} has ")
+            .And.Contain($" free; it needs {ByteSize.Words(size + FreeSpace.Headroom)} (with 1 MiB to spare); nothing was written"),
+            refused.ToString);
+        Assert.That(Directory.GetFileSystemEntries(SnapshotsDirectory).Select(Path.GetFileName), Is.EqualTo(new[] { "filler.bin" }), "nothing was written");
+
+        File.Delete(Path.Combine(SnapshotsDirectory, "filler.bin"));
+        tmpfs.LeaveFree(size + (1 << 20) + (64 << 10));
+        var taken = await Backupctl.RunAsync(Socket, "import", file, "--json");
+
+        Assert.That(taken.ExitCode, Is.Zero, taken.ToString);
+        Assert.That(File.Exists(JsonNode.Parse(taken.StandardOutput)!["path"]!.GetValue<string>()), Is.True, taken.ToString);
     }
 
     [Test]

@@ -15,7 +15,7 @@ internal sealed partial class PeerPushTests
         using var run = new TempDirectory("small");
         await using var tmpfs = await Tmpfs.MountAsync(run.Combine("peer"), "1m");
         var snapshot = Snapshot(run, 4 << 20);
-        var needed = new FileInfo(snapshot.Path).Length + new FileInfo(SnapshotFileName.ManifestOf(snapshot.Path)).Length + PeerSpace.Margin;
+        var needed = new FileInfo(snapshot.Path).Length + new FileInfo(SnapshotFileName.ManifestOf(snapshot.Path)).Length + EtcdBackupd.FileSystem.FreeSpace.Headroom;
 
         var results = await Pusher(KnownHosts(run, _a.KnownHostsLine), Target(_a, tmpfs.Path)).PushAsync(snapshot, CancellationToken.None);
 

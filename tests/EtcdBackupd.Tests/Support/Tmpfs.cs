@@ -42,6 +42,14 @@ internal sealed class Tmpfs : IAsyncDisposable
         return filler;
     }
 
+    /// <summary>Fills the file system, then gives back <paramref name="bytes"/> (whole pages) of the filler: that much stays free.</summary>
+    public void LeaveFree(long bytes)
+    {
+        var filler = FillUp();
+        using var file = File.OpenWrite(filler);
+        file.SetLength(Math.Max(0, file.Length - bytes));
+    }
+
     public async ValueTask DisposeAsync() => await ProcessRunner.RunAsync("umount", ["-l", Path]);
 
     private static async Task MustRun(string tool, params string[] arguments)
