@@ -24,9 +24,11 @@ internal sealed class GarbagePacer
 
     /// <summary>
     /// Full collections every 16 MiB, for streams that go through the AWS SDK or SSH.NET (an upload, its
-    /// read-back, a fetch): about 30 KiB of garbage per MiB, whose requests live across a collection.
+    /// read-back, a fetch): about 30 KiB of garbage per MiB, whose requests live across a collection. They
+    /// hand the freed pages back as a snapshot's do: the packaged uploader's peak RSS on 173 MiB is 41.6
+    /// MiB against 42.6 with plain collections, CPU and wall the same (bench/offsite, five runs each).
     /// </summary>
-    public static GarbagePacer ForRequestStreams() => new(16L << 20);
+    public static GarbagePacer ForRequestStreams() => new(16L << 20, handBackFreedPages: true);
 
     /// <summary>
     /// Full collections every 32 MiB for a snapshot stream, each handing the freed pages back to the system.
