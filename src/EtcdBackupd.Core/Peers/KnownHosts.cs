@@ -112,7 +112,7 @@ internal sealed class KnownHosts(string path)
 
     private static bool Glob(string pattern, string text) =>
         System.Text.RegularExpressions.Regex.IsMatch(text,
-            "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$",
+            "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + @"\z",
             System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private static byte[]? TryDecode(string base64)

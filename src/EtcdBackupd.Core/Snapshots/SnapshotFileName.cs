@@ -52,6 +52,8 @@ internal static partial class SnapshotFileName
         return safe.Length == 0 ? "unnamed" : safe.ToString();
     }
 
-    [GeneratedRegex(@"^etcd-snapshot-(?<time>\d{8}T\d{6}Z)-(?<member>[A-Za-z0-9._-]+)-r(?<rev>\d+)\.db$", RegexOptions.CultureInvariant)]
+    // ASCII digits only, and \z, not $: $ also matches before a final newline, and "NAME.db\n" would pass
+    // for a name of ours whose manifest path (NAME.json) is another snapshot's.
+    [GeneratedRegex(@"^etcd-snapshot-(?<time>[0-9]{8}T[0-9]{6}Z)-(?<member>[A-Za-z0-9._-]+)-r(?<rev>[0-9]+)\.db\z", RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 }

@@ -70,6 +70,7 @@ internal static partial class SentFiles
         }
     }
 
-    [GeneratedRegex(@"^etcd-snapshot-\d{8}T\d{6}Z-[A-Za-z0-9._-]+-r\d+\.db$", RegexOptions.CultureInvariant)]
+    // As SnapshotFileName's: ASCII digits, and \z so that a final newline does not pass.
+    [GeneratedRegex(@"^etcd-snapshot-[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9._-]+-r[0-9]+\.db\z", RegexOptions.CultureInvariant)]
     private static partial Regex OurName();
 }

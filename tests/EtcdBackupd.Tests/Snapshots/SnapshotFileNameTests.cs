@@ -30,6 +30,8 @@ internal sealed class SnapshotFileNameTests
     [TestCase("etcd-snapshot-20261124T050000Z-m1-r42.json")]
     [TestCase("my-notes.txt")]
     [TestCase("etcd-snapshot-20261324T050000Z-m1-r42.db")]
+    [TestCase("etcd-snapshot-20261124T050000Z-m1-r42.db\n")]
+    [TestCase("etcd-snapshot-20261124T050000Z-m1-r\u0664\u0662.db")]
     public void TryParse_ForeignOrPartialNames_AreNotOurs(string name) =>
         Assert.That(SnapshotFileName.TryParse(name, out _, out _, out _), Is.False);
 
