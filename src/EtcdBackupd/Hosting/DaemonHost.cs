@@ -125,7 +125,7 @@ internal static class DaemonHost
             .AddSingleton(configuration.Control)
             .AddSingleton<StatusReport>()
             .AddSingleton(configuration.Restore)
-            .AddSingleton(new RestoreActivity())
+            .AddSingleton(new RestoreActivity(RestoreLock.BesideSocket(configuration.Control.SocketPath)))
             .AddSingleton(sp => new LocalRestore(configuration.Restore, configuration.Etcd,
                 configuration.Restore.UseCommands ? new CommandServiceControl(configuration.Restore.Commands) : new SystemdServiceControl(),
                 time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>(), sp.GetRequiredService<RestoreActivity>(),

@@ -30,40 +30,41 @@ internal sealed class RetentionService(
             var now = time.GetUtcNow();
             var deletions = RetentionPolicy.Decide(directory.List(), now, options, s => verifier.IsGood(s, cancellationToken),
                 s => ManifestFile.TryRead(s.ManifestPath)?.Pin is not null);
+            var done = new List<RetentionPolicy.Deletion>();
             foreach (var deletion in deletions)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!dryRun)
+                var outcome = dryRun ? Outcome.Deleted : Remove(deletion.Snapshot.Path, deletion.Snapshot.ManifestPath);
+                if (outcome == Outcome.Paused)
                 {
-                    Delete(deletion.Snapshot.Path);
-                    Delete(deletion.Snapshot.ManifestPath);
+                    return done;
                 }
 
-                RetentionLog.Deleted(logger, deletion.Snapshot.Path, deletion.Reason, dryRun);
+                if (outcome == Outcome.Deleted)
+                {
+                    RetentionLog.Deleted(logger, deletion.Snapshot.Path, deletion.Reason, dryRun);
+                    done.Add(deletion);
+                }
             }
 
             var cutoff = RetentionPolicy.Cutoff(now, options);
-            foreach (var (manifest, createdAt) in directory.OrphanManifests().Where(m => m.CreatedAt < cutoff).ToList())
+            var leftovers = directory.OrphanManifests().Where(m => m.CreatedAt < cutoff).Select(m => (m.Path, Reason: "a manifest older than the window whose snapshot is gone"))
+                .Concat(directory.StalePartials(now).Select(p => (Path: p, Reason: PartialFiles.StaleReason))).ToList();
+            foreach (var (path, reason) in leftovers)
             {
-                if (!dryRun)
+                var outcome = dryRun ? Outcome.Deleted : Remove(path, manifestPath: null);
+                if (outcome == Outcome.Paused)
                 {
-                    Delete(manifest);
+                    break;
                 }
 
-                RetentionLog.Deleted(logger, manifest, "a manifest older than the window whose snapshot is gone", dryRun);
-            }
-
-            foreach (var partial in directory.StalePartials(now).ToList())
-            {
-                if (!dryRun)
+                if (outcome == Outcome.Deleted)
                 {
-                    Delete(partial);
+                    RetentionLog.Deleted(logger, path, reason, dryRun);
                 }
-
-                RetentionLog.Deleted(logger, partial, PartialFiles.StaleReason, dryRun);
             }
 
-            return deletions;
+            return done;
         }
     }
 
@@ -79,15 +80,54 @@ internal sealed class RetentionService(
         }
     }
 
-    private void Delete(string path)
+    private enum Outcome
+    {
+        Deleted,
+        Failed,
+        Paused,
+    }
+
+    /// <summary>
+    /// Deletes <paramref name="path"/>, then its manifest, unless a restore has begun (the prune stops: the
+    /// next run catches up). A manifest goes only with its snapshot: a snapshot that could not be deleted
+    /// (an immutable file, say) keeps it, so it can still be pinned and restored by name.
+    /// </summary>
+    private Outcome Remove(string path, string? manifestPath)
+    {
+        var deleted = false;
+        void Run()
+        {
+            deleted = TryDelete(path);
+            if (deleted && manifestPath is not null)
+            {
+                TryDelete(manifestPath);
+            }
+        }
+
+        if (activity is null)
+        {
+            Run();
+        }
+        else if (activity.UnlessRestoring(Run) is { } restore)
+        {
+            RetentionLog.Paused(logger, restore);
+            return Outcome.Paused;
+        }
+
+        return deleted ? Outcome.Deleted : Outcome.Failed;
+    }
+
+    private bool TryDelete(string path)
     {
         try
         {
             File.Delete(path);
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             RetentionLog.DeleteFailed(logger, path, e.Message);
+            return false;
         }
     }
 }

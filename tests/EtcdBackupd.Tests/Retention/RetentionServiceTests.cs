@@ -40,6 +40,64 @@ internal sealed class RetentionServiceTests
         Assert.That(service.Prune(dryRun: false, CancellationToken.None).Select(d => d.Snapshot.Path), Is.EqualTo(new[] { old }), "once the session closes, retention catches up");
     }
 
+    [Test]
+    public void Prune_WhileAnotherProcessHoldsTheRestoreLock_DeletesNothing_AndCatchesUpOnceItIsLetGo()
+    {
+        var old = SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-90));
+        Enumerable.Range(1, 3).ToList().ForEach(d => SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-d)));
+        var lockPath = _dir.Combine("run", EtcdBackupd.Restore.RestoreLock.FileName);
+        // A one-shot etcd-backupd restore: its own open file, so its flock is another holder's.
+        var oneShot = new EtcdBackupd.Restore.RestoreLock(lockPath);
+        Assert.That(oneShot.TryTake("etcd-backupd restore"), Is.Null);
+        var service = Service(activity: new EtcdBackupd.Restore.RestoreActivity(new EtcdBackupd.Restore.RestoreLock(lockPath)));
+
+        var whileHeld = service.Prune(dryRun: false, CancellationToken.None);
+        oneShot.Release();
+        var after = service.Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That(whileHeld, Is.Empty);
+        Assert.That(after.Select(d => d.Snapshot.Path), Is.EqualTo(new[] { old }));
+    }
+
+    [Test]
+    public void UnlessRestoring_OnceARestoreHasBegun_RunsNoDeletionUntilItEnds()
+    {
+        var activity = new EtcdBackupd.Restore.RestoreActivity();
+        var runs = 0;
+
+        activity.Begin("a restore of s.db");
+        var refused = activity.UnlessRestoring(() => runs++);
+        activity.End();
+        var allowed = activity.UnlessRestoring(() => runs++);
+
+        Assert.That(refused, Is.EqualTo("a restore of s.db"));
+        Assert.That(allowed, Is.Null);
+        Assert.That(runs, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Prune_ASnapshotThatCannotBeDeleted_KeepsItsManifestAndIsNotReportedDeleted()
+    {
+        var old = SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-90));
+        Enumerable.Range(1, 3).ToList().ForEach(d => SyntheticSnapshots.Write(_dir.Path, Now.AddDays(-d)));
+        if ((await ProcessRunner.RunAsync("chattr", ["+i", old])).ExitCode != 0)
+        {
+            Assert.Ignore("chattr +i needs root and a file system that keeps the flag (CI runs as root on one)");
+        }
+
+        try
+        {
+            var deleted = Service().Prune(dryRun: false, CancellationToken.None);
+
+            Assert.That(deleted, Is.Empty, "nothing was deleted");
+            Assert.That(File.Exists(old) && File.Exists(SnapshotFileName.ManifestOf(old)), Is.True, "the snapshot keeps its manifest");
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("chattr", ["-i", old]);
+        }
+    }
+
     private string[] Remaining() => Directory.GetFiles(_dir.Path).Select(Path.GetFileName).OfType<string>().Order().ToArray();
 
     [Test]

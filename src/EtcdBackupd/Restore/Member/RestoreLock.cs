@@ -64,6 +64,28 @@ internal sealed class RestoreLock(string path)
         }
     }
 
+    /// <summary>
+    /// Whether a restore holds the lock now, in this process or another: a shared lock on the file cannot be
+    /// had (FileShare.Read is flock(LOCK_SH | LOCK_NB)). Taken and let go at once, so a restore starting
+    /// meanwhile is refused only within that instant. False when there is no lock file, or it cannot be read.
+    /// </summary>
+    public bool IsHeld()
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            return false;
+        }
+        catch (IOException e) when (e.HResult is WouldBlock or SharingViolation)
+        {
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     public void Release()
     {
         lock (_gate)
