@@ -77,23 +77,39 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
     public async Task PlaceAsync(Stream input, string local, SnapshotManifest manifest, byte[] manifestBytes, CopySource source,
         Action<long, long>? progress, CancellationToken cancellationToken)
     {
-        var part = PartialFiles.Of(local);
+        // A name of its own, as an import's: NAME.part is also what a peer pushing NAME here writes (and
+        // truncates), and what a one-shot etcd-backupd fetch of NAME would write. Still a partial of our
+        // naming, so the stale-partial sweep removes it if this process dies mid-copy.
+        var part = PartialFiles.Of(PathOf(SnapshotFileName.Build(time.GetUtcNow(), $"fetch-{Guid.NewGuid():N}", 0)));
         var manifestPath = SnapshotFileName.ManifestOf(local);
         var manifestWritten = false;
         try
         {
-            File.Delete(part);
             await ReceiveAsync(input, part, manifest, source, progress, cancellationToken);
+            if (IsThere(local))
+            {
+                // Placed meanwhile (a peer's push, an import): its manifest is not ours to replace.
+                File.Delete(part);
+                AlreadyHere(local, manifest, manifestBytes, source, cancellationToken);
+                return;
+            }
+
             Durable.WriteAllBytes(manifestPath, manifestBytes, OwnerOnly);
             manifestWritten = true;
             Durable.RenameIntoPlace(part, local);
         }
-        catch
+        catch (Exception e)
         {
             File.Delete(part);
-            if (manifestWritten)
+            if (manifestWritten && !IsThere(local))
             {
                 File.Delete(manifestPath);
+            }
+
+            // Only a write here fails so: this disk's, not the source's fault, and no other source would fare better.
+            if (e is IOException io && FreeSpace.IsDiskFull(io))
+            {
+                throw new FetchException(FetchFailure.NoSpace, $"{directory} filled up while {source.Copy} of {manifest.FileName} was written; nothing was kept");
             }
 
             throw;

@@ -10,6 +10,9 @@ internal static class FreeSpace
     /// </summary>
     public const long Headroom = 1 << 20;
 
+    /// <summary>Whether a write failed because the file system is full (ENOSPC, which .NET carries as the HResult).</summary>
+    public static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.Ordinal);
+
     /// <summary>The bytes free to this process on <paramref name="directory"/>'s file system; null when it cannot be read (the write itself will tell).</summary>
     public static long? Of(string directory)
     {

@@ -159,7 +159,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         SnapshotException known => known,
         _ when cancellationToken.IsCancellationRequested => new SnapshotException(SnapshotFailure.Cancelled, "the snapshot was cancelled", e),
         RpcException rpc => new SnapshotException(SnapshotFailure.StreamBroken, $"the snapshot stream from {endpoint} broke: {EtcdErrors.Describe(rpc, etcd)}", e),
-        IOException io when IsDiskFull(io) => new SnapshotException(SnapshotFailure.DiskFull,
+        IOException io when FreeSpace.IsDiskFull(io) => new SnapshotException(SnapshotFailure.DiskFull,
             $"Snapshots.Directory '{options.Directory}' is full: no space left on its file system; nothing was kept of this snapshot", e),
         UnauthorizedAccessException => new SnapshotException(SnapshotFailure.DiskError,
             $"Snapshots.Directory '{options.Directory}': permission denied writing the snapshot (the daemon runs as root: a read-only mount, or an immutable file?)", e),
@@ -169,7 +169,6 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
     };
 
     // ENOSPC is 28 on Linux; .NET reports it as the IOException's HResult.
-    private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) == 28 || e.Message.Contains("No space left", StringComparison.Ordinal);
 
     private void TryDelete(string path)
     {
