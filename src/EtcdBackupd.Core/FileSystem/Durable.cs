@@ -17,14 +17,19 @@ internal static class Durable
     }
 
     /// <summary>Writes a small file next to its final name, fsyncs it and renames it into place.</summary>
+    /// <remarks>
+    /// The partial is made new (O_EXCL) after whatever had its name is removed: opened with O_TRUNC, a symlink
+    /// left there would be written through, and a file left there would keep its owner and mode.
+    /// </remarks>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, UnixFileMode mode)
     {
         var part = path + ".part";
         try
         {
+            File.Delete(part);
             using (var stream = new FileStream(part, new FileStreamOptions
             {
-                Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode, BufferSize = 0,
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode, BufferSize = 0,
             }))
             {
                 stream.Write(bytes);
