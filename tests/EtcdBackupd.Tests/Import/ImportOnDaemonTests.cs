@@ -123,6 +123,25 @@ internal sealed class ImportOnDaemonTests : DaemonOnOneMemberFixture
 
     [Test]
     [CancelAfter(90_000)]
+    public async Task Import_AgainWithPin_PinsTheCopyAlreadyHere()
+    {
+        var file = await CronEraSnapshotAsync("pin-later.db", TimeSpan.FromDays(3));
+        await Cluster.PutAsync("/registry/configmaps/pin-later", "x"u8.ToArray());
+        var first = await Backupctl.RunAsync(Socket, "import", file, "--json");
+        Assert.That(first.ExitCode, Is.Zero, first.ToString);
+
+        var again = await Backupctl.RunAsync(Socket, "import", file, "--pin", "keep-me", "--json");
+
+        Assert.That(again.ExitCode, Is.Zero, again.ToString);
+        var result = JsonNode.Parse(again.StandardOutput)!;
+        Assert.That(result["alreadyHere"]!.GetValue<bool>(), Is.True, again.ToString);
+        Assert.That(result["pin"]!["label"]!.GetValue<string>(), Is.EqualTo("keep-me"), again.ToString);
+        var path = result["path"]!.GetValue<string>();
+        Assert.That(ManifestFile.TryRead(SnapshotFileName.ManifestOf(path))!.Pin!.Label, Is.EqualTo("keep-me"));
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
     public async Task Import_WithPin_KeepsAnOldFileThroughPrune()
     {
         var file = await CronEraSnapshotAsync("before-upgrade.db", TimeSpan.FromDays(200));

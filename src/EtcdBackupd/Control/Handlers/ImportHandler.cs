@@ -1,10 +1,11 @@
 using EtcdBackupd.Import;
 using EtcdBackupd.Peers;
+using EtcdBackupd.Retention;
 
 namespace EtcdBackupd.Control.Handlers;
 
 /// <summary><c>import</c> (root only): the file sent with the request becomes one of the directory's snapshots, then goes to the peers.</summary>
-internal sealed class ImportHandler(SnapshotImporter importer, PeerPusher peers, TimeProvider time) : ControlHandler<ImportRequest>(ProtocolJsonContext.Default.ImportRequest)
+internal sealed class ImportHandler(SnapshotImporter importer, PeerPusher peers, SnapshotPins pins, TimeProvider time) : ControlHandler<ImportRequest>(ProtocolJsonContext.Default.ImportRequest)
 {
     public override string Name => ImportRequest.Name;
 
@@ -25,6 +26,12 @@ internal sealed class ImportHandler(SnapshotImporter importer, PeerPusher peers,
         {
             var pin = arguments.Pin is null ? null : new SnapshotPin(arguments.Pin, time.GetUtcNow());
             var result = await importer.ImportAsync(call.Descriptor, arguments.File, arguments.Descriptor.Manifest, pin, cancellationToken);
+            if (pin is not null && result.AlreadyHere && result.Pin?.Label != pin.Label)
+            {
+                // The copy here was kept with its own manifest: the pin asked for goes on it as `pin` would put it.
+                result = result with { Pin = (await pins.PinAsync(result.Path, pin.Label, cancellationToken)).Pin };
+            }
+
             // Like any snapshot, to the peers: an imported one is often the only copy of a state (before an upgrade).
             var manifest = ManifestFile.TryRead(SnapshotFileName.ManifestOf(result.Path));
             var copies = manifest is null ? [] : await peers.PushOwingAsync(new SnapshotResult(result.Path, manifest), cancellationToken);
@@ -33,6 +40,10 @@ internal sealed class ImportHandler(SnapshotImporter importer, PeerPusher peers,
         catch (ImportException e)
         {
             return e.ToReply();
+        }
+        catch (PinRefusedException e)
+        {
+            return Reply.Failure(e.Code, e.Message);
         }
     }
 }
