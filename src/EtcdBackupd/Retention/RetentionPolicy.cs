@@ -5,10 +5,16 @@ namespace EtcdBackupd.Retention;
 /// than the window by the time in its name AND at least <see cref="RetentionOptions.MinimumKept"/> newer
 /// snapshots pass etcd's trailer check. Backups that fail for 40 days therefore still leave the last good ones.
 /// A pinned snapshot is never deleted and does not count among the newer good ones: it stands outside the
-/// rotation, so pinning one never lets an older unpinned snapshot go sooner than it would have.
+/// rotation, so pinning one never lets an older unpinned snapshot go sooner than it would have. Nor does
+/// one whose name's time is more than <see cref="FutureSlack"/> ahead of now: taken while a clock ran ahead
+/// (its own, or a peer's), it would sort first and stand in for the real newest ones, and once backups
+/// failed for longer than the window every real one would go, leaving only it, with older data.
 /// </summary>
 internal static class RetentionPolicy
 {
+    /// <summary>How far ahead of this clock a name's time may be and still count: clocks a little apart across masters.</summary>
+    public static readonly TimeSpan FutureSlack = TimeSpan.FromHours(1);
+
     public sealed record Deletion(SnapshotEntry Snapshot, string Reason);
 
     /// <param name="newestFirst">Our snapshots, newest first.</param>
@@ -34,7 +40,7 @@ internal static class RetentionPolicy
                         $"created {snapshot.CreatedAt:yyyy-MM-ddTHH:mm:ssZ}, older than {options.RetentionDays} days, and {goodNewer} newer verified snapshots remain"));
                 }
             }
-            else if (goodNewer < options.MinimumKept && !isPinned(snapshot) && isGood(snapshot))
+            else if (goodNewer < options.MinimumKept && snapshot.CreatedAt <= now + FutureSlack && !isPinned(snapshot) && isGood(snapshot))
             {
                 goodNewer++;
             }

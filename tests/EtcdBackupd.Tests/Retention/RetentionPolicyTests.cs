@@ -33,6 +33,16 @@ internal sealed class RetentionPolicyTests
         Assert.That(DeletedDaysAgo(DaysAgo(40, 41, 42, 43, 44), _ => true), Is.EqualTo(new[] { 43.0, 44.0 }));
 
     [Test]
+    public void Decide_SnapshotsNamedAYearAhead_AreKeptButDoNotStandInForTheRealNewestOnes() =>
+        // Three taken while the clock ran a year ahead, then forty days of failed backups.
+        Assert.That(DeletedDaysAgo(DaysAgo(-365, -364, -363, 41, 42, 43, 44), _ => true), Is.EqualTo(new[] { 44.0 }));
+
+    [Test]
+    public void Decide_SnapshotsNamedMinutesAhead_StillCount() =>
+        // A peer's clock a little ahead of this one.
+        Assert.That(DeletedDaysAgo(DaysAgo(-0.02, -0.01, -0.005, 31), _ => true), Is.EqualTo(new[] { 31.0 }));
+
+    [Test]
     public void Decide_SnapshotExactlyAsOldAsTheWindow_IsKept() =>
         Assert.That(DeletedDaysAgo(DaysAgo(1, 2, 3, 30), _ => true), Is.Empty);
 
