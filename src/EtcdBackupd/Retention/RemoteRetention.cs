@@ -1,4 +1,5 @@
 using EtcdBackupd.Configuration;
+using EtcdBackupd.Lineage;
 using EtcdBackupd.Peers;
 using Renci.SshNet;
 
@@ -11,10 +12,12 @@ namespace EtcdBackupd.Retention;
 /// gigabyte back to check the trailer is what this avoids). A copy is pinned, so kept, when its own
 /// manifest or this node's manifest of the same name holds a pin: either one keeps it, so a pin whose
 /// manifest did not reach the peer still protects the copy. Abandoned <c>.part</c> files go by the local rule.
+/// Only this cluster's copies are weighed (<see cref="IsOurs"/>): a backup host that other clusters push
+/// to as well keeps theirs, which are neither deleted nor counted.
 /// </summary>
 internal sealed class RemoteRetention(
     Live<PeersOptions> livePeers, Live<RetentionOptions> retention, SnapshotDirectory local, TimeProvider time, ILogger<RemoteRetention> logger,
-    Restore.RestoreActivity? activity = null)
+    Restore.RestoreActivity? activity = null, ClusterLineage? lineage = null)
 {
     private PeersOptions peers => livePeers.Current;
 
@@ -56,7 +59,9 @@ internal sealed class RemoteRetention(
         // The verdict and the pin both need a copy's two manifests: each is read once per prune, not once per question.
         var read = new Dictionary<string, CopyManifests>();
         CopyManifests Of(SnapshotEntry copy) => read.TryGetValue(copy.Path, out var known) ? known : read[copy.Path] = Read(sftp, copy);
-        foreach (var deletion in RetentionPolicy.Decide(copies, time.GetUtcNow(), options, copy => IsGood(copy, Of(copy)), copy => IsPinned(Of(copy))))
+        var clusters = (lineage?.Read() ?? []).Select(e => ClusterIds.Normalize(e.ClusterId)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var ours = copies.Where(copy => IsOurs(Of(copy), clusters)).ToList();
+        foreach (var deletion in RetentionPolicy.Decide(ours, time.GetUtcNow(), options, copy => IsGood(copy, Of(copy)), copy => IsPinned(Of(copy))))
         {
             cancellationToken.ThrowIfCancellationRequested();
             sftp.DeleteFile(deletion.Snapshot.Path);
@@ -77,6 +82,16 @@ internal sealed class RemoteRetention(
         var ours = ManifestFile.TryRead(Path.Combine(local.Path, SnapshotFileName.ManifestOf(copy.FileName)));
         return new CopyManifests(ours, PeerManifests.TryRead(sftp, copy.ManifestPath).Manifest);
     }
+
+    /// <summary>
+    /// A copy is this cluster's when the peer's manifest names a cluster in this master's lineage, or the same
+    /// cluster as this master's manifest of that name; with no cluster in the peer's manifest (or none at all),
+    /// when this master holds a manifest of that name. Anything else may be another cluster's.
+    /// </summary>
+    private static bool IsOurs(CopyManifests manifests, HashSet<string> clusters) =>
+        ClusterIds.Normalize(manifests.Theirs?.ClusterId) is { } id
+            ? clusters.Contains(id) || ClusterIds.Normalize(manifests.Ours?.ClusterId) == id
+            : manifests.Ours is not null;
 
     private static bool IsPinned(CopyManifests manifests) => manifests.Ours?.Pin is not null || manifests.Theirs?.Pin is not null;
 

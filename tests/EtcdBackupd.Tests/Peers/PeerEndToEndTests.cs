@@ -71,6 +71,32 @@ internal sealed partial class PeerEndToEndTests
 
     [Test]
     [CancelAfter(60_000)]
+    public async Task RemoteRetention_OnABackupHostAnotherClusterPushesTo_LeavesThatClustersCopiesAlone()
+    {
+        using var dir = new TempDirectory("remote-shared");
+        var (local, remote, other) = (Directory.CreateDirectory(dir.Combine("local")).FullName, Directory.CreateDirectory(dir.Combine("remote")).FullName,
+            Directory.CreateDirectory(dir.Combine("other-cluster")).FullName);
+        await using var peer = await PruneTargetAsync(dir, remote);
+        var ours = new[] { 1, 2, 40 }.Select(days => SyntheticSnapshots.Write(local, Now.AddDays(-days), withManifest: true)).ToList();
+        ours.ForEach(c => CopyTo(remote, c));
+        // Another cluster's masters, with a longer window of their own: copies this master never had.
+        var theirs = new[] { 41, 60 }.Select(days => SyntheticSnapshots.Write(other, Now.AddDays(-days), member: "other", withManifest: true)).ToList();
+        foreach (var copy in theirs)
+        {
+            var manifest = ManifestFile.TryRead(SnapshotFileName.ManifestOf(copy))! with { ClusterId = "2" };
+            File.WriteAllBytes(SnapshotFileName.ManifestOf(copy), manifest.ToJson());
+            CopyTo(remote, copy);
+        }
+
+        await peer.Retention(local).PruneAsync(CancellationToken.None);
+
+        var left = Directory.GetFiles(remote).Select(Path.GetFileName).Order().ToArray();
+        Assert.That(left, Is.EqualTo(new[] { ours[0], ours[1], theirs[0], theirs[1] }.SelectMany(Names).Order().ToArray()),
+            "ours past the window goes; the other cluster's stay, however old");
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
     public async Task RemoteRetention_OnATargetWithoutADaemon_RemovesPartsUntouchedForADayAndKeepsFreshOnes()
     {
         using var dir = new TempDirectory("remote-parts");
