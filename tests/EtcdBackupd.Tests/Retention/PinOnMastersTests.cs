@@ -25,8 +25,12 @@ internal sealed class PinOnMastersTests
         var (m1, m2, m3) = (masters.All[0], masters.All[1], masters.All[2]);
         var pinned = SyntheticSnapshots.Write(m1.Snapshots, DateTimeOffset.UtcNow.AddDays(-90), revision: 7, withManifest: true);
         var unpinned = SyntheticSnapshots.Write(m1.Snapshots, DateTimeOffset.UtcNow.AddDays(-91), revision: 6, withManifest: true);
+        await using var connection = await masters.ConnectAsync(m1);
+        var cluster = EtcdBackupd.Lineage.ClusterIds.Of(connection.Status.Header.ClusterId);
         foreach (var snapshot in new[] { pinned, unpinned })
         {
+            // Of this cluster, as the daemon's own are: retention on a Prune: true peer weighs only those.
+            File.WriteAllBytes(SnapshotFileName.ManifestOf(snapshot), (ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot))! with { ClusterId = cluster }).ToJson());
             File.Copy(snapshot, Path.Combine(m2.Snapshots, Path.GetFileName(snapshot)));
             File.Copy(SnapshotFileName.ManifestOf(snapshot), Path.Combine(m2.Snapshots, Path.GetFileName(SnapshotFileName.ManifestOf(snapshot))));
         }
