@@ -24,4 +24,12 @@ internal static partial class OffsiteLog
     [LoggerMessage(EventId = 16005, EventName = "OffsiteAbortFailed", Level = LogLevel.Warning,
         Message = "Could not abort the multipart upload {UploadId} in {OffsiteTarget} ({Reason}); the bucket's lifecycle rule for incomplete uploads removes its parts")]
     public static partial void AbortFailed(ILogger logger, string offsiteTarget, string uploadId, string reason);
+
+    [LoggerMessage(EventId = 16006, EventName = "OffsitePinWritten", Level = LogLevel.Information,
+        Message = "Off-site target {OffsiteTarget}: the manifest {ManifestKey} now has this master's pin ({PinLabel})")]
+    public static partial void PinWritten(ILogger logger, string offsiteTarget, string manifestKey, string pinLabel);
+
+    [LoggerMessage(EventId = 16007, EventName = "OffsitePinFailed", Level = LogLevel.Warning,
+        Message = "Off-site target {OffsiteTarget}: the pin in {ManifestKey} could not be brought in line with this master's ({Reason}); off-site retention still reads this master's manifest")]
+    public static partial void PinFailed(ILogger logger, string offsiteTarget, string manifestKey, string reason);
 }

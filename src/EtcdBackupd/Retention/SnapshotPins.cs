@@ -14,7 +14,8 @@ internal sealed class PinRefusedException(string code, string message) : Excepti
 /// never while a prune runs here, then sent again to each peer that holds the snapshot. A peer that does not
 /// take it is reported, never undoes the local change: the local manifest alone keeps remote retention's hands off.
 /// </summary>
-internal sealed class SnapshotPins(RetentionService retention, PeerPusher peers, TimeProvider time, ILogger<SnapshotPins> logger)
+internal sealed class SnapshotPins(
+    RetentionService retention, PeerPusher peers, TimeProvider time, ILogger<SnapshotPins> logger, Configuration.Live<Offsite.OffsiteOptions>? offsite = null)
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -28,6 +29,12 @@ internal sealed class SnapshotPins(RetentionService retention, PeerPusher peers,
     private async Task<PinResult> ChangeAsync(string snapshotPath, SnapshotPin? pin, CancellationToken cancellationToken)
     {
         var before = retention.WhileNotPruning(() => Rewrite(snapshotPath, pin));
+        if (offsite?.Current is { Targets.Count: > 0 } targets && ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshotPath)) is { } now)
+        {
+            // Whether or not this master's pin changed: an unpin also clears one the one-shot snapshot --pin uploaded.
+            await Offsite.OffsitePins.SyncAsync(targets, now, logger, cancellationToken);
+        }
+
         if (pin is null && before is null)
         {
             return new PinResult(snapshotPath, null, []);
