@@ -107,6 +107,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         EtcdConnection connection, string path, Action<long>? onReceived, CancellationToken cancellationToken)
     {
         var part = path + ".part";
+        var renamed = false;
         try
         {
             SnapshotStream.Received received;
@@ -119,12 +120,21 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
                 received = await SnapshotStream.ReceiveAsync(connection.CallInvoker, file, onReceived, cancellationToken);
             }
 
-            Durable.RenameIntoPlace(part, path);
+            File.Move(part, path, overwrite: false);
+            renamed = true;
+            Durable.SyncDirectory(options.Directory);
             return received;
         }
         catch (Exception e)
         {
             TryDelete(part);
+            if (renamed)
+            {
+                // The rename was not made durable: a file under a snapshot's name, reported failed and without a
+                // manifest, would still pass for the newest good snapshot at the next health check.
+                TryDelete(path);
+            }
+
             throw Classify(e, connection.Endpoint, cancellationToken);
         }
     }
