@@ -13,10 +13,20 @@ internal sealed class EtcdChannelFactory : IDisposable
 
     public EtcdChannelFactory(EtcdOptions options)
     {
+        // Read at each connection: a file gone or unreadable since start (a certificate rotation half done) is
+        // a failure to reach etcd, said as one, never an exception that would stop the daemon's loops.
         if (options.CaFile is not null)
         {
             _trustedRoots = [];
-            _trustedRoots.ImportFromPemFile(options.CaFile);
+            try
+            {
+                _trustedRoots.ImportFromPemFile(options.CaFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new EtcdException($"Etcd.CaFile '{options.CaFile}' cannot be read: {e.Message}", e);
+            }
+
             if (_trustedRoots.Count == 0)
             {
                 throw new EtcdException($"Etcd.CaFile '{options.CaFile}' holds no PEM certificate");
@@ -29,7 +39,7 @@ internal sealed class EtcdChannelFactory : IDisposable
             {
                 _clientCertificate = X509Certificate2.CreateFromPemFile(options.CertFile, options.KeyFile);
             }
-            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or IOException or UnauthorizedAccessException)
             {
                 throw new EtcdException($"Etcd.CertFile/Etcd.KeyFile: cannot load the client certificate: {e.Message}", e);
             }
