@@ -54,6 +54,16 @@ internal static class DaemonHost
             ServiceLog.Started(logger, ProductInfo.Version, configuration.Snapshots.Directory, schedules, s.TimeZone.Id, takenBy,
                 configuration.Retention.RetentionDays, configuration.Retention.MinimumKept);
             await host.RunAsync(cancellationToken);
+            // A loop that died stops the host (BackgroundServiceExceptionBehavior.StopHost), and RunAsync then
+            // returns as after a SIGTERM: exit 0 would keep Restart=on-failure from bringing the daemon back.
+            if (host.Services.GetServices<IHostedService>().OfType<BackgroundService>().FirstOrDefault(service => service.ExecuteTask?.IsFaulted == true) is { } died)
+            {
+                serilog.Error(died.ExecuteTask!.Exception!.GetBaseException(), "Stopped because {Service} failed: {Reason}", died.GetType().Name,
+                    died.ExecuteTask.Exception.GetBaseException().Message);
+                notifications.Send($"STATUS=stopped: {died.GetType().Name} failed: {died.ExecuteTask.Exception.GetBaseException().Message}");
+                return ExitCodes.Failed;
+            }
+
             return ExitCodes.Success;
         }
         catch (ConfigurationException e)
