@@ -25,6 +25,16 @@ internal sealed class RecoveryRuleTests
     }
 
     [Test]
+    public void ARollbackLeftIncompleteWithNoMemberOpen_NeedsAnOperator_AndIsNotCalledRolledBack()
+    {
+        var verdict = RecoveryRule.Decide([("m1", State(SessionOutcome.RolledBack)), ("m2", State(SessionOutcome.RollbackIncomplete)),
+            ("m3", State(SessionOutcome.RolledBack))]);
+
+        Assert.That((verdict.Decision, verdict.NeedsOperator), Is.EqualTo((RecoveryDecision.Nothing, true)));
+        Assert.That(verdict.Reason, Does.StartWith("the rollback was incomplete on m2: finish it there by hand"));
+    }
+
+    [Test]
     public void OneMemberStillBeforeItsRestore_RollsBackEveryMember_NamingIt()
     {
         var stopped = State(SessionOutcome.Open, RestorePhase.Check, RestorePhase.StopApi, RestorePhase.StopEtcd) with { Failed = RestorePhase.RestoreData };

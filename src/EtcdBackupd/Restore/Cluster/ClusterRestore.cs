@@ -111,7 +111,7 @@ internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOption
 
             MemberRecovery[] Report(ClusterRestoreResult? result) => [.. members.Zip(states).Select((p, i) =>
                 new MemberRecovery(p.First.Name, p.Second.State, p.Second.Error, result?.Members[i].Steps ?? []))];
-            var refused = verdict.Decision == RecoveryDecision.Nothing && (errors.Count > 0 || held.Count > 0 || verdict.Reason.StartsWith("the members disagree", StringComparison.Ordinal));
+            var refused = verdict.Decision == RecoveryDecision.Nothing && (errors.Count > 0 || held.Count > 0 || verdict.NeedsOperator);
             if (dryRun || verdict.Decision == RecoveryDecision.Nothing)
             {
                 var answer = new RecoveryResult(session, verdict.Decision, verdict.Reason, dryRun, Report(null));

@@ -1,7 +1,10 @@
 namespace EtcdBackupd.Restore;
 
-/// <summary>A recovery's verdict: which end, why in words, and whether only the closing is left.</summary>
-internal sealed record RecoveryVerdict(RecoveryDecision Decision, string Reason, bool CloseOnly = false);
+/// <summary>
+/// A recovery's verdict: which end, why in words, whether only the closing is left, and whether nothing can
+/// be done without an operator (the recovery then fails, naming why, instead of answering that all is well).
+/// </summary>
+internal sealed record RecoveryVerdict(RecoveryDecision Decision, string Reason, bool CloseOnly = false, bool NeedsOperator = false);
 
 /// <summary>
 /// The one rule <c>restore --recover</c> follows, from every member's record of the session: finish
@@ -25,7 +28,17 @@ internal static class RecoveryRule
         if (finished.Count > 0 && rolledBack.Count > 0)
         {
             return new(RecoveryDecision.Nothing,
-                $"the members disagree: finished on {string.Join(", ", finished)}, rolled back on {string.Join(", ", rolledBack)}; an operator must decide (their journals say what each did)");
+                $"the members disagree: finished on {string.Join(", ", finished)}, rolled back on {string.Join(", ", rolledBack)}; an operator must decide (their journals say what each did)",
+                NeedsOperator: true);
+        }
+
+        var incomplete = known.Where(s => s.State.Outcome == SessionOutcome.RollbackIncomplete).Select(s => s.Member).ToList();
+        if (open.Count == 0 && incomplete.Count > 0)
+        {
+            // Closed there already, so no request can take the rollback further: what is left is by hand.
+            return new(RecoveryDecision.Nothing,
+                $"the rollback was incomplete on {string.Join(", ", incomplete)}: finish it there by hand (its journal says which step failed; etcd and the API servers may still be stopped)",
+                NeedsOperator: true);
         }
 
         if (open.Count == 0)
