@@ -24,7 +24,7 @@ internal sealed class HealthCheck(
         await _scan.WaitAsync(cancellationToken);
         try
         {
-            held = await Task.Run(() => HeldSnapshots.Scan(directory, verifier, _ownMemberId, Environment.MachineName, cancellationToken), cancellationToken);
+            held = await Task.Run(() => HeldSnapshots.Scan(directory, verifier, _ownMemberId, Environment.MachineName, time.GetUtcNow(), cancellationToken), cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -12,12 +12,16 @@ internal static class HeldSnapshots
 {
     /// <summary>
     /// <paramref name="ownMemberId"/> is this master's member ID (hex, as in manifests) once etcd has told us;
-    /// until then <paramref name="host"/>, this machine's name, decides which snapshots are our own.
+    /// until then <paramref name="host"/>, this machine's name, decides which snapshots are our own. A snapshot
+    /// named more than <see cref="Retention.RetentionPolicy.FutureSlack"/> after <paramref name="now"/> is passed
+    /// over: taken while a clock ran ahead, it would read as recent until the clock caught up with it, however
+    /// long every later snapshot failed.
     /// </summary>
-    public static Held Scan(SnapshotDirectory directory, SnapshotVerifier verifier, string? ownMemberId, string host, CancellationToken cancellationToken)
+    public static Held Scan(SnapshotDirectory directory, SnapshotVerifier verifier, string? ownMemberId, string host, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         HeldSnapshot? newest = null, own = null;
-        foreach (var entry in directory.List())
+        foreach (var entry in directory.List().Where(e => e.CreatedAt <= now + Retention.RetentionPolicy.FutureSlack))
         {
             var isOwn = IsOwn(entry, ownMemberId, host);
             if ((newest is not null && (own is not null || !isOwn)) || !verifier.IsGood(entry, cancellationToken))

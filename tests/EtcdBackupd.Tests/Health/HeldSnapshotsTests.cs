@@ -1,0 +1,24 @@
+using EtcdBackupd.Health;
+using EtcdBackupd.Snapshots;
+using EtcdBackupd.Tests.Support;
+
+namespace EtcdBackupd.Tests.Health;
+
+/// <summary>Which snapshot the health verdict reads as the newest held here.</summary>
+[Category("Fast")]
+internal sealed class HeldSnapshotsTests
+{
+    [Test]
+    public void Scan_ASnapshotNamedAYearAhead_IsPassedOverForTheNewestRealOne()
+    {
+        using var dir = new TempDirectory("held");
+        var now = DateTimeOffset.UtcNow;
+        SyntheticSnapshots.Write(dir.Path, now.AddDays(365), revision: 9, withManifest: true);
+        var real = SyntheticSnapshots.Write(dir.Path, now.AddDays(-3), revision: 8, withManifest: true);
+
+        var held = HeldSnapshots.Scan(new SnapshotDirectory(dir.Path), new SnapshotVerifier(), ownMemberId: "1", host: "test", now, CancellationToken.None);
+
+        Assert.That(held.Newest?.Path, Is.EqualTo(real), "three days old, so the verdict sees a stale master, not a fresh one");
+        Assert.That(held.NewestOwn?.Path, Is.EqualTo(real));
+    }
+}
