@@ -117,7 +117,7 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
                 UnixCreateMode = OwnerOnly, BufferSize = 0,
             }))
             {
-                received = await SnapshotStream.ReceiveAsync(connection.CallInvoker, file, onReceived, cancellationToken);
+                received = await SnapshotStream.ReceiveAsync(connection.CallInvoker, file, onReceived, options.StallTimeout, cancellationToken);
             }
 
             File.Move(part, path, overwrite: false);

@@ -15,6 +15,13 @@ internal sealed class SnapshotOptions
     /// </summary>
     public long? ReserveBytes { get; init; }
 
+    /// <summary>
+    /// How long a snapshot stream may carry nothing before it is abandoned: a stopped etcd, or a link that
+    /// no longer carries data, would otherwise hold the run (and every scheduled one after it) for ever.
+    /// Long enough for etcd to answer under load; not a configuration key (tests shorten it).
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     public static SnapshotOptions Read(ConfigReader config)
     {
         var directory = config.RequiredString("Snapshots.Directory", "/var/lib/etcd-backupd/snapshots");

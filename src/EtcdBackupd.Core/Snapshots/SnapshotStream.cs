@@ -36,7 +36,24 @@ internal static class SnapshotStream
     public readonly record struct Received(long SizeBytes, string Sha256);
 
     public static async Task<Received> ReceiveAsync(
-        CallInvoker etcd, FileStream file, Action<long>? onReceived, CancellationToken cancellationToken)
+        CallInvoker etcd, FileStream file, Action<long>? onReceived, TimeSpan stallTimeout, CancellationToken cancellationToken)
+    {
+        // Re-armed at each message (a timer's due time changed: nothing allocated), so only silence trips it.
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stalled.CancelAfter(stallTimeout);
+        try
+        {
+            return await ReceiveAsync(etcd, file, onReceived, () => stalled.CancelAfter(stallTimeout), stalled.Token);
+        }
+        catch (Exception e) when ((e is RpcException or OperationCanceledException) && stalled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new SnapshotException(SnapshotFailure.StreamBroken,
+                $"etcd sent nothing for {stallTimeout.TotalSeconds:F0} s, so the snapshot was abandoned (etcd stalled, or the link no longer carries data); nothing was kept", e);
+        }
+    }
+
+    private static async Task<Received> ReceiveAsync(
+        CallInvoker etcd, FileStream file, Action<long>? onReceived, Action heard, CancellationToken cancellationToken)
     {
         using var trailer = new EtcdTrailer();
         var method = SnapshotChunk.CreateMethod(new SnapshotChunk.Pool(PooledChunks));
@@ -69,6 +86,7 @@ internal static class SnapshotStream
                 break;
             }
 
+            heard();
             var chunk = call.ResponseStream.Current;
             if (chunk.Length == 0)
             {

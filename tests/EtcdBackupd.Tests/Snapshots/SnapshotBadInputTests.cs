@@ -183,6 +183,43 @@ internal sealed class SnapshotBadInputTests
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task Snapshot_WhenEtcdStallsMidStream_IsAbandonedAfterTheStallTimeoutLeavingNoFile()
+    {
+        using var dir = new TempDirectory("stalled");
+        await using var cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
+        for (var i = 0; i < 8; i++)
+        {
+            await cluster.PutAsync($"/registry/configmaps/big-{i}", new byte[1 << 20]);
+        }
+
+        var etcd = cluster.Members[0].Process!;
+        var engine = new SnapshotEngine(cluster.ClientOptions(), new SnapshotOptions { Directory = dir.Path, StallTimeout = TimeSpan.FromSeconds(3) },
+            TimeProvider.System, NullLogger.Instance);
+        var stopped = false;
+        try
+        {
+            var failure = Assert.ThrowsAsync<SnapshotException>(() => engine.TakeAsync(received =>
+            {
+                // etcd stops answering (SIGSTOP: a hung process, or a link that carries nothing) once the stream is under way.
+                if (!stopped)
+                {
+                    stopped = true;
+                    System.Diagnostics.Process.Start("kill", ["-STOP", etcd.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
+                }
+            }, CancellationToken.None));
+
+            Assert.That(failure!.Failure, Is.EqualTo(SnapshotFailure.StreamBroken), failure.ToString);
+            Assert.That(failure.Message, Does.Contain("etcd sent nothing for 3 s, so the snapshot was abandoned"));
+            Assert.That(Backupd.SnapshotLikeFiles(dir.Path), Is.Empty);
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("kill", ["-CONT", etcd.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+    }
+
+    [Test]
     [CancelAfter(60_000)]
     public async Task Snapshot_DirectoryMissing_ExitsTwoNamingTheKey()
     {
