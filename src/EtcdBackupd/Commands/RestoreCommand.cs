@@ -86,11 +86,14 @@ internal static class RestoreCommand
         var runner = new RestoreRequestRunner(phases, local, cluster, lineage);
 
         // As the daemon does (its stop waits for a restore): SIGTERM or Ctrl-C in the middle would leave the
-        // member stopped or half-restored, so the restore runs to its end or its rollback, and says so.
+        // member stopped or half-restored, so the restore runs to its end or its rollback, and says so. SIGHUP
+        // too: an operator's SSH session that drops would otherwise end the process (the runtime's default),
+        // leaving the other members' sessions open with etcd stopped.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Hold);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Hold);
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Hold);
         var started = time.GetTimestamp();
-        void Progress(string? member, string step) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        void Progress(string? member, string step) => Say(string.Create(CultureInfo.InvariantCulture,
             $"restore: [{time.GetElapsedTime(started).TotalSeconds,6:F1} s] {member ?? "this master"}: {step}"));
         (string Sha256, SnapshotFacts? Facts)? checkedFile = null;
         string path;
@@ -121,7 +124,20 @@ internal static class RestoreCommand
     private static void Hold(PosixSignalContext signal)
     {
         signal.Cancel = true;
-        Console.Error.WriteLine($"etcd-backupd: {signal.Signal} ignored: the restore runs to its end or rolls back first");
+        Say($"etcd-backupd: {signal.Signal} ignored: the restore runs to its end or rolls back first");
+    }
+
+    /// <summary>A line on standard error, if anyone is still there: a terminal gone with its SSH session must not stop the restore.</summary>
+    private static void Say(string line)
+    {
+        try
+        {
+            Console.Error.WriteLine(line);
+        }
+        catch (IOException)
+        {
+            // Nobody reads it; the restore's result still goes to the journal and the sessions' records.
+        }
     }
 
     /// <summary>The answer's result, indented, on standard output; the error on standard error; the exit code etcd-backupctl would give.</summary>

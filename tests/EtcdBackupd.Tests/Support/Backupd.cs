@@ -11,6 +11,10 @@ internal static class Backupd
     public static Task<ProcessResult> RunAsync(params string[] arguments) =>
         ProcessRunner.RunAsync("dotnet", [Dll, .. arguments], timeout: TimeSpan.FromMinutes(3));
 
+    /// <summary>A one-shot command left running (to be signalled, say), its output in <paramref name="logFile"/>.</summary>
+    public static System.Diagnostics.Process StartBackground(string logFile, params string[] arguments) =>
+        ProcessRunner.StartBackground("dotnet", [Dll, .. arguments], logFile);
+
     /// <summary>The daemon itself, run to its end: for a configuration it refuses before it serves.</summary>
     public static Task<ProcessResult> RunDaemonAsync(string configFile, IDictionary<string, string>? environment = null) =>
         ProcessRunner.RunAsync("dotnet", [Dll, "--config", configFile], environment, TimeSpan.FromMinutes(1));
