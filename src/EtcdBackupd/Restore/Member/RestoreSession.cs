@@ -117,10 +117,12 @@ internal sealed class RestoreSession
     {
         _runningNow = phase;
         _record.Running = phase;
-        Save();
         var ok = false;
         try
         {
+            // Inside the try: a record that cannot be written fails the phase and clears what runs now, so the
+            // lease is not held for a step that never started.
+            Save();
             var result = await run();
             ok = true;
             return result;
@@ -373,12 +375,29 @@ internal sealed class RestoreSession
             var step = _record.Undo[^1];
             complete &= await TryUndoAsync(step.What, () => UndoAsync(step));
             _record.Undo.RemoveAt(_record.Undo.Count - 1);
-            Save();
+            KeepGoing(Save);
         }
 
-        Close(complete ? SessionOutcome.RolledBack : SessionOutcome.RollbackIncomplete);
+        KeepGoing(() => Close(complete ? SessionOutcome.RolledBack : SessionOutcome.RollbackIncomplete));
         _onStep?.Invoke("rolled back");
         return complete ? RollbackState.Complete : RollbackState.Incomplete;
+    }
+
+    /// <summary>
+    /// A record that cannot be written during a rollback (State.Directory full or read-only, likely after a
+    /// restore wrote a second copy of etcd's data beside the first) must not cut the undo short: etcd back
+    /// on its old data and running matters more than the record of it, which says what it can next time.
+    /// </summary>
+    private void KeepGoing(Action save)
+    {
+        try
+        {
+            save();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _onStep?.Invoke($"the session's record could not be written ({e.Message}); the rollback goes on");
+        }
     }
 
     /// <summary>Closes the session after a restore that succeeded everywhere: the restored data stays.</summary>
