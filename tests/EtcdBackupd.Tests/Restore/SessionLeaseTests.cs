@@ -186,6 +186,37 @@ internal sealed class SessionLeaseTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task RestoreDataAskedAgainAfterAFailedAttempt_KeepsTheOriginalAsTheOldData()
+    {
+        // etcd's tool stood in by a script: while fail.flag exists it leaves half a data directory and fails.
+        var tool = _dir.Combine("etcdutl");
+        var fail = _dir.Combine("fail.flag");
+        await File.WriteAllTextAsync(tool, $"#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --data-dir ] && d=$2; shift; done\nmkdir -p \"$d\"\n"
+            + $"if [ -e {fail} ]; then echo half >\"$d/half\"; exit 1; fi\necho restored >\"$d/restored\"\n");
+        File.SetUnixFileMode(tool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await File.WriteAllTextAsync(fail, "");
+        Directory.CreateDirectory(_dir.Combine("etcd"));
+        await File.WriteAllTextAsync(_dir.Combine("etcd", "original"), "the cluster's data before the restore");
+        _options = new RestoreOptions { Tool = tool, UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+        await member.RunAsync(null, Request(RestorePhase.StopApi, "coordinator-a"), CancellationToken.None);
+        await member.RunAsync(null, Request(RestorePhase.StopEtcd, "coordinator-a"), CancellationToken.None);
+
+        var first = await member.RunAsync(null, Request(RestorePhase.RestoreData, "coordinator-a"), CancellationToken.None);
+        File.Delete(fail);
+        var again = await member.RunAsync(null, Request(RestorePhase.RestoreData, "coordinator-a"), CancellationToken.None);
+        var rollback = await member.RunAsync(null, Request(RestorePhase.Rollback, "coordinator-a"), CancellationToken.None);
+
+        Assert.That((first.Ok, again.Ok), Is.EqualTo((false, true)), again.Error?.Message);
+        Assert.That(rollback.Result?.Rollback, Is.EqualTo(RollbackState.Complete), rollback.Error?.Message);
+        Assert.That(File.Exists(_dir.Combine("etcd", "original")), Is.True, "the rollback put the original back, not the failed attempt's output");
+        Assert.That(Directory.GetDirectories(_dir.Path, "etcd.unfinished-restore-*").Select(d => File.Exists(Path.Combine(d, "half"))), Is.EqualTo(new[] { true }),
+            "the failed attempt's output is kept aside, under a name that says so");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task ASessionIdThatIsNotAFileName_IsABadRequest()
     {
         var member = Member(out _);

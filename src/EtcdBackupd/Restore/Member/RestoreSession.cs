@@ -255,7 +255,22 @@ internal sealed class RestoreSession
         var dataDir = member.DataDir.Value.TrimEnd('/');
         await RunStepAsync($"move {dataDir} aside", () =>
         {
-            if (Directory.Exists(dataDir))
+            if (Directory.Exists(dataDir) && _record.OldDataDir is { } original && Directory.Exists(original))
+            {
+                // Asked again after an attempt that failed or was cut short: the old data is at original already,
+                // and what is here is that attempt's unfinished output. Kept for an operator to look at, never
+                // taken for the old data (a rollback would put it back, and the new directory copy its owner).
+                // Named apart from a rollback's .failed-restore-*, and free even for a retry within the same second.
+                var unfinished = $"{dataDir}.unfinished-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}";
+                for (var n = 2; Directory.Exists(unfinished) || File.Exists(unfinished); n++)
+                {
+                    unfinished = $"{dataDir}.unfinished-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}-{n}";
+                }
+
+                Directory.Move(dataDir, unfinished);
+                Done($"moved {dataDir}, an earlier attempt's unfinished output, to {unfinished}; the old data stays at {original}");
+            }
+            else if (Directory.Exists(dataDir))
             {
                 var oldDir = $"{dataDir}.before-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}";
                 // Recorded before the move: a daemon killed between the two finds the undo and a directory it may skip.
