@@ -53,10 +53,13 @@ internal static class DaemonHost
             var takenBy = s.TakenBy.ToString().ToLowerInvariant();
             ServiceLog.Started(logger, ProductInfo.Version, configuration.Snapshots.Directory, schedules, s.TimeZone.Id, takenBy,
                 configuration.Retention.RetentionDays, configuration.Retention.MinimumKept);
+            // Resolved before the run: RunAsync disposes the host, and its services with it. Singletons, so the
+            // very instances the host starts.
+            var loops = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
             await host.RunAsync(cancellationToken);
             // A loop that died stops the host (BackgroundServiceExceptionBehavior.StopHost), and RunAsync then
             // returns as after a SIGTERM: exit 0 would keep Restart=on-failure from bringing the daemon back.
-            if (host.Services.GetServices<IHostedService>().OfType<BackgroundService>().FirstOrDefault(service => service.ExecuteTask?.IsFaulted == true) is { } died)
+            if (loops.FirstOrDefault(service => service.ExecuteTask?.IsFaulted == true) is { } died)
             {
                 serilog.Error(died.ExecuteTask!.Exception!.GetBaseException(), "Stopped because {Service} failed: {Reason}", died.GetType().Name,
                     died.ExecuteTask.Exception.GetBaseException().Message);

@@ -25,7 +25,7 @@ internal sealed partial class HealthOnDaemonTests
         var statusBefore = await StatusAsync(host.Socket, 0);
         var metricsBefore = PromFile.StateFromDisk(await File.ReadAllTextAsync(prom));
 
-        Assert.That(await host.Daemon.TerminateAsync(Within), Is.Zero);
+        Assert.That(await host.Daemon.TerminateAsync(Within), Is.Zero, () => host.Daemon.Log);
         File.Delete(prom);
         await using var restarted = DaemonProcess.Start(host.Dir.Combine("config.json"), host.Dir.Combine("restarted.log"));
         await restarted.WaitForLogAsync("Read from disk at start", Within);
