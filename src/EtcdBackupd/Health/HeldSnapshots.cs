@@ -12,7 +12,8 @@ internal static class HeldSnapshots
 {
     /// <summary>
     /// <paramref name="ownMemberId"/> is this master's member ID (hex, as in manifests) once etcd has told us;
-    /// until then <paramref name="host"/>, this machine's name, decides which snapshots are our own. A snapshot
+    /// until then <paramref name="host"/>, this machine's name, decides which snapshots are our own (a snapshot
+    /// without a manifest is nobody's own). A snapshot
     /// named more than <see cref="Retention.RetentionPolicy.FutureSlack"/> after <paramref name="now"/> is passed
     /// over: taken while a clock ran ahead, it would read as recent until the clock caught up with it, however
     /// long every later snapshot failed.
@@ -23,7 +24,14 @@ internal static class HeldSnapshots
         HeldSnapshot? newest = null, own = null;
         foreach (var entry in directory.List().Where(e => e.CreatedAt <= now + Retention.RetentionPolicy.FutureSlack))
         {
-            var isOwn = IsOwn(entry, ownMemberId, host);
+            var manifest = ManifestFile.TryRead(entry.ManifestPath);
+            if (manifest?.Imported is { HadManifest: false })
+            {
+                // Named by its file's modification time, which a plain cp or scp resets: no proof of a recent backup.
+                continue;
+            }
+
+            var isOwn = manifest is not null && (ownMemberId is not null ? manifest.MemberId == ownMemberId : manifest.Host == host);
             if ((newest is not null && (own is not null || !isOwn)) || !verifier.IsGood(entry, cancellationToken))
             {
                 continue;
@@ -40,9 +48,4 @@ internal static class HeldSnapshots
 
         return new Held(newest, own);
     }
-
-    /// <summary>By the manifest's member ID; by its host while that ID is unknown; a snapshot without a manifest is nobody's own.</summary>
-    private static bool IsOwn(SnapshotEntry entry, string? ownMemberId, string host) =>
-        ManifestFile.TryRead(entry.ManifestPath) is { } manifest
-        && (ownMemberId is not null ? manifest.MemberId == ownMemberId : manifest.Host == host);
 }

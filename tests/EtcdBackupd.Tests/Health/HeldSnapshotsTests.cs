@@ -21,4 +21,20 @@ internal sealed class HeldSnapshotsTests
         Assert.That(held.Newest?.Path, Is.EqualTo(real), "three days old, so the verdict sees a stale master, not a fresh one");
         Assert.That(held.NewestOwn?.Path, Is.EqualTo(real));
     }
+
+    [Test]
+    public void Scan_AnImportNamedByItsFilesModificationTime_IsNoProofOfARecentBackup()
+    {
+        using var dir = new TempDirectory("held");
+        var now = DateTimeOffset.UtcNow;
+        // An old cron-era file copied with plain cp: its modification time, so its name, is today.
+        var copied = SyntheticSnapshots.Write(dir.Path, now.AddMinutes(-5), member: "imported", revision: 9, withManifest: true);
+        var manifest = ManifestFile.TryRead(SnapshotFileName.ManifestOf(copied))! with { Imported = new SnapshotImport("/root/etcd-2024.db", now, HadManifest: false) };
+        File.WriteAllBytes(SnapshotFileName.ManifestOf(copied), manifest.ToJson());
+        var real = SyntheticSnapshots.Write(dir.Path, now.AddDays(-3), revision: 8, withManifest: true);
+
+        var held = HeldSnapshots.Scan(new SnapshotDirectory(dir.Path), new SnapshotVerifier(), ownMemberId: "1", host: "test", now, CancellationToken.None);
+
+        Assert.That(held.Newest?.Path, Is.EqualTo(real));
+    }
 }
