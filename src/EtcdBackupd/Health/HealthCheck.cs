@@ -58,7 +58,7 @@ internal sealed class HealthCheck(
         var now = time.GetUtcNow();
         var inputs = new HealthInputs(probe.Health, held.Newest, configured, expiry) { NewestOwnSnapshot = held.NewestOwn, Offsite = targets };
         var report = HealthVerdict.Judge(inputs, options, now);
-        return new HealthView(report, probe.Health, held.Newest, held.NewestOwn, configured, expiry, now) { Offsite = targets };
+        return new HealthView(report, probe.Health, held.Newest, held.NewestOwn, configured, expiry, now) { Offsite = targets, MaxSnapshotAge = options.MaxSnapshotAge };
     }
 
     public void Dispose() => _scan.Dispose();

@@ -7,4 +7,7 @@ internal sealed record HealthView(
 {
     /// <summary>Each of <c>Offsite.Targets</c>, with what this master's uploads to it left; empty without targets.</summary>
     public IReadOnlyList<OffsiteRecord> Offsite { get; init; } = [];
+
+    /// <summary><c>Health.MaxSnapshotAgeMinutes</c> as judged with: written beside the newest snapshot's time, so a rule can judge them without the daemon.</summary>
+    public TimeSpan MaxSnapshotAge { get; init; }
 }

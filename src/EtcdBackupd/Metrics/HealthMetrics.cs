@@ -29,6 +29,14 @@ internal static class HealthMetrics
             Write("etcd_backupd_newest_snapshot_size_bytes", "gauge", "Size of the newest verified snapshot held on this master.", [("", newest.SizeBytes)]);
         }
 
+        if (health.MaxSnapshotAge > TimeSpan.Zero)
+        {
+            // With the time above, what a rule needs to judge the newest snapshot's age itself: the file keeps
+            // both when the daemon stops or dies, where its last verdict would go on saying healthy.
+            Write("etcd_backupd_max_snapshot_age_seconds", "gauge", "Health.MaxSnapshotAgeMinutes in seconds: how old the newest snapshot held here may be.",
+                [("", health.MaxSnapshotAge.TotalSeconds)]);
+        }
+
         Write("etcd_backupd_peer_last_success_timestamp_seconds", "gauge", "Unix time of the last copy that reached this peer.",
             health.Peers.Where(p => p.LastSuccessAt is not null).Select(p => (Peer(p), (double)p.LastSuccessAt!.Value.ToUnixTimeSeconds())));
         Write("etcd_backupd_peer_failures_total", "counter", "Copies to this peer that failed, kept across restarts.",

@@ -45,6 +45,8 @@ internal sealed partial class HealthOnDaemonTests
         Assert.That(JsonNode.Parse(list.StandardOutput)!.AsArray().Select(e => e!["verification"]!.GetValue<string>()), Is.All.EqualTo("ok"),
             "verification is remembered across the restart");
         Assert.That(await AlertRules.TestAsync(prom, "m1"), Has.Property(nameof(ProcessResult.ExitCode)).Zero, "no alert fires on a healthy master");
+        Assert.That(await AlertRules.StaleAsync(prom, "m1"), Has.Property(nameof(ProcessResult.ExitCode)).Zero,
+            "left as it was by a daemon that stopped, the file still raises the stale-snapshot alert once the newest snapshot is too old");
         await NodeExporterServesAsync(textfiles.Path, "etcd_backupd_healthy 1", "etcd_backupd_newest_snapshot_timestamp_seconds ");
     }
 

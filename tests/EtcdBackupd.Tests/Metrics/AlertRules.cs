@@ -10,7 +10,8 @@ namespace EtcdBackupd.Tests.Metrics;
 /// </summary>
 internal static class AlertRules
 {
-    public static readonly string[] All = ["EtcdBackupNoRecentSnapshot", "EtcdBackupCopiesFailing", "EtcdBackupCertificateExpiring", "EtcdBackupUnhealthy"];
+    public static readonly string[] All =
+        ["EtcdBackupNoRecentSnapshot", "EtcdBackupSnapshotsStale", "EtcdBackupCopiesFailing", "EtcdBackupCertificateExpiring", "EtcdBackupUnhealthy"];
 
     private static string RulesFile => Path.Combine(EtcdBinaries.RepositoryRoot(), "deploy", "prometheus", "etcd-backupd.rules.yml");
 
@@ -37,12 +38,39 @@ internal static class AlertRules
         return await ProcessRunner.RunAsync("promtool", ["test", "rules", path]);
     }
 
+    /// <summary>
+    /// The file a daemon left when it stopped, read on by node_exporter: its series held for a day and more,
+    /// with the newest snapshot taken at promtool's time zero. <c>EtcdBackupSnapshotsStale</c> fires once that
+    /// snapshot is older than the file's own threshold, whatever the daemon's last verdict said, and not before.
+    /// </summary>
+    public static async Task<ProcessResult> StaleAsync(string promFile, string instance)
+    {
+        var samples = PromFile.Samples(await File.ReadAllTextAsync(promFile))
+            .Select(s => s.Series == "etcd_backupd_newest_snapshot_timestamp_seconds" ? (s.Series, Value: "0") : s).ToList();
+        var maximum = TimeSpan.FromSeconds(double.Parse(samples.Single(s => s.Series == "etcd_backupd_max_snapshot_age_seconds").Value, System.Globalization.CultureInfo.InvariantCulture));
+        var held = (int)(maximum + TimeSpan.FromHours(2)).TotalMinutes;
+        var test = new StringBuilder();
+        test.Append(System.Globalization.CultureInfo.InvariantCulture, $"rule_files:\n  - {RulesFile}\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n");
+        foreach (var (series, value) in samples)
+        {
+            test.Append(System.Globalization.CultureInfo.InvariantCulture, $"      - series: '{WithInstance(series, instance)}'\n        values: '{value}x{held}'\n");
+        }
+
+        test.Append(System.Globalization.CultureInfo.InvariantCulture, $"    alert_rule_test:\n      - eval_time: {(int)(maximum - TimeSpan.FromMinutes(30)).TotalMinutes}m\n        alertname: EtcdBackupSnapshotsStale\n        exp_alerts: []\n");
+        test.Append(System.Globalization.CultureInfo.InvariantCulture, $"      - eval_time: {(int)(maximum + TimeSpan.FromHours(1)).TotalMinutes}m\n        alertname: EtcdBackupSnapshotsStale\n        exp_alerts:\n");
+        test.Append(Expected("EtcdBackupSnapshotsStale", samples, instance));
+        var path = Path.ChangeExtension(promFile, ".promtool-stale.yml");
+        await File.WriteAllTextAsync(path, test.ToString());
+        return await ProcessRunner.RunAsync("promtool", ["test", "rules", path]);
+    }
+
     /// <summary>The labels a firing alert has: its series' own (reason, instance) and the rule's severity.</summary>
     private static string Expected(string alert, IReadOnlyList<(string Series, string Value)> samples, string instance)
     {
         var (severity, reason) = alert switch
         {
             "EtcdBackupNoRecentSnapshot" => ("critical", "no_recent_snapshot"),
+            "EtcdBackupSnapshotsStale" => ("critical", (string?)null),
             "EtcdBackupCopiesFailing" => ("warning", "copy_failed"),
             "EtcdBackupCertificateExpiring" => ("warning", "certificate_expiring"),
             _ => ("warning", (string?)null),
