@@ -115,14 +115,14 @@ internal sealed class DaemonState
         lock (_lock)
         {
             var next = NextScheduled is { } n ? $"next {n.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z" : "no next time";
-            if (Running)
-            {
-                return $"snapshot in progress; {next}";
-            }
-
-
             var health = Health is null ? "" : Health.Report.Healthy ? "; healthy"
                 : "; UNHEALTHY: " + string.Join("; ", Health.Report.Problems.Select(p => p.Message));
+            if (Running)
+            {
+                // The verdict too: a run may last long, and "in progress" alone hid an unhealthy master meanwhile.
+                return $"snapshot in progress; {next}{health}";
+            }
+
             var last = LastAttempt switch
             {
                 // After a restart: what the directory holds, by the time in its name.

@@ -32,6 +32,19 @@ internal sealed class DaemonStateTests
     }
 
     [Test]
+    public void Describe_WhileASnapshotRunsOnAnUnhealthyMaster_StillSaysWhy()
+    {
+        var state = new DaemonState();
+        state.Observed(new EtcdBackupd.Health.HealthView(
+            new EtcdBackupd.Protocol.Results.HealthReport(false, [new(EtcdBackupd.Protocol.Results.HealthReason.NoRecentSnapshot, "no verified snapshot is held on this master")]),
+            new EtcdBackupd.Protocol.Results.EtcdHealth { Healthy = true }, null, null, [], null, DateTimeOffset.UnixEpoch));
+
+        state.Started();
+
+        Assert.That(state.Describe(), Is.EqualTo("snapshot in progress; no next time; UNHEALTHY: no verified snapshot is held on this master"));
+    }
+
+    [Test]
     public void Describe_AfterASuccess_GivesItsTimeRevisionAndSize()
     {
         var state = new DaemonState();
