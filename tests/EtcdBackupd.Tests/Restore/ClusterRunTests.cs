@@ -58,6 +58,25 @@ internal sealed class ClusterRunTests
     }
 
     [Test]
+    [CancelAfter(20_000)]
+    public async Task AMemberSlowToAnswerARenewal_DoesNotHoldTheOthersRenewals()
+    {
+        // m1 takes 4 s to answer each renewal; m3 takes 1.5 s to become healthy, and meanwhile m2 must keep hearing from the coordinator.
+        var members = Three((name, leader) => new StandInMember(name, leader)
+        {
+            RenewalTakes = name == "m1" ? TimeSpan.FromSeconds(4) : TimeSpan.Zero,
+            HealthyAfter = name == "m3" ? TimeSpan.FromMilliseconds(1500) : TimeSpan.Zero,
+        });
+        var run = new ClusterRun(members, Snapshot, Sha256, "session-1", new PhaseDeadlines(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)),
+            (_, _) => { }, NullLogger.Instance, waitingReport: TimeSpan.FromMilliseconds(200));
+
+        var outcome = await run.RunAsync(() => Task.FromResult<string?>(null), CancellationToken.None);
+
+        Assert.That(outcome.Failure, Is.Null);
+        Assert.That(members[1].Renewals, Is.GreaterThanOrEqualTo(4), "renewed every report's interval while m3 became healthy, not once per m1's answer");
+    }
+
+    [Test]
     [CancelAfter(10_000)]
     public async Task StopEtcd_StopsTheLeaderOnlyAfterEveryFollowerAnswered()
     {

@@ -27,6 +27,9 @@ internal sealed class StandInMember(string name, bool leader, string clusterId =
     /// <summary>How long this member takes to become healthy.</summary>
     public TimeSpan HealthyAfter { get; init; }
 
+    /// <summary>How long this member takes to answer a renewal (<c>state</c>): a link that resets and is reconnected, say.</summary>
+    public TimeSpan RenewalTakes { get; init; }
+
     public int Protocol { get; init; } = ControlFraming.ProtocolVersion;
 
     /// <summary>The restore command its check reports.</summary>
@@ -65,6 +68,7 @@ internal sealed class StandInMember(string name, bool leader, string clusterId =
     {
         if (request.Phase == RestorePhase.State)
         {
+            await Task.Delay(RenewalTakes, cancellationToken);
             Renewals++;
             return PhaseAnswer.Failed(ErrorCodes.NoSession, "the stand-in keeps no record");
         }

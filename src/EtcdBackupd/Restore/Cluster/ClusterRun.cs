@@ -254,11 +254,24 @@ internal sealed partial class ClusterRun(
     /// The coordinator's lease on the members not busy with a request: while one member takes minutes
     /// (a push, wait-healthy), the others must not see their coordinator as gone.
     /// </summary>
+    /// <remarks>
+    /// Waited for a report's interval at most, and a member still answering the last renewal is not asked
+    /// again: a member slow to answer (a link that resets, one that drops silently, up to the phase's
+    /// deadline) held the whole round, and every other member's lease ran out behind it while the
+    /// coordinator lived, letting a recovery from another master take over.
+    /// </remarks>
     private async Task RenewAsync(IEnumerable<IRestoreMember> idle)
     {
-        var opened = _opened.Intersect(idle).ToList();
-        await Task.WhenAll(opened.Select(m => CallAsync(m, Request(RestorePhase.State), CancellationToken.None)));
+        foreach (var member in _opened.Intersect(idle).Where(m => !_renewing.TryGetValue(m, out var last) || last.IsCompleted).ToList())
+        {
+            _renewing[member] = CallAsync(member, Request(RestorePhase.State), CancellationToken.None);
+        }
+
+        await Task.WhenAny(Task.WhenAll(_renewing.Values), Task.Delay(waitingReport ?? WaitingReport));
     }
+
+    /// <summary>Each member's renewal in flight (the coordinator's one flow reads and writes it).</summary>
+    private readonly Dictionary<IRestoreMember, Task<PhaseAnswer>> _renewing = [];
 
     /// <summary>One request within its phase's deadline; past it, the member is silent (its state unknown).</summary>
     private async Task<PhaseAnswer> CallAsync(IRestoreMember member, RestorePhaseRequest request, CancellationToken cancellationToken)
