@@ -9,7 +9,7 @@ namespace EtcdBackupd.Health;
 
 /// <summary>Gathers the verdict's inputs (etcd, the directory, the copy ledger, the client certificate) and judges them.</summary>
 internal sealed class HealthCheck(
-    EtcdOptions etcd, HealthOptions options, Live<PeersOptions> peers, SnapshotDirectory directory, SnapshotVerifier verifier,
+    EtcdOptions etcd, Live<HealthOptions> health, Live<PeersOptions> peers, SnapshotDirectory directory, SnapshotVerifier verifier,
     CopyLedger ledger, TimeProvider time, ILogger<HealthCheck> logger, Offsite.OffsiteOptions? offsite = null) : IDisposable
 {
     /// <summary>One scan at a time: a status request during the first start-up read waits for it instead of reading the same file.</summary>
@@ -57,6 +57,8 @@ internal sealed class HealthCheck(
         var expiry = CertificateExpiry();
         var now = time.GetUtcNow();
         var inputs = new HealthInputs(probe.Health, held.Newest, configured, expiry) { NewestOwnSnapshot = held.NewestOwn, Offsite = targets };
+        // Read at each evaluation: its default threshold follows Snapshots.Schedules, which a reload may change.
+        var options = health.Current;
         var report = HealthVerdict.Judge(inputs, options, now);
         return new HealthView(report, probe.Health, held.Newest, held.NewestOwn, configured, expiry, now) { Offsite = targets, MaxSnapshotAge = options.MaxSnapshotAge };
     }

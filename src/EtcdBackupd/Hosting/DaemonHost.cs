@@ -104,7 +104,7 @@ internal static class DaemonHost
             .AddSingleton(new SnapshotDirectory(configuration.Snapshots.Directory))
             .AddSingleton(new SnapshotVerifier(new VerificationCache(configuration.State.Directory)))
             .AddSingleton(new CopyLedger(configuration.State.Directory))
-            .AddSingleton(configuration.Health)
+            .AddSingleton(live.Health)
             .AddSingleton(new EtcdProbe(configuration.Etcd))
             .AddSingleton<HealthCheck>()
             .AddSingleton<DaemonState>()

@@ -1,4 +1,5 @@
 using EtcdBackupd.Configuration;
+using EtcdBackupd.Health;
 using EtcdBackupd.Hosting;
 using EtcdBackupd.Logging;
 using EtcdBackupd.Metrics;
@@ -30,14 +31,23 @@ internal sealed class LiveConfiguration(string path, DaemonConfiguration initial
 
     public Live<MetricsOptions> Metrics { get; } = new(initial.Metrics);
 
+    /// <summary>
+    /// <c>Health.*</c> needs a restart, but the default of <c>Health.MaxSnapshotAgeMinutes</c> is drawn from
+    /// <c>Snapshots.Schedules</c>, which a reload changes: hourly instead of daily must not leave a day's threshold.
+    /// </summary>
+    public Live<HealthOptions> Health { get; } = new(initial.Health);
+
     /// <summary>Puts <paramref name="next"/>'s reloadable sections in force; returns the changes applied and those left for a restart.</summary>
     public (IReadOnlyList<SettingChange> Applied, IReadOnlyList<SettingChange> NeedRestart) Apply(DaemonConfiguration next)
     {
         var current = Current;
         var changes = ConfigurationChanges.Between(current.Settings, next.Settings);
+        var health = current.Settings.ContainsKey("Health.MaxSnapshotAgeMinutes")
+            ? current.Health
+            : new HealthOptions { MaxSnapshotAge = next.Health.MaxSnapshotAge, CertificateWarning = current.Health.CertificateWarning };
         Volatile.Write(ref _current, current with
         {
-            Schedule = next.Schedule, Retention = next.Retention, Peers = next.Peers, Metrics = next.Metrics,
+            Schedule = next.Schedule, Retention = next.Retention, Peers = next.Peers, Metrics = next.Metrics, Health = health,
             Logging = new LoggingOptions { Target = current.Logging.Target, JournalSocket = current.Logging.JournalSocket, Level = next.Logging.Level },
             Settings = ConfigurationChanges.InForce(current.Settings, next.Settings),
         });
@@ -45,6 +55,7 @@ internal sealed class LiveConfiguration(string path, DaemonConfiguration initial
         Retention.Set(next.Retention);
         Peers.Set(next.Peers);
         Metrics.Set(next.Metrics);
+        Health.Set(health);
         // Last: it wakes the scheduler, which then reads the others.
         Schedule.Set(next.Schedule);
         return ([.. changes.Where(c => ConfigurationChanges.TakesEffect(c.Key))], [.. changes.Where(c => !ConfigurationChanges.TakesEffect(c.Key))]);

@@ -41,6 +41,25 @@ internal sealed class LiveConfigurationTests
     }
 
     [Test]
+    public void Apply_HourlyInsteadOfDaily_MovesTheDefaultHealthThresholdButNotASetOne()
+    {
+        var defaulted = new LiveConfiguration(_dir.Combine("config.json"), Load(_ => { }), new LoggingLevelSwitch());
+        var set = new LiveConfiguration(_dir.Combine("config.json"), Load(c => c["Health"] = new JsonObject { ["MaxSnapshotAgeMinutes"] = 2000 }), new LoggingLevelSwitch());
+        var daily = defaulted.Health.Current.MaxSnapshotAge;
+
+        defaulted.Apply(Load(c => c["Snapshots"]!["Schedules"] = new JsonArray("0 * * * *")));
+        set.Apply(Load(c =>
+        {
+            c["Snapshots"]!["Schedules"] = new JsonArray("0 * * * *");
+            c["Health"] = new JsonObject { ["MaxSnapshotAgeMinutes"] = 2000 };
+        }));
+
+        Assert.That(daily, Is.GreaterThan(TimeSpan.FromHours(24)));
+        Assert.That(defaulted.Health.Current.MaxSnapshotAge, Is.LessThan(TimeSpan.FromHours(2)), "an hour's gap and the follower's grace");
+        Assert.That(set.Health.Current.MaxSnapshotAge, Is.EqualTo(TimeSpan.FromMinutes(2000)), "a threshold the operator set stays");
+    }
+
+    [Test]
     public void Apply_TheSameFileAgain_ChangesNothingAndKeepsNamingAKeyThatStillNeedsARestart()
     {
         var live = new LiveConfiguration(_dir.Combine("config.json"), Load(_ => { }), new LoggingLevelSwitch());
