@@ -10,10 +10,23 @@ namespace EtcdBackupd.FileSystem;
 internal static class Durable
 {
     /// <summary>Renames without replacing, then makes the rename itself durable.</summary>
+    /// <remarks>
+    /// A rename that cannot be made durable is undone: the file goes back to <paramref name="from"/>, where the
+    /// caller's cleanup of a failed write finds it. Left under its name, it would pass for a good snapshot (one
+    /// without a manifest, at the next health check) while the write that made it was reported failed.
+    /// </remarks>
     public static void RenameIntoPlace(string from, string to)
     {
         File.Move(from, to, overwrite: false);
-        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
+        try
+        {
+            SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
+        }
+        catch (IOException)
+        {
+            File.Move(to, from, overwrite: false);
+            throw;
+        }
     }
 
     /// <summary>Writes a small file next to its final name, fsyncs it and renames it into place.</summary>

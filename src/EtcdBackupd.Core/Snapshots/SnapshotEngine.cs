@@ -107,7 +107,6 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         EtcdConnection connection, string path, Action<long>? onReceived, CancellationToken cancellationToken)
     {
         var part = path + ".part";
-        var renamed = false;
         try
         {
             SnapshotStream.Received received;
@@ -120,21 +119,12 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
                 received = await SnapshotStream.ReceiveAsync(connection.CallInvoker, file, onReceived, options.StallTimeout, cancellationToken);
             }
 
-            File.Move(part, path, overwrite: false);
-            renamed = true;
-            Durable.SyncDirectory(options.Directory);
+            Durable.RenameIntoPlace(part, path);
             return received;
         }
         catch (Exception e)
         {
             TryDelete(part);
-            if (renamed)
-            {
-                // The rename was not made durable: a file under a snapshot's name, reported failed and without a
-                // manifest, would still pass for the newest good snapshot at the next health check.
-                TryDelete(path);
-            }
-
             throw Classify(e, connection.Endpoint, cancellationToken);
         }
     }
@@ -177,8 +167,6 @@ internal sealed class SnapshotEngine(EtcdOptions etcd, SnapshotOptions options, 
         _ => new SnapshotException(SnapshotFailure.StreamBroken,
             "the snapshot failed: " + (EtcdErrors.Plain(e.Message) ?? "an unexpected error (the journal's EXCEPTION field has the details)"), e),
     };
-
-    // ENOSPC is 28 on Linux; .NET reports it as the IOException's HResult.
 
     private void TryDelete(string path)
     {
