@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Amazon.S3;
+using Amazon.S3.Model;
 using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Offsite;
@@ -11,6 +12,16 @@ internal static class ManifestObject
     public const long MaxBytes = 1 << 20;
 
     public static string KeyOf(OffsiteTarget target, string snapshotName) => target.Key(Path.GetFileNameWithoutExtension(snapshotName) + ".json");
+
+    /// <summary>Puts <paramref name="manifest"/> under <paramref name="key"/>, replacing what is there.</summary>
+    public static Task PutAsync(IAmazonS3 client, string bucket, string key, SnapshotManifest manifest, CancellationToken cancellationToken) =>
+        client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = key,
+            InputStream = new MemoryStream(manifest.ToJson()),
+            ContentType = "application/json",
+        }, cancellationToken);
 
     /// <summary>The manifest under <paramref name="key"/>; null when there is none, it is not a manifest, or it is larger than <see cref="MaxBytes"/>.</summary>
     public static async Task<SnapshotManifest?> TryReadAsync(IAmazonS3 client, string bucket, string key, CancellationToken cancellationToken)

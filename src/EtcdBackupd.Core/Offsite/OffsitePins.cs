@@ -1,4 +1,3 @@
-using Amazon.S3.Model;
 using EtcdBackupd.Lineage;
 using EtcdBackupd.Snapshots;
 using Microsoft.Extensions.Logging;
@@ -36,13 +35,7 @@ internal static class OffsitePins
                     continue;
                 }
 
-                await client.PutObjectAsync(new PutObjectRequest
-                {
-                    BucketName = target.Bucket,
-                    Key = key,
-                    InputStream = new MemoryStream((there with { Pin = local.Pin }).ToJson()),
-                    ContentType = "application/json",
-                }, cancellationToken);
+                await ManifestObject.PutAsync(client, target.Bucket, key, there with { Pin = local.Pin }, cancellationToken);
                 OffsiteLog.PinWritten(logger, target.Name, key, local.Pin?.Label ?? "none");
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -1,5 +1,4 @@
 using Amazon.S3;
-using Amazon.S3.Model;
 using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Offsite;
@@ -24,14 +23,7 @@ internal sealed partial class OffsiteUploader
             throw new OffsiteException($"{problem}: the store does not keep what it is sent; the object was deleted");
         }
 
-        var manifest = snapshot.Manifest with { Offsite = stored };
-        await client.PutObjectAsync(new PutObjectRequest
-        {
-            BucketName = target.Bucket,
-            Key = manifestKey,
-            InputStream = new MemoryStream(manifest.ToJson()),
-            ContentType = "application/json",
-        }, cancellationToken);
+        await ManifestObject.PutAsync(client, target.Bucket, manifestKey, snapshot.Manifest with { Offsite = stored }, cancellationToken);
         return false;
     }
 
