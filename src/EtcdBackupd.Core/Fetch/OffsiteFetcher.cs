@@ -32,7 +32,7 @@ internal sealed partial class OffsiteFetcher(Live<OffsiteOptions> offsite, Clust
     /// <summary><paramref name="name"/> from the first of <paramref name="targets"/> that has a good copy of it, or with null this cluster's newest across them.</summary>
     public async Task<OffsiteFetched> FetchAsync(IReadOnlyList<OffsiteTarget> targets, string? name, Action<long, long>? progress, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> known = [.. lineage.Read().Select(e => e.ClusterId)];
+        var known = lineage.Known();
         if (known.Count == 0)
         {
             FetchLog.ClusterUnknown(logger, lineage.Path);

@@ -28,6 +28,9 @@ internal sealed class ClusterLineage(string stateDirectory, TimeProvider time, I
         }
     }
 
+    /// <summary>The IDs alone, in their canonical form (<see cref="ClusterIds.Normalize"/>): what manifests are compared with.</summary>
+    public IReadOnlyList<string> Known() => [.. Read().Select(e => ClusterIds.Normalize(e.ClusterId)!)];
+
     /// <summary>
     /// Adds <paramref name="clusterId"/> unless it is known, durably (fsynced before this returns), and
     /// returns the lineage. A write that fails is logged, never thrown: it must not fail a snapshot.

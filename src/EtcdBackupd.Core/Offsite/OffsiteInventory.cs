@@ -12,7 +12,7 @@ namespace EtcdBackupd.Offsite;
 internal sealed class OffsiteInventory(Live<OffsiteOptions> offsite, ClusterLineage lineage)
 {
     /// <summary>This cluster's IDs as recorded in <c>State.Directory</c>; empty on a master that knows none.</summary>
-    public IReadOnlyList<string> KnownClusterIds => [.. lineage.Read().Select(e => e.ClusterId)];
+    public IReadOnlyList<string> KnownClusterIds => lineage.Known();
 
     public async Task<OffsiteVerifyResult> VerifyAsync(IReadOnlyList<OffsiteTarget> targets, string name, CancellationToken cancellationToken)
     {

@@ -31,7 +31,7 @@ internal sealed class BucketRetention(
 
         // The catalog takes every object on its prefix alone when no cluster ID is known: right for reading a
         // snapshot back on a master rebuilt from nothing, never for deleting one.
-        IReadOnlyList<string> known = [.. lineage.Read().Select(e => e.ClusterId)];
+        var known = lineage.Known();
         var rule = new RetentionOptions
         {
             RetentionDays = offsite.RetentionDays ?? retention.Current.RetentionDays, MinimumKept = retention.Current.MinimumKept,

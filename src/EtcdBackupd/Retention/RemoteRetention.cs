@@ -59,7 +59,7 @@ internal sealed class RemoteRetention(
         // The verdict and the pin both need a copy's two manifests: each is read once per prune, not once per question.
         var read = new Dictionary<string, CopyManifests>();
         CopyManifests Of(SnapshotEntry copy) => read.TryGetValue(copy.Path, out var known) ? known : read[copy.Path] = Read(sftp, copy);
-        var clusters = (lineage?.Read() ?? []).Select(e => ClusterIds.Normalize(e.ClusterId)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var clusters = (lineage?.Known() ?? []).ToHashSet(StringComparer.Ordinal);
         var ours = copies.Where(copy => IsOurs(Of(copy), clusters)).ToList();
         foreach (var deletion in RetentionPolicy.Decide(ours, time.GetUtcNow(), options, copy => IsGood(copy, Of(copy)), copy => IsPinned(Of(copy))))
         {

@@ -17,7 +17,7 @@ internal sealed class LineageCheck(EtcdOptions etcd, ClusterLineage lineage, ILo
     public async Task<ClusterMatch> CheckAsync(string snapshot, SnapshotManifest? manifest, bool otherCluster, CancellationToken cancellationToken)
     {
         var live = await RecordLiveAsync(cancellationToken);
-        var match = ClusterJudge.Judge(manifest?.ClusterId, live, [.. lineage.Read().Select(e => e.ClusterId)], otherCluster);
+        var match = ClusterJudge.Judge(manifest?.ClusterId, live, lineage.Known(), otherCluster);
         LineageLog.Checked(logger, snapshot, match.Verdict, match.Message);
         return match;
     }
