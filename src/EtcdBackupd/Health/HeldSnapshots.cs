@@ -22,7 +22,7 @@ internal static class HeldSnapshots
         CancellationToken cancellationToken)
     {
         HeldSnapshot? newest = null, own = null;
-        foreach (var entry in directory.List().Where(e => e.CreatedAt <= now + Retention.RetentionPolicy.FutureSlack))
+        foreach (var entry in directory.List().Where(e => !Retention.RetentionPolicy.NamedAhead(e, now)))
         {
             var manifest = ManifestFile.TryRead(entry.ManifestPath);
             if (manifest?.Imported is { HadManifest: false })

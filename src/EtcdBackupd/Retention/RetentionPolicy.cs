@@ -40,7 +40,7 @@ internal static class RetentionPolicy
                         $"created {snapshot.CreatedAt:yyyy-MM-ddTHH:mm:ssZ}, older than {options.RetentionDays} days, and {goodNewer} newer verified snapshots remain"));
                 }
             }
-            else if (goodNewer < options.MinimumKept && snapshot.CreatedAt <= now + FutureSlack && !isPinned(snapshot) && isGood(snapshot))
+            else if (goodNewer < options.MinimumKept && !NamedAhead(snapshot, now) && !isPinned(snapshot) && isGood(snapshot))
             {
                 goodNewer++;
             }
@@ -48,6 +48,9 @@ internal static class RetentionPolicy
 
         return deletions;
     }
+
+    /// <summary>Whether the snapshot's name is more than <see cref="FutureSlack"/> ahead of <paramref name="now"/>: taken while a clock ran ahead.</summary>
+    public static bool NamedAhead(SnapshotEntry snapshot, DateTimeOffset now) => snapshot.CreatedAt > now + FutureSlack;
 
     /// <summary>A snapshot whose name's time is before this is past the window (by age alone; <see cref="Decide"/> adds the rest).</summary>
     public static DateTimeOffset Cutoff(DateTimeOffset now, RetentionOptions options) => now - TimeSpan.FromDays(options.RetentionDays);
