@@ -11,69 +11,70 @@ namespace EtcdBackupd.Tests.Fetch;
 [Category("Fast")]
 internal sealed class SnapshotPlacementTests
 {
-    /// <summary>A snapshot elsewhere in <paramref name="run"/>, as a source would send it: its bytes, its manifest, and the manifest's bytes.</summary>
-    private static (byte[] Bytes, SnapshotManifest Manifest, byte[] ManifestBytes) Source(TempDirectory run, int dbBytes = 4096 * 2)
+    /// <summary>A snapshot as a source sends it (its bytes, its manifest and the manifest's bytes), to be placed in <see cref="Here"/>.</summary>
+    private sealed record Fetch(string Here, byte[] Bytes, SnapshotManifest Manifest, byte[] ManifestBytes)
+    {
+        public string Local => Path.Combine(Here, Manifest.FileName);
+
+        public Task PlaceAsync(Stream input, CopySource source) => new SnapshotPlacement(Here, new SnapshotVerifier(), TimeProvider.System)
+            .PlaceAsync(input, Local, Manifest, ManifestBytes, source, null, CancellationToken.None);
+    }
+
+    /// <summary>A snapshot written elsewhere in <paramref name="run"/>, fetched into <paramref name="here"/> (made when missing).</summary>
+    private static Fetch Arrange(TempDirectory run, string here, int dbBytes = 4096 * 2)
     {
         var path = SyntheticSnapshots.Write(Directory.CreateDirectory(run.Combine("source")).FullName, DateTimeOffset.UtcNow, withManifest: true, dbBytes: dbBytes);
         var manifestBytes = File.ReadAllBytes(SnapshotFileName.ManifestOf(path));
-        return (File.ReadAllBytes(path), SnapshotManifest.FromJson(manifestBytes)!, manifestBytes);
+        return new Fetch(Directory.CreateDirectory(here).FullName, File.ReadAllBytes(path), SnapshotManifest.FromJson(manifestBytes)!, manifestBytes);
     }
 
     [Test]
     public async Task PlaceAsync_WithAPeersPushOfTheSameNameUnderWay_LeavesItsPartialAlone()
     {
         using var run = new TempDirectory("placement");
-        var (bytes, manifest, manifestBytes) = Source(run);
-        var here = Directory.CreateDirectory(run.Combine("here")).FullName;
-        var local = Path.Combine(here, manifest.FileName);
-        var pushed = PartialFiles.Of(local);
+        var fetch = Arrange(run, run.Combine("here"));
+        var pushed = PartialFiles.Of(fetch.Local);
         File.WriteAllBytes(pushed, [1, 2, 3]);
 
-        await new SnapshotPlacement(here, new SnapshotVerifier(), TimeProvider.System)
-            .PlaceAsync(new MemoryStream(bytes), local, manifest, manifestBytes, CopySource.Peer, null, CancellationToken.None);
+        await fetch.PlaceAsync(new MemoryStream(fetch.Bytes), CopySource.Peer);
 
-        Assert.That(File.ReadAllBytes(local), Is.EqualTo(bytes));
+        Assert.That(File.ReadAllBytes(fetch.Local), Is.EqualTo(fetch.Bytes));
         Assert.That(File.ReadAllBytes(pushed), Is.EqualTo(new byte[] { 1, 2, 3 }), "the peer's partial is neither deleted nor written");
-        Assert.That(Directory.GetFiles(here).Select(Path.GetFileName).Order(),
-            Is.EqualTo(new[] { Path.GetFileName(pushed), manifest.FileName, SnapshotFileName.ManifestOf(manifest.FileName) }.Order()));
+        Assert.That(Directory.GetFiles(fetch.Here).Select(Path.GetFileName).Order(),
+            Is.EqualTo(new[] { Path.GetFileName(pushed), fetch.Manifest.FileName, SnapshotFileName.ManifestOf(fetch.Manifest.FileName) }.Order()));
     }
 
     [Test]
     public async Task PlaceAsync_WhenAnImportPlacesTheSameSnapshotMeanwhile_KeepsThatManifestAndItsPin()
     {
         using var run = new TempDirectory("placement");
-        var (bytes, manifest, manifestBytes) = Source(run);
-        var here = Directory.CreateDirectory(run.Combine("here")).FullName;
-        var local = Path.Combine(here, manifest.FileName);
-        var pinned = (manifest with { Pin = new SnapshotPin("pre-upgrade", DateTimeOffset.UtcNow) }).ToJson();
+        var fetch = Arrange(run, run.Combine("here"));
+        var pinned = (fetch.Manifest with { Pin = new SnapshotPin("pre-upgrade", DateTimeOffset.UtcNow) }).ToJson();
         // The import lands while the fetch's bytes are still arriving.
-        var input = new CallbackStream(bytes, () =>
+        var input = new CallbackStream(fetch.Bytes, () =>
         {
-            File.WriteAllBytes(SnapshotFileName.ManifestOf(local), pinned);
-            File.WriteAllBytes(local, bytes);
+            File.WriteAllBytes(SnapshotFileName.ManifestOf(fetch.Local), pinned);
+            File.WriteAllBytes(fetch.Local, fetch.Bytes);
         });
 
-        await new SnapshotPlacement(here, new SnapshotVerifier(), TimeProvider.System)
-            .PlaceAsync(input, local, manifest, manifestBytes, CopySource.Peer, null, CancellationToken.None);
+        await fetch.PlaceAsync(input, CopySource.Peer);
 
-        Assert.That(File.ReadAllBytes(SnapshotFileName.ManifestOf(local)), Is.EqualTo(pinned), "the import's manifest, pin and all");
-        Assert.That(Directory.GetFiles(here).Select(Path.GetFileName).Order(),
-            Is.EqualTo(new[] { manifest.FileName, SnapshotFileName.ManifestOf(manifest.FileName) }.Order()), "no partial left");
+        Assert.That(File.ReadAllBytes(SnapshotFileName.ManifestOf(fetch.Local)), Is.EqualTo(pinned), "the import's manifest, pin and all");
+        Assert.That(Directory.GetFiles(fetch.Here).Select(Path.GetFileName).Order(),
+            Is.EqualTo(new[] { fetch.Manifest.FileName, SnapshotFileName.ManifestOf(fetch.Manifest.FileName) }.Order()), "no partial left");
     }
 
     [Test]
     public async Task PlaceAsync_WhenTheDiskFillsMidCopy_FailsNoSpaceBlamingThisDiskAndLeavesNothing()
     {
         using var run = new TempDirectory("placement");
-        var (bytes, manifest, manifestBytes) = Source(run, dbBytes: 2 << 20);
         await using var disk = await Tmpfs.MountAsync(run.Combine("here"), "1m");
-        var local = Path.Combine(disk.Path, manifest.FileName);
+        var fetch = Arrange(run, disk.Path, dbBytes: 2 << 20);
 
-        var e = Assert.ThrowsAsync<FetchException>(() => new SnapshotPlacement(disk.Path, new SnapshotVerifier(), TimeProvider.System)
-            .PlaceAsync(new MemoryStream(bytes), local, manifest, manifestBytes, CopySource.Offsite, null, CancellationToken.None));
+        var e = Assert.ThrowsAsync<FetchException>(() => fetch.PlaceAsync(new MemoryStream(fetch.Bytes), CopySource.Offsite));
 
         Assert.That(e!.Failure, Is.EqualTo(FetchFailure.NoSpace));
-        Assert.That(e.Message, Is.EqualTo($"{disk.Path} filled up while the off-site copy of {manifest.FileName} was written; nothing was kept"));
+        Assert.That(e.Message, Is.EqualTo($"{disk.Path} filled up while the off-site copy of {fetch.Manifest.FileName} was written; nothing was kept"));
         Assert.That(Directory.GetFileSystemEntries(disk.Path), Is.Empty);
     }
 
