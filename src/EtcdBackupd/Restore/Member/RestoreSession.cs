@@ -261,10 +261,11 @@ internal sealed class RestoreSession
                 // and what is here is that attempt's unfinished output. Kept for an operator to look at, never
                 // taken for the old data (a rollback would put it back, and the new directory copy its owner).
                 // Named apart from a rollback's .failed-restore-*, and free even for a retry within the same second.
-                var unfinished = $"{dataDir}.unfinished-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}";
+                var named = $"{dataDir}.unfinished-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}";
+                var unfinished = named;
                 for (var n = 2; Directory.Exists(unfinished) || File.Exists(unfinished); n++)
                 {
-                    unfinished = $"{dataDir}.unfinished-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}-{n}";
+                    unfinished = $"{named}-{n}";
                 }
 
                 Directory.Move(dataDir, unfinished);
