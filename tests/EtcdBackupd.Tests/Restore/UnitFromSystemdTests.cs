@@ -43,6 +43,18 @@ internal sealed class UnitFromSystemdTests
     }
 
     [Test]
+    public void Show_WithUserAndNoGroup_GivesTheUserAndTheUsersOwnGroup_AndWithoutUserNone()
+    {
+        var asUser = EtcdUnit.FromShow("etcd.service", Show + "User=etcd\nGroup=\n", Files, out _)!;
+        var asRoot = EtcdUnit.FromShow("etcd.service", Show + "User=\nGroup=\n", Files, out _)!;
+        var withGroup = EtcdUnit.FromShow("etcd.service", Show + "User=etcd\nGroup=kube\n", Files, out _)!;
+
+        Assert.That((asUser.User, asUser.Group), Is.EqualTo(("etcd", (string?)null)));
+        Assert.That((asRoot.User, asRoot.Group), Is.EqualTo(((string?)null, (string?)null)), "no User= is root, which needs no chown");
+        Assert.That((withGroup.User, withGroup.Group), Is.EqualTo(("etcd", "kube")));
+    }
+
+    [Test]
     public void Show_OfAUnitSystemdHasNotLoaded_IsNoUnit_WithWhy()
     {
         var unit = EtcdUnit.FromShow("etcd.service", "ExecStart=\nEnvironment=\nEnvironmentFiles=\n", Files, out var why);
@@ -52,7 +64,7 @@ internal sealed class UnitFromSystemdTests
     }
 
     [Test]
-    public async Task AskSystemd_RunsShowWithTheThreePropertiesAndTheUnitAfterDoubleDash_AndFallsBackWithTheReasonWhenItFails()
+    public async Task AskSystemd_RunsShowWithItsPropertiesAndTheUnitAfterDoubleDash_AndFallsBackWithTheReasonWhenItFails()
     {
         using var dir = new TempDirectory("systemctl-show");
         var systemctl = dir.Combine("systemctl");
@@ -66,7 +78,7 @@ internal sealed class UnitFromSystemdTests
         var asked = EtcdUnit.AskSystemd("etcd.service", Files, systemctl, out var why);
         var refused = EtcdUnit.AskSystemd("etcd.service", Files, failing, out var refusedWhy);
 
-        Assert.That((await File.ReadAllTextAsync(dir.Combine("args"))).Trim(), Is.EqualTo("-p ExecStart -p Environment -p EnvironmentFiles show -- etcd.service"));
+        Assert.That((await File.ReadAllTextAsync(dir.Combine("args"))).Trim(), Is.EqualTo("-p ExecStart -p Environment -p EnvironmentFiles -p User -p Group show -- etcd.service"));
         Assert.That(asked?.Setting("name")?.Value, Is.EqualTo("master1"), why);
         Assert.That(refused, Is.Null);
         Assert.That(refusedWhy, Does.Contain("exited 1").And.Contain("not been booted with systemd"));

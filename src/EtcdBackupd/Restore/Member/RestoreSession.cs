@@ -239,7 +239,10 @@ internal sealed class RestoreSession
         Done($"stop {_options.EtcdUnit}");
     });
 
-    /// <summary>Moves the data directory aside (never deleted), runs etcd's own restore tool, gives the new directory the old one's owner and mode.</summary>
+    /// <summary>
+    /// Moves the data directory aside (never deleted), runs etcd's own restore tool, gives the new directory
+    /// the old one's owner and mode, or, with no old one, the owner the etcd unit runs as.
+    /// </summary>
     public async Task RestoreDataAsync(CancellationToken cancellationToken)
     {
         if (Member is null && _record.Done.Contains(RestorePhase.Check))
@@ -306,6 +309,17 @@ internal sealed class RestoreSession
                 await MustAsync("chown", ["-R", $"--reference={old}", dataDir], cancellationToken);
                 await MustAsync("chmod", [$"--reference={old}", dataDir], cancellationToken);
                 Done($"give {dataDir} the owner and mode of {old}");
+            });
+        }
+        else if (_options.RunsAs() is { } owner)
+        {
+            // No old directory (a replaced disk, a member built again): etcd's restore tool, run as root, made
+            // a root-owned 0700 directory that an etcd running as User= could not open, and the member would
+            // never start.
+            await RunStepAsync($"give {dataDir} the owner etcd runs as, {owner.Value}", async () =>
+            {
+                await MustAsync("chown", ["-R", "--", owner.Value, dataDir], cancellationToken);
+                Done($"give {dataDir} the owner etcd runs as, {owner.Value} ({owner.Source}): there was no old data directory to copy it from");
             });
         }
     }

@@ -20,6 +20,12 @@ internal sealed partial class EtcdUnit
 
     public string Path { get; }
 
+    /// <summary>The unit's <c>User=</c>, or null when it names none (etcd runs as root).</summary>
+    public string? User { get; private set; }
+
+    /// <summary>The unit's <c>Group=</c>, or null (the user's own group, as systemd takes it).</summary>
+    public string? Group { get; private set; }
+
     /// <summary>What systemd would read differently or not at all: an unknown specifier, say.</summary>
     public List<string> Problems { get; } = [];
 
@@ -67,8 +73,12 @@ internal sealed partial class EtcdUnit
     private static EtcdUnit FromSettings(
         string path, string unitName, List<(string Key, string Value, string From)> settings, Func<string, string?> readFile, UnitHost? host, bool expandSpecifiers)
     {
-        var unit = new EtcdUnit(path);
-        var user = settings.LastOrDefault(s => s.Key == "User").Value is { Length: > 0 } named ? named : "root";
+        var unit = new EtcdUnit(path)
+        {
+            User = settings.LastOrDefault(s => s.Key == "User").Value is { Length: > 0 } named ? named : null,
+            Group = settings.LastOrDefault(s => s.Key == "Group").Value is { Length: > 0 } group ? group : null,
+        };
+        var user = unit.User ?? "root";
         host ??= UnitHost.Current();
         string? execStart = null;
         foreach (var (key, value, from) in settings)

@@ -125,6 +125,13 @@ internal sealed class RestoreOptions
     /// <summary>The tool a restore would use (its <c>snapshot status</c> vouches for a file without a manifest).</summary>
     public Sourced ChooseTool() => RestoreTool.Choose(Tool, ReadUnit());
 
+    /// <summary>
+    /// Who etcd runs as, for <c>chown</c> (<c>USER:GROUP</c>, or <c>USER:</c> for the user's own group),
+    /// from the unit's <c>User=</c> and <c>Group=</c>; null when it names no user (root). The owner a
+    /// restored data directory takes when there was no old one to copy it from.
+    /// </summary>
+    public Sourced? RunsAs() => ReadUnit() is { User: { } user } unit ? new Sourced($"{user}:{unit.Group}", $"User= of {unit.Path}") : null;
+
     /// <summary>For tests: the program asked for the unit in systemd mode.</summary>
     public string Systemctl { get; init; } = "systemctl";
 
