@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EtcdBackupd.Configuration;
 using EtcdBackupd.Etcd;
+using EtcdBackupd.Lineage;
 using EtcdBackupd.Peers;
 using EtcdBackupd.State;
 
@@ -10,7 +11,7 @@ namespace EtcdBackupd.Health;
 /// <summary>Gathers the verdict's inputs (etcd, the directory, the copy ledger, the client certificate) and judges them.</summary>
 internal sealed class HealthCheck(
     EtcdOptions etcd, Live<HealthOptions> health, Live<PeersOptions> peers, SnapshotDirectory directory, SnapshotVerifier verifier,
-    CopyLedger ledger, TimeProvider time, ILogger<HealthCheck> logger, Offsite.OffsiteOptions? offsite = null) : IDisposable
+    CopyLedger ledger, TimeProvider time, ILogger<HealthCheck> logger, Offsite.OffsiteOptions? offsite = null, ClusterLineage? lineage = null) : IDisposable
 {
     /// <summary>One scan at a time: a status request during the first start-up read waits for it instead of reading the same file.</summary>
     private readonly SemaphoreSlim _scan = new(1, 1);
@@ -24,7 +25,8 @@ internal sealed class HealthCheck(
         await _scan.WaitAsync(cancellationToken);
         try
         {
-            held = await Task.Run(() => HeldSnapshots.Scan(directory, verifier, _ownMemberId, Environment.MachineName, time.GetUtcNow(), cancellationToken), cancellationToken);
+            var clusters = (lineage?.Known() ?? []).ToHashSet(StringComparer.Ordinal);
+            held = await Task.Run(() => HeldSnapshots.Scan(directory, verifier, _ownMemberId, Environment.MachineName, time.GetUtcNow(), clusters, cancellationToken), cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,3 +1,5 @@
+using EtcdBackupd.Lineage;
+
 namespace EtcdBackupd.Health;
 
 /// <summary>The newest verified snapshots in the directory: of any member (copies received count), and of this master's own.</summary>
@@ -16,10 +18,12 @@ internal static class HeldSnapshots
     /// without a manifest is nobody's own). A snapshot
     /// named more than <see cref="Retention.RetentionPolicy.FutureSlack"/> after <paramref name="now"/> is passed
     /// over: taken while a clock ran ahead, it would read as recent until the clock caught up with it, however
-    /// long every later snapshot failed.
+    /// long every later snapshot failed. So is one whose manifest names a cluster outside
+    /// <paramref name="clusters"/>, this cluster's lineage (when it is known): another cluster's snapshot,
+    /// pushed here by a misconfigured peer or imported, backs nothing of this one up.
     /// </summary>
     public static Held Scan(SnapshotDirectory directory, SnapshotVerifier verifier, string? ownMemberId, string host, DateTimeOffset now,
-        CancellationToken cancellationToken)
+        IReadOnlyCollection<string> clusters, CancellationToken cancellationToken)
     {
         HeldSnapshot? newest = null, own = null;
         foreach (var entry in directory.List().Where(e => !Retention.RetentionPolicy.NamedAhead(e, now)))
@@ -28,6 +32,11 @@ internal static class HeldSnapshots
             if (manifest?.Imported is { HadManifest: false })
             {
                 // Named by its file's modification time, which a plain cp or scp resets: no proof of a recent backup.
+                continue;
+            }
+
+            if (clusters.Count > 0 && ClusterIds.Normalize(manifest?.ClusterId) is { } cluster && !clusters.Contains(cluster))
+            {
                 continue;
             }
 

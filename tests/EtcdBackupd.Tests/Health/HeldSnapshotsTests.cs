@@ -16,7 +16,7 @@ internal sealed class HeldSnapshotsTests
         SyntheticSnapshots.Write(dir.Path, now.AddDays(365), revision: 9, withManifest: true);
         var real = SyntheticSnapshots.Write(dir.Path, now.AddDays(-3), revision: 8, withManifest: true);
 
-        var held = HeldSnapshots.Scan(new SnapshotDirectory(dir.Path), new SnapshotVerifier(), ownMemberId: "1", host: "test", now, CancellationToken.None);
+        var held = HeldSnapshots.Scan(new SnapshotDirectory(dir.Path), new SnapshotVerifier(), ownMemberId: "1", host: "test", now, [], CancellationToken.None);
 
         Assert.That(held.Newest?.Path, Is.EqualTo(real), "three days old, so the verdict sees a stale master, not a fresh one");
         Assert.That(held.NewestOwn?.Path, Is.EqualTo(real));
@@ -33,8 +33,26 @@ internal sealed class HeldSnapshotsTests
         File.WriteAllBytes(SnapshotFileName.ManifestOf(copied), manifest.ToJson());
         var real = SyntheticSnapshots.Write(dir.Path, now.AddDays(-3), revision: 8, withManifest: true);
 
-        var held = HeldSnapshots.Scan(new SnapshotDirectory(dir.Path), new SnapshotVerifier(), ownMemberId: "1", host: "test", now, CancellationToken.None);
+        var held = HeldSnapshots.Scan(new SnapshotDirectory(dir.Path), new SnapshotVerifier(), ownMemberId: "1", host: "test", now, [], CancellationToken.None);
 
         Assert.That(held.Newest?.Path, Is.EqualTo(real));
+    }
+
+    [Test]
+    public void Scan_ANewerSnapshotOfAnotherCluster_IsPassedOver_WhileALineageNotYetKnownJudgesNone()
+    {
+        using var dir = new TempDirectory("held");
+        var now = DateTimeOffset.UtcNow;
+        // Pushed here by a peer of another cluster (a target list copied between clusters), an hour old.
+        var foreign = SyntheticSnapshots.Write(dir.Path, now.AddHours(-1), member: "other", revision: 9, withManifest: true);
+        var manifest = ManifestFile.TryRead(SnapshotFileName.ManifestOf(foreign))! with { ClusterId = "BEEF" };
+        File.WriteAllBytes(SnapshotFileName.ManifestOf(foreign), manifest.ToJson());
+        var ours = SyntheticSnapshots.Write(dir.Path, now.AddDays(-3), revision: 8, withManifest: true);
+
+        var held = HeldSnapshots.Scan(new SnapshotDirectory(dir.Path), new SnapshotVerifier(), ownMemberId: "1", host: "test", now, ["1", "2a"], CancellationToken.None);
+        var unknown = HeldSnapshots.Scan(new SnapshotDirectory(dir.Path), new SnapshotVerifier(), ownMemberId: "1", host: "test", now, [], CancellationToken.None);
+
+        Assert.That(held.Newest?.Path, Is.EqualTo(ours), "three days old: the verdict sees this cluster's stale backups, not another's fresh one");
+        Assert.That(unknown.Newest?.Path, Is.EqualTo(foreign), "before etcd has ever answered there is no lineage to judge by");
     }
 }
