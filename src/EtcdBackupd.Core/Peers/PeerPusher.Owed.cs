@@ -74,7 +74,7 @@ internal sealed partial class PeerPusher
         Ledger!.Settle(send);
         if (send.Kind == OwedKind.Copy)
         {
-            Record([result]);
+            Record([result], local);
         }
 
         return true;

@@ -41,7 +41,7 @@ internal sealed partial class PeerPusher(Live<PeersOptions> peers, TimeProvider 
         await Parallel.ForEachAsync(Enumerable.Range(0, results.Length),
             new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
             async (i, token) => results[i] = await PushOneAsync(targets[i], snapshot, replace, token));
-        Record(results);
+        Record(results, snapshot.Path);
         return results;
     }
 
@@ -76,11 +76,11 @@ internal sealed partial class PeerPusher(Live<PeersOptions> peers, TimeProvider 
         return new PeerPushResult(target.Host, target.Port, true, result.Value, null, result.Attempts, time.GetElapsedTime(started));
     }
 
-    private void Record(IReadOnlyList<PeerPushResult> results)
+    private void Record(IReadOnlyList<PeerPushResult> results, string snapshotPath)
     {
         try
         {
-            Ledger?.Record(results, time.GetUtcNow());
+            Ledger?.Record(results, Path.GetFileName(snapshotPath), time.GetUtcNow());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -40,6 +40,14 @@ internal static partial class SnapshotFileName
         return true;
     }
 
+    /// <summary>
+    /// Whether <paramref name="fileName"/> names a snapshot taken before <paramref name="other"/>'s (time,
+    /// then revision); false when either is not a snapshot name.
+    /// </summary>
+    public static bool IsOlder(string fileName, string other) =>
+        TryParse(fileName, out var at, out _, out var revision) && TryParse(other, out var otherAt, out _, out var otherRevision)
+            && (at, revision).CompareTo((otherAt, otherRevision)) < 0;
+
     /// <summary>Member names become part of a path: keep them to a safe alphabet.</summary>
     private static string Sanitize(string memberName)
     {

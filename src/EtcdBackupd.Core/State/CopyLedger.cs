@@ -2,6 +2,7 @@ using System.Text.Json;
 using EtcdBackupd.FileSystem;
 using EtcdBackupd.Peers;
 using EtcdBackupd.Protocol.Results;
+using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.State;
 
@@ -45,8 +46,12 @@ internal sealed partial class CopyLedger(string stateDirectory)
 
     private static readonly CopyLedgerFile Empty = new(1, [], []);
 
-    /// <summary>Adds one push's results, finished at <paramref name="at"/>.</summary>
-    public void Record(IReadOnlyList<PeerPushResult> results, DateTimeOffset at)
+    /// <summary>
+    /// Adds one push's results for <paramref name="snapshot"/> (a file name), finished at <paramref name="at"/>.
+    /// A success does not clear a failure to copy a newer snapshot (an operator's <c>push</c> of an old one,
+    /// say): the peer still lacks the newer one, and only its copy, or a newer one's, clears it.
+    /// </summary>
+    public void Record(IReadOnlyList<PeerPushResult> results, string snapshot, DateTimeOffset at)
     {
         if (results.Count == 0)
         {
@@ -60,15 +65,18 @@ internal sealed partial class CopyLedger(string stateDirectory)
             {
                 var key = PeerKey(result.Host, result.Port);
                 var before = peers.GetValueOrDefault(key);
-                peers[key] = new PeerRecord
-                {
-                    Peer = key,
-                    LastAttemptAt = at,
-                    LastOk = result.Ok,
-                    LastError = result.Error,
-                    LastSuccessAt = result.Ok ? at : before?.LastSuccessAt,
-                    Failures = (before?.Failures ?? 0) + (result.Ok ? 0 : 1),
-                };
+                peers[key] = result.Ok && before is { LastOk: false, LastSnapshot: { } failed } && SnapshotFileName.IsOlder(snapshot, failed)
+                    ? before with { LastAttemptAt = at, LastSuccessAt = at }
+                    : new PeerRecord
+                    {
+                        Peer = key,
+                        LastAttemptAt = at,
+                        LastOk = result.Ok,
+                        LastError = result.Error,
+                        LastSuccessAt = result.Ok ? at : before?.LastSuccessAt,
+                        Failures = (before?.Failures ?? 0) + (result.Ok ? 0 : 1),
+                        LastSnapshot = snapshot,
+                    };
             }
 
             return file with { Peers = [.. peers.Values.OrderBy(p => p.Peer, StringComparer.Ordinal)] };

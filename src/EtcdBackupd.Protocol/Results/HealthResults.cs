@@ -47,6 +47,14 @@ internal sealed record PeerRecord : CopyHistory
     /// <summary><c>host:port</c>, as in the metrics' <c>peer</c> label.</summary>
     [JsonPropertyOrder(-1)]
     public required string Peer { get; init; }
+
+    /// <summary>
+    /// The snapshot the last attempt copied (file name); absent in records written before 0.2.0. After a
+    /// failure, a later success with an older snapshot leaves the failure standing: the newer one is still
+    /// not there.
+    /// </summary>
+    [JsonPropertyOrder(1)]
+    public string? LastSnapshot { get; init; }
 }
 
 /// <summary>What is known of this master's uploads to one off-site target, across restarts and the one-shot <c>snapshot</c>.</summary>

@@ -25,9 +25,10 @@ internal static class HealthVerdict
                 $"the newest verified snapshot held here was taken {Age.Of(now - newest.CreatedAt)} ago (member {newest.Member}), more than {maximum}"));
         }
 
-        foreach (var peer in inputs.Peers.Where(p => p.LastOk == false))
+        foreach (var peer in inputs.Peers.Where(p => p.LastOk == false && !Superseded(p, inputs)))
         {
-            problems.Add(new(HealthReason.CopyFailed, $"the last copy to {peer.Peer} failed: {peer.LastError}"));
+            var of = peer.LastSnapshot is { } snapshot ? $" ({snapshot})" : "";
+            problems.Add(new(HealthReason.CopyFailed, $"the last copy to {peer.Peer} failed{of}: {peer.LastError}"));
         }
 
         problems.AddRange(OffsiteProblems(inputs, options, maximum));
@@ -47,6 +48,16 @@ internal static class HealthVerdict
     /// bucket nothing, and one that goes on taking them owes each a copy within the schedule's longest gap.
     /// A target this master never uploaded to is not judged: another master may be the one that uploads.
     /// </summary>
+    /// <summary>
+    /// A failed copy is no longer this master's to answer for once it holds a newer snapshot another master
+    /// took: leadership moved, and the new leader's pushes (judged by its own verdict) carry the newer one.
+    /// Without this a former leader stayed unhealthy until someone pushed from it by hand. A newer snapshot
+    /// of its own does not count: its push may still be under way, and the verdict must not flap.
+    /// </summary>
+    private static bool Superseded(PeerRecord peer, HealthInputs inputs) =>
+        peer.LastSnapshot is { } failed && inputs.NewestSnapshot is { } newest && newest.Path != inputs.NewestOwnSnapshot?.Path
+        && SnapshotFileName.IsOlder(failed, Path.GetFileName(newest.Path));
+
     private static IEnumerable<HealthProblem> OffsiteProblems(HealthInputs inputs, HealthOptions options, string maximum)
     {
         foreach (var target in inputs.Offsite.Where(t => t.LastAttemptAt is not null))

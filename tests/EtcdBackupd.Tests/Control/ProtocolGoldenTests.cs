@@ -68,12 +68,12 @@ internal sealed class ProtocolGoldenTests
                 },
                 LastAttempt = Report, LastSuccess = Report, NextScheduled = At.AddDays(1), Schedules = ["0 5 * * *"], TimeZone = "UTC",
                 TakenBy = "leader", Retention = new RetentionRule(30, 3), Peers = [Copied, Failed],
-                Health = new HealthReport(false, [new(HealthReason.CopyFailed, "the last copy to 10.0.0.3:22 failed: cannot connect: Connection refused")]),
+                Health = new HealthReport(false, [new(HealthReason.CopyFailed, "the last copy to 10.0.0.3:22 failed (etcd-snapshot-20261124T050000Z-m1-r1234.db): cannot connect: Connection refused")]),
                 NewestSnapshot = Held, NewestOwnSnapshot = Held,
                 PeerRecords =
                 [
                     new PeerRecord { Peer = "10.0.0.2:22", LastSuccessAt = At.AddSeconds(2), LastAttemptAt = At.AddSeconds(2), LastOk = true, LastError = null, Failures = 0 },
-                    new PeerRecord { Peer = "10.0.0.3:22", LastSuccessAt = At.AddDays(-1), LastAttemptAt = At.AddSeconds(2), LastOk = false, LastError = Failed.Error, Failures = 2 },
+                    new PeerRecord { Peer = "10.0.0.3:22", LastSuccessAt = At.AddDays(-1), LastAttemptAt = At.AddSeconds(2), LastOk = false, LastError = Failed.Error, Failures = 2, LastSnapshot = "etcd-snapshot-20261124T050000Z-m1-r1234.db" },
                 ],
                 ClientCertificateExpiresAt = At.AddDays(200),
                 Pinned = [new PinnedSnapshot(Report.Path!, Pin.Label, Pin.PinnedAt)],

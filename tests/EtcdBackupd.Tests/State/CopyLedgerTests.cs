@@ -16,8 +16,8 @@ internal sealed class CopyLedgerTests
     public void Record_AFailureThenASuccessfulPush_ClearsTheFailureAndKeepsTheCount()
     {
         using var dir = new TempDirectory("copy-ledger");
-        new CopyLedger(dir.Path).Record([Result(false)], At);
-        new CopyLedger(dir.Path).Record([Result(true)], At.AddHours(1));
+        new CopyLedger(dir.Path).Record([Result(false)], "etcd-snapshot-20261124T050000Z-m1-r100.db", At);
+        new CopyLedger(dir.Path).Record([Result(true)], "etcd-snapshot-20261124T050000Z-m1-r100.db", At.AddHours(1));
 
         var peer = new CopyLedger(dir.Path).Read().Single();
 
@@ -28,12 +28,28 @@ internal sealed class CopyLedgerTests
     public void Record_AFailureAfterASuccess_KeepsTheLastSuccessTime()
     {
         using var dir = new TempDirectory("copy-ledger");
-        new CopyLedger(dir.Path).Record([Result(true)], At);
-        new CopyLedger(dir.Path).Record([Result(false)], At.AddDays(1));
+        new CopyLedger(dir.Path).Record([Result(true)], "etcd-snapshot-20261124T050000Z-m1-r100.db", At);
+        new CopyLedger(dir.Path).Record([Result(false)], "etcd-snapshot-20261124T050000Z-m1-r100.db", At.AddDays(1));
 
         var peer = new CopyLedger(dir.Path).Read().Single();
 
         Assert.That((peer.LastOk, peer.LastSuccessAt, peer.Failures), Is.EqualTo(((bool?)false, (DateTimeOffset?)At, 1L)));
+    }
+
+    [Test]
+    public void Record_ASuccessfulPushOfAnOlderSnapshotAfterAFailure_LeavesTheFailureStanding_WhileTheFailedOnesCopyClearsIt()
+    {
+        using var dir = new TempDirectory("copy-ledger");
+        const string Failed = "etcd-snapshot-20261124T050000Z-m1-r100.db";
+        new CopyLedger(dir.Path).Record([Result(false)], Failed, At);
+        new CopyLedger(dir.Path).Record([Result(true)], "etcd-snapshot-20261120T050000Z-m1-r80.db", At.AddHours(1));
+        var afterOld = new CopyLedger(dir.Path).Read().Single();
+        new CopyLedger(dir.Path).Record([Result(true)], Failed, At.AddHours(2));
+        var afterFailed = new CopyLedger(dir.Path).Read().Single();
+
+        Assert.That((afterOld.LastOk, afterOld.LastSnapshot, afterOld.LastSuccessAt), Is.EqualTo(((bool?)false, (string?)Failed, (DateTimeOffset?)At.AddHours(1))),
+            "the peer still lacks the newer snapshot; the older one did reach it");
+        Assert.That((afterFailed.LastOk, afterFailed.LastError, afterFailed.LastSnapshot), Is.EqualTo(((bool?)true, (string?)null, (string?)Failed)));
     }
 
     [Test]
@@ -81,7 +97,7 @@ internal sealed class CopyLedgerTests
         var ledger = new CopyLedger(dir.Path);
         ledger.Owe([Owed("/a", OwedKind.Manifest, At)]);
 
-        ledger.Record([Result(true)], At.AddHours(1));
+        ledger.Record([Result(true)], "etcd-snapshot-20261124T050000Z-m1-r100.db", At.AddHours(1));
 
         Assert.That((ledger.Owed().Count, ledger.Read().Single().LastOk), Is.EqualTo((1, (bool?)true)));
     }
@@ -102,7 +118,7 @@ internal sealed class CopyLedgerTests
     public void RecordOffsite_AFailureAfterASuccess_KeepsTheLastSuccessAndThePeersRecords()
     {
         using var dir = new TempDirectory("copy-ledger");
-        new CopyLedger(dir.Path).Record([Result(true)], At);
+        new CopyLedger(dir.Path).Record([Result(true)], "etcd-snapshot-20261124T050000Z-m1-r100.db", At);
         new CopyLedger(dir.Path).RecordOffsite([("primary", true, null)], At);
         new CopyLedger(dir.Path).RecordOffsite([("primary", false, "bucket b does not exist at s3.example.net")], At.AddDays(1));
 
