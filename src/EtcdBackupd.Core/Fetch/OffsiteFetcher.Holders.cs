@@ -1,5 +1,6 @@
 using EtcdBackupd.Offsite;
 using EtcdBackupd.Protocol.Results;
+using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Fetch;
 
@@ -51,8 +52,11 @@ internal sealed partial class OffsiteFetcher
             return good;
         }
 
-        // The newest by the manifest's createdAt; a stable sort keeps the targets in Offsite.Targets order for one name.
-        var newest = good.OrderByDescending(g => g.Entry.Entry.CreatedAt).ThenByDescending(g => g.Entry.Entry.File, StringComparer.Ordinal).First().Entry.Entry.File;
+        // The newest by the manifest's createdAt, one named ahead of the clock last (it may hold older data than
+        // every other); a stable sort keeps the targets in Offsite.Targets order for one name.
+        var now = _time.GetUtcNow();
+        var newest = good.OrderBy(g => g.Entry.Entry.CreatedAt is { } at && NamedAhead.Of(at, now)).ThenByDescending(g => g.Entry.Entry.CreatedAt)
+            .ThenByDescending(g => g.Entry.Entry.File, StringComparer.Ordinal).First().Entry.Entry.File;
         return [.. good.Where(g => g.Entry.Entry.File == newest)];
     }
 }

@@ -7,7 +7,10 @@ namespace EtcdBackupd.Fetch;
 /// <summary>Which snapshot is the newest across the peers, from their listings and manifests, without reading a snapshot.</summary>
 internal sealed partial class PeerFetcher
 {
-    /// <summary>Every verified-looking snapshot on every peer, newest first (by the manifest's <c>createdAt</c>), peers in order for the same name.</summary>
+    /// <summary>
+    /// Every verified-looking snapshot on every peer, newest first (by the manifest's <c>createdAt</c>, those
+    /// named ahead of the clock last), peers in order for the same name.
+    /// </summary>
     private async Task<List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt)>> NewestAsync(
         IReadOnlyList<PeerTarget> targets, FetchAttempts<PeerTarget> said, CancellationToken cancellationToken)
     {
@@ -29,8 +32,10 @@ internal sealed partial class PeerFetcher
             }
         }
 
-        // A stable sort: for one name, the peers stay in Peers.Targets order.
-        return [.. found.OrderByDescending(f => f.CreatedAt).ThenByDescending(f => f.Name, StringComparer.Ordinal)];
+        // A stable sort: for one name, the peers stay in Peers.Targets order. One named ahead of the clock last:
+        // it may hold older data than every other.
+        var now = _time.GetUtcNow();
+        return [.. found.OrderBy(f => NamedAhead.Of(f.CreatedAt, now)).ThenByDescending(f => f.CreatedAt).ThenByDescending(f => f.Name, StringComparer.Ordinal)];
     }
 
     /// <summary>

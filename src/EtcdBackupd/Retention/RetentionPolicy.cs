@@ -13,7 +13,7 @@ namespace EtcdBackupd.Retention;
 internal static class RetentionPolicy
 {
     /// <summary>How far ahead of this clock a name's time may be and still count: clocks a little apart across masters.</summary>
-    public static readonly TimeSpan FutureSlack = TimeSpan.FromHours(1);
+    public static readonly TimeSpan FutureSlack = Snapshots.NamedAhead.Slack;
 
     public sealed record Deletion(SnapshotEntry Snapshot, string Reason);
 
@@ -50,7 +50,7 @@ internal static class RetentionPolicy
     }
 
     /// <summary>Whether the snapshot's name is more than <see cref="FutureSlack"/> ahead of <paramref name="now"/>: taken while a clock ran ahead.</summary>
-    public static bool NamedAhead(SnapshotEntry snapshot, DateTimeOffset now) => snapshot.CreatedAt > now + FutureSlack;
+    public static bool NamedAhead(SnapshotEntry snapshot, DateTimeOffset now) => Snapshots.NamedAhead.Of(snapshot.CreatedAt, now);
 
     /// <summary>A snapshot whose name's time is before this is past the window (by age alone; <see cref="Decide"/> adds the rest).</summary>
     public static DateTimeOffset Cutoff(DateTimeOffset now, RetentionOptions options) => now - TimeSpan.FromDays(options.RetentionDays);
