@@ -97,6 +97,31 @@ internal sealed class RealSystemdTests
         Assert.That(show.StandardOutput, Does.Contain("Result=success").And.Contain("ExecMainStatus=0"));
     }
 
+    /// <summary>
+    /// As the README says to give an operator access: a supplementary group. The shipped unit's runtime
+    /// directory and its ProtectProc=invisible (another user's /proc entry hidden) both stood in the way.
+    /// </summary>
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task AMemberOfControlGroupByASupplementaryGroup_ListsUnderTheShippedUnit_AndANonMemberIsRefused()
+    {
+        await _container.MustRunAsync("sh", "-c",
+            "getent group etcd-backupd >/dev/null || groupadd --system etcd-backupd; id alice >/dev/null 2>&1 || useradd -G etcd-backupd alice; id bob >/dev/null 2>&1 || useradd bob");
+        var config = Config(timeZone: "UTC");
+        config["Control"] = new JsonObject { ["Group"] = "etcd-backupd" };
+        // No etcd answers there: no snapshot is taken, so the other tests find the directory and the journal as before.
+        config["Etcd"] = new JsonObject { ["Endpoints"] = new JsonArray("http://127.0.0.1:9") };
+        await InstallConfigAsync(config);
+        await _container.MustRunAsync("systemctl", "start", "etcd-backupd");
+
+        var member = await _container.RunAsync("runuser", "-u", "alice", "--", "/opt/dotnet/dotnet", "/opt/etcd-backupd/etcd-backupctl.dll", "list");
+        var other = await _container.RunAsync("runuser", "-u", "bob", "--", "/opt/dotnet/dotnet", "/opt/etcd-backupd/etcd-backupctl.dll", "list");
+
+        Assert.That(member.ExitCode, Is.Zero, member.ToString);
+        Assert.That(other.ExitCode, Is.EqualTo(3), other.ToString);
+        Assert.That(other.StandardError, Does.Contain("Control.Group"), other.ToString);
+    }
+
     private JsonObject Config(string timeZone) => new()
     {
         ["Etcd"] = new JsonObject { ["Endpoints"] = new JsonArray(_cluster.Members[0].ClientUrl.ToString()) },
