@@ -215,6 +215,73 @@ internal sealed class SessionLeaseTests
             "the failed attempt's output is kept aside, under a name that says so");
     }
 
+    /// <summary>etcd's tool stood in by a script: while <c>fail.flag</c> exists it leaves half a data directory and fails.</summary>
+    private async Task<string> HalfFailingToolAsync()
+    {
+        var tool = _dir.Combine("etcdutl");
+        await File.WriteAllTextAsync(tool, $"#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --data-dir ] && d=$2; shift; done\nmkdir -p \"$d\"\n"
+            + $"if [ -e {_dir.Combine("fail.flag")} ]; then echo half >\"$d/half\"; exit 1; fi\necho restored >\"$d/restored\"\n");
+        File.SetUnixFileMode(tool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return tool;
+    }
+
+    private async Task<PhaseAnswer[]> RunAsync(MemberPhases member, params RestorePhase[] phases)
+    {
+        var answers = new List<PhaseAnswer>();
+        foreach (var phase in phases)
+        {
+            answers.Add(await member.RunAsync(null, Request(phase, "coordinator-a"), CancellationToken.None));
+        }
+
+        return [.. answers];
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task RestoreDataAskedAgainOnAMemberThatHadNoDataDirectory_NeverTakesTheFailedOutputForOldData_AndARollbackLeavesNoneInPlace()
+    {
+        _options = new RestoreOptions { Tool = await HalfFailingToolAsync(), UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
+        await File.WriteAllTextAsync(_dir.Combine("fail.flag"), "");
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+        await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd);
+
+        var first = await RunAsync(member, RestorePhase.RestoreData);
+        File.Delete(_dir.Combine("fail.flag"));
+        var again = await RunAsync(member, RestorePhase.RestoreData);
+        var rollback = await RunAsync(member, RestorePhase.Rollback);
+
+        Assert.That((first[0].Ok, again[0].Ok), Is.EqualTo((false, true)), again[0].Error?.Message);
+        Assert.That(again[0].Result?.Steps, Has.None.Contain("owner and mode of"), "no owner is copied from a failed attempt's output");
+        Assert.That(rollback[0].Result?.Rollback, Is.EqualTo(RollbackState.Complete), rollback[0].Error?.Message);
+        Assert.That(Directory.Exists(_dir.Combine("etcd")), Is.False, "as before the restore: no data directory");
+        Assert.That(Directory.GetDirectories(_dir.Path, "etcd.before-restore-*"), Is.Empty, "nothing passed for old data");
+        Assert.That(Directory.GetDirectories(_dir.Path, "etcd.unfinished-restore-*").Select(d => File.Exists(Path.Combine(d, "half"))), Is.EqualTo(new[] { true }));
+        Assert.That(Directory.GetDirectories(_dir.Path, "etcd.failed-restore-*").Select(d => File.Exists(Path.Combine(d, "restored"))), Is.EqualTo(new[] { true }),
+            "the restored output is kept aside, not deleted");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task ARollbackAfterStartApi_StopsTheApiServersBeforeTheOldDataGoesBack_AndStartsThemAgainAfter()
+    {
+        _options = new RestoreOptions { Tool = await HalfFailingToolAsync(), UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
+        Directory.CreateDirectory(_dir.Combine("etcd"));
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+        var answers = await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd, RestorePhase.RestoreData, RestorePhase.StartEtcd, RestorePhase.StartApi);
+
+        var rollback = await RunAsync(member, RestorePhase.Rollback);
+
+        Assert.That(answers.Select(a => a.Error?.Message), Has.All.Null);
+        Assert.That(rollback[0].Result?.Rollback, Is.EqualTo(RollbackState.Complete), rollback[0].Error?.Message);
+        var steps = rollback[0].Result!.Steps.Where(s => s.StartsWith("rolled back: ", StringComparison.Ordinal)).ToList();
+        Assert.That(steps[0], Is.EqualTo("rolled back: stop kube-apiserver.service"), string.Join("\n", steps));
+        Assert.That(steps.FindIndex(s => s.StartsWith("rolled back: move", StringComparison.Ordinal)), Is.GreaterThan(0), string.Join("\n", steps));
+        Assert.That(await File.ReadAllLinesAsync(Stops), Has.Length.EqualTo(2), "stopped for the restore, and again before its rollback");
+        Assert.That(File.Exists(Api), Is.True, "running again at the end, as before the restore");
+    }
+
     [Test]
     [CancelAfter(30_000)]
     public async Task ASessionIdThatIsNotAFileName_IsABadRequest()

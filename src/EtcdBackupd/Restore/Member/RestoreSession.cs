@@ -258,21 +258,15 @@ internal sealed class RestoreSession
         var dataDir = member.DataDir.Value.TrimEnd('/');
         await RunStepAsync($"move {dataDir} aside", () =>
         {
-            if (Directory.Exists(dataDir) && _record.OldDataDir is { } original && Directory.Exists(original))
+            if (Directory.Exists(dataDir) && (_record.NoOldData || (_record.OldDataDir is { } original && Directory.Exists(original))))
             {
                 // Asked again after an attempt that failed or was cut short: the old data is at original already,
                 // and what is here is that attempt's unfinished output. Kept for an operator to look at, never
                 // taken for the old data (a rollback would put it back, and the new directory copy its owner).
                 // Named apart from a rollback's .failed-restore-*, and free even for a retry within the same second.
-                var named = $"{dataDir}.unfinished-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}";
-                var unfinished = named;
-                for (var n = 2; Directory.Exists(unfinished) || File.Exists(unfinished); n++)
-                {
-                    unfinished = $"{named}-{n}";
-                }
-
-                Directory.Move(dataDir, unfinished);
-                Done($"moved {dataDir}, an earlier attempt's unfinished output, to {unfinished}; the old data stays at {original}");
+                var unfinished = MoveAside(dataDir, $"{dataDir}.unfinished-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}");
+                Done($"moved {dataDir}, an earlier attempt's unfinished output, to {unfinished}; "
+                    + (_record.OldDataDir is { } kept ? $"the old data stays at {kept}" : "there was no old data"));
             }
             else if (Directory.Exists(dataDir))
             {
@@ -282,6 +276,14 @@ internal sealed class RestoreSession
                 PushUndo(new UndoStep(UndoKind.MoveBack, $"move {oldDir} back", DataDir: dataDir, OldDir: oldDir));
                 Directory.Move(dataDir, oldDir);
                 Done($"moved {dataDir} to {oldDir}");
+            }
+            else if (!_record.NoOldData)
+            {
+                // Recorded before the restore makes one: a rollback moves what it made aside, as it was, none.
+                _record.NoOldData = true;
+                PushUndo(new UndoStep(UndoKind.MoveAside, $"move the restored {dataDir} aside (there was none before)", DataDir: dataDir,
+                    OldDir: $"{dataDir}.failed-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}"));
+                Done($"{dataDir} does not exist; nothing to move aside");
             }
             else
             {
@@ -359,10 +361,21 @@ internal sealed class RestoreSession
         }
     });
 
+    /// <summary>
+    /// Starts the API servers on the restored data. Each start's undo, a stop, is recorded first: a rollback
+    /// after this phase (another member's start-api failed, a recovery's wait failed) must stop them before
+    /// etcd's old data goes back, or API servers that watched the restored revisions would watch etcd from
+    /// revisions it no longer has.
+    /// </summary>
     public async Task StartApiServersAsync(CancellationToken cancellationToken)
     {
         foreach (var api in _options.ApiServerUnits)
         {
+            if (!_record.Undo.Any(u => u.Kind == UndoKind.StopUnit && u.Unit == api))
+            {
+                PushUndo(new UndoStep(UndoKind.StopUnit, $"stop {api}", Unit: api));
+            }
+
             await StartAsync(api, cancellationToken);
         }
     }
@@ -388,29 +401,35 @@ internal sealed class RestoreSession
     public async Task<RollbackState> RollBackAsync()
     {
         var complete = true;
+        // The API servers started on the restored data stop first (their stops are the last undo steps pushed).
+        while (_record.Undo.Count > 0 && _record.Undo[^1].Kind == UndoKind.StopUnit)
+        {
+            complete &= await UndoLastAsync();
+        }
+
         if (_record.EtcdStopped)
         {
             // A half-restored etcd must not hold the data directory while the old one goes back.
-            complete &= await TryUndoAsync($"stop {_options.EtcdUnit} before the old data goes back", async () =>
-            {
-                if (await _services.IsActiveAsync(_options.EtcdUnit, CancellationToken.None))
-                {
-                    await _services.StopAsync(_options.EtcdUnit, CancellationToken.None);
-                }
-            });
+            complete &= await TryUndoAsync($"stop {_options.EtcdUnit} before the old data goes back", () => StopIfActiveAsync(_options.EtcdUnit));
         }
 
         while (_record.Undo.Count > 0)
         {
-            var step = _record.Undo[^1];
-            complete &= await TryUndoAsync(step.What, () => UndoAsync(step));
-            _record.Undo.RemoveAt(_record.Undo.Count - 1);
-            KeepGoing(Save);
+            complete &= await UndoLastAsync();
         }
 
         KeepGoing(() => Close(complete ? SessionOutcome.RolledBack : SessionOutcome.RollbackIncomplete));
         _onStep?.Invoke("rolled back");
         return complete ? RollbackState.Complete : RollbackState.Incomplete;
+    }
+
+    private async Task<bool> UndoLastAsync()
+    {
+        var step = _record.Undo[^1];
+        var held = await TryUndoAsync(step.What, () => UndoAsync(step));
+        _record.Undo.RemoveAt(_record.Undo.Count - 1);
+        KeepGoing(Save);
+        return held;
     }
 
     /// <summary>
@@ -444,8 +463,18 @@ internal sealed class RestoreSession
     {
         UndoKind.StartUnit => _services.StartAsync(step.Unit!, CancellationToken.None),
         UndoKind.MoveBack => Task.Run(() => MoveBack(step.DataDir!, step.OldDir!)),
+        UndoKind.StopUnit => StopIfActiveAsync(step.Unit!),
+        UndoKind.MoveAside => Task.Run(() => MoveAside(step.DataDir!, step.OldDir!)),
         _ => throw new InvalidOperationException($"unknown undo step {step.Kind}"),
     };
+
+    private async Task StopIfActiveAsync(string unit)
+    {
+        if (await _services.IsActiveAsync(unit, CancellationToken.None))
+        {
+            await _services.StopAsync(unit, CancellationToken.None);
+        }
+    }
 
     /// <summary>One undo step; any exception is recorded as its failure, never thrown: the next step must still run.</summary>
     private async Task<bool> TryUndoAsync(string what, Func<Task> action)
@@ -530,6 +559,27 @@ internal sealed class RestoreSession
         }
 
         Directory.Move(oldDir, dataDir);
+    }
+
+    /// <summary>
+    /// <paramref name="dataDir"/> out of the way under <paramref name="aside"/>, or that name with -2, -3...
+    /// when it is taken (a retry within the same second); the name used, or null when there was nothing to move.
+    /// </summary>
+    private static string? MoveAside(string dataDir, string aside)
+    {
+        if (!Directory.Exists(dataDir))
+        {
+            return null;
+        }
+
+        var free = aside;
+        for (var n = 2; Directory.Exists(free) || File.Exists(free); n++)
+        {
+            free = $"{aside}-{n}";
+        }
+
+        Directory.Move(dataDir, free);
+        return free;
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

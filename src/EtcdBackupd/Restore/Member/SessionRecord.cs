@@ -8,6 +8,8 @@ internal enum UndoKind
 {
     [JsonStringEnumMemberName("start-unit")] StartUnit,
     [JsonStringEnumMemberName("move-back")] MoveBack,
+    [JsonStringEnumMemberName("stop-unit")] StopUnit,
+    [JsonStringEnumMemberName("move-aside")] MoveAside,
 }
 
 /// <summary>One step that undoes another, as data: a restarted daemon must be able to run it.</summary>
@@ -54,6 +56,12 @@ internal sealed class SessionRecord
     public bool EtcdStopped { get; set; }
 
     public string? OldDataDir { get; set; }
+
+    /// <summary>
+    /// The data directory did not exist when the restore began (a replaced disk): whatever is there on a
+    /// later attempt is an earlier attempt's output, never old data to keep or to copy an owner from.
+    /// </summary>
+    public bool NoOldData { get; set; }
 
     /// <summary>Last pushed, first undone.</summary>
     public List<UndoStep> Undo { get; set; } = [];
