@@ -141,4 +141,17 @@ internal sealed class MemberParametersTests
             + "--bump-revision 1000000000 --mark-compacted"));
         Assert.That(etcdctl, Does.Not.Contain("--bump-revision"));
     }
+
+    [Test]
+    public void Plan_ForAUnitWithItsOwnWalDirectory_IsRefusedBeforeAnythingStops_NamingTheFlagAndWhereItCameFrom()
+    {
+        using var dir = new Support.TempDirectory("wal-dir");
+        var unit = dir.Combine("etcd.service");
+        File.WriteAllText(unit, RunbookUnit.Replace("--data-dir=/var/lib/etcd", "--data-dir=/var/lib/etcd --wal-dir=/fast/etcd-wal", StringComparison.Ordinal));
+        var snapshot = Support.SyntheticSnapshots.Write(dir.Path, DateTimeOffset.UtcNow);
+
+        var (_, _, problems) = new RestoreOptions { UnitFile = unit, UseCommands = true, Tool = "/bin/true" }.Plan(snapshot);
+
+        Assert.That(problems, Has.One.Contain("--wal-dir is set (/fast/etcd-wal, --wal-dir in ExecStart of " + unit + ")"));
+    }
 }
