@@ -121,6 +121,17 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
 
             var read = DescriptorPassing.Receive(socket, into.Span, _received, out var truncated);
             _dropped |= truncated;
+            // The kernel ends each read at a message that carries descriptors: a client sending its request a
+            // byte at a time, each with more attached, would make the daemon hold four descriptors per byte
+            // until the line ended, enough from a few connections to reach the daemon's limit. A request takes
+            // at most MaxReceived; the rest are closed at once, and the request is refused for them.
+            while (_received.Count > DescriptorPassing.MaxReceived)
+            {
+                _received[^1].Dispose();
+                _received.RemoveAt(_received.Count - 1);
+                _dropped = true;
+            }
+
             if (read >= 0)
             {
                 return read;

@@ -1,4 +1,8 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json.Nodes;
+using EtcdBackupd.Protocol.Descriptors;
 using EtcdBackupd.Tests.Support;
 using static EtcdBackupd.Tests.Import.SentFileRequests;
 
@@ -133,6 +137,38 @@ internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
         Assert.That(Code(answer), Is.EqualTo("bad_request"));
         Assert.That(Message(answer), Does.Contain("exactly one open file").And.Contain("2 came"));
         Assert.That(OpenDescriptorsOfDaemon().Count(t => t == "/dev/null"), Is.EqualTo(before), "the daemon keeps no descriptor it was sent");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Verify_SentAByteAtATimeWithFourDescriptorsOnEach_HoldsAtMostFourOfThemAndIsABadRequest()
+    {
+        SafeHandle[] nulls = [Open("/dev/null"), Open("/dev/null"), Open("/dev/null"), Open("/dev/null")];
+        var before = OpenDescriptorsOfDaemon().Count(t => t == "/dev/null");
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await client.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
+        var line = Encoding.UTF8.GetBytes(Verify);
+        foreach (var b in line)
+        {
+            DescriptorPassing.Send(client, [b], nulls);
+        }
+
+        // The daemon reads each byte as it comes; give it time to take all of them.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var held = OpenDescriptorsOfDaemon().Count(t => t == "/dev/null") - before;
+        await client.SendAsync("\n"u8.ToArray());
+        var answer = JsonNode.Parse(await new StreamReader(new NetworkStream(client)).ReadLineAsync() ?? "{}")!.AsObject();
+        foreach (var handle in nulls)
+        {
+            handle.Dispose();
+        }
+
+        client.Dispose();
+
+        Assert.That(held, Is.LessThanOrEqualTo(DescriptorPassing.MaxReceived), $"{line.Length * 4} descriptors were sent");
+        Assert.That(Code(answer), Is.EqualTo("bad_request"), () => answer.ToJsonString());
+        await Eventually.UntilAsync(() => OpenDescriptorsOfDaemon().Count(t => t == "/dev/null") == before, TimeSpan.FromSeconds(10),
+            () => "the daemon to close every descriptor it was sent once the connection ended");
     }
 
     [Test]
