@@ -62,7 +62,7 @@ internal static partial class RegularFile
     /// <summary>
     /// Reads through a descriptor another process opened and sent (SCM_RIGHTS): checked with <c>fstat</c>
     /// before a byte is read, so a FIFO, a device or a directory is refused instead of read or waited on.
-    /// The stream reads with its own offset (pread), so the sender's offset neither moves nor matters.
+    /// The stream reads from the file's start with its own offset (pread), so the sender's offset neither moves nor matters.
     /// The handle stays the caller's: the stream is disposed without closing it.
     /// </summary>
     public static FileStream ReadThrough(SafeFileHandle sent, string shownAs)
@@ -81,7 +81,9 @@ internal static partial class RegularFile
             throw new IOException($"cannot read '{shownAs}': {Marshal.GetLastPInvokeErrorMessage()}");
         }
 
-        return new FileStream(new SafeFileHandle(duplicate, ownsHandle: true), FileAccess.Read, 0);
+        // A FileStream made from a handle starts at the descriptor's offset, which the sender shares: a script that
+        // read the file's head before sending it would have the check start there and fail a good snapshot.
+        return new FileStream(new SafeFileHandle(duplicate, ownsHandle: true), FileAccess.Read, 0) { Position = 0 };
     }
 
     /// <summary>The whole of a small regular file (a manifest); <see cref="NotARegularFileException"/> otherwise.</summary>
