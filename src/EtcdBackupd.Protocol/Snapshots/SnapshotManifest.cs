@@ -86,7 +86,12 @@ internal sealed record OffsiteObject(string Key, string Compression, IReadOnlyLi
 /// <summary>Why a snapshot is kept whatever its age: the operator's label, and when it was pinned.</summary>
 internal sealed record SnapshotPin(string Label, DateTimeOffset PinnedAt);
 
-/// <summary>The manifest file's form: indented, for the operator who opens it with <c>less</c>.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+/// <summary>
+/// The manifest file's form: indented, for the operator who opens it with <c>less</c>. A manifest comes from
+/// peers and buckets too, so a null where the type has none (<c>"fileName": null</c>), or a missing field of
+/// the off-site object, is a JsonException like any malformed one, never a null the readers trip over later.
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(SnapshotManifest))]
 internal sealed partial class ManifestJsonContext : JsonSerializerContext;

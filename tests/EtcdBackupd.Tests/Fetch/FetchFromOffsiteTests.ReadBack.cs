@@ -50,6 +50,20 @@ internal sealed partial class FetchFromOffsiteTests
         using var scratch = new TempDirectory("stray");
         await File.WriteAllTextAsync(scratch.Combine("notes.txt"), "not a snapshot");
         await PutAsync(scratch.Combine("notes.txt"), Prefix + "notes.txt");
+        // Well-formed JSON with a null where a manifest has none, and an off-site object without its recipients:
+        // each is one unreadable manifest, never a failure of the whole listing (nor of a fetch, at the end).
+        var ours = JsonNode.Parse(await File.ReadAllTextAsync(await GetAsync(Prefix + Path.ChangeExtension(_snapshot, ".json"), scratch.Combine("ours.json"))))!;
+        var nullName = ours.DeepClone();
+        nullName["fileName"] = null;
+        var noRecipients = ours.DeepClone();
+        noRecipients["fileName"] = "etcd-snapshot-20200107T000000Z-m1-r48.db";
+        noRecipients["offsite"]!.AsObject().Remove("recipients");
+        var malformed = new[] { ("etcd-snapshot-20200106T000000Z-m1-r47.json", nullName), ("etcd-snapshot-20200107T000000Z-m1-r48.json", noRecipients) };
+        foreach (var (name, crafted) in malformed)
+        {
+            await File.WriteAllTextAsync(scratch.Combine(name), crafted.ToJsonString());
+            await PutAsync(scratch.Combine(name), Prefix + name);
+        }
 
         var json = await Backupctl.RunAsync(_masters.All[0].Socket, "list", "--offsite", "--json");
         var table = await Backupctl.RunAsync(_masters.All[0].Socket, "list", "--offsite:main");
@@ -62,6 +76,7 @@ internal sealed partial class FetchFromOffsiteTests
         Assert.That(entries[Prefix + other + ".zst.age"], Is.EqualTo("other-cluster"));
         Assert.That(entries[Prefix + "notes.txt"], Is.EqualTo("no-manifest"));
         Assert.That(entries[Prefix + Path.ChangeExtension(elsewhere, ".json")], Is.EqualTo("unreadable-manifest"));
+        Assert.That(malformed.Select(m => entries[Prefix + m.Item1]), Has.All.EqualTo("unreadable-manifest"));
         Assert.That(listing["entries"]![0]!["file"]!.GetValue<string>(), Is.EqualTo(_snapshot), "newest first");
         Assert.That(table.ExitCode, Is.Zero, table.ToString);
         Assert.That(table.StandardOutput, Does.Contain(_snapshot).And.Contain("zstd + age").And.Contain("OTHER CLUSTER (abc123)").And.Contain("no manifest names it"));
