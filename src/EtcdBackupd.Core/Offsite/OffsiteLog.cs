@@ -32,4 +32,8 @@ internal static partial class OffsiteLog
     [LoggerMessage(EventId = 16007, EventName = "OffsitePinFailed", Level = LogLevel.Warning,
         Message = "Off-site target {OffsiteTarget}: the pin in {ManifestKey} could not be brought in line with this master's ({Reason}); off-site retention still reads this master's manifest")]
     public static partial void PinFailed(ILogger logger, string offsiteTarget, string manifestKey, string reason);
+
+    [LoggerMessage(EventId = 16008, EventName = "OffsiteObjectLeftBehind", Level = LogLevel.Warning,
+        Message = "Off-site target {OffsiteTarget}: {OffsiteKey} went up but no manifest names it, and it could not be deleted ({Reason}); nothing counts it as a copy, and retention does not remove it: delete it by hand")]
+    public static partial void LeftBehind(ILogger logger, string offsiteTarget, string offsiteKey, string reason);
 }

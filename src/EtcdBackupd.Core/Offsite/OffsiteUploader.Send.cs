@@ -16,37 +16,77 @@ internal sealed partial class OffsiteUploader
         }
 
         var stored = await StreamAsync(client, target, snapshot, key, cancellationToken);
-        if (await ObjectCheck.ProblemAsync(client, target.Bucket, key, stored.SizeBytes, stored.Sha256, cancellationToken) is { } problem)
+        try
         {
-            // An object that is not what was sent must not pass for a copy.
-            await client.DeleteObjectAsync(target.Bucket, key, CancellationToken.None);
-            throw new OffsiteException($"{problem}: the store does not keep what it is sent; the object was deleted");
-        }
+            if (await ObjectCheck.ProblemAsync(client, target.Bucket, key, stored.SizeBytes, stored.Sha256, cancellationToken) is { } problem)
+            {
+                // An object that is not what was sent must not pass for a copy.
+                throw new OffsiteException($"{problem}: the store does not keep what it is sent; the object was deleted");
+            }
 
-        await ManifestObject.PutAsync(client, target.Bucket, manifestKey, snapshot.Manifest with { Offsite = stored }, cancellationToken);
-        return false;
+            // The pin as it is now too: one made while the object went up must reach the bucket, whose manifest is
+            // what keeps a pinned copy once the masters that held the pin are gone. (An unpin meanwhile keeps the
+            // pin there, the side that loses nothing; the next pin or unpin brings the bucket in line.)
+            var pin = ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot.Path))?.Pin ?? snapshot.Manifest.Pin;
+            await ManifestObject.PutAsync(client, target.Bucket, manifestKey, snapshot.Manifest with { Offsite = stored, Pin = pin }, cancellationToken);
+            return false;
+        }
+        catch
+        {
+            // The read-back failed, timed out or was cancelled, or the manifest did not go: a complete object no
+            // manifest names would stay for ever (retention touches only what a manifest names). The next
+            // attempt, or snapshot, sends it again.
+            await DeleteQuietlyAsync(client, target, key);
+            throw;
+        }
+    }
+
+    private async Task DeleteQuietlyAsync(AmazonS3Client client, OffsiteTarget target, string key)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
+        try
+        {
+            await client.DeleteObjectAsync(target.Bucket, key, deadline.Token);
+        }
+        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            // Under Offsite.Retention=bucket the keys may not delete: the object stays, and says so.
+            OffsiteLog.LeftBehind(logger, target.Name, key, OffsiteErrors.Describe(e, target));
+        }
     }
 
     private async Task<OffsiteObject> StreamAsync(AmazonS3Client client, OffsiteTarget target, SnapshotResult snapshot, string key, CancellationToken cancellationToken)
     {
         var sink = await MultipartSink.StartAsync(client, target.Bucket, key, cancellationToken);
-        var encoded = Encode(sink);
+        Codec.EncodingStream? encoded = null;
         try
         {
+            encoded = Encode(sink);
+            using var plain = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            long read = 0;
             await using (var file = new FileStream(snapshot.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan))
             {
                 var buffer = new byte[256 * 1024];
                 // The AWS SDK's garbage would otherwise grow the RSS with the snapshot's size (1 GiB: peak 55 MiB, 44 MiB paced).
                 var pacer = Memory.GarbagePacer.ForRequestStreams();
-                long read = 0;
                 int n;
                 while ((n = await file.ReadAsync(buffer, cancellationToken)) > 0)
                 {
+                    plain.AppendData(buffer, 0, n);
                     await encoded.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
                     read += n;
                     pacer.Moved(read);
                     OnUploaded?.Invoke(target, read);
                 }
+            }
+
+            // The read-back after the upload proves the store kept what was sent; this proves what was sent is the
+            // snapshot its manifest describes (a file changed or damaged since it was verified is not a copy).
+            var sent = Convert.ToHexStringLower(plain.GetHashAndReset());
+            if (read != snapshot.Manifest.SizeBytes || !string.Equals(sent, snapshot.Manifest.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new OffsiteException($"{snapshot.Path} read {read} bytes with SHA-256 {sent[..12]}..., not the {snapshot.Manifest.SizeBytes} bytes "
+                    + $"with SHA-256 {snapshot.Manifest.Sha256[..Math.Min(12, snapshot.Manifest.Sha256.Length)]}... its manifest records: it changed or is damaged; nothing was uploaded");
             }
 
             await encoded.DisposeAsync();
@@ -57,7 +97,11 @@ internal sealed partial class OffsiteUploader
         {
             // Failed or cancelled: the codec's memory and threads go now, and no partial object may be
             // left, nor parts billed in the bucket.
-            await encoded.AbandonAsync();
+            if (encoded is not null)
+            {
+                await encoded.AbandonAsync();
+            }
+
             await AbortQuietlyAsync(sink, target);
             throw;
         }

@@ -19,6 +19,7 @@ internal sealed class TcpRelay : IAsyncDisposable
     private readonly List<(Socket Client, Socket Server)> _open = [];
     private readonly Task _accepting;
     private long _cutAfter = long.MaxValue;
+    private long _cutResponsesAfter = long.MaxValue;
     private int _cuts;
 
     private TcpRelay(IPEndPoint server)
@@ -39,6 +40,9 @@ internal sealed class TcpRelay : IAsyncDisposable
 
     /// <summary>From now on, resets every open connection whenever one has carried <paramref name="bytes"/> to the server.</summary>
     public void CutAfter(long bytes) => Interlocked.Exchange(ref _cutAfter, bytes);
+
+    /// <summary>As <see cref="CutAfter"/>, counting what one connection carried from the server to its client: a large download is cut, small answers pass.</summary>
+    public void CutResponsesAfter(long bytes) => Interlocked.Exchange(ref _cutResponsesAfter, bytes);
 
     private async Task AcceptAsync()
     {
@@ -69,7 +73,7 @@ internal sealed class TcpRelay : IAsyncDisposable
                 _open.Add((client, server));
             }
 
-            await Task.WhenAny(PumpAsync(client, server, counted: true), PumpAsync(server, client, counted: false));
+            await Task.WhenAny(PumpAsync(client, server, () => Interlocked.Read(ref _cutAfter)), PumpAsync(server, client, () => Interlocked.Read(ref _cutResponsesAfter)));
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -87,7 +91,7 @@ internal sealed class TcpRelay : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to, bool counted)
+    private async Task PumpAsync(Socket from, Socket to, Func<long> cutAfter)
     {
         var buffer = new byte[16 * 1024];
         long carried = 0;
@@ -97,7 +101,7 @@ internal sealed class TcpRelay : IAsyncDisposable
             while ((n = await from.ReceiveAsync(buffer, _stop.Token)) > 0)
             {
                 await to.SendAsync(buffer.AsMemory(0, n), _stop.Token);
-                if (counted && (carried += n) >= Interlocked.Read(ref _cutAfter))
+                if ((carried += n) >= cutAfter())
                 {
                     ResetAll();
                     return;
