@@ -30,8 +30,9 @@ internal static class ControlClient
     public static async Task<byte[]> RequestAsync(
         string socketPath, byte[] request, Action<byte[]> onEvent, TimeSpan? timeout, CancellationToken cancellationToken, SafeHandle? file = null)
     {
-        // Turned away as busy (every slot taken): a client waits its turn within its timeout, as it would in the accept queue.
-        var until = Environment.TickCount64 + (long)(timeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
+        // Turned away as busy (every slot taken): a client waits its turn within its timeout, as it would in the
+        // accept queue; with none (--timeout 0, "wait for ever") until it is let in or interrupted.
+        var until = Until(timeout);
         while (true)
         {
             var line = await RequestOnceAsync(socketPath, request, onEvent, timeout, file, cancellationToken);
@@ -43,6 +44,9 @@ internal static class ControlClient
             await Task.Delay(250, cancellationToken);
         }
     }
+
+    /// <summary>When a wait for a turn gives up: the timeout from now, or never without one.</summary>
+    private static long Until(TimeSpan? timeout) => timeout is { } limit ? Environment.TickCount64 + (long)limit.TotalMilliseconds : long.MaxValue;
 
     private static async Task<byte[]> RequestOnceAsync(
         string socketPath, byte[] request, Action<byte[]> onEvent, TimeSpan? timeout, SafeHandle? file, CancellationToken cancellationToken)
@@ -121,7 +125,7 @@ internal static class ControlClient
     /// </summary>
     private static async Task<Socket> ConnectAsync(string socketPath, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var until = Environment.TickCount64 + (long)(timeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
+        var until = Until(timeout);
         while (true)
         {
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

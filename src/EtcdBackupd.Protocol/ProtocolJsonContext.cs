@@ -9,7 +9,7 @@ namespace EtcdBackupd.Protocol;
 /// Every record of the control protocol, serialised without reflection (Native AOT). Field names are
 /// camelCase; a nullable field is written as <c>null</c> unless its record says it is left out.
 /// </summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, RespectNullableAnnotations = true)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, RespectNullableAnnotations = true, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(StatusRequest))]
 [JsonSerializable(typeof(SnapshotRequest))]
 [JsonSerializable(typeof(ListRequest))]

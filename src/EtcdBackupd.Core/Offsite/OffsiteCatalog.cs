@@ -60,7 +60,7 @@ internal static class OffsiteCatalog
     /// ours, the object beside it under the same prefix with the codec's suffix. A manifest naming any
     /// other key (outside the prefix, say) is not followed.
     /// </summary>
-    private static bool Names(OffsiteTarget target, string manifestKey, SnapshotManifest manifest)
+    public static bool Names(OffsiteTarget target, string manifestKey, SnapshotManifest manifest)
     {
         var stored = manifest.Offsite!;
         if (!SnapshotFileName.TryParse(manifest.FileName, out _, out _, out _) || ManifestObject.KeyOf(target, manifest.FileName) != manifestKey)

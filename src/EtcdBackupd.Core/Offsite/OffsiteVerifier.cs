@@ -28,6 +28,14 @@ internal static class OffsiteVerifier
                     $"{manifestKey} in {target.Name} is missing or not the off-site manifest of {name}");
             }
 
+            if (!OffsiteCatalog.Names(target, manifestKey, manifest))
+            {
+                // As list and fetch: a manifest naming a key outside its place (another prefix, another cluster's
+                // object) is not followed, or verify would say "ok" of a copy fetch then refuses.
+                return new OffsiteCheck(target.Name, null, OffsiteVerdict.Mismatch,
+                    $"{manifestKey} in {target.Name} names the object {stored.Key}, not the one beside it; not followed");
+            }
+
             key = stored.Key;
             var (length, sha256) = await ObjectCheck.ReadBackAsync(client, target.Bucket, key, cancellationToken);
             var problem = length != stored.SizeBytes ? $"the stored object {key} has {length} bytes, not the {stored.SizeBytes} its manifest records"

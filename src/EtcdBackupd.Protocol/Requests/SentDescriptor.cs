@@ -9,6 +9,7 @@ namespace EtcdBackupd.Protocol.Requests;
 /// names it (the caller's path, for messages and the import's record). The CLI sends it for a path the
 /// daemon may not see (<c>/root/...</c>, the caller's <c>/tmp</c>): it opened the file as the caller.
 /// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record SentDescriptor
 {
     /// <summary>The manifest beside the file (<c>NAME.json</c>), as the caller read it; null when there is none.</summary>

@@ -62,6 +62,15 @@ internal sealed class RequestParserTests
         Assert.That(problem, Does.StartWith("not a JSON object"));
     }
 
+    [TestCase("""{"command":"verify","file":"x.db","descriptor":{"manfest":{}}}""")]
+    [TestCase("""{"command":"verify","file":"x.db","offsite":{"target":"a","target":"b"}}""")]
+    public void Arguments_AMisspeltOrRepeatedFieldInsideAnObject_IsRefusedNotDroppedNorTheLastOneTaken(string line)
+    {
+        Assert.That(Arguments(line, ProtocolJsonContext.Default.VerifyRequest, out var problem), Is.Null,
+            "a descriptor's manifest misspelt would be dropped (an import named apart); of two targets the last would be used");
+        Assert.That(problem, Does.StartWith("the request does not fit the command"));
+    }
+
     [Test]
     public void Arguments_AMisspeltFlag_IsAnUnknownFieldNotARealPrune()
     {

@@ -66,6 +66,7 @@ internal sealed partial class FetchFromOffsiteTests
         }
 
         var json = await Backupctl.RunAsync(_masters.All[0].Socket, "list", "--offsite", "--json");
+        var verifyElsewhere = await Backupctl.RunAsync(_masters.All[0].Socket, "verify", "--offsite", elsewhere);
         var table = await Backupctl.RunAsync(_masters.All[0].Socket, "list", "--offsite:main");
 
         Assert.That(json.ExitCode, Is.Zero, json.ToString);
@@ -77,6 +78,8 @@ internal sealed partial class FetchFromOffsiteTests
         Assert.That(entries[Prefix + "notes.txt"], Is.EqualTo("no-manifest"));
         Assert.That(entries[Prefix + Path.ChangeExtension(elsewhere, ".json")], Is.EqualTo("unreadable-manifest"));
         Assert.That(malformed.Select(m => entries[Prefix + m.Item1]), Has.All.EqualTo("unreadable-manifest"));
+        Assert.That(verifyElsewhere.ExitCode, Is.EqualTo(1), verifyElsewhere.ToString);
+        Assert.That(verifyElsewhere.StandardOutput + verifyElsewhere.StandardError, Does.Contain("not followed"), verifyElsewhere.ToString);
         Assert.That(listing["entries"]![0]!["file"]!.GetValue<string>(), Is.EqualTo(_snapshot), "newest first");
         Assert.That(table.ExitCode, Is.Zero, table.ToString);
         Assert.That(table.StandardOutput, Does.Contain(_snapshot).And.Contain("zstd + age").And.Contain("OTHER CLUSTER (abc123)").And.Contain("no manifest names it"));

@@ -11,6 +11,13 @@ internal sealed class AgeKeyTests
     private const string TestKitRecipient = "age1xmwwc06ly3ee5rytxm9mflaz2u56jjj36s0mypdrwsvlul66mv4q47ryef";
 
     [Test]
+    public void ParseRecipient_ALowOrderPoint_IsRefusedAtStartAsDegenerate()
+    {
+        Assert.That(AgeRecipient.TryParse(Bech32.Encode("age", new byte[32]), out _, out var problem), Is.False);
+        Assert.That(problem, Does.Contain("degenerate X25519 key"));
+    }
+
+    [Test]
     public void ParseRecipient_AgeKeygenPublicKey_KeepsItForTheManifest()
     {
         var recipient = AgeRecipient.Parse("  " + TestKitRecipient + "\n");

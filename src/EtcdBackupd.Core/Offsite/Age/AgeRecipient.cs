@@ -64,6 +64,16 @@ internal sealed class AgeRecipient : IEquatable<AgeRecipient>
             problem = $"'{Shorten(text)}' holds {key.Length} bytes; an age X25519 recipient holds {KeyLength}.";
             return false;
         }
+        // A low-order point (all zeros, say): every agreement with it is zero, so no one could ever open what is
+        // sent to it. Refused here, at start, rather than failing every upload later.
+        var probe = new byte[Org.BouncyCastle.Math.EC.Rfc7748.X25519.ScalarSize];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(probe);
+        if (!Org.BouncyCastle.Math.EC.Rfc7748.X25519.CalculateAgreement(probe, 0, key, 0, new byte[Org.BouncyCastle.Math.EC.Rfc7748.X25519.PointSize], 0))
+        {
+            problem = $"'{Shorten(text)}' is a degenerate X25519 key that no one holds the secret for; use a key from age-keygen.";
+            return false;
+        }
+
         recipient = new AgeRecipient(key);
         problem = "";
         return true;

@@ -11,7 +11,8 @@ internal sealed class SnapshotPaths(SnapshotDirectory directory)
     /// <summary>The full path, or null when <paramref name="file"/> is not one of our names in the directory.</summary>
     public string? Resolve(string? file)
     {
-        if (string.IsNullOrEmpty(file))
+        // A NUL is in no file name, and Path.GetFullPath throws on it: refused here, as any other non-name.
+        if (string.IsNullOrEmpty(file) || file.Contains('\0', StringComparison.Ordinal))
         {
             return null;
         }
