@@ -284,6 +284,27 @@ internal sealed class SessionLeaseTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task RestoreData_WhenAnEarlierRestoresDirectoryHasThisSecondsName_MovesTheDataBesideIt_AndTheRollbackPutsThisMembersDataBack()
+    {
+        _options = new RestoreOptions { Tool = await HalfFailingToolAsync(), UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
+        Directory.CreateDirectory(_dir.Combine("etcd"));
+        await File.WriteAllTextAsync(_dir.Combine("etcd", "original"), "this member's data");
+        // Left by a restore in the same second of a clock that has since stepped back.
+        var earlier = Directory.CreateDirectory(_dir.Combine($"etcd.before-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(earlier, "older"), "another restore's old data");
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+
+        var answers = await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd, RestorePhase.RestoreData, RestorePhase.Rollback);
+
+        Assert.That(answers[2].Ok, Is.True, answers[2].Error?.Message);
+        Assert.That(answers[3].Result?.Rollback, Is.EqualTo(RollbackState.Complete), answers[3].Error?.Message);
+        Assert.That(File.Exists(_dir.Combine("etcd", "original")), Is.True, "this member's own data is back");
+        Assert.That(File.Exists(Path.Combine(earlier, "older")), Is.True, "the earlier directory is where it was");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task ASessionIdThatIsNotAFileName_IsABadRequest()
     {
         var member = Member(out _);

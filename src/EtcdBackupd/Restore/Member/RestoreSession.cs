@@ -270,7 +270,9 @@ internal sealed class RestoreSession
             }
             else if (Directory.Exists(dataDir))
             {
-                var oldDir = $"{dataDir}.before-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}";
+                // A free name: after a clock stepped back, an earlier restore's directory may have this second's name, and a
+                // move that failed on it would leave an undo that puts that older directory in place of this member's data.
+                var oldDir = FreeName($"{dataDir}.before-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}");
                 // Recorded before the move: a daemon killed between the two finds the undo and a directory it may skip.
                 _record.OldDataDir = oldDir;
                 PushUndo(new UndoStep(UndoKind.MoveBack, $"move {oldDir} back", DataDir: dataDir, OldDir: oldDir));
@@ -555,7 +557,7 @@ internal sealed class RestoreSession
 
         if (Directory.Exists(dataDir))
         {
-            Directory.Move(dataDir, dataDir + ".failed-restore-" + Path.GetFileName(oldDir).Split("before-restore-")[^1]);
+            Directory.Move(dataDir, FreeName(dataDir + ".failed-restore-" + Path.GetFileName(oldDir).Split("before-restore-")[^1]));
         }
 
         Directory.Move(oldDir, dataDir);
@@ -572,13 +574,20 @@ internal sealed class RestoreSession
             return null;
         }
 
-        var free = aside;
-        for (var n = 2; Directory.Exists(free) || File.Exists(free); n++)
+        var free = FreeName(aside);
+        Directory.Move(dataDir, free);
+        return free;
+    }
+
+    /// <summary><paramref name="name"/>, or it with -2, -3... when something has that name already.</summary>
+    private static string FreeName(string name)
+    {
+        var free = name;
+        for (var n = 2; Directory.Exists(free) || File.Exists(free) || new FileInfo(free).LinkTarget is not null; n++)
         {
-            free = $"{aside}-{n}";
+            free = $"{name}-{n}";
         }
 
-        Directory.Move(dataDir, free);
         return free;
     }
 
