@@ -179,6 +179,7 @@ internal static class DaemonHost
             .AddHostedService<WatchdogService>()
             .AddHostedService<DailyRetentionService>()
             .AddHostedService<OwedSendsService>()
+            .AddHostedService<SnapshotStopWait>()
             .AddHostedService<SchedulerService>()
             .AddHostedService<LineageAtStart>()
             // Last, so it is stopped first: a stop waits for a restore under way, with the control socket still serving.
