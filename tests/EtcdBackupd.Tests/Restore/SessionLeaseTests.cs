@@ -305,6 +305,36 @@ internal sealed class SessionLeaseTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task ASessionAOneShotRestoreOpenedHereAndThenDied_IsTakenUpByTheDaemonAndRolledBack_NotReportedAsNothingToUndo()
+    {
+        var lockPath = _dir.Combine("restore.lock");
+        var store = new SessionStore(_dir.Combine("state"), NullLogger.Instance);
+        LocalRestore Restore(RestoreLock restoreLock) => new(_options, new EtcdOptions { Endpoints = [new Uri("http://127.0.0.1:9")] },
+            new CommandServiceControl(_options.Commands), _time, NullLogger.Instance, store: store, restoreLock: restoreLock);
+        // The daemon, running since before; then a one-shot cluster restore on this master opens the session and is killed.
+        using var daemon = Restore(new RestoreLock(lockPath));
+        var oneShotLock = new RestoreLock(lockPath);
+        using (var oneShot = Restore(oneShotLock))
+        {
+            var member = new MemberPhases(oneShot);
+            var check = await CheckAsync(member, "one-shot on m1");
+            var stop = await member.RunAsync(null, Request(RestorePhase.StopApi, "one-shot on m1"), CancellationToken.None);
+            Assert.That((check.Error?.Message, stop.Error?.Message), Is.EqualTo(((string?)null, (string?)null)));
+        }
+
+        var whileAlive = await new MemberPhases(daemon).RunAsync(null, Request(RestorePhase.Rollback, "recovery from m2"), CancellationToken.None);
+        var apiWhileAlive = File.Exists(Api);
+        oneShotLock.Release(); // SIGKILL: the kernel drops its flock
+        var rollback = await new MemberPhases(daemon).RunAsync(null, Request(RestorePhase.Rollback, "recovery from m2"), CancellationToken.None);
+
+        Assert.That(whileAlive.Error?.Code, Is.EqualTo(ErrorCodes.Failed), "while the one-shot lives, its session is not the daemon's, nor nothing to undo");
+        Assert.That(apiWhileAlive, Is.False, "nothing was touched meanwhile");
+        Assert.That(rollback.Result?.Rollback, Is.EqualTo(RollbackState.Complete), rollback.Error?.Message);
+        Assert.That(File.Exists(Api), Is.True, "the API server the one-shot stopped runs again");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task ASessionIdThatIsNotAFileName_IsABadRequest()
     {
         var member = Member(out _);

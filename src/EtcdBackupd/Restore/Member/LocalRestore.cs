@@ -38,18 +38,51 @@ internal sealed class LocalRestore : IDisposable
         _activity = activity ?? new RestoreActivity();
         if (store?.All().LastOrDefault(r => r.Outcome == SessionOutcome.Open) is { } open)
         {
-            _one.Wait(0);
-            var phase = open.Running is { } died ? $"stopped during '{died.Wire()}'" : open.Done.Count > 0 ? $"'{open.Done[^1].Wire()}' done" : "opened";
-            var session = RestoreSession.Reload(open, options, etcd, services, time, logger, store);
-            _held = (open.Id, session);
-            _activity.Begin($"cluster restore session '{open.Id}' of {Path.GetFileName(open.Snapshot)}");
-            RestoreLog.SessionReloaded(logger, open.Id, open.Snapshot, phase);
-            // Held again as it was before the stop; a one-shot restore that took the lock meanwhile is named by the warning.
+            // Only with the lock: another process holding it (the daemon, when this is a one-shot restore; a one-shot,
+            // when this is the daemon) has the session's record in hand, and a copy reloaded here would write over it.
+            // The session is taken up later, when a request for it finds the lock free (Held).
             if (Take($"cluster restore session {open.Id}") is { } held)
             {
                 RestoreLog.LockUnavailable(logger, held);
             }
+            else
+            {
+                _one.Wait(0);
+                Adopt(open);
+            }
         }
+    }
+
+    private void Adopt(SessionRecord open)
+    {
+        var phase = open.Running is { } died ? $"stopped during '{died.Wire()}'" : open.Done.Count > 0 ? $"'{open.Done[^1].Wire()}' done" : "opened";
+        var session = RestoreSession.Reload(open, options, etcd, services, time, logger, _store!);
+        _held = (open.Id, session);
+        _activity.Begin($"cluster restore session '{open.Id}' of {Path.GetFileName(open.Snapshot)}");
+        RestoreLog.SessionReloaded(logger, open.Id, open.Snapshot, phase);
+    }
+
+    /// <summary>
+    /// A session open in the records that this process does not hold (a one-shot restore of it on this
+    /// master, since ended or killed), taken up when no other process holds the lock; its coordinator was
+    /// that process, so no lease is kept for it. Null when taken up, else why not.
+    /// </summary>
+    private string? TryAdopt(SessionRecord open)
+    {
+        if (!_one.Wait(0))
+        {
+            return Busy();
+        }
+
+        if (Take($"cluster restore session {open.Id}") is { } locked)
+        {
+            _one.Release();
+            return locked;
+        }
+
+        Adopt(open);
+        _held!.Value.Session.ExpireLease();
+        return null;
     }
 
     /// <summary>What is under way here, for retention and the stop to respect.</summary>
@@ -133,9 +166,22 @@ internal sealed class LocalRestore : IDisposable
     }
 
     /// <summary>The session <paramref name="id"/> opened, for its next step.</summary>
-    public RestoreSession Held(string id) => _held is { } held && held.Id == id
-        ? held.Session
-        : throw new NoRestoreSessionException($"no restore session '{id}' on this member" + (_held is { } other ? $" (session '{other.Id}' is open)" : ""));
+    public RestoreSession Held(string id)
+    {
+        if (_held is { } held && held.Id == id)
+        {
+            return held.Session;
+        }
+
+        if (_held is null && _store?.Find(id) is { Outcome: SessionOutcome.Open } open)
+        {
+            return TryAdopt(open) is { } refused
+                ? throw new NoRestoreSessionException($"restore session '{id}' is open in this member's records, but another process has it: {refused}")
+                : _held!.Value.Session;
+        }
+
+        throw new NoRestoreSessionException($"no restore session '{id}' on this member" + (_held is { } other ? $" (session '{other.Id}' is open)" : ""));
+    }
 
     /// <summary>The open session's ID, or null.</summary>
     public string? HeldId => _held?.Id;

@@ -62,7 +62,10 @@ internal sealed class MemberPhases(LocalRestore restore)
         }
         catch (NoRestoreSessionException e)
         {
-            return Closed(id, phase) ?? PhaseAnswer.Failed(ErrorCodes.NoSession, e.Message);
+            // no_session tells a coordinator there is nothing to undo here: only when there is no record at all. A
+            // record still open that another process has is a failure, so a rollback reports this member unfinished.
+            return Closed(id, phase)
+                ?? (restore.StateOf(id) is { Outcome: SessionOutcome.Open } ? PhaseAnswer.Failed(ErrorCodes.Failed, e.Message) : PhaseAnswer.Failed(ErrorCodes.NoSession, e.Message));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

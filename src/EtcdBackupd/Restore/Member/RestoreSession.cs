@@ -88,6 +88,9 @@ internal sealed class RestoreSession
     /// <summary>A request of the coordinator has come: its lease runs <c>Restore.LeaseSeconds</c> from now.</summary>
     public void Heard() => Interlocked.Exchange(ref _heard, _time.GetTimestamp());
 
+    /// <summary>No lease from now: the session's coordinator was a process on this master that is gone.</summary>
+    public void ExpireLease() => Interlocked.Exchange(ref _heard, _time.GetTimestamp() - (long)((_options.Lease.TotalSeconds + 1) * _time.TimestampFrequency));
+
     /// <summary>Whether the coordinator still holds the session: a step runs now, or it was heard within the lease.</summary>
     public TimeSpan LeaseLeft => _runningNow is not null ? _options.Lease : Max(TimeSpan.Zero, _options.Lease - _time.GetElapsedTime(Interlocked.Read(ref _heard)));
 
