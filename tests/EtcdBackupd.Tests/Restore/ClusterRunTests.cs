@@ -208,4 +208,22 @@ internal sealed class ClusterRunTests
             .And.EndWith("nothing was stopped"));
         Assert.That(members.SelectMany(m => m.Calls), Does.Not.Contain(RestorePhase.StopApi));
     }
+
+    [TestCase("--initial-cluster-token", "m3: other-token", "m1, m2: s-token")]
+    [TestCase("--initial-cluster", "m3: m1=http://a:2380,m3=http://c:2380", "m1, m2: m1=http://a:2380,m2=http://b:2380,m3=http://c:2380")]
+    public async Task MembersThatWouldRestoreIntoDifferentClusters_AreRefusedBeforeAnythingStops(string flag, string odd, string rest)
+    {
+        string Command(string name) =>
+            "etcdutl snapshot restore s --name " + name
+            + " --initial-cluster " + (flag == "--initial-cluster" && name == "m3" ? "m3=http://c:2380,m1=http://a:2380" : "m3=http://c:2380,m2=http://b:2380,m1=http://a:2380")
+            + " --initial-cluster-token " + (flag == "--initial-cluster-token" && name == "m3" ? "other-token" : "s-token")
+            + " --bump-revision 1000000000";
+        var members = Three((name, leader) => new StandInMember(name, leader) { Command = Command(name) });
+
+        var outcome = await RunAsync(members);
+
+        Assert.That(outcome.Failure, Does.StartWith($"cluster restore refused: the members would restore with different {flag} (")
+            .And.Contain(odd).And.Contain(rest).And.EndWith("nothing was stopped"));
+        Assert.That(members.SelectMany(m => m.Calls), Does.Not.Contain(RestorePhase.StopApi));
+    }
 }

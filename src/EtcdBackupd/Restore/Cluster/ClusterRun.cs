@@ -40,7 +40,7 @@ internal sealed partial class ClusterRun(
         Exception? error = null;
         try
         {
-            failure = await CheckEverywhereAsync(placeEverywhere, cancellationToken) ?? OneRevision();
+            failure = await CheckEverywhereAsync(placeEverywhere, cancellationToken) ?? OneRevision() ?? OneMembership();
             foreach (var next in RestorePhases.Runbook)
             {
                 if (failure is not null)
@@ -295,6 +295,43 @@ internal sealed partial class ClusterRun(
               + "): give every master the same Restore.Tool (etcdutl from etcd 3.5 on) and Restore.BumpRevision";
     }
 
+    /// <summary>
+    /// Every member restores into one cluster: the same <c>--initial-cluster-token</c> and
+    /// <c>--initial-cluster</c> (in any order), each under a <c>--name</c> of its own. Members that differ
+    /// would form clusters apart; the one-cluster check after the restart caught it, but only once every
+    /// member had been stopped, restored and started. Decided on the checked commands, before anything stops.
+    /// </summary>
+    private string? OneMembership()
+    {
+        foreach (var flag in (string[])["--initial-cluster-token", "--initial-cluster"])
+        {
+            var groups = _commands.GroupBy(c => Members(Flag(c.Value, flag))).ToList();
+            if (groups.Count > 1)
+            {
+                return $"the members would restore with different {flag} ("
+                    + string.Join("; ", groups.Select(g => $"{string.Join(", ", g.Select(m => m.Key.Name))}: {g.Key ?? "none"}"))
+                    + "): every master's etcd unit (or Restore.InitialCluster, Restore.InitialClusterToken) must say the same";
+            }
+        }
+
+        var twice = _commands.GroupBy(c => Flag(c.Value, "--name")).Where(g => g.Key is not null && g.Count() > 1).Select(g => g.Key).ToList();
+        return twice.Count == 0 ? null
+            : $"two or more members would restore under the same --name ({string.Join(", ", twice)}): each master's Restore.Name (or its etcd unit's --name) must be its own";
+
+        // --initial-cluster's members in one order; any other value as it is.
+        static string? Members(string? value) => value?.Contains('=', StringComparison.Ordinal) == true
+            ? string.Join(",", value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal))
+            : value;
+    }
+
+    /// <summary>The word after <paramref name="flag"/> in a restore command, or null.</summary>
+    private static string? Flag(string command, string flag)
+    {
+        var words = command.Split(' ');
+        var at = Array.IndexOf(words, flag);
+        return at >= 0 && at + 1 < words.Length ? words[at + 1] : null;
+    }
+
     /// <summary>"--bump-revision N" of a restore command, or null.</summary>
     /// <summary>A sentence for MESSAGE and the answer; the exception itself goes to the journal's EXCEPTION field.</summary>
     private static string Unexpected(Exception e) => e switch
@@ -303,12 +340,7 @@ internal sealed partial class ClusterRun(
         _ => Etcd.EtcdErrors.Plain(e.Message) ?? "an unexpected error (the journal's EXCEPTION field has the details)",
     };
 
-    private static string? Bump(string command)
-    {
-        var words = command.Split(' ');
-        var at = Array.IndexOf(words, "--bump-revision");
-        return at >= 0 && at + 1 < words.Length ? $"--bump-revision {words[at + 1]}" : null;
-    }
+    private static string? Bump(string command) => Flag(command, "--bump-revision") is { } n ? $"--bump-revision {n}" : null;
 
     /// <summary>After the restart: one cluster ID, one leader, and as many distinct members as there are masters.</summary>
     private string? OneCluster()
