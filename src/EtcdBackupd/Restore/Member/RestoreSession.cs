@@ -340,7 +340,10 @@ internal sealed class RestoreSession
     /// <summary>Waits until this member's etcd (the first of <c>Etcd.Endpoints</c>) answers and has a leader.</summary>
     public Task<StatusResponse> WaitHealthyAsync(CancellationToken cancellationToken) => RunStepAsync($"wait until {_options.EtcdUnit} is healthy", async () =>
     {
-        var deadline = _time.GetUtcNow() + _options.HealthTimeout;
+        // Measured on the monotonic clock: a wall clock stepped back (NTP after a restart) would stretch the wait
+        // past the coordinator's own deadline, and the step would hold the session with a full lease meanwhile.
+        var started = _time.GetTimestamp();
+        bool Late() => _time.GetElapsedTime(started) >= _options.HealthTimeout;
         var own = Own();
         while (true)
         {
@@ -353,11 +356,11 @@ internal sealed class RestoreSession
                     return connection.Status;
                 }
             }
-            catch (Exception e) when (e is EtcdException or RpcException && _time.GetUtcNow() < deadline)
+            catch (Exception e) when (e is EtcdException or RpcException && !Late())
             {
             }
 
-            if (_time.GetUtcNow() >= deadline)
+            if (Late())
             {
                 throw new TimeoutException($"etcd did not become healthy within Restore.HealthTimeoutSeconds ({_options.HealthTimeout.TotalSeconds:F0} s)");
             }
