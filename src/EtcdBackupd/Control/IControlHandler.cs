@@ -56,6 +56,12 @@ internal sealed record ControlCall(PeerCredentials Peer, ConnectionWriter Output
 
     public bool DescriptorsDropped { get; init; }
 
+    /// <summary>
+    /// Cancelled when the client closes the connection while its request runs. Only a request that changes
+    /// nothing (verify) ends with it: a snapshot, a restore or an import runs to its end whoever left.
+    /// </summary>
+    public CancellationToken CallerGone { get; init; }
+
     /// <summary>The one descriptor a request claimed; the dispatcher has checked it is there.</summary>
     public Microsoft.Win32.SafeHandles.SafeFileHandle Descriptor => Descriptors[0];
 }

@@ -170,9 +170,9 @@ internal sealed class ControlLimitsTests : DaemonOnOneMemberFixture
             var snapshot = await Backupctl.RunAsync(Socket, "--timeout", "60", "snapshot");
             var list = await Backupctl.RunAsync(Socket, "list", "--json");
             var verify = await Backupctl.RunAsync(Socket, "verify", Path.GetFileName(zero));
-            var cpuBefore = CpuSeconds(Daemon.Id);
+            var cpuBefore = ProcessCpu.Seconds(Daemon.Id);
             await Task.Delay(TimeSpan.FromSeconds(3));
-            var cpu = CpuSeconds(Daemon.Id) - cpuBefore;
+            var cpu = ProcessCpu.Seconds(Daemon.Id) - cpuBefore;
 
             Assert.That((prune.ExitCode, snapshot.ExitCode, list.ExitCode), Is.EqualTo((0, 0, 0)), $"{prune}\n{snapshot}\n{list}");
             var skipped = JsonNode.Parse(list.StandardOutput)!.AsArray().Where(e => e!["verification"]!.GetValue<string>() == "skipped").ToList();
@@ -242,9 +242,4 @@ internal sealed class ControlLimitsTests : DaemonOnOneMemberFixture
         ProcessRunner.StartBackground("runuser", ["-u", "nobody", "-g", "nogroup", "--", "socat", "-u", source, $"UNIX-CONNECT:{Socket}"],
             Dir.Combine("socat.log"));
 
-    private static double CpuSeconds(int pid)
-    {
-        var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
-    }
 }

@@ -115,6 +115,38 @@ internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task Verify_OfASparseTerabyteWhoseCallerLeaves_StopsReadingIt()
+    {
+        // A terabyte of zeros shaped like a snapshot costs a member of Control.Group nothing to make; hashed
+        // through, it would hold a core for ten minutes or more.
+        var huge = Dir.Combine("terabyte.db");
+        await using (var stream = File.Create(huge))
+        {
+            stream.SetLength((1L << 40) + 32);
+        }
+
+        using (var file = Open(huge))
+        using (var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            await client.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
+            var line = Encoding.UTF8.GetBytes(Verify + "\n");
+            var sent = DescriptorPassing.Send(client, line, file);
+            await client.SendAsync(line.AsMemory(sent));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        File.Delete(huge);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var before = ProcessCpu.Seconds(Daemon.Id);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var spent = ProcessCpu.Seconds(Daemon.Id) - before;
+
+        Assert.That(spent, Is.LessThan(1.0), "the daemon went on reading a file nobody waits for");
+    }
+
+
+    [Test]
     [CancelAfter(30_000)]
     public async Task Verify_ClaimingADescriptorButSendingNone_IsABadRequest()
     {

@@ -16,7 +16,22 @@ internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifi
 
     protected override bool ClaimsDescriptor(VerifyRequest arguments) => arguments.Descriptor is not null;
 
-    protected override Task<Reply> RunAsync(VerifyRequest arguments, ControlCall call, CancellationToken cancellationToken)
+    protected override async Task<Reply> RunAsync(VerifyRequest arguments, ControlCall call, CancellationToken cancellationToken)
+    {
+        // Verify changes nothing: a caller that left takes its read with it (a sparse terabyte sent by a member of
+        // Control.Group would otherwise hold a core, and the caller's connection slot, until it was hashed through).
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.CallerGone);
+        try
+        {
+            return await RunOnceAsync(arguments, call, either.Token);
+        }
+        catch (OperationCanceledException) when (call.CallerGone.IsCancellationRequested)
+        {
+            return Reply.Failure(ErrorCodes.Failed, "the caller closed the connection; the verify was stopped");
+        }
+    }
+
+    private Task<Reply> RunOnceAsync(VerifyRequest arguments, ControlCall call, CancellationToken cancellationToken)
     {
         if (arguments.Offsite is { } scope)
         {
