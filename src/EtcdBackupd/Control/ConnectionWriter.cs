@@ -20,6 +20,7 @@ internal sealed class ConnectionWriter : IAsyncDisposable
         Channel.CreateBounded<(byte[], TaskCompletionSource<bool>?)>(new BoundedChannelOptions(QueuedLines) { SingleReader = true });
 
     private readonly Task _pump;
+    private readonly CancellationTokenSource _gone = new();
     private volatile bool _broken;
 
     public ConnectionWriter(Socket socket, TimeSpan deadline)
@@ -28,6 +29,13 @@ internal sealed class ConnectionWriter : IAsyncDisposable
         _deadline = deadline;
         _pump = Task.Run(PumpAsync);
     }
+
+    /// <summary>
+    /// Cancelled once a line cannot be written: the client closed the connection (a keep-alive goes out at
+    /// least every 5 s while a request runs, so within about that) or stopped reading. A client that only
+    /// shut down its sending side still reads, and is not gone.
+    /// </summary>
+    public CancellationToken Gone => _gone.Token;
 
     /// <summary>Queues a progress event; dropped when the queue is full or the client is gone.</summary>
     public void Event(ProgressEvent progress)
@@ -75,7 +83,12 @@ internal sealed class ConnectionWriter : IAsyncDisposable
         await foreach (var (line, written) in _queue.Reader.ReadAllAsync())
         {
             var ok = !_broken && await TrySendAsync(line);
-            _broken |= !ok;
+            if (!ok && !_broken)
+            {
+                _broken = true;
+                await _gone.CancelAsync();
+            }
+
             written?.TrySetResult(ok);
         }
     }
@@ -103,5 +116,6 @@ internal sealed class ConnectionWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _pump;
+        _gone.Dispose();
     }
 }

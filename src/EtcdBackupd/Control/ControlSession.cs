@@ -72,10 +72,7 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
                 filled -= newline + 1;
                 requestStarted = Environment.TickCount64;
                 // The descriptors that came since the last request belong to this one (the CLI sends one request per connection).
-                using var gone = new CancellationTokenSource();
-                using var watching = new CancellationTokenSource();
-                var watch = WatchForCloseAsync(gone, watching.Token);
-                var sent = call with { Descriptors = [.. _received], DescriptorsDropped = _dropped, CallerGone = gone.Token };
+                var sent = call with { Descriptors = [.. _received], DescriptorsDropped = _dropped, CallerGone = output.Gone };
                 _received.Clear();
                 _dropped = false;
                 try
@@ -87,9 +84,6 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
                 }
                 finally
                 {
-                    // The watch ends before the next read: one receive on the socket at a time.
-                    await watching.CancelAsync();
-                    await watch;
                     foreach (var descriptor in sent.Descriptors)
                     {
                         descriptor.Dispose();
@@ -108,29 +102,6 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
             {
                 descriptor.Dispose();
             }
-        }
-    }
-
-    /// <summary>
-    /// While a request runs: the end of the connection (a peek that reads nothing, or a reset) cancels
-    /// <paramref name="gone"/>. Bytes of a next request are left where they are.
-    /// </summary>
-    private async Task WatchForCloseAsync(CancellationTokenSource gone, CancellationToken stop)
-    {
-        try
-        {
-            if (await socket.ReceiveAsync(new byte[1], SocketFlags.Peek, stop) == 0)
-            {
-                await gone.CancelAsync();
-            }
-        }
-        catch (SocketException)
-        {
-            await gone.CancelAsync();
-        }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-        {
-            // The request ended first, or the connection was closed under it.
         }
     }
 

@@ -57,8 +57,9 @@ internal sealed record ControlCall(PeerCredentials Peer, ConnectionWriter Output
     public bool DescriptorsDropped { get; init; }
 
     /// <summary>
-    /// Cancelled when the client closes the connection while its request runs. Only a request that changes
-    /// nothing (verify) ends with it: a snapshot, a restore or an import runs to its end whoever left.
+    /// Cancelled when the client is gone: a line to it (a keep-alive, at least every 5 s while its request runs)
+    /// could not be written. Only a request that changes nothing (verify) ends with it: a snapshot, a restore
+    /// or an import runs to its end whoever left.
     /// </summary>
     public CancellationToken CallerGone { get; init; }
 

@@ -137,7 +137,8 @@ internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
         }
 
         File.Delete(huge);
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // The daemon finds the caller gone when its next keep-alive (every 5 s) cannot be written.
+        await Task.Delay(TimeSpan.FromSeconds(7));
         var before = ProcessCpu.Seconds(Daemon.Id);
         await Task.Delay(TimeSpan.FromSeconds(3));
         var spent = ProcessCpu.Seconds(Daemon.Id) - before;
@@ -145,6 +146,34 @@ internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
         Assert.That(spent, Is.LessThan(1.0), "the daemon went on reading a file nobody waits for");
     }
 
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Verify_FromAClientThatShutsDownItsSendingSide_IsStillAnswered()
+    {
+        // As socat or nc -N do once the request is sent: the client still reads.
+        var garbage = Dir.Combine("half-closed.db");
+        await using (var stream = File.Create(garbage))
+        {
+            stream.SetLength((1L << 20) + 32);
+        }
+
+        using var file = Open(garbage);
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await client.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
+        var line = Encoding.UTF8.GetBytes(Verify + "\n");
+        var sent = DescriptorPassing.Send(client, line, file);
+        await client.SendAsync(line.AsMemory(sent));
+        using var reader = new StreamReader(new NetworkStream(client));
+        client.Shutdown(SocketShutdown.Send);
+        JsonObject? answer = null;
+        while (await reader.ReadLineAsync() is { } text && answer is null)
+        {
+            answer = JsonNode.Parse(text)!.AsObject() is { } message && message.ContainsKey("ok") ? message : null;
+        }
+
+        Assert.That(answer is null ? "(no answer)" : Code(answer), Is.EqualTo("invalid_snapshot"), () => answer?.ToJsonString() ?? "");
+    }
 
     [Test]
     [CancelAfter(30_000)]
