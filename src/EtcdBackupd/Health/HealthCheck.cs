@@ -11,7 +11,8 @@ namespace EtcdBackupd.Health;
 /// <summary>Gathers the verdict's inputs (etcd, the directory, the copy ledger, the client certificate) and judges them.</summary>
 internal sealed class HealthCheck(
     EtcdOptions etcd, Live<HealthOptions> health, Live<PeersOptions> peers, SnapshotDirectory directory, SnapshotVerifier verifier,
-    CopyLedger ledger, TimeProvider time, ILogger<HealthCheck> logger, Offsite.OffsiteOptions? offsite = null, ClusterLineage? lineage = null) : IDisposable
+    CopyLedger ledger, TimeProvider time, ILogger<HealthCheck> logger, Offsite.OffsiteOptions? offsite = null, ClusterLineage? lineage = null,
+    Live<Schedule.ScheduleOptions>? schedule = null) : IDisposable
 {
     /// <summary>One scan at a time: a status request during the first start-up read waits for it instead of reading the same file.</summary>
     private readonly SemaphoreSlim _scan = new(1, 1);
@@ -58,7 +59,11 @@ internal sealed class HealthCheck(
         ];
         var expiry = CertificateExpiry();
         var now = time.GetUtcNow();
-        var inputs = new HealthInputs(probe.Health, held.Newest, configured, expiry) { NewestOwnSnapshot = held.NewestOwn, Offsite = targets };
+        var inputs = new HealthInputs(probe.Health, held.Newest, configured, expiry)
+        {
+            NewestOwnSnapshot = held.NewestOwn, Offsite = targets,
+            FollowerUnderLeader = schedule?.Current.TakenBy == Schedule.TakenBy.Leader && probe.Health.IsLeader == false,
+        };
         // Read at each evaluation: its default threshold follows Snapshots.Schedules, which a reload may change.
         var options = health.Current;
         var report = HealthVerdict.Judge(inputs, options, now);

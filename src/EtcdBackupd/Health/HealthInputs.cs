@@ -7,6 +7,12 @@ internal sealed record HealthInputs(
     /// <summary>This master's own newest snapshot: the one its off-site uploads are judged against.</summary>
     public HeldSnapshot? NewestOwnSnapshot { get; init; }
 
+    /// <summary>
+    /// This master takes no scheduled snapshots now (<c>TakenBy: leader</c> and another member leads): a copy
+    /// that failed while it led is the new leader's to carry, once a newer snapshot of that leader is here.
+    /// </summary>
+    public bool FollowerUnderLeader { get; init; }
+
     /// <summary>Each of <c>Offsite.Targets</c>, with what this master's uploads to it left.</summary>
     public IReadOnlyList<OffsiteRecord> Offsite { get; init; } = [];
 }

@@ -49,13 +49,14 @@ internal static class HealthVerdict
     /// A target this master never uploaded to is not judged: another master may be the one that uploads.
     /// </summary>
     /// <summary>
-    /// A failed copy is no longer this master's to answer for once it holds a newer snapshot another master
-    /// took: leadership moved, and the new leader's pushes (judged by its own verdict) carry the newer one.
-    /// Without this a former leader stayed unhealthy until someone pushed from it by hand. A newer snapshot
-    /// of its own does not count: its push may still be under way, and the verdict must not flap.
+    /// A failed copy is no longer this master's to answer for once leadership moved (<c>TakenBy: leader</c>,
+    /// another member leads) and it holds a newer snapshot another master took: the new leader's pushes,
+    /// judged by its own verdict, carry the newer one. Without this a former leader stayed unhealthy until
+    /// someone pushed from it by hand. Where this master still takes snapshots (the leader, or
+    /// <c>TakenBy: every</c>) its failure stands whatever arrived from others: its own link is still broken.
     /// </summary>
     private static bool Superseded(PeerRecord peer, HealthInputs inputs) =>
-        peer.LastSnapshot is { } failed && inputs.NewestSnapshot is { } newest && newest.Path != inputs.NewestOwnSnapshot?.Path
+        inputs.FollowerUnderLeader && peer.LastSnapshot is { } failed && inputs.NewestSnapshot is { } newest && newest.Path != inputs.NewestOwnSnapshot?.Path
         && SnapshotFileName.IsOlder(failed, Path.GetFileName(newest.Path));
 
     private static IEnumerable<HealthProblem> OffsiteProblems(HealthInputs inputs, HealthOptions options, string maximum)

@@ -65,17 +65,19 @@ internal sealed class HealthVerdictTests
     }
 
     [Test]
-    public void Judge_AFailedCopy_IsSupersededByANewerSnapshotAnotherMasterTook_ButNotByANewerOneOfItsOwn()
+    public void Judge_AFailedCopy_OfAFormerLeader_IsSupersededByANewerSnapshotAnotherMasterTook_ButNotByOneOfItsOwnNorWhileItStillTakesThem()
     {
         // This master, once the leader, failed to copy its 01:00 snapshot; Recent (05:00, m2's) arrived since.
         var failed = Peer(false) with { LastSnapshot = "etcd-snapshot-20261124T010000Z-m1-r5.db" };
         var ownNewer = Recent with { Member = "m1" };
 
-        var formerLeader = HealthVerdict.Judge(new HealthInputs(Up, Recent, [failed], null), Options, Now);
-        var stillLeading = HealthVerdict.Judge(new HealthInputs(Up, ownNewer, [failed], null) { NewestOwnSnapshot = ownNewer }, Options, Now);
-        var nothingNewer = HealthVerdict.Judge(new HealthInputs(Up, Recent, [failed with { LastSnapshot = "etcd-snapshot-20261124T060000Z-m1-r12.db" }], null), Options, Now);
+        var formerLeader = HealthVerdict.Judge(new HealthInputs(Up, Recent, [failed], null) { FollowerUnderLeader = true }, Options, Now);
+        var takesItsOwn = HealthVerdict.Judge(new HealthInputs(Up, Recent, [failed], null) { FollowerUnderLeader = false }, Options, Now);
+        var stillLeading = HealthVerdict.Judge(new HealthInputs(Up, ownNewer, [failed], null) { NewestOwnSnapshot = ownNewer, FollowerUnderLeader = true }, Options, Now);
+        var nothingNewer = HealthVerdict.Judge(new HealthInputs(Up, Recent, [failed with { LastSnapshot = "etcd-snapshot-20261124T060000Z-m1-r12.db" }], null) { FollowerUnderLeader = true }, Options, Now);
 
         Assert.That(formerLeader.Healthy, Is.True, "the new leader's copies are its own verdict's to judge");
+        Assert.That(Reasons(takesItsOwn), Is.EqualTo(new[] { HealthReason.CopyFailed }), "under TakenBy: every, or as the leader, its own link is still broken");
         Assert.That(Reasons(stillLeading), Is.EqualTo(new[] { HealthReason.CopyFailed }), "its own newer snapshot may still be on its way");
         Assert.That(Reasons(nothingNewer), Is.EqualTo(new[] { HealthReason.CopyFailed }));
         Assert.That(nothingNewer.Problems[0].Message, Does.Contain("(etcd-snapshot-20261124T060000Z-m1-r12.db)"));

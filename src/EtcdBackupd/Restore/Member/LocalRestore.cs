@@ -80,7 +80,26 @@ internal sealed class LocalRestore : IDisposable
             return locked;
         }
 
-        Adopt(open);
+        // Read again with the lock in hand: the other process may have closed the session just before letting go.
+        if (_store!.Find(open.Id) is not { Outcome: SessionOutcome.Open } still)
+        {
+            Leave();
+            return $"restore session '{open.Id}' was closed by the process that held it";
+        }
+
+        try
+        {
+            Adopt(still);
+        }
+        catch
+        {
+            // The record could not be written (a full State.Directory): neither the session nor the locks stay taken.
+            _held = null;
+            _activity.End();
+            Leave();
+            throw;
+        }
+
         _held!.Value.Session.ExpireLease();
         return null;
     }
