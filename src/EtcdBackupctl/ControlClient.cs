@@ -31,7 +31,8 @@ internal static class ControlClient
         string socketPath, byte[] request, Action<byte[]> onEvent, TimeSpan? timeout, CancellationToken cancellationToken, SafeHandle? file = null)
     {
         // Turned away as busy (every slot taken): a client waits its turn within its timeout, as it would in the
-        // accept queue; with none (--timeout 0, "wait for ever") until it is let in or interrupted.
+        // accept queue; 30 s without one. Not for ever: `call`, which has none, runs under a coordinator's SSH
+        // channel, and must not send an old restore-phase request long after that coordinator moved on.
         var until = Until(timeout);
         while (true)
         {
@@ -45,8 +46,8 @@ internal static class ControlClient
         }
     }
 
-    /// <summary>When a wait for a turn gives up: the timeout from now, or never without one.</summary>
-    private static long Until(TimeSpan? timeout) => timeout is { } limit ? Environment.TickCount64 + (long)limit.TotalMilliseconds : long.MaxValue;
+    /// <summary>When a wait for a turn gives up: the timeout from now, or 30 s without one.</summary>
+    private static long Until(TimeSpan? timeout) => Environment.TickCount64 + (long)(timeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds;
 
     private static async Task<byte[]> RequestOnceAsync(
         string socketPath, byte[] request, Action<byte[]> onEvent, TimeSpan? timeout, SafeHandle? file, CancellationToken cancellationToken)
