@@ -34,6 +34,6 @@ internal static partial class OffsiteLog
     public static partial void PinFailed(ILogger logger, string offsiteTarget, string manifestKey, string reason);
 
     [LoggerMessage(EventId = 16008, EventName = "OffsiteObjectLeftBehind", Level = LogLevel.Warning,
-        Message = "Off-site target {OffsiteTarget}: {OffsiteKey} went up but no manifest names it, and it could not be deleted ({Reason}); nothing counts it as a copy, and retention does not remove it: delete it by hand")]
+        Message = "Off-site target {OffsiteTarget}: {OffsiteKey} is left from an upload that did not complete and could not be deleted ({Reason}); no copy counts on it, and retention does not remove it: delete it by hand")]
     public static partial void LeftBehind(ILogger logger, string offsiteTarget, string offsiteKey, string reason);
 }

@@ -16,26 +16,34 @@ internal sealed partial class OffsiteUploader
         }
 
         var stored = await StreamAsync(client, target, snapshot, key, cancellationToken);
+        var manifestSent = false;
         try
         {
             if (await ObjectCheck.ProblemAsync(client, target.Bucket, key, stored.SizeBytes, stored.Sha256, cancellationToken) is { } problem)
             {
                 // An object that is not what was sent must not pass for a copy.
-                throw new OffsiteException($"{problem}: the store does not keep what it is sent; the object was deleted");
+                throw new OffsiteException($"{problem}: the store does not keep what it is sent; the object is deleted");
             }
 
             // The pin as it is now too: one made while the object went up must reach the bucket, whose manifest is
             // what keeps a pinned copy once the masters that held the pin are gone. (An unpin meanwhile keeps the
             // pin there, the side that loses nothing; the next pin or unpin brings the bucket in line.)
             var pin = ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot.Path))?.Pin ?? snapshot.Manifest.Pin;
+            manifestSent = true;
             await ManifestObject.PutAsync(client, target.Bucket, manifestKey, snapshot.Manifest with { Offsite = stored, Pin = pin }, cancellationToken);
             return false;
         }
         catch
         {
             // The read-back failed, timed out or was cancelled, or the manifest did not go: a complete object no
-            // manifest names would stay for ever (retention touches only what a manifest names). The next
-            // attempt, or snapshot, sends it again.
+            // manifest names would stay for ever (retention touches only what a manifest names). A manifest put
+            // whose answer was lost may have landed: it goes first, so no manifest is left naming a missing
+            // object. The next attempt, or snapshot, sends both again.
+            if (manifestSent)
+            {
+                await DeleteQuietlyAsync(client, target, manifestKey);
+            }
+
             await DeleteQuietlyAsync(client, target, key);
             throw;
         }
