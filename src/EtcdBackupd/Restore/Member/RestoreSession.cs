@@ -561,11 +561,7 @@ internal sealed class RestoreSession
             return;
         }
 
-        if (Directory.Exists(dataDir))
-        {
-            Directory.Move(dataDir, FreeName(dataDir + ".failed-restore-" + Path.GetFileName(oldDir).Split("before-restore-")[^1]));
-        }
-
+        MoveAside(dataDir, dataDir + ".failed-restore-" + Path.GetFileName(oldDir).Split("before-restore-")[^1]);
         Directory.Move(oldDir, dataDir);
     }
 
@@ -589,7 +585,7 @@ internal sealed class RestoreSession
     private static string FreeName(string name)
     {
         var free = name;
-        for (var n = 2; Directory.Exists(free) || File.Exists(free) || new FileInfo(free).LinkTarget is not null; n++)
+        for (var n = 2; Fetch.SnapshotPlacement.IsThere(free); n++)
         {
             free = $"{name}-{n}";
         }
