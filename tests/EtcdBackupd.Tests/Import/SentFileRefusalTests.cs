@@ -98,13 +98,7 @@ internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
     public async Task Verify_OfAHugeGarbageFile_IsInvalidAndTheDaemonAnswersMeanwhile()
     {
         // Sparse: 3 GiB of zeros and a trailer that is not their hash, shaped like a snapshot so that it is read whole.
-        var garbage = Dir.Combine("garbage.db");
-        await using (var stream = File.Create(garbage))
-        {
-            stream.SetLength((3L << 30) + 32);
-        }
-
-        using var file = Open(garbage);
+        using var file = Open(SparseFile("garbage.db", (3L << 30) + 32));
         var verifying = SendAsync(Socket, Verify, file);
         var status = await Backupctl.RawAsync(Socket, """{"command":"status"}""");
         var answer = await verifying;
@@ -120,19 +114,10 @@ internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
     {
         // A terabyte of zeros shaped like a snapshot costs a member of Control.Group nothing to make; hashed
         // through, it would hold a core for ten minutes or more.
-        var huge = Dir.Combine("terabyte.db");
-        await using (var stream = File.Create(huge))
-        {
-            stream.SetLength((1L << 40) + 32);
-        }
-
+        var huge = SparseFile("terabyte.db", (1L << 40) + 32);
         using (var file = Open(huge))
-        using (var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        using (await ConnectAndSendAsync(Socket, Verify, file))
         {
-            await client.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
-            var line = Encoding.UTF8.GetBytes(Verify + "\n");
-            var sent = DescriptorPassing.Send(client, line, file);
-            await client.SendAsync(line.AsMemory(sent));
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
 
@@ -146,33 +131,18 @@ internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
         Assert.That(spent, Is.LessThan(1.0), "the daemon went on reading a file nobody waits for");
     }
 
-
     [Test]
     [CancelAfter(30_000)]
     public async Task Verify_FromAClientThatShutsDownItsSendingSide_IsStillAnswered()
     {
         // As socat or nc -N do once the request is sent: the client still reads.
-        var garbage = Dir.Combine("half-closed.db");
-        await using (var stream = File.Create(garbage))
-        {
-            stream.SetLength((1L << 20) + 32);
-        }
-
-        using var file = Open(garbage);
-        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await client.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
-        var line = Encoding.UTF8.GetBytes(Verify + "\n");
-        var sent = DescriptorPassing.Send(client, line, file);
-        await client.SendAsync(line.AsMemory(sent));
+        using var file = Open(SparseFile("half-closed.db", (1L << 20) + 32));
+        using var client = await ConnectAndSendAsync(Socket, Verify, file);
         using var reader = new StreamReader(new NetworkStream(client));
         client.Shutdown(SocketShutdown.Send);
-        JsonObject? answer = null;
-        while (await reader.ReadLineAsync() is { } text && answer is null)
-        {
-            answer = JsonNode.Parse(text)!.AsObject() is { } message && message.ContainsKey("ok") ? message : null;
-        }
+        var answer = await AnswerAsync(reader);
 
-        Assert.That(answer is null ? "(no answer)" : Code(answer), Is.EqualTo("invalid_snapshot"), () => answer?.ToJsonString() ?? "");
+        Assert.That(Code(answer), Is.EqualTo("invalid_snapshot"), () => answer.ToJsonString());
     }
 
     [Test]
@@ -257,6 +227,15 @@ internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
 
         Assert.That(verify.ExitCode, Is.EqualTo(2), verify.ToString);
         Assert.That(verify.StandardError, Does.Contain($"cannot open '{secret}'").And.Contain("ermission denied"), verify.ToString);
+    }
+
+    /// <summary>A file of <paramref name="bytes"/> zeros that takes no room (sparse), in the test's directory.</summary>
+    private string SparseFile(string name, long bytes)
+    {
+        var path = Dir.Combine(name);
+        using var stream = File.Create(path);
+        stream.SetLength(bytes);
+        return path;
     }
 
     private List<string> OpenDescriptorsOfDaemon() =>

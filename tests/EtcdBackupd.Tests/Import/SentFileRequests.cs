@@ -12,13 +12,25 @@ internal static class SentFileRequests
     /// <summary>Sends <paramref name="request"/> with <paramref name="files"/> on one connection; returns the final answer.</summary>
     public static async Task<JsonObject> SendAsync(string socket, string request, params SafeHandle[] files)
     {
-        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var client = await ConnectAndSendAsync(socket, request, files);
+        using var reader = new StreamReader(new NetworkStream(client), Encoding.UTF8);
+        return await AnswerAsync(reader);
+    }
+
+    /// <summary>A connection on which <paramref name="request"/> went with <paramref name="files"/> attached; the answer is the caller's to read, or not.</summary>
+    public static async Task<Socket> ConnectAndSendAsync(string socket, string request, params SafeHandle[] files)
+    {
+        var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await client.ConnectAsync(new UnixDomainSocketEndPoint(socket));
-        await using var stream = new NetworkStream(client);
         var line = Encoding.UTF8.GetBytes(request + "\n");
         var sent = files.Length == 0 ? 0 : DescriptorPassing.Send(client, line, files);
-        await stream.WriteAsync(line.AsMemory(sent));
-        using var reader = new StreamReader(stream, Encoding.UTF8);
+        await client.SendAsync(line.AsMemory(sent));
+        return client;
+    }
+
+    /// <summary>The final answer among the lines <paramref name="reader"/> gives (events and keep-alives skipped).</summary>
+    public static async Task<JsonObject> AnswerAsync(StreamReader reader)
+    {
         while (await reader.ReadLineAsync() is { } text)
         {
             var message = JsonNode.Parse(text)!.AsObject();
