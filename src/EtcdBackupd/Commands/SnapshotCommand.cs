@@ -54,13 +54,23 @@ internal static class SnapshotCommand
         {
             var result = await engine.TakeAsync(onReceived: null, cancellationToken);
             PinResult? pinned = null;
+            var notPinned = false;
             if (pin is not null)
             {
                 // Before the copies: each peer's copy of the manifest then carries the pin, with no second send.
                 var snapshotPin = new SnapshotPin(pin, TimeProvider.System.GetUtcNow());
-                SnapshotPins.Rewrite(result.Path, snapshotPin);
-                result = result with { Manifest = result.Manifest with { Pin = snapshotPin } };
-                pinned = new PinResult(result.Path, snapshotPin, []);
+                try
+                {
+                    SnapshotPins.Rewrite(result.Path, snapshotPin);
+                    result = result with { Manifest = result.Manifest with { Pin = snapshotPin } };
+                    pinned = new PinResult(result.Path, snapshotPin, []);
+                }
+                catch (PinRefusedException e)
+                {
+                    // The snapshot is good and still goes to the copies; what was asked for, a pinned one, is not there.
+                    await Console.Error.WriteLineAsync($"etcd-backupd: {result.Path} was saved but not pinned: {e.Message}");
+                    notPinned = true;
+                }
             }
 
             // Copies that fail (to peers, off-site) are reported, not fatal: the snapshot itself is good (exit 5, not 1).
@@ -71,7 +81,7 @@ internal static class SnapshotCommand
             await Console.Out.WriteLineAsync(json
                 ? JsonSerializer.Serialize(report, OneShotJsonContext.Default.SnapshotReport)
                 : result.Path);
-            return report.AllCopied() ? ExitCodes.Success : ExitCodes.CopyFailed;
+            return notPinned ? ExitCodes.Failed : report.AllCopied() ? ExitCodes.Success : ExitCodes.CopyFailed;
         }
         catch (SnapshotException e)
         {

@@ -76,7 +76,16 @@ internal sealed class SnapshotPins(
 
         if (manifest.Pin != pin)
         {
-            Durable.WriteAllBytes(manifestPath, (manifest with { Pin = pin, SchemaVersion = SnapshotManifest.CurrentSchemaVersion }).ToJson(), OwnerOnly);
+            try
+            {
+                Durable.WriteAllBytes(manifestPath, (manifest with { Pin = pin, SchemaVersion = SnapshotManifest.CurrentSchemaVersion }).ToJson(), OwnerOnly);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A full disk or a name in the way: the manifest on disk is the one before (the write goes through NAME.part).
+                throw new PinRefusedException(ErrorCodes.Failed,
+                    $"'{manifestPath}' could not be rewritten ({e.Message}); it is unchanged, so the pin was not {(pin is null ? "removed" : "written")}");
+            }
         }
 
         return manifest.Pin;

@@ -104,4 +104,29 @@ internal sealed class PinOnDaemonTests : DaemonOnOneMemberFixture
         Assert.That(result.StandardError, Does.Contain("pin failed (bad_request)").And.Contain("U+0020"));
         Assert.That(PinOf(snapshot), Is.Null);
     }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Pin_WhenTheManifestCannotBeRewritten_FailsNamingItAndTheDaemonStillServes()
+    {
+        var snapshot = SyntheticSnapshots.Write(SnapshotsDirectory, DateTimeOffset.UtcNow.AddDays(-4), revision: 5, withManifest: true);
+        // A directory, not empty, where the durable write puts its NAME.part: as a full disk would, the write fails.
+        var blocker = Directory.CreateDirectory(SnapshotFileName.ManifestOf(snapshot) + ".part");
+        File.WriteAllText(Path.Combine(blocker.FullName, "in-the-way"), "x");
+        try
+        {
+            var result = await Backupctl.RunAsync(Socket, "pin", Path.GetFileName(snapshot), "keep");
+            var list = await Backupctl.RunAsync(Socket, "list");
+
+            Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
+            Assert.That(result.StandardError, Does.Contain("pin failed (failed)").And.Contain("could not be rewritten").And.Contain("the pin was not written"),
+                result.ToString);
+            Assert.That(PinOf(snapshot), Is.Null);
+            Assert.That(list.ExitCode, Is.Zero, list.ToString);
+        }
+        finally
+        {
+            blocker.Delete(recursive: true);
+        }
+    }
 }
