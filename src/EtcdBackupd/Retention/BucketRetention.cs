@@ -79,6 +79,7 @@ internal sealed class BucketRetention(
         }
 
         await PruneOrphanedManifestsAsync(client, target, catalog, rule, cancellationToken);
+        await AbandonedUploads.SweepAsync(client, target, time.GetUtcNow(), AbandonedUploads.StaleAfter(offsite), logger, cancellationToken);
     }
 
     /// <summary>

@@ -45,4 +45,12 @@ internal static partial class RetentionLog
     [LoggerMessage(EventId = 3010, EventName = "RetentionOffsiteOtherCluster", Level = LogLevel.Warning,
         Message = "Retention left {OffsiteObjectCount} objects under {OffsitePrefix} in off-site target {OffsiteTarget} untouched: their manifests record cluster {OffsiteClusterIds}, not one of this cluster's ({KnownClusterIds}); retention here never deletes them, and each cluster needs its own Offsite.Targets Prefix")]
     public static partial void OffsiteOtherCluster(ILogger logger, string offsiteTarget, string offsitePrefix, int offsiteObjectCount, string offsiteClusterIds, string knownClusterIds);
+
+    [LoggerMessage(EventId = 3012, EventName = "RetentionOffsiteUploadAborted", Level = LogLevel.Information,
+        Message = "Retention aborted the unfinished multipart upload {OffsiteUploadId} of {OffsiteKey} in off-site target {OffsiteTarget}, started {OffsiteUploadStartedAt:u}: no uploader finishes it, and its parts were billed")]
+    public static partial void OffsiteUploadAborted(ILogger logger, string offsiteTarget, string offsiteKey, string offsiteUploadId, DateTimeOffset offsiteUploadStartedAt);
+
+    [LoggerMessage(EventId = 3013, EventName = "RetentionOffsiteUploadsNotListed", Level = LogLevel.Warning,
+        Message = "Retention could not list the unfinished multipart uploads in off-site target {OffsiteTarget} ({Reason}): parts an upload killed midway left are not cleared; give the keys s3:ListBucketMultipartUploads, or clear them with a lifecycle rule")]
+    public static partial void OffsiteUploadsNotListed(ILogger logger, string offsiteTarget, string reason);
 }

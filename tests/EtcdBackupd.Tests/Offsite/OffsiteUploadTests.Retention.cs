@@ -80,6 +80,42 @@ internal sealed partial class OffsiteUploadTests
             Is.EqualTo(new[] { $"Retention removed the manifest {keys[3]} from off-site target a: its object {keys[2]} is gone, and the snapshot is older than 30 days" }));
     }
 
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task Prune_UnfinishedUploadsOfSnapshotNames_AreAbortedOnlyOnceADayOldAndNeverAnOperatorsOrANestedOne()
+    {
+        using var run = new TempDirectory("prune-uploads");
+        var bucket = await BucketAsync("prune-uploads");
+        var name = SnapshotFileName.Build(DateTimeOffset.UtcNow.AddHours(-1), "m1", 9);
+        using var client = BucketClient.Create(Target("a", bucket), TimeSpan.FromSeconds(30));
+        // What a daemon killed midway leaves: an upload started, one part sent, neither completed nor aborted.
+        string[] snapshotKeys = [$"cluster-1/{name}", $"cluster-1/{name}.zst.age"];
+        string[] othersKeys = ["cluster-1/operator-archive.tar", $"cluster-1/archive/{name}", $"cluster-2/{name}"];
+        foreach (var key in snapshotKeys.Concat(othersKeys))
+        {
+            var started = await client.InitiateMultipartUploadAsync(bucket, key);
+            await client.UploadPartAsync(new Amazon.S3.Model.UploadPartRequest
+            {
+                BucketName = bucket, Key = key, UploadId = started.UploadId, PartNumber = 1, InputStream = new MemoryStream(new byte[1024]),
+            });
+        }
+
+        var log = new CapturingLogger<BucketRetention>();
+        await Pruner(run, bucket, OffsiteRetention.Daemon, logger: log).PruneAsync(CancellationToken.None);
+        var afterFreshPrune = await UploadsAsync(client, bucket);
+        var dayLater = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(25));
+        await Pruner(run, bucket, OffsiteRetention.Daemon, logger: log, time: dayLater).PruneAsync(CancellationToken.None);
+        var afterDayOldPrune = await UploadsAsync(client, bucket);
+
+        Assert.That(afterFreshPrune, Is.EquivalentTo(snapshotKeys.Concat(othersKeys)), "an upload started an hour ago may still be running");
+        Assert.That(afterDayOldPrune, Is.EquivalentTo(othersKeys));
+        Assert.That(Events(log).Where(e => e.EventName == "RetentionOffsiteUploadAborted").Select(e => e.Message),
+            Has.Exactly(2).Items.And.All.Contain("Retention aborted the unfinished multipart upload").And.Some.Contain($"of cluster-1/{name}.zst.age in off-site target a"));
+    }
+
+    private static async Task<string[]> UploadsAsync(Amazon.S3.AmazonS3Client client, string bucket) =>
+        [.. ((await client.ListMultipartUploadsAsync(bucket)).MultipartUploads ?? []).Select(u => u.Key)];
+
     /// <summary>
     /// One raw copy per age in <paramref name="ages"/> (<see cref="AgesInDays"/> by default; revision = age), each with its
     /// manifest, recording <paramref name="clusterId"/>; the keys of both.
@@ -127,7 +163,7 @@ internal sealed partial class OffsiteUploadTests
 
     /// <summary>The daemon's pruner, on a master whose lineage holds <paramref name="lineage"/> (the synthetic snapshots' cluster 1 by default).</summary>
     private BucketRetention Pruner(TempDirectory run, string bucket, OffsiteRetention retention, int? offsiteDays = null, string[]? lineage = null,
-        ILogger<BucketRetention>? logger = null)
+        ILogger<BucketRetention>? logger = null, TimeProvider? time = null)
     {
         var state = Directory.CreateDirectory(run.Combine("state")).FullName;
         var known = new ClusterLineage(state, TimeProvider.System, NullLogger.Instance);
@@ -138,7 +174,7 @@ internal sealed partial class OffsiteUploadTests
 
         return new(
             new OffsiteOptions { Targets = [Target("a", bucket)], Retention = retention, RetentionDays = offsiteDays, Timeout = TimeSpan.FromSeconds(60) },
-            new RetentionOptions { RetentionDays = 30, MinimumKept = 3 }, new SnapshotDirectory(run.Path), known, TimeProvider.System,
+            new RetentionOptions { RetentionDays = 30, MinimumKept = 3 }, new SnapshotDirectory(run.Path), known, time ?? TimeProvider.System,
             logger ?? NullLogger<BucketRetention>.Instance);
     }
 }
