@@ -2,8 +2,8 @@ namespace EtcdBackupd.Fetch;
 
 /// <summary>
 /// One fetch's sources (peers or off-site targets) asked in turn, and what each said when it gave nothing. A
-/// source's failure passes the fetch to the next; a different file of that name here, or too little room,
-/// ends it at once, since no other source would fare better. The answer when none gave the snapshot is the
+/// source's failure passes the fetch to the next; a different file of that name here, too little room, or a
+/// directory that cannot be written, ends it at once, since no other source would fare better. The answer when none gave the snapshot is the
 /// most telling failure heard, in the order the fetcher ranks them, with every source's reason.
 /// </summary>
 internal sealed class FetchAttempts<TSource>(
@@ -21,7 +21,7 @@ internal sealed class FetchAttempts<TSource>(
     }
 
     /// <summary>The first of <paramref name="holders"/> whose <paramref name="download"/> succeeds, or null when none did.</summary>
-    /// <exception cref="FetchException">A failure no other source could mend (<see cref="FetchFailure.Exists"/>, <see cref="FetchFailure.NoSpace"/>).</exception>
+    /// <exception cref="FetchException">A failure no other source could mend (<see cref="FetchFailure.Exists"/>, <see cref="FetchFailure.NoSpace"/>, <see cref="FetchFailure.WriteFailed"/>).</exception>
     public async Task<T?> FirstAsync<THolder, T>(IEnumerable<THolder> holders, Func<THolder, TSource> sourceOf,
         Func<THolder, CancellationToken, Task<T>> download, Action<THolder, string> refused, CancellationToken cancellationToken)
         where T : class
@@ -32,7 +32,7 @@ internal sealed class FetchAttempts<TSource>(
             {
                 return await download(holder, cancellationToken);
             }
-            catch (FetchException e) when (e.Failure is not (FetchFailure.Exists or FetchFailure.NoSpace))
+            catch (FetchException e) when (e.Failure is not (FetchFailure.Exists or FetchFailure.NoSpace or FetchFailure.WriteFailed))
             {
                 Add(sourceOf(holder), e.Failure, e.Message);
             }

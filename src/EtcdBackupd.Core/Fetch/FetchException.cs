@@ -18,6 +18,9 @@ internal enum FetchFailure
     /// <summary>The snapshot does not fit in this master's directory; no peer was asked further.</summary>
     NoSpace,
 
+    /// <summary>Writing into this master's directory failed otherwise (read-only, an I/O error); no source was blamed or asked further.</summary>
+    WriteFailed,
+
     /// <summary>A peer could not be reached or read, and no other peer gave the snapshot.</summary>
     Unreachable,
 

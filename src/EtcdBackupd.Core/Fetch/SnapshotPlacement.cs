@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using EtcdBackupd.FileSystem;
 using EtcdBackupd.Snapshots;
 
@@ -100,16 +101,22 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
         }
         catch (Exception e)
         {
-            File.Delete(part);
-            if (manifestWritten && !IsThere(local))
+            var left = Clean(part, manifestWritten && !IsThere(local) ? manifestPath : null);
+            if (e is SourceReadFailed read)
             {
-                File.Delete(manifestPath);
+                ExceptionDispatchInfo.Throw(read.InnerException!);
             }
 
             // Only a write here fails so: this disk's, not the source's fault, and no other source would fare better.
             if (e is IOException io && FreeSpace.IsDiskFull(io))
             {
-                throw new FetchException(FetchFailure.NoSpace, $"{directory} filled up while {source.Copy} of {manifest.FileName} was written; nothing was kept");
+                throw new FetchException(FetchFailure.NoSpace, $"{directory} filled up while {source.Copy} of {manifest.FileName} was written; {left}");
+            }
+
+            if (e is IOException or UnauthorizedAccessException)
+            {
+                throw new FetchException(FetchFailure.WriteFailed,
+                    $"{manifest.FileName} could not be written into {directory} ({e.Message}): this master's disk, not {source.Owner}, failed, so no other source was asked; {left}");
             }
 
             throw;
@@ -117,6 +124,40 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
 
         verifier.Remember(local, good: true);
     }
+
+    /// <summary>The partial, and the manifest when given, removed; what an operator is told was left.</summary>
+    private static string Clean(string part, string? manifestPath)
+    {
+        var left = new List<string>();
+        foreach (var path in manifestPath is null ? [part] : new[] { part, manifestPath })
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                left.Add($"{path} could not be removed ({e.Message})");
+            }
+        }
+
+        return left.Count == 0 ? "nothing was kept" : string.Join(", and ", left);
+    }
+
+    /// <summary>A read of the source: its failures are told apart from this disk's, which no other source would mend.</summary>
+    private static async ValueTask<int> ReadAsync(Stream input, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await input.ReadAsync(buffer, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new SourceReadFailed(e);
+        }
+    }
+
+    private sealed class SourceReadFailed(Exception inner) : Exception(inner.Message, inner);
 
     private async Task ReceiveAsync(Stream input, string part, SnapshotManifest manifest, CopySource source, Action<long, long>? progress, CancellationToken cancellationToken)
     {
@@ -131,7 +172,7 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
         }))
         {
             int read;
-            while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
+            while ((read = await ReadAsync(input, buffer, cancellationToken)) > 0)
             {
                 received += read;
                 if (received > manifest.SizeBytes)

@@ -28,6 +28,7 @@ internal sealed class FetchAttemptsTests
 
     [TestCase(FetchFailure.NoSpace)]
     [TestCase(FetchFailure.Exists)]
+    [TestCase(FetchFailure.WriteFailed)]
     public void FirstAsync_AFailureNoOtherSourceCouldMend_EndsTheFetchWithoutAskingTheNext(FetchFailure failure)
     {
         var asked = new List<string>();

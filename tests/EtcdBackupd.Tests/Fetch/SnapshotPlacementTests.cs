@@ -78,6 +78,35 @@ internal sealed class SnapshotPlacementTests
         Assert.That(Directory.GetFileSystemEntries(disk.Path), Is.Empty);
     }
 
+    [Test]
+    public async Task PlaceAsync_IntoADirectoryRemountedReadOnly_FailsWriteFailedBlamingThisDiskNotTheSource()
+    {
+        using var run = new TempDirectory("placement");
+        await using var disk = await Tmpfs.MountAsync(run.Combine("here"), "4m");
+        var fetch = Arrange(run, disk.Path);
+        // What ext4's errors=remount-ro does to a disk that went bad.
+        await disk.RemountReadOnlyAsync();
+
+        var e = Assert.ThrowsAsync<FetchException>(() => fetch.PlaceAsync(new MemoryStream(fetch.Bytes), CopySource.Peer));
+
+        Assert.That(e!.Failure, Is.EqualTo(FetchFailure.WriteFailed));
+        Assert.That(e.Message, Does.StartWith($"{fetch.Manifest.FileName} could not be written into {disk.Path} (")
+            .And.EndWith("this master's disk, not the peer's, failed, so no other source was asked; nothing was kept"));
+    }
+
+    [Test]
+    public async Task PlaceAsync_WhenTheSourceFailsMidRead_PassesItsErrorOnForTheNextSourceAndLeavesNothing()
+    {
+        using var run = new TempDirectory("placement");
+        var fetch = Arrange(run, run.Combine("here"));
+        var input = new CallbackStream(fetch.Bytes, () => throw new IOException("Connection reset by peer"));
+
+        var e = Assert.ThrowsAsync<IOException>(() => fetch.PlaceAsync(input, CopySource.Peer));
+
+        Assert.That(e!.Message, Is.EqualTo("Connection reset by peer"));
+        Assert.That(Directory.GetFileSystemEntries(fetch.Here), Is.Empty);
+    }
+
     /// <summary>A source that runs <paramref name="first"/> once, after handing out its first bytes.</summary>
     private sealed class CallbackStream(byte[] bytes, Action first) : MemoryStream(bytes)
     {
