@@ -65,14 +65,6 @@ internal sealed class PeersOptions
             {
                 config.Problem($"{key}.Directory", $"'{targets[^1].Directory}' must be an absolute path");
             }
-
-            // The copy ledger, the health verdict, the metrics and the cluster restore know a peer by host and port:
-            // two targets there would share one record, one's success hiding the other's failure.
-            var first = targets.FindIndex(t => string.Equals(t.Host, host, StringComparison.OrdinalIgnoreCase) && t.Port == targets[^1].Port);
-            if (first < targets.Count - 1)
-            {
-                config.Problem($"{key}.Host", $"'{host}' port {targets[^1].Port} is Peers.Targets[{first}] already: one target per peer");
-            }
         }
 
         var options = new PeersOptions
