@@ -59,10 +59,10 @@ internal static partial class Render
     private static IEnumerable<(string, string)> Peers(StatusResult s, View v)
     {
         var records = s.PeerRecords.ToDictionary(r => r.Peer);
-        var names = s.PeerRecords.Select(r => r.Peer).Union(s.Peers.Select(p => $"{p.Host}:{p.Port}"));
+        var names = s.PeerRecords.Select(r => r.Peer).Union(s.Peers.Where(p => !s.PeerRecords.Any(r => p.IsOf(r.Peer))).Select(p => $"{p.Host}:{p.Port}"));
         return names.Select(name =>
         {
-            var copy = s.Peers.FirstOrDefault(p => $"{p.Host}:{p.Port}" == name);
+            var copy = s.Peers.FirstOrDefault(p => p.IsOf(name));
             var record = records.GetValueOrDefault(name);
             var state = copy is not null ? PeerState(copy)
                 : record?.LastOk is { } ok ? (ok ? "ok" : "FAILED: " + record.LastError) : "no copy attempted yet";

@@ -35,19 +35,19 @@ internal sealed partial class PeerPusher
             var remote = $"{target.Directory.TrimEnd('/')}/{Path.GetFileName(snapshotPath)}";
             if (!await session.Sftp.ExistsAsync(remote, deadline.Token))
             {
-                return new PeerPushResult(target.Host, target.Port, true, true, null, 1, time.GetElapsedTime(started));
+                return Result(target, true, true, null, 1, started);
             }
 
             await UploadAsync(session.Sftp, target, localManifest, SnapshotFileName.ManifestOf(remote), null, deadline.Token);
             PeersLog.ManifestSent(logger, localManifest, target.Host, target.Port);
-            return new PeerPushResult(target.Host, target.Port, true, false, null, 1, time.GetElapsedTime(started));
+            return Result(target, true, false, null, 1, started);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             var reason = PeerErrors.Describe(e, target.Directory);
             var error = timeout.IsCancellationRequested ? $"gave up after Peers.TimeoutSeconds ({options.Timeout.TotalSeconds:F0} s): {reason}" : reason;
             PeersLog.ManifestFailed(logger, localManifest, target.Host, target.Port, error);
-            return new PeerPushResult(target.Host, target.Port, false, false, error, 1, time.GetElapsedTime(started));
+            return Result(target, false, false, error, 1, started);
         }
     }
 }

@@ -60,7 +60,7 @@ internal sealed partial class PeerPusher(Live<PeersOptions> peers, TimeProvider 
         if (!result.Ok)
         {
             PeersLog.Failed(logger, snapshot.Path, target.Host, target.Port, result.Error!);
-            return new PeerPushResult(target.Host, target.Port, false, false, result.Error, result.Attempts, time.GetElapsedTime(started));
+            return Result(target, false, false, result.Error, result.Attempts, started);
         }
 
         if (result.Value)
@@ -73,8 +73,15 @@ internal sealed partial class PeerPusher(Live<PeersOptions> peers, TimeProvider 
             PeersLog.Copied(logger, snapshot.Path, target.Host, target.Port, target.Directory, snapshot.Manifest.SizeBytes, seconds);
         }
 
-        return new PeerPushResult(target.Host, target.Port, true, result.Value, null, result.Attempts, time.GetElapsedTime(started));
+        return Result(target, true, result.Value, null, result.Attempts, started);
     }
+
+    /// <summary>What became of <paramref name="target"/>, under the name the ledger, the verdict and the metrics give it among this configuration's targets.</summary>
+    private PeerPushResult Result(PeerTarget target, bool ok, bool skipped, string? error, int attempts, long started) =>
+        new(target.Host, target.Port, ok, skipped, error, attempts, time.GetElapsedTime(started))
+        {
+            Peer = CopyLedger.PeerKey(target, options.Targets), Directory = target.Directory,
+        };
 
     private void Record(IReadOnlyList<PeerPushResult> results, string snapshotPath)
     {

@@ -63,7 +63,7 @@ internal sealed partial class CopyLedger(string stateDirectory)
             var peers = file.Peers.ToDictionary(p => p.Peer);
             foreach (var result in results)
             {
-                var key = PeerKey(result.Host, result.Port);
+                var key = result.Peer;
                 var before = peers.GetValueOrDefault(key);
                 peers[key] = result.Ok && before is { LastOk: false, LastSnapshot: { } failed } && SnapshotFileName.IsOlder(snapshot, failed)
                     ? before with { LastAttemptAt = at, LastSuccessAt = at }
@@ -123,6 +123,16 @@ internal sealed partial class CopyLedger(string stateDirectory)
 
     /// <summary>The metrics' <c>peer</c> label and the ledger's key.</summary>
     public static string PeerKey(string host, int port) => $"{host}:{port}";
+
+    /// <summary>
+    /// The ledger's, the verdict's and the metrics' name for <paramref name="target"/>: <c>host:port</c>, or
+    /// <c>host:port/directory</c> when another of <paramref name="targets"/> has the same host and port (several
+    /// daemons on one machine behind one sshd): one record each, so that one's success never hides another's failure.
+    /// </summary>
+    public static string PeerKey(Peers.PeerTarget target, IReadOnlyList<Peers.PeerTarget> targets) =>
+        targets.Count(t => string.Equals(t.Host, target.Host, StringComparison.OrdinalIgnoreCase) && t.Port == target.Port) > 1
+            ? PeerKey(target.Host, target.Port) + target.Directory
+            : PeerKey(target.Host, target.Port);
 
     /// <summary>An exclusive lock (.NET takes <c>flock</c> for <see cref="FileShare.None"/>) on a file beside the ledger.</summary>
     private FileStream Lock()

@@ -19,7 +19,7 @@ internal enum OwedKind
 /// </summary>
 internal sealed record OwedSend
 {
-    /// <summary><c>host:port</c>, as <see cref="CopyLedger.PeerKey"/>.</summary>
+    /// <summary><c>host:port</c>, as <see cref="CopyLedger.PeerKey(string, int)"/>.</summary>
     public required string Peer { get; init; }
 
     /// <summary>The target's directory there: two targets may share one host and port.</summary>

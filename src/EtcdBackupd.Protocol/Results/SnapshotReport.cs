@@ -45,7 +45,14 @@ internal sealed record SnapshotReport
 }
 
 /// <summary>One peer's copy of a snapshot.</summary>
-internal sealed record PeerCopy(string Host, int Port, bool Ok, bool Skipped, string? Error);
+internal sealed record PeerCopy(string Host, int Port, bool Ok, bool Skipped, string? Error)
+{
+    /// <summary>The directory the copy went to there (0.2.0): it tells apart targets on one host and port.</summary>
+    public string? Directory { get; init; }
+
+    /// <summary>Whether the status record named <paramref name="peer"/> (<c>host:port</c>, or <c>host:port/directory</c> when targets share both) is this copy's.</summary>
+    public bool IsOf(string peer) => peer == $"{Host}:{Port}" || (Directory is { } directory && peer == $"{Host}:{Port}{directory}");
+}
 
 /// <summary>One off-site target's copy of a snapshot: the object's key in its bucket.</summary>
 internal sealed record OffsiteCopy(string Target, string Key, bool Ok, bool Skipped, string? Error);

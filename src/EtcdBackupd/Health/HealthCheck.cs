@@ -43,7 +43,7 @@ internal sealed class HealthCheck(
         IReadOnlyList<PeerRecord> configured =
         [
             // The peers in force: a reload that changes Peers.Targets changes which copies the verdict judges.
-            .. peers.Current.Targets.Select(t => CopyLedger.PeerKey(t.Host, t.Port)).Distinct()
+            .. peers.Current.Targets.Select(t => CopyLedger.PeerKey(t, peers.Current.Targets)).Distinct()
                 .Select(key => records.GetValueOrDefault(key) ?? new PeerRecord
                 {
                     Peer = key, LastSuccessAt = null, LastAttemptAt = null, LastOk = null, LastError = null, Failures = 0,

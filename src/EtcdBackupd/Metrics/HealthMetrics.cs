@@ -61,10 +61,12 @@ internal static class HealthMetrics
             Enum.GetValues<HealthReason>().Select(r => ($"{{reason=\"{r.Wire()}\"}}", health.Report.Problems.Any(p => p.Reason == r) ? 1.0 : 0.0)));
     }
 
-    /// <summary><c>{peer="host:port"}</c>; a host name holds nothing to escape, an IPv6 address neither.</summary>
-    private static string Peer(PeerRecord peer) => $"{{peer=\"{peer.Peer}\"}}";
+    /// <summary><c>{peer="host:port"}</c>, or <c>host:port/directory</c>: a directory is the operator's free text, so escaped.</summary>
+    private static string Peer(PeerRecord peer) => $"{{peer=\"{LabelValue(peer.Peer)}\"}}";
 
     /// <summary><c>{target="name"}</c>; a target's name is the operator's free text, so escaped as the text format says.</summary>
-    private static string Target(OffsiteRecord target) =>
-        $"{{target=\"{target.Target.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)}\"}}";
+    private static string Target(OffsiteRecord target) => $"{{target=\"{LabelValue(target.Target)}\"}}";
+
+    private static string LabelValue(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 }

@@ -21,8 +21,8 @@ internal sealed class ProtocolGoldenTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 24, 5, 0, 0, TimeSpan.Zero);
 
-    private static readonly PeerCopy Copied = new("10.0.0.2", 22, true, false, null);
-    private static readonly PeerCopy Failed = new("10.0.0.3", 22, false, false, "cannot connect: Connection refused");
+    private static readonly PeerCopy Copied = new("10.0.0.2", 22, true, false, null) { Directory = "/var/lib/etcd-backupd/snapshots" };
+    private static readonly PeerCopy Failed = new("10.0.0.3", 22, false, false, "cannot connect: Connection refused") { Directory = "/var/lib/etcd-backupd/snapshots" };
 
     private static readonly SnapshotReport Report = new()
     {
@@ -36,7 +36,7 @@ internal sealed class ProtocolGoldenTests
 
     private static readonly SnapshotPin Pin = new("before-etcd-3.5.17", At.AddHours(1));
 
-    private static readonly PeerCopy NotHeld = new("10.0.0.4", 22, true, true, null);
+    private static readonly PeerCopy NotHeld = new("10.0.0.4", 22, true, true, null) { Directory = "/var/lib/etcd-backupd/snapshots" };
 
     private static readonly HeldSnapshot Held = new(Report.Path!, At, "m1", 1234, 20480);
 
@@ -135,7 +135,7 @@ internal sealed class ProtocolGoldenTests
                 Path = "/var/lib/etcd-backupd/snapshots/etcd-snapshot-20260101T020000Z-imported-r1234.db", Origin = "/root/offsite/etcd-2026-01.db", SizeBytes = 20480,
                 Sha256 = Report.Sha256!, Revision = 1234, CreatedAt = new DateTimeOffset(2026, 1, 1, 2, 0, 0, TimeSpan.Zero), HadManifest = false, Etcd = Facts,
                 AlreadyHere = false, Pin = new SnapshotPin("cron-era", At),
-                Peers = [new PeerCopy("10.0.0.12", 22, true, false, null), new PeerCopy("10.0.0.13", 22, false, false, "cannot connect to 10.0.0.13:22: Connection refused")],
+                Peers = [new PeerCopy("10.0.0.12", 22, true, false, null) { Directory = "/var/lib/etcd-backupd/snapshots" }, new PeerCopy("10.0.0.13", 22, false, false, "cannot connect to 10.0.0.13:22: Connection refused") { Directory = "/var/lib/etcd-backupd/snapshots" }],
             }, ProtocolJsonContext.Default.ImportResult),
             Reply.Failure(ErrorCodes.Exists, "/var/lib/etcd-backupd/snapshots/etcd-snapshot-20260101T020000Z-imported-r1234.db exists and differs from '/root/offsite/etcd-2026-01.db'; nothing was replaced: move it away first if '/root/offsite/etcd-2026-01.db' is wanted"),
             Reply.Failure(ErrorCodes.InvalidSnapshot, "'/root/offsite/etcd-2026-01.db' has no manifest, and etcd's tool could not vouch for it: etcdutl snapshot status failed: invalid database"));

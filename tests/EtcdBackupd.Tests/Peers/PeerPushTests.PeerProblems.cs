@@ -91,4 +91,23 @@ internal sealed partial class PeerPushTests
         Assert.That(results[0].Attempts, Is.EqualTo(1));
         Assert.That(Directory.Exists(missing), Is.False);
     }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Push_TwoTargetsBehindOneSshd_AreRecordedApart_SoOnesSuccessNeverHidesTheOthersFailure()
+    {
+        using var run = new TempDirectory("one-sshd");
+        var here = Dir(run, "m2");
+        var missing = run.Combine("m3-not-there");
+        var ledger = new EtcdBackupd.State.CopyLedger(Dir(run, "state"));
+        var pusher = new PeerPusher(Options(KnownHosts(run, _a.KnownHostsLine), attempts: 1, Target(_a, here), Target(_a, missing)), TimeProvider.System,
+            NullLogger.Instance) { Ledger = ledger };
+
+        var results = await pusher.PushAsync(Snapshot(run, 64 << 10), CancellationToken.None);
+
+        var peer = $"127.0.0.1:{_a.Port}";
+        Assert.That(ledger.Read().Select(r => (r.Peer, r.LastOk)), Is.EquivalentTo(new[] { (peer + here, (bool?)true), (peer + missing, false) }));
+        Assert.That(results.Select(r => r.ToCopy()).Select(c => (c.Directory, c.IsOf(peer + here), c.IsOf(peer + missing))),
+            Is.EqualTo(new[] { ((string?)here, true, false), (missing, false, true) }));
+    }
 }
