@@ -75,7 +75,7 @@ internal static class RestoreCommand
         }
 
         using var local = new LocalRestore(configuration.Restore, configuration.Etcd,
-            configuration.Restore.UseCommands ? new CommandServiceControl(configuration.Restore.Commands) : new SystemdServiceControl(),
+            configuration.Restore.Services(time),
             time, logging.CreateLogger<LocalRestore>(), new RestoreActivity(),
             new SessionStore(configuration.State.Directory, logging.CreateLogger<SessionStore>()),
             RestoreLock.BesideSocket(configuration.Control.SocketPath));

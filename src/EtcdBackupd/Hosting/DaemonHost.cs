@@ -140,7 +140,7 @@ internal static class DaemonHost
             .AddSingleton(configuration.Restore)
             .AddSingleton(new RestoreActivity(RestoreLock.BesideSocket(configuration.Control.SocketPath)))
             .AddSingleton(sp => new LocalRestore(configuration.Restore, configuration.Etcd,
-                configuration.Restore.UseCommands ? new CommandServiceControl(configuration.Restore.Commands) : new SystemdServiceControl(),
+                configuration.Restore.Services(time),
                 time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>(), sp.GetRequiredService<RestoreActivity>(),
                 new SessionStore(configuration.State.Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SessionStore>()),
                 RestoreLock.BesideSocket(configuration.Control.SocketPath)))

@@ -62,6 +62,19 @@ internal sealed class ConfigurationLoaderTests
     }
 
     [Test]
+    public void Read_RestoreUnitTimeoutSeconds_IsTakenInRangeAndNamedWhenOutOfIt()
+    {
+        var unset = Read("""{ "Restore": { } }""");
+        var set = Read("""{ "Restore": { "UnitTimeoutSeconds": 900 } }""");
+        var tooShort = Read("""{ "Restore": { "UnitTimeoutSeconds": 1 } }""");
+
+        Assert.That(EtcdBackupd.Restore.RestoreOptions.Read(unset).UnitTimeout, Is.EqualTo(TimeSpan.FromSeconds(300)));
+        Assert.That(EtcdBackupd.Restore.RestoreOptions.Read(set).UnitTimeout, Is.EqualTo(TimeSpan.FromSeconds(900)));
+        EtcdBackupd.Restore.RestoreOptions.Read(tooShort);
+        Assert.That(tooShort.Problems, Is.EqualTo(new[] { "Restore.UnitTimeoutSeconds: '1' is not a whole number from 5 to 86400" }));
+    }
+
+    [Test]
     public void Read_AnEmptyScheduleList_SaysThatNoSnapshotWouldEverBeTaken()
     {
         var reader = Read("""{ "Snapshots": { "Schedules": [] } }""");

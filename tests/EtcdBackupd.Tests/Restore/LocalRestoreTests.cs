@@ -104,6 +104,38 @@ internal sealed class LocalRestoreTests
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task Restore_WhenAUnitsStopHangs_FailsAtThatStepWithinRestoreUnitTimeoutAndRollsBack()
+    {
+        await PutAsync("/registry/namespaces/kept", "1");
+        var snapshot = await SnapshotAsync();
+        var hung = _dir.Combine("hung-stop.pid");
+        // A stop that never returns, as systemctl stop of a unit with TimeoutStopSec=infinity whose process ignores SIGTERM.
+        var commands = new Dictionary<string, UnitCommands>(_options.Commands)
+        {
+            ["etcd.service"] = _options.Commands["etcd.service"] with { Stop = $"echo $$ >{hung}; exec sleep 600" },
+        };
+        var options = new RestoreOptions
+        {
+            Tool = _options.Tool, UnitFile = _options.UnitFile, UseCommands = true, Commands = commands, HealthTimeout = _options.HealthTimeout,
+            UnitTimeout = TimeSpan.FromSeconds(2),
+        };
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var report = await new LocalRestore(options, new() { Endpoints = [_member.ClientUrl] }, options.Services(TimeProvider.System), TimeProvider.System,
+            NullLogger.Instance).RunAsync(snapshot, null, CancellationToken.None);
+
+        Assert.That(report.Ok, Is.False);
+        Assert.That((report.FailedStep, report.Error), Is.EqualTo(("stop etcd.service",
+            "stop etcd.service did not finish within Restore.UnitTimeoutSeconds (2 s); the command was killed, and the unit may still be changing state")));
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "bounded, not the 600 s the command would take");
+        Assert.That(report.Steps, Has.Some.StartWith("rolled back: start kube-apiserver.service"));
+        Assert.That(File.Exists(_apiMarker), Is.True);
+        Assert.That(await KeysAsync(), Does.Contain("/registry/namespaces/kept"), "etcd was never stopped, its data never moved");
+        Assert.That(Directory.Exists($"/proc/{(await File.ReadAllTextAsync(hung)).Trim()}"), Is.False, "the hung command is killed");
+    }
+
+    [Test]
     [CancelAfter(60_000)]
     public async Task Restore_CorruptSnapshot_IsRefusedBeforeAnythingStops()
     {

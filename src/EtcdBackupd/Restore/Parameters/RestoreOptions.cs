@@ -39,6 +39,14 @@ internal sealed class RestoreOptions
     /// <summary><c>Restore.HealthTimeoutSeconds</c>: how long etcd gets to become healthy again. Default 120.</summary>
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(DefaultHealthTimeoutSeconds);
 
+    public const int DefaultUnitTimeoutSeconds = 300;
+
+    /// <summary>
+    /// <c>Restore.UnitTimeoutSeconds</c>: how long one stop, start or is-active of a unit may take before the
+    /// restore fails and rolls back. Default 300: systemd's default stop timeout and its SIGKILL, with room.
+    /// </summary>
+    public TimeSpan UnitTimeout { get; init; } = TimeSpan.FromSeconds(DefaultUnitTimeoutSeconds);
+
     public const int DefaultLeaseSeconds = 30;
 
     /// <summary>
@@ -81,8 +89,13 @@ internal sealed class RestoreOptions
             BumpRevision = config.Int("Restore.BumpRevision", DefaultBumpRevision, 0, int.MaxValue),
             HealthTimeout = TimeSpan.FromSeconds(config.Int("Restore.HealthTimeoutSeconds", DefaultHealthTimeoutSeconds, 5, 3600)),
             Lease = TimeSpan.FromSeconds(config.Int("Restore.LeaseSeconds", DefaultLeaseSeconds, 10, 600)),
+            UnitTimeout = TimeSpan.FromSeconds(config.Int("Restore.UnitTimeoutSeconds", DefaultUnitTimeoutSeconds, 5, 86400)),
         };
     }
+
+    /// <summary>How the units are stopped and started (<c>Restore.ServiceControl</c>), each command within <see cref="UnitTimeout"/>.</summary>
+    public IServiceControl Services(TimeProvider time) =>
+        new BoundedServiceControl(UseCommands ? new CommandServiceControl(Commands) : new SystemdServiceControl(), UnitTimeout, time);
 
     /// <summary>Unit names contain dots: the unit is a name in the Restore.Commands dictionary, not a key path.</summary>
     private static string Command(ConfigReader config, string unit, string name)
