@@ -22,6 +22,9 @@ internal sealed class BucketRetention(
 {
     private OffsiteOptions offsite => liveOffsite.Current;
 
+    /// <summary>For tests: runs between the decision and the deletions, where a pin can race a prune.</summary>
+    internal Func<CancellationToken, Task>? AfterDecision { get; init; }
+
     public async Task PruneAsync(CancellationToken cancellationToken)
     {
         if (offsite.Retention == OffsiteRetention.Bucket)
@@ -71,10 +74,24 @@ internal sealed class BucketRetention(
         var copies = newestFirst.ToDictionary(c => c.Entry.Path, StringComparer.Ordinal);
         var deletions = RetentionPolicy.Decide([.. newestFirst.Select(c => c.Entry)], time.GetUtcNow(), rule,
             copy => copies[copy.Path].Verified, copy => IsPinned(copies[copy.Path].Manifest));
+        if (AfterDecision is { } decided)
+        {
+            await decided(cancellationToken);
+        }
+
         foreach (var deletion in deletions)
         {
+            var manifestKey = ManifestObject.KeyOf(target, copies[deletion.Snapshot.Path].Manifest.FileName);
+            // Read again: a pin made since the listing (here, or on another master, which writes it to the bucket) must
+            // still save the copy. What remains is the moment between this read and the delete.
+            if (PinnedHere(copies[deletion.Snapshot.Path].Manifest.FileName)
+                || (await ManifestObject.TryReadAsync(client, target.Bucket, manifestKey, cancellationToken))?.Pin is not null)
+            {
+                continue;
+            }
+
             await client.DeleteObjectAsync(target.Bucket, deletion.Snapshot.Path, cancellationToken);
-            await client.DeleteObjectAsync(target.Bucket, ManifestObject.KeyOf(target, copies[deletion.Snapshot.Path].Manifest.FileName), cancellationToken);
+            await client.DeleteObjectAsync(target.Bucket, manifestKey, cancellationToken);
             RetentionLog.OffsiteDeleted(logger, target.Name, deletion.Snapshot.Path, deletion.Reason);
         }
 
@@ -127,6 +144,8 @@ internal sealed class BucketRetention(
     }
 
     /// <summary>The pin in the object's manifest, or in this master's manifest of the same snapshot: either keeps it.</summary>
-    private bool IsPinned(SnapshotManifest manifest) =>
-        manifest.Pin is not null || ManifestFile.TryRead(Path.Combine(local.Path, SnapshotFileName.ManifestOf(manifest.FileName)))?.Pin is not null;
+    private bool IsPinned(SnapshotManifest manifest) => manifest.Pin is not null || PinnedHere(manifest.FileName);
+
+    /// <summary>This master's manifest of <paramref name="fileName"/> holds a pin now.</summary>
+    private bool PinnedHere(string fileName) => ManifestFile.TryRead(Path.Combine(local.Path, SnapshotFileName.ManifestOf(fileName)))?.Pin is not null;
 }

@@ -23,6 +23,9 @@ internal sealed class RemoteRetention(
 
     private RetentionOptions options => retention.Current;
 
+    /// <summary>For tests: runs between the decision and the deletions, where a pin can race a prune.</summary>
+    internal Action? AfterDecision { get; init; }
+
     public async Task PruneAsync(CancellationToken cancellationToken)
     {
         if (activity?.UnderWay is { } restore)
@@ -61,9 +64,18 @@ internal sealed class RemoteRetention(
         CopyManifests Of(SnapshotEntry copy) => read.TryGetValue(copy.Path, out var known) ? known : read[copy.Path] = Read(sftp, copy);
         var clusters = (lineage?.Known() ?? []).ToHashSet(StringComparer.Ordinal);
         var ours = copies.Where(copy => IsOurs(Of(copy), clusters)).ToList();
-        foreach (var deletion in RetentionPolicy.Decide(ours, time.GetUtcNow(), options, copy => IsGood(copy, Of(copy)), copy => IsPinned(Of(copy))))
+        var deletions = RetentionPolicy.Decide(ours, time.GetUtcNow(), options, copy => IsGood(copy, Of(copy)), copy => IsPinned(Of(copy)));
+        AfterDecision?.Invoke();
+        foreach (var deletion in deletions)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            // Read again: a pin made since the manifests were read (here, or sent to the peer by another master) must
+            // still save the copy. What remains is the moment between this read and the delete.
+            if (IsPinned(Read(sftp, deletion.Snapshot)))
+            {
+                continue;
+            }
+
             sftp.DeleteFile(deletion.Snapshot.Path);
             if (sftp.Exists(deletion.Snapshot.ManifestPath))
             {

@@ -31,6 +31,29 @@ internal sealed partial class OffsiteUploadTests
 
     [Test]
     [CancelAfter(240_000)]
+    public async Task Prune_APinMadeAfterTheListingHereOrInTheBucket_StillSavesThatCopy()
+    {
+        using var run = new TempDirectory("prune-pin-race");
+        var bucket = await BucketAsync("prune-pin-race");
+        var keys = await UploadAgedAsync(run, bucket, pinnedAge: null);
+        var (thirtyFive, thirtyOne) = (Path.GetFileName(keys[2]), Path.GetFileName(keys[4]));
+        using var client = BucketClient.Create(Target("a", bucket), TimeSpan.FromSeconds(30));
+        var pin = new SnapshotPin("pinned-meanwhile", DateTimeOffset.UtcNow);
+        var pruner = Pruner(run, bucket, OffsiteRetention.Daemon, afterDecision: async token =>
+        {
+            // The 40, 35 and 31 days old copies are decided; then an operator pins the 35 here, and another master the 31 in the bucket.
+            SnapshotPins.Rewrite(Path.Combine(run.Path, thirtyFive), pin);
+            var theirs = await ManifestObject.TryReadAsync(client, bucket, keys[5], token);
+            await ManifestObject.PutAsync(client, bucket, keys[5], theirs! with { Pin = pin }, token);
+        });
+
+        await pruner.PruneAsync(CancellationToken.None);
+
+        Assert.That(await ListAsync(bucket), Is.EquivalentTo(keys.Skip(2)), $"only the 40 days old copy goes; {thirtyFive} and {thirtyOne} stay");
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
     public async Task Prune_BucketRetention_DeletesNothing()
     {
         using var run = new TempDirectory("prune-bucket");
@@ -163,7 +186,7 @@ internal sealed partial class OffsiteUploadTests
 
     /// <summary>The daemon's pruner, on a master whose lineage holds <paramref name="lineage"/> (the synthetic snapshots' cluster 1 by default).</summary>
     private BucketRetention Pruner(TempDirectory run, string bucket, OffsiteRetention retention, int? offsiteDays = null, string[]? lineage = null,
-        ILogger<BucketRetention>? logger = null, TimeProvider? time = null)
+        ILogger<BucketRetention>? logger = null, TimeProvider? time = null, Func<CancellationToken, Task>? afterDecision = null)
     {
         var state = Directory.CreateDirectory(run.Combine("state")).FullName;
         var known = new ClusterLineage(state, TimeProvider.System, NullLogger.Instance);
@@ -175,6 +198,6 @@ internal sealed partial class OffsiteUploadTests
         return new(
             new OffsiteOptions { Targets = [Target("a", bucket)], Retention = retention, RetentionDays = offsiteDays, Timeout = TimeSpan.FromSeconds(60) },
             new RetentionOptions { RetentionDays = 30, MinimumKept = 3 }, new SnapshotDirectory(run.Path), known, time ?? TimeProvider.System,
-            logger ?? NullLogger<BucketRetention>.Instance);
+            logger ?? NullLogger<BucketRetention>.Instance) { AfterDecision = afterDecision };
     }
 }
