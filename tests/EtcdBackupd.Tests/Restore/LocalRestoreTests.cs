@@ -1,68 +1,13 @@
 using EtcdBackupd.Restore;
-using EtcdBackupd.Snapshots;
 using EtcdBackupd.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EtcdBackupd.Tests.Restore;
 
-/// <summary>
-/// The runbook's restore on one real etcd 3.5 member run by shell commands (Restore.ServiceControl
-/// 'commands'), with a kube-apiserver stand-in (kube-apiserver is not packaged here): a marker file.
-/// </summary>
+/// <summary>The runbook's restore on one real etcd 3.5 member (<see cref="OneLocalMember"/>).</summary>
 [Parallelizable(ParallelScope.None)]
-internal sealed class LocalRestoreTests
+internal sealed class LocalRestoreTests : OneLocalMember
 {
-    private TempDirectory _dir = null!;
-    private EtcdMember _member = null!;
-    private string _pidFile = null!;
-    private string _apiMarker = null!;
-    private RestoreOptions _options = null!;
-
-    [SetUp]
-    public async Task StartMemberAsync()
-    {
-        EtcdBinaries.V35.RequireInstalled();
-        _dir = new TempDirectory("local-restore");
-        _member = new EtcdMember("r1", new Uri($"http://127.0.0.1:{EtcdCluster.FreePort()}"), new Uri($"http://127.0.0.1:{EtcdCluster.FreePort()}"), _dir.Combine("data"));
-        _pidFile = _dir.Combine("etcd.pid");
-        _apiMarker = _dir.Combine("kube-apiserver-stand-in.active");
-        var client = _member.ClientUrl.ToString().TrimEnd('/');
-        var peer = _member.PeerUrl.ToString().TrimEnd('/');
-        var flags = $"--name=r1 --data-dir={_member.DataDir} --listen-client-urls={client} --advertise-client-urls={client} "
-            + $"--listen-peer-urls={peer} --initial-advertise-peer-urls={peer} --initial-cluster=r1={peer} --initial-cluster-token=restore-test";
-        await File.WriteAllTextAsync(_dir.Combine("etcd.service"), $"[Service]\nExecStart={EtcdBinaries.V35.Etcd} {flags}\n");
-        _options = new RestoreOptions
-        {
-            Tool = EtcdBinaries.V35.Etcdutl!,
-            UnitFile = _dir.Combine("etcd.service"),
-            UseCommands = true,
-            HealthTimeout = TimeSpan.FromSeconds(30),
-            Commands = new Dictionary<string, UnitCommands>
-            {
-                ["etcd.service"] = new(
-                    $"{EtcdBinaries.V35.Etcd} {flags} >>{_dir.Combine("etcd.log")} 2>&1 & echo $! >{_pidFile}",
-                    $"p=$(cat {_pidFile}); kill $p; " + Masters.WaitForExit,
-                    $"p=$(cat {_pidFile}); " + Masters.Runs),
-                ["kube-apiserver.service"] = new($"touch {_apiMarker}", $"rm -f {_apiMarker}", $"test -f {_apiMarker}"),
-            },
-        };
-        await Services.StartAsync("etcd.service", CancellationToken.None);
-        await Services.StartAsync("kube-apiserver.service", CancellationToken.None);
-        await WaitHealthyAsync();
-    }
-
-    [TearDown]
-    public async Task StopMemberAsync()
-    {
-        await Shell.RunAsync($"kill -9 $(cat {_pidFile}) 2>/dev/null", CancellationToken.None);
-        _dir.Dispose();
-    }
-
-    private CommandServiceControl Services => new(_options.Commands);
-
-    private LocalRestore Restore(RestoreOptions? options = null) =>
-        new(options ?? _options, new() { Endpoints = [_member.ClientUrl] }, Services, TimeProvider.System, NullLogger.Instance);
-
     [Test]
     [CancelAfter(120_000)]
     public async Task Restore_AfterTheDataIsLost_BringsBackTheSnapshotsKeysAndKeepsTheOldDirectory()
@@ -149,49 +94,5 @@ internal sealed class LocalRestoreTests
         Assert.That(report.Steps, Is.Empty);
         Assert.That((await Services.IsActiveAsync("etcd.service", CancellationToken.None), await File.ReadAllTextAsync(_pidFile)), Is.EqualTo((true, pid)));
         Assert.That(File.Exists(_apiMarker), Is.True);
-    }
-
-    private async Task<string> SnapshotAsync()
-    {
-        var directory = Directory.CreateDirectory(_dir.Combine("snapshots")).FullName;
-        var engine = new SnapshotEngine(new() { Endpoints = [_member.ClientUrl] }, new SnapshotOptions { Directory = directory }, TimeProvider.System, NullLogger.Instance);
-        return (await engine.TakeAsync(onReceived: null, CancellationToken.None)).Path;
-    }
-
-    private async Task PutAsync(string key, string value)
-    {
-        await using var connection = await Connect();
-        await connection.KV.PutAsync(new() { Key = Google.Protobuf.ByteString.CopyFromUtf8(key), Value = Google.Protobuf.ByteString.CopyFromUtf8(value) });
-    }
-
-    private async Task<string[]> KeysAsync()
-    {
-        await using var connection = await Connect();
-        var all = Google.Protobuf.ByteString.CopyFrom(0);
-        var range = await connection.KV.RangeAsync(new() { Key = all, RangeEnd = all, KeysOnly = true });
-        return range.Kvs.Select(kv => kv.Key.ToStringUtf8()).ToArray();
-    }
-
-    private Task<EtcdBackupd.Etcd.EtcdConnection> Connect() =>
-        EtcdBackupd.Etcd.EtcdConnection.ConnectAsync(new() { Endpoints = [_member.ClientUrl] }, NullLogger.Instance, CancellationToken.None);
-
-    private async Task WaitHealthyAsync()
-    {
-        for (var i = 0; ; i++)
-        {
-            try
-            {
-                await using var connection = await Connect();
-                if (connection.Status.Leader != 0)
-                {
-                    return;
-                }
-            }
-            catch (EtcdBackupd.Etcd.EtcdException) when (i < 100)
-            {
-            }
-
-            await Task.Delay(200);
-        }
     }
 }

@@ -143,15 +143,17 @@ internal sealed class MemberParametersTests
     }
 
     [Test]
-    public void Plan_ForAUnitWithItsOwnWalDirectory_IsRefusedBeforeAnythingStops_NamingTheFlagAndWhereItCameFrom()
+    public void Plan_ForAUnitWithItsOwnWalDirectory_PassesItToTheToolAndListsNoProblem()
     {
         using var dir = new Support.TempDirectory("wal-dir");
         var unit = dir.Combine("etcd.service");
-        File.WriteAllText(unit, RunbookUnit.Replace("--data-dir=/var/lib/etcd", "--data-dir=/var/lib/etcd --wal-dir=/fast/etcd-wal", StringComparison.Ordinal));
+        File.WriteAllText(unit, RunbookUnit.Replace("--data-dir=/var/lib/etcd", "--data-dir=/var/lib/etcd --wal-dir=/fast/etcd-wal/", StringComparison.Ordinal));
         var snapshot = Support.SyntheticSnapshots.Write(dir.Path, DateTimeOffset.UtcNow);
 
-        var (_, _, problems) = new RestoreOptions { UnitFile = unit, UseCommands = true, Tool = "/bin/true" }.Plan(snapshot);
+        var (member, command, problems) = new RestoreOptions { UnitFile = unit, UseCommands = true, Tool = "/bin/true" }.Plan(snapshot);
 
-        Assert.That(problems, Has.One.Contain("--wal-dir is set (/fast/etcd-wal, --wal-dir in ExecStart of " + unit + ")"));
+        Assert.That(problems, Is.Empty);
+        Assert.That(member.WalDir, Is.EqualTo(new Sourced("/fast/etcd-wal/", "--wal-dir in ExecStart of " + unit)));
+        Assert.That(string.Join(' ', command), Does.EndWith("--data-dir /var/lib/etcd --wal-dir /fast/etcd-wal"));
     }
 }

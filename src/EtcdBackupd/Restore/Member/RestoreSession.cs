@@ -14,7 +14,7 @@ internal sealed record RestoreReport(bool Ok, IReadOnlyList<string> Steps, strin
 /// directory before each step (<see cref="SessionStore"/>), a restart of the daemon too.
 /// </summary>
 /// <remarks>A cluster restore passes its session: this member then takes the restore's new cluster identity (<see cref="RestoreIdentity"/>).</remarks>
-internal sealed class RestoreSession
+internal sealed partial class RestoreSession
 {
     private readonly RestoreOptions _options;
     private readonly EtcdOptions _etcd;
@@ -259,44 +259,12 @@ internal sealed class RestoreSession
         }
 
         var dataDir = member.DataDir.Value.TrimEnd('/');
-        await RunStepAsync($"move {dataDir} aside", () =>
+        var walDir = SeparateWalDir(member, dataDir);
+        await MoveOldAsideAsync(dataDir, DataSlot);
+        if (walDir is not null)
         {
-            if (Directory.Exists(dataDir) && (_record.NoOldData || (_record.OldDataDir is { } original && Directory.Exists(original))))
-            {
-                // Asked again after an attempt that failed or was cut short: the old data is at original already,
-                // and what is here is that attempt's unfinished output. Kept for an operator to look at, never
-                // taken for the old data (a rollback would put it back, and the new directory copy its owner).
-                // Named apart from a rollback's .failed-restore-*, and free even for a retry within the same second.
-                var unfinished = MoveAside(dataDir, $"{dataDir}.unfinished-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}");
-                Done($"moved {dataDir}, an earlier attempt's unfinished output, to {unfinished}; "
-                    + (_record.OldDataDir is { } kept ? $"the old data stays at {kept}" : "there was no old data"));
-            }
-            else if (Directory.Exists(dataDir))
-            {
-                // A free name: after a clock stepped back, an earlier restore's directory may have this second's name, and a
-                // move that failed on it would leave an undo that puts that older directory in place of this member's data.
-                var oldDir = FreeName($"{dataDir}.before-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}");
-                // Recorded before the move: a daemon killed between the two finds the undo and a directory it may skip.
-                _record.OldDataDir = oldDir;
-                PushUndo(new UndoStep(UndoKind.MoveBack, $"move {oldDir} back", DataDir: dataDir, OldDir: oldDir));
-                Directory.Move(dataDir, oldDir);
-                Done($"moved {dataDir} to {oldDir}");
-            }
-            else if (!_record.NoOldData)
-            {
-                // Recorded before the restore makes one: a rollback moves what it made aside, as it was, none.
-                _record.NoOldData = true;
-                PushUndo(new UndoStep(UndoKind.MoveAside, $"move the restored {dataDir} aside (there was none before)", DataDir: dataDir,
-                    OldDir: $"{dataDir}.failed-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}"));
-                Done($"{dataDir} does not exist; nothing to move aside");
-            }
-            else
-            {
-                Done($"{dataDir} does not exist; nothing to move aside");
-            }
-
-            return Task.CompletedTask;
-        });
+            await MoveOldAsideAsync(walDir, WalSlot);
+        }
 
         await RunStepAsync(string.Join(' ', command), async () =>
         {
@@ -309,25 +277,11 @@ internal sealed class RestoreSession
             Done($"restored: {string.Join(' ', command)}");
         });
 
-        if (OldDataDir is { } old)
+        await GiveOwnerAsync(dataDir, OldDataDir, cancellationToken);
+        if (walDir is not null)
         {
-            await RunStepAsync($"give {dataDir} the owner and mode of {old}", async () =>
-            {
-                await MustAsync("chown", ["-R", $"--reference={old}", dataDir], cancellationToken);
-                await MustAsync("chmod", [$"--reference={old}", dataDir], cancellationToken);
-                Done($"give {dataDir} the owner and mode of {old}");
-            });
-        }
-        else if (_options.RunsAs() is { } owner)
-        {
-            // No old directory (a replaced disk, a member built again): etcd's restore tool, run as root, made
-            // a root-owned 0700 directory that an etcd running as User= could not open, and the member would
-            // never start.
-            await RunStepAsync($"give {dataDir} the owner etcd runs as, {owner.Value}", async () =>
-            {
-                await MustAsync("chown", ["-R", "--", owner.Value, dataDir], cancellationToken);
-                Done($"give {dataDir} the owner etcd runs as, {owner.Value} ({owner.Source}): there was no old data directory to copy it from");
-            });
+            // A new WAL directory takes the old WAL's owner, else the old data's, else the unit's User=.
+            await GiveOwnerAsync(walDir, _record.OldWalDir ?? OldDataDir, cancellationToken);
         }
     }
 
@@ -551,46 +505,6 @@ internal sealed class RestoreSession
         {
             _store.Save(_record);
         }
-    }
-
-    /// <summary>Puts the old data back; what the failed restore wrote is kept beside it. Nothing to do when the move never happened.</summary>
-    private static void MoveBack(string dataDir, string oldDir)
-    {
-        if (!Directory.Exists(oldDir))
-        {
-            return;
-        }
-
-        MoveAside(dataDir, dataDir + ".failed-restore-" + Path.GetFileName(oldDir).Split("before-restore-")[^1]);
-        Directory.Move(oldDir, dataDir);
-    }
-
-    /// <summary>
-    /// <paramref name="dataDir"/> out of the way under <paramref name="aside"/>, or that name with -2, -3...
-    /// when it is taken (a retry within the same second); the name used, or null when there was nothing to move.
-    /// </summary>
-    private static string? MoveAside(string dataDir, string aside)
-    {
-        if (!Directory.Exists(dataDir))
-        {
-            return null;
-        }
-
-        var free = FreeName(aside);
-        Directory.Move(dataDir, free);
-        return free;
-    }
-
-    /// <summary><paramref name="name"/>, or it with -2, -3... when something has that name already.</summary>
-    private static string FreeName(string name)
-    {
-        var free = name;
-        for (var n = 2; Fetch.SnapshotPlacement.IsThere(free); n++)
-        {
-            free = $"{name}-{n}";
-        }
-
-        return free;
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

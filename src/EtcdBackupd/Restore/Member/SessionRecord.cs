@@ -63,6 +63,12 @@ internal sealed class SessionRecord
     /// </summary>
     public bool NoOldData { get; set; }
 
+    /// <summary>Where the old WAL directory went, when etcd keeps it apart from the data (<c>--wal-dir</c>).</summary>
+    public string? OldWalDir { get; set; }
+
+    /// <summary>The WAL directory did not exist when the restore began; as <see cref="NoOldData"/>.</summary>
+    public bool NoOldWal { get; set; }
+
     /// <summary>Last pushed, first undone.</summary>
     public List<UndoStep> Undo { get; set; } = [];
 

@@ -12,6 +12,9 @@ internal sealed record ConfiguredParameters(string? Name, string? InitialCluster
 /// </summary>
 internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, Sourced InitialClusterToken, Sourced InitialAdvertisePeerUrls, Sourced DataDir)
 {
+    /// <summary>The unit's <c>--wal-dir</c>, when etcd keeps its WAL apart from the data; null otherwise.</summary>
+    public Sourced? WalDir { get; init; }
+
     /// <summary>The configuration's values first, then the unit's; every gap is reported by key.</summary>
     public static MemberParameters Resolve(ConfiguredParameters configured, EtcdUnit? unit, List<string> problems)
     {
@@ -36,7 +39,10 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
             Pick(configured.InitialCluster, "Restore.InitialCluster", "initial-cluster"),
             Pick(configured.InitialClusterToken, "Restore.InitialClusterToken", "initial-cluster-token"),
             Pick(configured.InitialAdvertisePeerUrls, "Restore.InitialAdvertisePeerUrls", "initial-advertise-peer-urls"),
-            Pick(configured.DataDir, "Restore.DataDir", "data-dir"));
+            Pick(configured.DataDir, "Restore.DataDir", "data-dir"))
+        {
+            WalDir = unit?.Setting("wal-dir") is { Value.Length: > 0 } wal ? new Sourced(wal.Value, wal.Source) : null,
+        };
     }
 
     /// <summary>
@@ -88,6 +94,13 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
             "--initial-advertise-peer-urls", InitialAdvertisePeerUrls.Value,
             "--data-dir", dataDir,
         ];
+        if (WalDir is { } wal)
+        {
+            // Where etcd will read it: without this, the tool writes the WAL inside the data directory and etcd,
+            // started with --wal-dir, would not find it.
+            command.AddRange(["--wal-dir", wal.Value.TrimEnd('/')]);
+        }
+
         if (Path.GetFileName(tool) == "etcdutl" && bumpRevision > 0)
         {
             command.AddRange(["--bump-revision", bumpRevision.ToString(System.Globalization.CultureInfo.InvariantCulture), "--mark-compacted"]);

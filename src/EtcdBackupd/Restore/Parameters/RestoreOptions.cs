@@ -129,14 +129,6 @@ internal sealed class RestoreOptions
         problems.AddRange(unit?.Problems ?? []);
         var member = RestoreIdentity.Apply(MemberParameters.Resolve(Parameters, unit, problems), session);
         problems.AddRange(member.Inconsistencies());
-        if (unit?.Setting("wal-dir") is { Value.Length: > 0 } wal)
-        {
-            // The restore moves only the data directory aside and writes the new WAL inside it: etcd would start on
-            // the old WAL in its own directory, fail to read it or replay it over the restored data.
-            problems.Add($"etcd's --wal-dir is set ({wal.Value}, {wal.Source}): a restore here would leave the old WAL where etcd reads it; "
-                + "a member with its own WAL directory is not restored by etcd-backupd yet: restore it by hand (etcdutl snapshot restore --wal-dir)");
-        }
-
         var tool = RestoreTool.Choose(Tool, unit);
         var snapshotVersion = ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot))?.EtcdVersion;
         problems.AddRange(RestoreTool.Problems(tool.Value, unit?.Executable, snapshotVersion));
