@@ -46,6 +46,20 @@ internal sealed class ControlLimitsTests : DaemonOnOneMemberFixture
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task VerifyOffsite_ByAMemberOfTheGroup_IsForbiddenWhilePlainVerifyIsNot()
+    {
+        var snapshot = EtcdBackupd.Tests.Support.SyntheticSnapshots.Write(SnapshotsDirectory, DateTimeOffset.UtcNow.AddDays(-1), revision: 3, withManifest: true);
+
+        var offsite = await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "verify", "--offsite", Path.GetFileName(snapshot));
+        var plain = await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "verify", Path.GetFileName(snapshot));
+
+        Assert.That(offsite.ExitCode, Is.EqualTo(1), offsite.ToString);
+        Assert.That(offsite.StandardError, Does.Contain("verify failed (forbidden)").And.Contain("verify without --offsite"), offsite.ToString);
+        Assert.That(plain.ExitCode, Is.Zero, plain.ToString);
+    }
+
+    [Test]
     [CancelAfter(120_000)]
     public async Task ACallerOtherThanRoot_GetsOneNewSnapshotPerInterval_AndRootIsNotLimited()
     {

@@ -101,12 +101,12 @@ internal sealed class ProtocolGoldenTests
         yield return Case("snapshot-pin", Request(new SnapshotRequest { Pin = Pin.Label }, ProtocolJsonContext.Default.SnapshotRequest),
             Reply.Success(Report with { Pinned = new PinResult(Report.Path!, Pin, [Copied, Failed]) }, ProtocolJsonContext.Default.SnapshotReport),
             Reply.Failure(ErrorCodes.BadRequest, "snapshot: a pin's label holds only letters, digits, '.', '_' or '-'; '/' is not allowed; no snapshot was taken"),
-            Reply.Failure(ErrorCodes.Forbidden, "'snapshot' needs root (uid 0); uid 1000 may use status, snapshot without --pin, list, verify, prune --dry-run, peers"));
+            Reply.Failure(ErrorCodes.Forbidden, "'snapshot' needs root (uid 0); uid 1000 may use status, snapshot without --pin, list, verify without --offsite, prune --dry-run, peers"));
         yield return Case("pin", Request(new PinRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db", Label = Pin.Label }, ProtocolJsonContext.Default.PinRequest),
             Reply.Success(new PinResult(Report.Path!, Pin, [Copied, Failed, NotHeld]), ProtocolJsonContext.Default.PinResult),
             Reply.Failure(ErrorCodes.BadRequest, "pin: a pin's label is at most 64 characters; this one has 70"),
             Reply.Failure(ErrorCodes.NotFound, $"'{Report.Path}' does not exist"),
-            Reply.Failure(ErrorCodes.Forbidden, "'pin' needs root (uid 0); uid 1000 may use status, snapshot without --pin, list, verify, prune --dry-run, peers"));
+            Reply.Failure(ErrorCodes.Forbidden, "'pin' needs root (uid 0); uid 1000 may use status, snapshot without --pin, list, verify without --offsite, prune --dry-run, peers"));
         yield return Case("unpin", Request(new UnpinRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db" }, ProtocolJsonContext.Default.UnpinRequest),
             Reply.Success(new PinResult(Report.Path!, null, [Copied, NotHeld]), ProtocolJsonContext.Default.PinResult),
             Reply.Failure(ErrorCodes.Failed, "'/var/lib/etcd-backupd/snapshots/etcd-snapshot-20261124T050000Z-m1-r1234.json' is missing or not a manifest; "
@@ -142,7 +142,7 @@ internal sealed class ProtocolGoldenTests
         yield return Case("prune", Request(new PruneRequest { DryRun = true }, ProtocolJsonContext.Default.PruneRequest),
             Reply.Success(new PruneResult(true, [new("/var/lib/etcd-backupd/snapshots/etcd-snapshot-20260801T050000Z-m1-r10.db",
                 "older than 30 days (2026-08-01T05:00:00Z) and 3 newer verified snapshots are kept")]), ProtocolJsonContext.Default.PruneResult),
-            Reply.Failure(ErrorCodes.Forbidden, "'prune' needs root (uid 0); uid 1000 may use status, snapshot without --pin, list, verify, prune --dry-run, peers"));
+            Reply.Failure(ErrorCodes.Forbidden, "'prune' needs root (uid 0); uid 1000 may use status, snapshot without --pin, list, verify without --offsite, prune --dry-run, peers"));
         yield return Case("peers", Request(new PeersRequest(), ProtocolJsonContext.Default.PeersRequest),
             Reply.Success<IReadOnlyList<PeerCheck>>(
             [

@@ -5,7 +5,8 @@ using EtcdBackupd.Offsite;
 namespace EtcdBackupd.Control.Handlers;
 
 /// <summary>
-/// <c>verify</c>: the whole file against etcd's trailer and its manifest. Root and <c>Control.Group</c>. A
+/// <c>verify</c>: the whole file against etcd's trailer and its manifest. Root and <c>Control.Group</c>; with
+/// <c>offsite</c>, root only. A
 /// file sent with the request (any path the caller can read) is read through its descriptor; without a
 /// manifest, etcd's own tool vouches for it. With <c>offsite</c>, the snapshot's objects in the off-site targets are re-read instead.
 /// </summary>
@@ -13,6 +14,14 @@ internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifi
     : ControlHandler<VerifyRequest>(ProtocolJsonContext.Default.VerifyRequest)
 {
     public override string Name => VerifyRequest.Name;
+
+    public override string GroupUse => "verify without --offsite";
+
+    /// <summary>
+    /// Re-reading every off-site copy costs the bucket's egress and a link's bandwidth for as long as the objects
+    /// take: a member of <c>Control.Group</c> could ask for it in a loop. <c>list --offsite</c> stays open to it.
+    /// </summary>
+    protected override bool NeedsRoot(VerifyRequest arguments) => arguments.Offsite is not null;
 
     protected override bool ClaimsDescriptor(VerifyRequest arguments) => arguments.Descriptor is not null;
 
