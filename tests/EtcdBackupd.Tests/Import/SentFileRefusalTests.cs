@@ -132,6 +132,37 @@ internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
     }
 
     [Test]
+    [CancelAfter(90_000)]
+    public async Task Verify_ByMembersOfTheGroup_RunsOneAtATimeWhileRootsIsNeverHeldUp()
+    {
+        // A member's sparse terabyte holds the turn for minutes; another member waits behind it, root does not.
+        var huge = SparseFile("members-terabyte.db", (1L << 40) + 32);
+        File.SetUnixFileMode(huge, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var small = SyntheticSnapshots.Write(SnapshotsDirectory, DateTimeOffset.UtcNow.AddDays(-1), revision: 4, withManifest: true);
+        var holder = ProcessRunner.StartBackground("runuser", ["-u", "nobody", "-g", "nogroup", "--", "dotnet", ReadableCopy.Of("etcd-backupctl.dll"),
+            "--socket", Socket, "--timeout", "600", "verify", huge], Dir.Combine("holder.log"),
+            new Dictionary<string, string> { ["DOTNET_CLI_HOME"] = "/tmp", ["HOME"] = "/tmp" });
+        try
+        {
+            await Daemon.WaitForLogAsync("Control request 'verify' from uid 65534", TimeSpan.FromSeconds(30));
+            var waiting = await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "--timeout", "3", "verify", Path.GetFileName(small));
+            var root = await Backupctl.RunAsync(Socket, "--timeout", "10", "verify", Path.GetFileName(small));
+
+            Assert.That(waiting.ExitCode, Is.EqualTo(4), waiting.ToString);
+            Assert.That(root.ExitCode, Is.Zero, root.ToString);
+        }
+        finally
+        {
+            ProcessRunner.Kill(holder);
+            holder.WaitForExit();
+        }
+
+        // The turn is given back once the holder is gone (its next keep-alive, within 5 s, cannot be written).
+        var after = await Backupctl.RunAsAsync("nobody", "nogroup", Socket, "--timeout", "30", "verify", Path.GetFileName(small));
+        Assert.That(after.ExitCode, Is.Zero, after.ToString);
+    }
+
+    [Test]
     [CancelAfter(30_000)]
     public async Task Verify_FromAClientThatShutsDownItsSendingSide_IsStillAnswered()
     {

@@ -11,8 +11,12 @@ namespace EtcdBackupd.Control.Handlers;
 /// manifest, etcd's own tool vouches for it. With <c>offsite</c>, the snapshot's objects in the off-site targets are re-read instead.
 /// </summary>
 internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifier, SnapshotImporter importer, OffsiteInventory inventory, Live<OffsiteOptions> offsite)
-    : ControlHandler<VerifyRequest>(ProtocolJsonContext.Default.VerifyRequest)
+    : ControlHandler<VerifyRequest>(ProtocolJsonContext.Default.VerifyRequest), IDisposable
 {
+    private readonly SemaphoreSlim _groupTurn = new(1, 1);
+
+    public void Dispose() => _groupTurn.Dispose();
+
     public override string Name => VerifyRequest.Name;
 
     public override string GroupUse => "verify without --offsite";
@@ -30,13 +34,29 @@ internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifi
         // Verify changes nothing: a caller that left takes its read with it (a sparse terabyte sent by a member of
         // Control.Group would otherwise hold a core, and the caller's connection slot, until it was hashed through).
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.CallerGone);
+        var queued = false;
         try
         {
+            if (!call.Peer.IsRoot)
+            {
+                // One at a time for everyone but root: each verify hashes a whole file on a core, and a member holding
+                // Control.ConnectionsPerUser connections could otherwise keep that many busy beside etcd.
+                await _groupTurn.WaitAsync(either.Token);
+                queued = true;
+            }
+
             return await RunOnceAsync(arguments, call, either.Token);
         }
         catch (OperationCanceledException) when (call.CallerGone.IsCancellationRequested)
         {
             return Reply.Failure(ErrorCodes.Failed, "the caller closed the connection; the verify was stopped");
+        }
+        finally
+        {
+            if (queued)
+            {
+                _groupTurn.Release();
+            }
         }
     }
 
