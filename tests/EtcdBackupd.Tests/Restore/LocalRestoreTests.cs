@@ -81,6 +81,43 @@ internal sealed class LocalRestoreTests : OneLocalMember
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task Rollback_WhenEtcdCannotBeStoppedAgain_LeavesTheDirectoriesAsTheyAreAndSaysSo()
+    {
+        await PutAsync("/registry/namespaces/old", "1");
+        var snapshot = await SnapshotAsync();
+        await PutAsync("/registry/namespaces/after", "2");
+        var stops = _dir.Combine("etcd-stops");
+        var etcd = _options.Commands["etcd.service"];
+        var commands = new Dictionary<string, UnitCommands>(_options.Commands)
+        {
+            // The restore's stop works; the rollback's hangs, as a stop of a unit whose etcd ignores SIGTERM would.
+            ["etcd.service"] = etcd with
+            {
+                Stop = $"n=$(cat {stops} 2>/dev/null || echo 0); echo $((n+1)) >{stops}; if [ $n -ge 1 ]; then exec sleep 600; fi; {etcd.Stop}",
+                Start = $"p=$(cat {_pidFile}); if {Masters.Runs}; then exit 0; fi; {etcd.Start}",
+            },
+            // The last step fails, after etcd runs on the restored data: the restore rolls back.
+            ["kube-apiserver.service"] = _options.Commands["kube-apiserver.service"] with { Start = "exit 1" },
+        };
+        var options = new RestoreOptions
+        {
+            Tool = _options.Tool, UnitFile = _options.UnitFile, UseCommands = true, Commands = commands, HealthTimeout = _options.HealthTimeout,
+            UnitTimeout = TimeSpan.FromSeconds(2),
+        };
+
+        var report = await new LocalRestore(options, new() { Endpoints = [_member.ClientUrl] }, options.Services(TimeProvider.System), TimeProvider.System,
+            NullLogger.Instance).RunAsync(snapshot, null, CancellationToken.None);
+
+        Assert.That(report.Ok, Is.False);
+        Assert.That(report.Steps, Has.Some.StartWith("ROLLBACK FAILED: stop etcd.service before the old data goes back: ")
+            .And.Some.Match($"^NOT ROLLED BACK: move {_member.DataDir}\\.before-restore-.* back: etcd.service could not be stopped"),
+            string.Join('\n', report.Steps));
+        Assert.That(Directory.Exists(report.OldDataDir), Is.True, "the old data stays aside, untouched");
+        Assert.That(await KeysAsync(), Is.EquivalentTo(new[] { "/registry/namespaces/old" }), "etcd still serves the restored data");
+    }
+
+    [Test]
     [CancelAfter(60_000)]
     public async Task Restore_CorruptSnapshot_IsRefusedBeforeAnythingStops()
     {

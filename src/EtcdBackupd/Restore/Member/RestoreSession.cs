@@ -369,20 +369,35 @@ internal sealed partial class RestoreSession
             complete &= await UndoLastAsync();
         }
 
+        var etcdHeld = true;
         if (_record.EtcdStopped)
         {
             // A half-restored etcd must not hold the data directory while the old one goes back.
-            complete &= await TryUndoAsync($"stop {_options.EtcdUnit} before the old data goes back", () => StopIfActiveAsync(_options.EtcdUnit));
+            etcdHeld = await TryUndoAsync($"stop {_options.EtcdUnit} before the old data goes back", () => StopIfActiveAsync(_options.EtcdUnit));
+            complete &= etcdHeld;
         }
 
         while (_record.Undo.Count > 0)
         {
-            complete &= await UndoLastAsync();
+            complete &= etcdHeld || _record.Undo[^1].Kind is not (UndoKind.MoveBack or UndoKind.MoveAside)
+                ? await UndoLastAsync()
+                : LeaveUndone($"{_options.EtcdUnit} could not be stopped, and renaming the directories under a running etcd would mix its new writes into the old data");
         }
 
         KeepGoing(() => Close(complete ? SessionOutcome.RolledBack : SessionOutcome.RollbackIncomplete));
         _onStep?.Invoke("rolled back");
         return complete ? RollbackState.Complete : RollbackState.Incomplete;
+    }
+
+    /// <summary>The last undo step, recorded as not done and why; false, as the rollback is then incomplete.</summary>
+    private bool LeaveUndone(string why)
+    {
+        var step = _record.Undo[^1];
+        _record.Steps.Add($"NOT ROLLED BACK: {step.What}: {why}");
+        RestoreLog.RollbackFailed(_logger, step.What, why);
+        _record.Undo.RemoveAt(_record.Undo.Count - 1);
+        KeepGoing(Save);
+        return false;
     }
 
     private async Task<bool> UndoLastAsync()
