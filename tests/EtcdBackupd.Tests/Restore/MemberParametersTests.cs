@@ -156,4 +156,30 @@ internal sealed class MemberParametersTests
         Assert.That(member.WalDir, Is.EqualTo(new Sourced("/fast/etcd-wal/", "--wal-dir in ExecStart of " + unit)));
         Assert.That(string.Join(' ', command), Does.EndWith("--data-dir /var/lib/etcd --wal-dir /fast/etcd-wal"));
     }
+
+    [Test]
+    public async Task Plan_WithAWalDirectoryThatIsAMountPointOrHoldsTheData_IsRefusedBeforeAnythingStops()
+    {
+        using var dir = new Support.TempDirectory("wal-dir-mount");
+        await using var disk = await Support.Tmpfs.MountAsync(dir.Combine("wal-disk"), "1m");
+        var snapshot = Support.SyntheticSnapshots.Write(dir.Path, DateTimeOffset.UtcNow);
+        RestoreOptions With(string flags)
+        {
+            var unit = dir.Combine($"etcd-{Guid.NewGuid():N}.service");
+            File.WriteAllText(unit, RunbookUnit.Replace("--data-dir=/var/lib/etcd", flags, StringComparison.Ordinal));
+            return new RestoreOptions { UnitFile = unit, UseCommands = true, Tool = "/bin/true" };
+        }
+
+        var onItsOwnDisk = With($"--data-dir=/var/lib/etcd --wal-dir={disk.Path}").Plan(snapshot).Problems;
+        var belowTheMount = With($"--data-dir=/var/lib/etcd --wal-dir={disk.Path}/wal").Plan(snapshot).Problems;
+        var holdingTheData = With("--data-dir=/srv/etcd-wal/data --wal-dir=/srv/etcd-wal").Plan(snapshot).Problems;
+        var dataOnTheDisk = With($"--data-dir={disk.Path}").Plan(snapshot).Problems;
+        var insideTheData = With("--data-dir=/var/lib/etcd --wal-dir=/var/lib/etcd/member/wal").Plan(snapshot).Problems;
+
+        Assert.That(onItsOwnDisk, Has.One.StartWith($"--wal-dir {disk.Path} (--wal-dir in ExecStart of ").And.One.Contain("is a mount point, which cannot be renamed aside"));
+        Assert.That(belowTheMount, Is.Empty);
+        Assert.That(holdingTheData, Has.One.StartWith("--data-dir /srv/etcd-wal/data lies inside --wal-dir /srv/etcd-wal"));
+        Assert.That(dataOnTheDisk, Has.One.StartWith($"--data-dir {disk.Path} (--data-dir in ExecStart of ").And.One.Contain("is a mount point"));
+        Assert.That(insideTheData, Is.Empty, "a WAL inside the data directory moves with it");
+    }
 }

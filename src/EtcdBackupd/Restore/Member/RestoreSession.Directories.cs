@@ -15,12 +15,6 @@ internal sealed partial class RestoreSession
 
     private static readonly Slot WalSlot = new("WAL", r => r.OldWalDir, (r, dir) => r.OldWalDir = dir, r => r.NoOldWal, r => r.NoOldWal = true);
 
-    /// <summary>The member's <c>--wal-dir</c> when it lies outside its data directory; inside it, the data directory's move carries it.</summary>
-    private static string? SeparateWalDir(MemberParameters member, string dataDir) =>
-        member.WalDir?.Value.TrimEnd('/') is { Length: > 0 } wal && !Path.GetFullPath(wal).StartsWith(Path.GetFullPath(dataDir) + "/", StringComparison.Ordinal)
-            ? wal
-            : null;
-
     private Task MoveOldAsideAsync(string dir, Slot slot) => RunStepAsync($"move {dir} aside", () =>
     {
         if (Directory.Exists(dir) && (slot.None(_record) || (slot.Old(_record) is { } original && Directory.Exists(original))))
@@ -82,7 +76,7 @@ internal sealed partial class RestoreSession
             await RunStepAsync($"give {dir} the owner etcd runs as, {owner.Value}", async () =>
             {
                 await MustAsync("chown", ["-R", "--", owner.Value, dir], cancellationToken);
-                Done($"give {dir} the owner etcd runs as, {owner.Value} ({owner.Source}): there was no old data directory to copy it from");
+                Done($"give {dir} the owner etcd runs as, {owner.Value} ({owner.Source}): there was no old directory to copy it from");
             });
         }
     }

@@ -259,7 +259,7 @@ internal sealed partial class RestoreSession
         }
 
         var dataDir = member.DataDir.Value.TrimEnd('/');
-        var walDir = SeparateWalDir(member, dataDir);
+        var walDir = member.SeparateWalDir;
         await MoveOldAsideAsync(dataDir, DataSlot);
         if (walDir is not null)
         {

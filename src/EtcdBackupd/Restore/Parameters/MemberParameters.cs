@@ -15,6 +15,49 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
     /// <summary>The unit's <c>--wal-dir</c>, when etcd keeps its WAL apart from the data; null otherwise.</summary>
     public Sourced? WalDir { get; init; }
 
+    /// <summary>
+    /// <see cref="WalDir"/> when it lies outside the data directory: the restore moves it aside and back on its
+    /// own. Inside the data directory (or the same), the data directory's move carries it.
+    /// </summary>
+    public string? SeparateWalDir =>
+        WalDir?.Value.TrimEnd('/') is { Length: > 0 } wal && !Within(wal, DataDir.Value) ? wal : null;
+
+    /// <summary>
+    /// Directories the restore cannot move aside by renaming them: a mount point (a WAL on its own disk, most
+    /// often), or a data directory inside a separate WAL directory, which the WAL's move would carry along.
+    /// </summary>
+    public IEnumerable<string> DirectoryProblems(Func<string, bool> isMountPoint)
+    {
+        var data = DataDir.Value.TrimEnd('/');
+        if (data.Length > 0 && isMountPoint(data))
+        {
+            yield return $"--data-dir {data} ({DataDir.Source}) is a mount point, which cannot be renamed aside: restore this member by hand, "
+                + "or let etcd's data live in a directory below the mount";
+        }
+
+        if (SeparateWalDir is not { } wal)
+        {
+            yield break;
+        }
+
+        if (data.Length > 0 && Within(data, wal))
+        {
+            yield return $"--data-dir {data} lies inside --wal-dir {wal} ({WalDir!.Source}): moving the WAL aside would carry the data with it; "
+                + "restore this member by hand";
+        }
+        else if (isMountPoint(wal))
+        {
+            yield return $"--wal-dir {wal} ({WalDir!.Source}) is a mount point, which cannot be renamed aside: restore this member by hand, "
+                + "or let etcd's WAL live in a directory below the mount";
+        }
+    }
+
+    private static bool Within(string path, string directory)
+    {
+        var (inner, outer) = (Path.GetFullPath(path).TrimEnd('/'), Path.GetFullPath(directory).TrimEnd('/'));
+        return inner == outer || inner.StartsWith(outer + "/", StringComparison.Ordinal);
+    }
+
     /// <summary>The configuration's values first, then the unit's; every gap is reported by key.</summary>
     public static MemberParameters Resolve(ConfiguredParameters configured, EtcdUnit? unit, List<string> problems)
     {

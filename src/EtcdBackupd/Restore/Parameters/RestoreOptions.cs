@@ -129,6 +129,7 @@ internal sealed class RestoreOptions
         problems.AddRange(unit?.Problems ?? []);
         var member = RestoreIdentity.Apply(MemberParameters.Resolve(Parameters, unit, problems), session);
         problems.AddRange(member.Inconsistencies());
+        problems.AddRange(member.DirectoryProblems(MountPoints.Contains));
         var tool = RestoreTool.Choose(Tool, unit);
         var snapshotVersion = ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot))?.EtcdVersion;
         problems.AddRange(RestoreTool.Problems(tool.Value, unit?.Executable, snapshotVersion));
