@@ -10,12 +10,16 @@ namespace EtcdBackupd.Retention;
 /// killer, a power cut) between starting an upload and completing or aborting it leaves its parts in the
 /// bucket, billed and invisible to a listing of objects, for ever unless a lifecycle rule clears them.
 /// One is aborted only when its key is a snapshot name directly under the target's prefix and it was
-/// started longer ago than any upload may run (<see cref="StaleAfter"/>).
+/// started longer ago than any upload may run (<see cref="StaleAfter"/>). It runs after the copies are
+/// pruned, so not when this master knows no cluster ID or the pruning failed: the next run sweeps.
 /// </summary>
 internal static class AbandonedUploads
 {
-    /// <summary>A day, or twice <c>Offsite.TimeoutSeconds</c> when that is longer: no live upload is ever that old.</summary>
-    public static TimeSpan StaleAfter(OffsiteOptions offsite) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromDays(1).Ticks, 2 * offsite.Timeout.Ticks));
+    /// <summary>
+    /// Twice the longest <c>Offsite.TimeoutSeconds</c> any configuration allows (a day): no live upload is ever
+    /// that old, whichever master (of whichever cluster sharing the prefix, wrongly) started it.
+    /// </summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromDays(2);
 
     public static async Task SweepAsync(IAmazonS3 client, OffsiteTarget target, DateTimeOffset now, TimeSpan staleAfter, ILogger logger, CancellationToken cancellationToken)
     {
@@ -24,7 +28,7 @@ internal static class AbandonedUploads
         {
             abandoned = await ListStaleAsync(client, target, now - staleAfter, cancellationToken);
         }
-        catch (AmazonS3Exception e)
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.Forbidden)
         {
             // Listing uploads is a permission of its own (s3:ListBucketMultipartUploads): its lack is said, and retention's work stands.
             RetentionLog.OffsiteUploadsNotListed(logger, target.Name, OffsiteErrors.Describe(e, target));
@@ -33,8 +37,20 @@ internal static class AbandonedUploads
 
         foreach (var upload in abandoned)
         {
-            await client.AbortMultipartUploadAsync(target.Bucket, upload.Key, upload.UploadId, cancellationToken);
-            RetentionLog.OffsiteUploadAborted(logger, target.Name, upload.Key, upload.UploadId, upload.StartedAt);
+            try
+            {
+                await client.AbortMultipartUploadAsync(target.Bucket, upload.Key, upload.UploadId, cancellationToken);
+                RetentionLog.OffsiteUploadAborted(logger, target.Name, upload.Key, upload.UploadId, upload.StartedAt);
+            }
+            catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")
+            {
+                // Another master's sweep was first.
+            }
+            catch (AmazonS3Exception e)
+            {
+                // One that will not go (no s3:AbortMultipartUpload, say) does not keep the others.
+                Offsite.OffsiteLog.AbortFailed(logger, target.Name, upload.UploadId, OffsiteErrors.Describe(e, target));
+            }
         }
     }
 
@@ -55,8 +71,14 @@ internal static class AbandonedUploads
                 }
             }
 
+            // A store that says "truncated" without moving its markers on would have this ask for the same page for ever.
+            var moved = page.NextKeyMarker != request.KeyMarker || page.NextUploadIdMarker != request.UploadIdMarker;
             request.KeyMarker = page.NextKeyMarker;
             request.UploadIdMarker = page.NextUploadIdMarker;
+            if (!moved)
+            {
+                break;
+            }
         }
         while (page.IsTruncated == true);
 

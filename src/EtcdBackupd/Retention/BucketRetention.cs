@@ -96,7 +96,7 @@ internal sealed class BucketRetention(
         }
 
         await PruneOrphanedManifestsAsync(client, target, catalog, rule, cancellationToken);
-        await AbandonedUploads.SweepAsync(client, target, time.GetUtcNow(), AbandonedUploads.StaleAfter(offsite), logger, cancellationToken);
+        await AbandonedUploads.SweepAsync(client, target, time.GetUtcNow(), AbandonedUploads.StaleAfter, logger, cancellationToken);
     }
 
     /// <summary>

@@ -105,7 +105,7 @@ internal sealed partial class OffsiteUploadTests
 
     [Test]
     [CancelAfter(240_000)]
-    public async Task Prune_UnfinishedUploadsOfSnapshotNames_AreAbortedOnlyOnceADayOldAndNeverAnOperatorsOrANestedOne()
+    public async Task Prune_UnfinishedUploadsOfSnapshotNames_AreAbortedOnlyOnceTwoDaysOldAndNeverAnOperatorsOrANestedOne()
     {
         using var run = new TempDirectory("prune-uploads");
         var bucket = await BucketAsync("prune-uploads");
@@ -128,9 +128,13 @@ internal sealed partial class OffsiteUploadTests
         var afterFreshPrune = await UploadsAsync(client, bucket);
         var dayLater = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(25));
         await Pruner(run, bucket, OffsiteRetention.Daemon, logger: log, time: dayLater).PruneAsync(CancellationToken.None);
+        var afterADay = await UploadsAsync(client, bucket);
+        var twoDaysLater = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(49));
+        await Pruner(run, bucket, OffsiteRetention.Daemon, logger: log, time: twoDaysLater).PruneAsync(CancellationToken.None);
         var afterDayOldPrune = await UploadsAsync(client, bucket);
 
         Assert.That(afterFreshPrune, Is.EquivalentTo(snapshotKeys.Concat(othersKeys)), "an upload started an hour ago may still be running");
+        Assert.That(afterADay, Is.EquivalentTo(snapshotKeys.Concat(othersKeys)), "an upload may run a day (Offsite.TimeoutSeconds at most)");
         Assert.That(afterDayOldPrune, Is.EquivalentTo(othersKeys));
         Assert.That(Events(log).Where(e => e.EventName == "RetentionOffsiteUploadAborted").Select(e => e.Message),
             Has.Exactly(2).Items.And.All.Contain("Retention aborted the unfinished multipart upload").And.Some.Contain($"of cluster-1/{name}.zst.age in off-site target a"));
