@@ -13,9 +13,16 @@ namespace EtcdBackupd.Control.Handlers;
 internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifier, SnapshotImporter importer, OffsiteInventory inventory, Live<OffsiteOptions> offsite)
     : ControlHandler<VerifyRequest>(ProtocolJsonContext.Default.VerifyRequest), IDisposable
 {
-    private readonly SemaphoreSlim _groupTurn = new(1, 1);
+    /// <summary>Each uid's turn but root's; a handful at most (the members of Control.Group), kept for the daemon's life.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, SemaphoreSlim> _turns = new();
 
-    public void Dispose() => _groupTurn.Dispose();
+    public void Dispose()
+    {
+        foreach (var turn in _turns.Values)
+        {
+            turn.Dispose();
+        }
+    }
 
     public override string Name => VerifyRequest.Name;
 
@@ -34,15 +41,17 @@ internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifi
         // Verify changes nothing: a caller that left takes its read with it (a sparse terabyte sent by a member of
         // Control.Group would otherwise hold a core, and the caller's connection slot, until it was hashed through).
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.CallerGone);
-        var queued = false;
+        SemaphoreSlim? holding = null;
         try
         {
             if (!call.Peer.IsRoot)
             {
-                // One at a time for everyone but root: each verify hashes a whole file on a core, and a member holding
-                // Control.ConnectionsPerUser connections could otherwise keep that many busy beside etcd.
-                await _groupTurn.WaitAsync(either.Token);
-                queued = true;
+                // One at a time per uid but root's: each verify hashes a whole file on a core, and a member holding
+                // Control.ConnectionsPerUser connections could otherwise keep that many busy beside etcd. Per uid, so
+                // one member's files never hold up another's (a monitoring account's) verify.
+                var turn = _turns.GetOrAdd(call.Peer.Uid, _ => new SemaphoreSlim(1, 1));
+                await turn.WaitAsync(either.Token);
+                holding = turn;
             }
 
             return await RunOnceAsync(arguments, call, either.Token);
@@ -53,10 +62,7 @@ internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifi
         }
         finally
         {
-            if (queued)
-            {
-                _groupTurn.Release();
-            }
+            holding?.Release();
         }
     }
 
