@@ -82,9 +82,10 @@ internal sealed class SnapshotPins(
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // A full disk or a name in the way: the manifest on disk is the one before (the write goes through NAME.part).
+                // A full disk or a name in the way leaves the manifest as it was (the write goes through NAME.part); a
+                // directory that cannot be synced after the rename leaves the new one, not yet durable. Either way: again.
                 throw new PinRefusedException(ErrorCodes.Failed,
-                    $"'{manifestPath}' could not be rewritten ({e.Message}); it is unchanged, so the pin was not {(pin is null ? "removed" : "written")}");
+                    $"'{manifestPath}' could not be rewritten ({e.Message}); the pin may not be {(pin is null ? "removed" : "written")}: ask again once the disk takes writes");
             }
         }
 

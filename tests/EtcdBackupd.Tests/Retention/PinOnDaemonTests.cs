@@ -119,7 +119,7 @@ internal sealed class PinOnDaemonTests : DaemonOnOneMemberFixture
             var list = await Backupctl.RunAsync(Socket, "list");
 
             Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString);
-            Assert.That(result.StandardError, Does.Contain("pin failed (failed)").And.Contain("could not be rewritten").And.Contain("the pin was not written"),
+            Assert.That(result.StandardError, Does.Contain("pin failed (failed)").And.Contain("could not be rewritten").And.Contain("the pin may not be written"),
                 result.ToString);
             Assert.That(PinOf(snapshot), Is.Null);
             Assert.That(list.ExitCode, Is.Zero, list.ToString);
