@@ -102,7 +102,7 @@ internal static partial class Render
             ("SIZE", Size.Format(r.SizeBytes, v)), ("SHA-256", Text(r.Sha256)), ("REVISION", Text(r.Revision)), ("CREATED", When.Format(r.CreatedAt, v)),
             .. v.Wide ? AttemptDetails(r, v).Skip(3).Select(f => (f.Item1[5..], f.Item2)).Prepend(("FINISHED", When.Format(r.FinishedAt, v))) : [],
         ])
-        + (r.Peers.Count == 0 ? "" : Table.Render(v, [new Column("PEER", Whole: true), "COPY"], r.Peers.Select(p => (IReadOnlyList<string>)[$"{p.Host}:{p.Port}", PeerState(p)])))
+        + (r.Peers.Count == 0 ? "" : Table.Render(v, [new Column("PEER", Whole: true), "COPY"], r.Peers.Select(p => (IReadOnlyList<string>)[PeerName(p, r.Peers), PeerState(p)])))
         + (r.Offsite is not { Count: > 0 } offsite ? "" : Table.Render(v, [new Column("OFFSITE", Whole: true), "COPY"],
             offsite.Select(o => (IReadOnlyList<string>)[o.Target, o.Ok ? (o.Skipped ? "already there" : "ok") + (v.Wide ? $", {o.Key}" : "") : "FAILED: " + o.Error])))
         + (r.Pinned is { } pinned ? Pin(pinned, v) : "");
@@ -112,7 +112,7 @@ internal static partial class Render
             ? $"{pin.Label} (since {When.Format(pin.PinnedAt, v)})" : "none: retention treats it like any other")])
         + (r.Peers.Count == 0 ? "" : Table.Render(v, [new Column("PEER", Whole: true), "MANIFEST"], r.Peers.Select(p => (IReadOnlyList<string>)
         [
-            $"{p.Host}:{p.Port}", p.Ok ? (p.Skipped ? "ok (holds no copy; nothing sent)" : "ok (sent)") : Owed(p),
+            PeerName(p, r.Peers), p.Ok ? (p.Skipped ? "ok (holds no copy; nothing sent)" : "ok (sent)") : Owed(p),
         ])));
 
     /// <summary>A send a peer did not take is owed, and the daemon makes it again: the operator need not.</summary>
@@ -149,7 +149,7 @@ internal static partial class Render
         }.Concat(Facts(r.Etcd, v)))
         + (r.Peers.Count == 0 ? "" : Table.Render(v, [new Column("PEER", Whole: true), "COPY"], r.Peers.Select(p => (IReadOnlyList<string>)
         [
-            $"{p.Host}:{p.Port}", p.Ok ? (p.Skipped ? "ok (already there)" : "ok") : Owed(p),
+            PeerName(p, r.Peers), p.Ok ? (p.Skipped ? "ok (already there)" : "ok") : Owed(p),
         ])));
 
     /// <summary>What etcd's tool reported of a file without a manifest.</summary>
@@ -197,6 +197,10 @@ internal static partial class Render
         ]));
 
     public static string Check(CheckResult r, View v) => CheckTable.Render(r, v);
+
+    /// <summary><c>host:port</c>, with the directory when another copy in the list went to the same host and port (targets behind one sshd).</summary>
+    private static string PeerName(PeerCopy p, IReadOnlyList<PeerCopy> all) =>
+        p.Directory is { } directory && all.Count(o => o.Host == p.Host && o.Port == p.Port) > 1 ? $"{p.Host}:{p.Port}{directory}" : $"{p.Host}:{p.Port}";
 
     private static string PeerState(PeerCopy p) => p.Ok ? (p.Skipped ? "ok (already there)" : "ok") : "FAILED: " + p.Error;
 

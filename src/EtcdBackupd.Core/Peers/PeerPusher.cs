@@ -55,11 +55,11 @@ internal sealed partial class PeerPusher(Live<PeersOptions> peers, TimeProvider 
                 await using var session = await PeerSession.ConnectAsync(target, options, logger, token);
                 return await CopyAsync(session.Sftp, target, snapshot, replace, token);
             },
-            (attempt, error) => PeersLog.AttemptFailed(logger, snapshot.Path, target.Host, target.Port, attempt, options.Attempts, error),
+            (attempt, error) => PeersLog.AttemptFailed(logger, snapshot.Path, target.Host, target.Port, target.Directory, attempt, options.Attempts, error),
             cancellationToken);
         if (!result.Ok)
         {
-            PeersLog.Failed(logger, snapshot.Path, target.Host, target.Port, result.Error!);
+            PeersLog.Failed(logger, snapshot.Path, target.Host, target.Port, target.Directory, result.Error!);
             return Result(target, false, false, result.Error, result.Attempts, started);
         }
 

@@ -13,12 +13,12 @@ internal static partial class PeersLog
     public static partial void AlreadyThere(ILogger logger, string peerHost, int peerPort, string snapshotPath);
 
     [LoggerMessage(EventId = 7003, EventName = "PeerCopyAttemptFailed", Level = LogLevel.Warning,
-        Message = "Copy of {SnapshotPath} to {PeerHost}:{PeerPort} failed (attempt {Attempt} of {Attempts}): {Reason}")]
-    public static partial void AttemptFailed(ILogger logger, string snapshotPath, string peerHost, int peerPort, int attempt, int attempts, string reason);
+        Message = "Copy of {SnapshotPath} to {PeerHost}:{PeerPort} in {PeerDirectory} failed (attempt {Attempt} of {Attempts}): {Reason}")]
+    public static partial void AttemptFailed(ILogger logger, string snapshotPath, string peerHost, int peerPort, string peerDirectory, int attempt, int attempts, string reason);
 
     [LoggerMessage(EventId = 7004, EventName = "PeerCopyFailed", Level = LogLevel.Error,
-        Message = "No copy of {SnapshotPath} on {PeerHost}:{PeerPort}: {Reason}")]
-    public static partial void Failed(ILogger logger, string snapshotPath, string peerHost, int peerPort, string reason);
+        Message = "No copy of {SnapshotPath} on {PeerHost}:{PeerPort} in {PeerDirectory}: {Reason}")]
+    public static partial void Failed(ILogger logger, string snapshotPath, string peerHost, int peerPort, string peerDirectory, string reason);
 
     [LoggerMessage(EventId = 7005, EventName = "PeerHostKeyTrustedOnFirstUse", Level = LogLevel.Warning,
         Message = "Trusted the host key of {PeerHost}:{PeerPort} on first use ({HostKeyType} {HostKeyFingerprint}), added to {KnownHostsFile}")]

@@ -60,7 +60,7 @@ internal static class PushCommand
         foreach (var result in results)
         {
             var what = result.Ok ? (result.Skipped ? "already there" : "copied") : "FAILED: " + result.Error;
-            await Console.Out.WriteLineAsync($"{result.Host}:{result.Port}\t{what}");
+            await Console.Out.WriteLineAsync($"{result.Peer}\t{what}");
         }
 
         return results.All(r => r.Ok) ? ExitCodes.Success : ExitCodes.Failed;

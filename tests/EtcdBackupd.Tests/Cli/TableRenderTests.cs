@@ -91,6 +91,25 @@ internal sealed class TableRenderTests
     }
 
     [Test]
+    public void Snapshot_CopiesToTwoTargetsBehindOneSshd_AreNamedWithTheirDirectories_AndALoneTargetIsNot()
+    {
+        var report = Report with
+        {
+            Peers =
+            [
+                new("10.0.0.5", 2222, true, false, null) { Directory = "/srv/m2/snapshots" },
+                new("10.0.0.5", 2222, false, false, "no space left") { Directory = "/srv/m3/snapshots" },
+                new("10.0.0.6", 22, true, false, null) { Directory = "/var/lib/etcd-backupd" },
+            ],
+        };
+
+        var text = Render.Snapshot(report, Narrow);
+
+        Assert.That(text, Does.Contain("| 10.0.0.5:2222/srv/m2/snapshots ").And.Contain("| 10.0.0.5:2222/srv/m3/snapshots ")
+            .And.Contain("| 10.0.0.6:22 ").And.Not.Contain("10.0.0.6:22/var"), text);
+    }
+
+    [Test]
     public void List_Wide_ShowsEveryField()
     {
         var text = Render.List(List, Wide);
