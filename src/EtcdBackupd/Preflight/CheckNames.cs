@@ -8,5 +8,6 @@ internal static class CheckNames
     public const string Etcd = "etcd";
     public const string SnapshotDirectory = "snapshot-directory";
     public const string Peer = "peer";
+    public const string Offsite = "offsite";
     public const string Restore = "restore";
 }

@@ -4,7 +4,7 @@ namespace EtcdBackupd.Preflight;
 
 /// <summary>
 /// Every check after the configuration's, in the order a snapshot and its copies need them: TLS, etcd,
-/// the snapshot directory, each peer, the restore. A failed check does not stop the others: an operator
+/// the snapshot directory, each peer, each off-site target, the restore. A failed check does not stop the others: an operator
 /// fixing a new master wants every problem at once.
 /// </summary>
 internal static class PreflightRun
@@ -18,6 +18,11 @@ internal static class PreflightRun
         foreach (var target in daemon.Peers.Targets)
         {
             lines.Add(await PeerTargetCheck.RunAsync(target, daemon.Peers, dbSize, logger, cancellationToken));
+        }
+
+        foreach (var target in daemon.Offsite.Targets)
+        {
+            lines.Add(await OffsiteTargetCheck.RunAsync(target, daemon.Offsite, cancellationToken));
         }
 
         lines.Add(RestoreCheck.Run(daemon.Restore));

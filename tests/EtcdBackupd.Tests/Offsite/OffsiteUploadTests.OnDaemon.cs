@@ -41,6 +41,7 @@ internal sealed partial class OffsiteUploadTests
         var again = await Backupctl.RunAsync(host.Socket, "snapshot");
         await cluster.PutAsync("/registry/configmaps/default/after", "{}"u8.ToArray());
         var raw = await Backupctl.RunAsync(host.Socket, "call", """{"command":"snapshot"}""");
+        var check = await Backupctl.RunAsync(host.Socket, "check", "--json");
         var metrics = await File.ReadAllTextAsync(prom);
         var promtool = await ProcessRunner.RunAsync("sh", ["-c", "promtool check metrics < \"$1\"", "sh", prom]);
 
@@ -65,6 +66,10 @@ internal sealed partial class OffsiteUploadTests
         }
 
         Assert.That(listed["gone"]!["error"], Is.Not.Null, list.ToString);
+        var offsiteChecks = JsonNode.Parse(check.StandardOutput)!["checks"]!.AsArray().Where(c => c!["name"]!.GetValue<string>() == "offsite")
+            .Select(c => (c!["target"]!.GetValue<string>().Split(' ')[0], c["ok"]!.GetValue<bool>())).ToList();
+        Assert.That(offsiteChecks, Is.EqualTo(new[] { ("a", true), ("b", true), ("gone", false) }), check.ToString);
+        Assert.That(check.ExitCode, Is.EqualTo(1), "the missing bucket fails the preflight: " + check);
         Assert.That(list.ExitCode, Is.EqualTo(1), "a target that cannot be listed: " + list);
         Assert.That(verifyGood.ExitCode, Is.Zero, verifyGood.ToString);
         Assert.That(verifyAll.ExitCode, Is.EqualTo(1), "the missing bucket is not a verified copy: " + verifyAll);
