@@ -18,6 +18,11 @@ internal static class OffsiteTargetCheck
     {
         var line = new CheckLine(CheckNames.Offsite, false, "") { Target = target.ToString() };
         var reached = $"bucket {target.Bucket} lists under {target.Prefix}";
+        if (KeyProblem(offsite) is { } problem)
+        {
+            return line with { Detail = problem };
+        }
+
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -26,7 +31,7 @@ internal static class OffsiteTargetCheck
             await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = target.Bucket, Prefix = target.Prefix, Delimiter = "/", MaxKeys = 1 }, deadline.Token);
             if (offsite.Retention == OffsiteRetention.Bucket)
             {
-                return line with { Ok = true, Detail = $"{reached}; the bucket prunes (Offsite.Retention: bucket), so no delete is ever sent" };
+                return line with { Ok = true, Detail = $"{reached}; the bucket prunes (Offsite.Retention: bucket), so no delete is ever sent{KeyNote(offsite)}" };
             }
 
             try
@@ -41,11 +46,41 @@ internal static class OffsiteTargetCheck
                 };
             }
 
-            return line with { Ok = true, Detail = $"{reached} and its unfinished uploads can be listed" };
+            return line with { Ok = true, Detail = $"{reached} and its unfinished uploads can be listed{KeyNote(offsite)}" };
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return line with { Detail = OffsiteErrors.Describe(e, target) };
         }
     }
+
+    /// <summary>
+    /// Copies encrypted to keys none of which the configured identity holds could never be fetched back with it:
+    /// said before the first upload, not at the disaster. No identity here at all may be deliberate (a master that
+    /// cannot decrypt), so that is a note, not a failure.
+    /// </summary>
+    private static string? KeyProblem(OffsiteOptions offsite)
+    {
+        if (offsite.AgeRecipients.Count == 0 || offsite.AgeIdentityFile is not { } file)
+        {
+            return null;
+        }
+
+        try
+        {
+            var holds = Offsite.Age.AgeIdentityFile.Read(file).Select(i => i.Recipient.PublicKey);
+            return holds.Intersect(offsite.AgeRecipients, StringComparer.OrdinalIgnoreCase).Any()
+                ? null
+                : $"none of the identities in Offsite.AgeIdentityFile {file} is one of Offsite.AgeRecipients: copies uploaded from here could not be decrypted with it";
+        }
+        catch (Offsite.Codec.OffsiteCodecException e)
+        {
+            return $"Offsite.AgeIdentityFile: {e.Message}";
+        }
+    }
+
+    private static string KeyNote(OffsiteOptions offsite) => offsite.AgeRecipients.Count == 0 ? ""
+        : offsite.AgeIdentityFile is null
+            ? $"; copies are encrypted to {offsite.AgeRecipients.Count} recipient(s) and no Offsite.AgeIdentityFile is set here: fetching one back needs it"
+            : "; Offsite.AgeIdentityFile holds a key the copies are encrypted to";
 }

@@ -46,4 +46,34 @@ internal sealed partial class OffsiteUploadTests
         Assert.That(daemon.Detail, Does.Contain("s3:ListBucketMultipartUploads"));
         Assert.That(bucketPrunes.Ok, Is.True, bucketPrunes.Detail);
     }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Check_AnIdentityFileHoldingNoneOfTheRecipients_FailsBeforeAnyCopyIsMadeThatItCouldNotOpen()
+    {
+        using var run = new TempDirectory("check-offsite-keys");
+        var bucket = await BucketAsync("check-keys");
+        var (ours, stranger) = (EtcdBackupd.Offsite.Age.AgeIdentity.Generate(), EtcdBackupd.Offsite.Age.AgeIdentity.Generate());
+        string IdentityFile(string name, EtcdBackupd.Offsite.Age.AgeIdentity identity)
+        {
+            var path = run.Combine(name);
+            File.WriteAllText(path, identity.Encode() + "\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            return path;
+        }
+
+        async Task<EtcdBackupd.Protocol.Results.CheckLine> CheckWith(string? identityFile) => await OffsiteTargetCheck.RunAsync(Target("a", bucket),
+            new OffsiteOptions { Targets = [Target("a", bucket)], AgeRecipients = [ours.Recipient.PublicKey], AgeIdentityFile = identityFile }, CancellationToken.None);
+
+        var wrong = await CheckWith(IdentityFile("stranger.txt", stranger));
+        var right = await CheckWith(IdentityFile("ours.txt", ours));
+        var none = await CheckWith(null);
+
+        Assert.That(wrong.Ok, Is.False);
+        Assert.That(wrong.Detail, Does.StartWith("none of the identities in Offsite.AgeIdentityFile").And.Contain("could not be decrypted with it"));
+        Assert.That((right.Ok, right.Detail), Is.EqualTo((true,
+            $"bucket {bucket} lists under cluster-1/ and its unfinished uploads can be listed; Offsite.AgeIdentityFile holds a key the copies are encrypted to")));
+        Assert.That(none.Ok, Is.True);
+        Assert.That(none.Detail, Does.EndWith("no Offsite.AgeIdentityFile is set here: fetching one back needs it"));
+    }
 }
