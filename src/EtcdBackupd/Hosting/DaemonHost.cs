@@ -56,10 +56,16 @@ internal static class DaemonHost
             // Resolved before the run: RunAsync disposes the host, and its services with it. Singletons, so the
             // very instances the host starts.
             var loops = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
+            // Which loop had died when the host began to stop: one that died first is why it stops. One that throws
+            // after a SIGTERM (a gRPC call cancelled by the stop says so with an RpcException, not a cancellation)
+            // died of the stop, and is no crash.
+            BackgroundService? diedFirst = null;
+            using var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping
+                .Register(() => diedFirst = loops.FirstOrDefault(service => service.ExecuteTask?.IsFaulted == true));
             await host.RunAsync(cancellationToken);
             // A loop that died stops the host (BackgroundServiceExceptionBehavior.StopHost), and RunAsync then
             // returns as after a SIGTERM: exit 0 would keep Restart=on-failure from bringing the daemon back.
-            if (loops.FirstOrDefault(service => service.ExecuteTask?.IsFaulted == true) is { } died)
+            if (diedFirst is { } died)
             {
                 serilog.Error(died.ExecuteTask!.Exception!.GetBaseException(), "Stopped because {Service} failed: {Reason}", died.GetType().Name,
                     died.ExecuteTask.Exception.GetBaseException().Message);

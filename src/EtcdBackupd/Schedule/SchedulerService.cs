@@ -20,6 +20,19 @@ internal sealed class SchedulerService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
+        {
+            // The stop cancelled a call under way (etcd's answer to the role probe, say); gRPC says so with an
+            // RpcException, which is no failure of the loop.
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         var started = time.GetUtcNow();
         state.Scheduled(NextOccurrence(started).Next);
         await CatchUpAsync(started, stoppingToken);

@@ -56,4 +56,31 @@ internal sealed class LeaderOnlyEndToEndTests
             }
         }
     }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Stop_WhileTheScheduledRoleProbeWaitsOnAHungEtcd_ExitsZeroWithoutALoopFailure()
+    {
+        using var dir = new TempDirectory("stop-mid-probe");
+        await using var cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
+        var snapshots = Directory.CreateDirectory(dir.Combine("snapshots")).FullName;
+        var config = Backupd.WriteConfig(dir.Combine("config.json"), NotifyTests.DaemonConfig(cluster, snapshots, "*/2 * * * * *", cluster.Members[0].ClientUrl));
+        await using var daemon = DaemonProcess.Start(config, dir.Combine("daemon.log"));
+        await daemon.WaitForLogAsync("saved and verified", TimeSpan.FromSeconds(30));
+        var etcd = cluster.Members[0].Process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await ProcessRunner.RunAsync("kill", ["-STOP", etcd]);
+        try
+        {
+            // The next occurrence's role probe now waits on etcd (up to Etcd.DialTimeoutSeconds) when the stop comes.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var exit = await daemon.TerminateAsync(TimeSpan.FromSeconds(25));
+
+            Assert.That(exit, Is.Zero, daemon.Log);
+            Assert.That(daemon.Log, Does.Not.Contain("BackgroundService failed").And.Not.Contain("Stopped because"));
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("kill", ["-CONT", etcd]);
+        }
+    }
 }

@@ -15,8 +15,9 @@ internal sealed class LineageAtStart(LineageCheck check) : BackgroundService
         {
             await check.RecordLiveAsync(stoppingToken);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
+            // A stop during the first look at etcd: gRPC may say so with an RpcException rather than a cancellation.
         }
     }
 }
