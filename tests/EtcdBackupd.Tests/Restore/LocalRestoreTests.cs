@@ -1,6 +1,5 @@
 using EtcdBackupd.Restore;
 using EtcdBackupd.Tests.Support;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EtcdBackupd.Tests.Restore;
 
@@ -12,9 +11,7 @@ internal sealed class LocalRestoreTests : OneLocalMember
     [CancelAfter(120_000)]
     public async Task Restore_AfterTheDataIsLost_BringsBackTheSnapshotsKeysAndKeepsTheOldDirectory()
     {
-        await PutAsync("/registry/namespaces/before", "1");
-        var snapshot = await SnapshotAsync();
-        await PutAsync("/registry/namespaces/after", "2");
+        var snapshot = await SnapshotBetweenAsync("/registry/namespaces/before", "/registry/namespaces/after");
         Directory.Move(Path.Combine(_member.DataDir, "member"), Path.Combine(_member.DataDir, "member_bak")); // the runbook's "loss"
 
         var report = await Restore().RunAsync(snapshot, null, CancellationToken.None);
@@ -32,12 +29,8 @@ internal sealed class LocalRestoreTests : OneLocalMember
     {
         await PutAsync("/registry/namespaces/kept", "1");
         var snapshot = await SnapshotAsync();
-        var failing = new RestoreOptions
-        {
-            Tool = "/bin/false", UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands, HealthTimeout = _options.HealthTimeout,
-        };
 
-        var report = await Restore(failing).RunAsync(snapshot, null, CancellationToken.None);
+        var report = await Restore(With(tool: "/bin/false")).RunAsync(snapshot, null, CancellationToken.None);
         await WaitHealthyAsync();
 
         Assert.That(report.Ok, Is.False);
@@ -60,15 +53,9 @@ internal sealed class LocalRestoreTests : OneLocalMember
         {
             ["etcd.service"] = _options.Commands["etcd.service"] with { Stop = $"echo $$ >{hung}; exec sleep 600" },
         };
-        var options = new RestoreOptions
-        {
-            Tool = _options.Tool, UnitFile = _options.UnitFile, UseCommands = true, Commands = commands, HealthTimeout = _options.HealthTimeout,
-            UnitTimeout = TimeSpan.FromSeconds(2),
-        };
         var started = System.Diagnostics.Stopwatch.StartNew();
 
-        var report = await new LocalRestore(options, new() { Endpoints = [_member.ClientUrl] }, options.Services(TimeProvider.System), TimeProvider.System,
-            NullLogger.Instance).RunAsync(snapshot, null, CancellationToken.None);
+        var report = await Restore(With(commands: commands, unitTimeout: TimeSpan.FromSeconds(2))).RunAsync(snapshot, null, CancellationToken.None);
 
         Assert.That(report.Ok, Is.False);
         Assert.That((report.FailedStep, report.Error), Is.EqualTo(("stop etcd.service",
@@ -84,9 +71,7 @@ internal sealed class LocalRestoreTests : OneLocalMember
     [CancelAfter(120_000)]
     public async Task Rollback_WhenEtcdCannotBeStoppedAgain_LeavesTheDirectoriesAsTheyAreAndSaysSo()
     {
-        await PutAsync("/registry/namespaces/old", "1");
-        var snapshot = await SnapshotAsync();
-        await PutAsync("/registry/namespaces/after", "2");
+        var snapshot = await SnapshotBetweenAsync("/registry/namespaces/old", "/registry/namespaces/after");
         var stops = _dir.Combine("etcd-stops");
         var etcd = _options.Commands["etcd.service"];
         var commands = new Dictionary<string, UnitCommands>(_options.Commands)
@@ -100,14 +85,8 @@ internal sealed class LocalRestoreTests : OneLocalMember
             // The last step fails, after etcd runs on the restored data: the restore rolls back.
             ["kube-apiserver.service"] = _options.Commands["kube-apiserver.service"] with { Start = "exit 1" },
         };
-        var options = new RestoreOptions
-        {
-            Tool = _options.Tool, UnitFile = _options.UnitFile, UseCommands = true, Commands = commands, HealthTimeout = _options.HealthTimeout,
-            UnitTimeout = TimeSpan.FromSeconds(2),
-        };
 
-        var report = await new LocalRestore(options, new() { Endpoints = [_member.ClientUrl] }, options.Services(TimeProvider.System), TimeProvider.System,
-            NullLogger.Instance).RunAsync(snapshot, null, CancellationToken.None);
+        var report = await Restore(With(commands: commands, unitTimeout: TimeSpan.FromSeconds(2))).RunAsync(snapshot, null, CancellationToken.None);
 
         Assert.That(report.Ok, Is.False);
         Assert.That(report.Steps, Has.Some.StartWith("ROLLBACK FAILED: stop etcd.service before the old data goes back: ")

@@ -131,13 +131,13 @@ internal sealed class MemberParametersTests
         var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", RunbookUnit)));
         var member = MemberParameters.Resolve(ConfiguredParameters.None, unit, []);
 
-        var etcdutl = member.RestoreCommand("/usr/bin/etcdutl", "/backup/s.db", "/var/lib/etcd.restoring", 1_000_000_000);
-        var etcdctl = member.RestoreCommand("/opt/kube/bin/etcdctl", "/backup/s.db", "/var/lib/etcd.restoring", 1_000_000_000);
+        var etcdutl = member.RestoreCommand("/usr/bin/etcdutl", "/backup/s.db", 1_000_000_000);
+        var etcdctl = member.RestoreCommand("/opt/kube/bin/etcdctl", "/backup/s.db", 1_000_000_000);
 
         Assert.That(string.Join(' ', etcdutl), Is.EqualTo(
             "/usr/bin/etcdutl snapshot restore /backup/s.db --name etcd-172.17.1.20 "
             + "--initial-cluster etcd-172.17.1.20=https://172.17.1.20:2380,etcd-172.17.1.21=https://172.17.1.21:2380,etcd-172.17.1.22=https://172.17.1.22:2380 "
-            + "--initial-cluster-token etcd-cluster-0 --initial-advertise-peer-urls https://172.17.1.20:2380 --data-dir /var/lib/etcd.restoring "
+            + "--initial-cluster-token etcd-cluster-0 --initial-advertise-peer-urls https://172.17.1.20:2380 --data-dir /var/lib/etcd "
             + "--bump-revision 1000000000 --mark-compacted"));
         Assert.That(etcdctl, Does.Not.Contain("--bump-revision"));
     }
@@ -158,28 +158,32 @@ internal sealed class MemberParametersTests
     }
 
     [Test]
-    public async Task Plan_WithAWalDirectoryThatIsAMountPointOrHoldsTheData_IsRefusedBeforeAnythingStops()
+    public async Task Plan_WithADataOrWalDirectoryThatIsAMountPoint_HasTheToolWriteInsideItAndRefusesDataInsideTheWal()
     {
         using var dir = new Support.TempDirectory("wal-dir-mount");
-        await using var disk = await Support.Tmpfs.MountAsync(dir.Combine("wal-disk"), "1m");
+        await using var disk = await Support.Tmpfs.MountAsync(dir.Combine("disk"), "1m");
         var snapshot = Support.SyntheticSnapshots.Write(dir.Path, DateTimeOffset.UtcNow);
-        RestoreOptions With(string flags)
+        (MemberParameters Member, string Command, IReadOnlyList<string> Problems) With(string flags)
         {
             var unit = dir.Combine($"etcd-{Guid.NewGuid():N}.service");
             File.WriteAllText(unit, RunbookUnit.Replace("--data-dir=/var/lib/etcd", flags, StringComparison.Ordinal));
-            return new RestoreOptions { UnitFile = unit, UseCommands = true, Tool = "/bin/true" };
+            var plan = new RestoreOptions { UnitFile = unit, UseCommands = true, Tool = "/bin/true" }.Plan(snapshot);
+            return (plan.Member, string.Join(' ', plan.Command), plan.Problems);
         }
 
-        var onItsOwnDisk = With($"--data-dir=/var/lib/etcd --wal-dir={disk.Path}").Plan(snapshot).Problems;
-        var belowTheMount = With($"--data-dir=/var/lib/etcd --wal-dir={disk.Path}/wal").Plan(snapshot).Problems;
-        var holdingTheData = With("--data-dir=/srv/etcd-wal/data --wal-dir=/srv/etcd-wal").Plan(snapshot).Problems;
-        var dataOnTheDisk = With($"--data-dir={disk.Path}").Plan(snapshot).Problems;
-        var insideTheData = With("--data-dir=/var/lib/etcd --wal-dir=/var/lib/etcd/member/wal").Plan(snapshot).Problems;
+        var walOnItsOwnDisk = With($"--data-dir=/var/lib/etcd --wal-dir={disk.Path}/");
+        var belowTheMount = With($"--data-dir=/var/lib/etcd --wal-dir={disk.Path}/wal");
+        var dataOnTheDisk = With($"--data-dir={disk.Path} --wal-dir={disk.Path}/member/wal");
+        var holdingTheData = With("--data-dir=/srv/etcd-wal/data --wal-dir=/srv/etcd-wal");
 
-        Assert.That(onItsOwnDisk, Has.One.StartWith($"--wal-dir {disk.Path} (--wal-dir in ExecStart of ").And.One.Contain("is a mount point, which cannot be renamed aside"));
-        Assert.That(belowTheMount, Is.Empty);
-        Assert.That(holdingTheData, Has.One.StartWith("--data-dir /srv/etcd-wal/data lies inside --wal-dir /srv/etcd-wal"));
-        Assert.That(dataOnTheDisk, Has.One.StartWith($"--data-dir {disk.Path} (--data-dir in ExecStart of ").And.One.Contain("is a mount point"));
-        Assert.That(insideTheData, Is.Empty, "a WAL inside the data directory moves with it");
+        Assert.That(walOnItsOwnDisk.Problems, Is.Empty);
+        Assert.That((walOnItsOwnDisk.Member.WalMounted, walOnItsOwnDisk.Member.DataMounted), Is.EqualTo((true, false)));
+        Assert.That(walOnItsOwnDisk.Command, Does.Contain($"--data-dir /var/lib/etcd --wal-dir {disk.Path}/.restoring"));
+        Assert.That(belowTheMount.Problems, Is.Empty);
+        Assert.That(belowTheMount.Command, Does.Contain($"--wal-dir {disk.Path}/wal").And.Not.Contain(".restoring"));
+        Assert.That(dataOnTheDisk.Problems, Is.Empty);
+        Assert.That(dataOnTheDisk.Command, Does.Contain($"--data-dir {disk.Path}/.restoring --wal-dir {disk.Path}/.restoring/member/wal"),
+            "a WAL inside a mounted data directory is written inside the tool's directory, to move up with the rest");
+        Assert.That(holdingTheData.Problems, Has.One.StartWith("--data-dir /srv/etcd-wal/data lies inside --wal-dir /srv/etcd-wal"));
     }
 }

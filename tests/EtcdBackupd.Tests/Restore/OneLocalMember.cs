@@ -17,6 +17,14 @@ internal abstract class OneLocalMember
 
     protected string? WalDirectory => WalDirectoryName is { } name ? _dir.Combine(name) : null;
 
+    /// <summary>
+    /// Whether the data directory is a disk of its own: a tmpfs mounted there, with the <c>lost+found</c> ext4 would
+    /// make. (Not the WAL directory: etcd cannot make its first WAL in a mount point, as it renames a <c>.tmp</c> over it.)
+    /// </summary>
+    protected virtual bool DataOnItsOwnDisk => false;
+
+    private Tmpfs? _disk;
+
     protected TempDirectory _dir = null!;
     protected EtcdMember _member = null!;
     protected string _pidFile = null!;
@@ -31,6 +39,13 @@ internal abstract class OneLocalMember
         _member = new EtcdMember("r1", new Uri($"http://127.0.0.1:{EtcdCluster.FreePort()}"), new Uri($"http://127.0.0.1:{EtcdCluster.FreePort()}"), _dir.Combine("data"));
         _pidFile = _dir.Combine("etcd.pid");
         _apiMarker = _dir.Combine("kube-apiserver-stand-in.active");
+        if (DataOnItsOwnDisk)
+        {
+            // Room for two WALs, each preallocated 64 MiB with a spare segment beside it.
+            _disk = await Tmpfs.MountAsync(_member.DataDir, "512m");
+            Directory.CreateDirectory(Path.Combine(_member.DataDir, "lost+found"));
+        }
+
         var client = _member.ClientUrl.ToString().TrimEnd('/');
         var peer = _member.PeerUrl.ToString().TrimEnd('/');
         var flags = $"--name=r1 --data-dir={_member.DataDir} --listen-client-urls={client} --advertise-client-urls={client} "
@@ -61,19 +76,42 @@ internal abstract class OneLocalMember
     public async Task StopMemberAsync()
     {
         await Shell.RunAsync($"kill -9 $(cat {_pidFile}) 2>/dev/null", CancellationToken.None);
+        if (_disk is not null)
+        {
+            await _disk.DisposeAsync();
+            _disk = null;
+        }
+
         _dir.Dispose();
     }
 
     protected CommandServiceControl Services => new(_options.Commands);
 
+    /// <summary>A restore as the daemon runs one: each unit command bounded by the options' <c>Restore.UnitTimeoutSeconds</c>.</summary>
     protected LocalRestore Restore(RestoreOptions? options = null) =>
-        new(options ?? _options, new() { Endpoints = [_member.ClientUrl] }, Services, TimeProvider.System, NullLogger.Instance);
+        new(options ?? _options, new() { Endpoints = [_member.ClientUrl] }, (options ?? _options).Services(TimeProvider.System), TimeProvider.System, NullLogger.Instance);
+
+    /// <summary>The fixture's options with another restore tool, other unit commands, or another unit timeout.</summary>
+    protected RestoreOptions With(string? tool = null, IReadOnlyDictionary<string, UnitCommands>? commands = null, TimeSpan? unitTimeout = null) => new()
+    {
+        Tool = tool ?? _options.Tool, UnitFile = _options.UnitFile, UseCommands = true, Commands = commands ?? _options.Commands,
+        HealthTimeout = _options.HealthTimeout, UnitTimeout = unitTimeout ?? _options.UnitTimeout,
+    };
 
     protected async Task<string> SnapshotAsync()
     {
         var directory = Directory.CreateDirectory(_dir.Combine("snapshots")).FullName;
         var engine = new SnapshotEngine(new() { Endpoints = [_member.ClientUrl] }, new SnapshotOptions { Directory = directory }, TimeProvider.System, NullLogger.Instance);
         return (await engine.TakeAsync(onReceived: null, CancellationToken.None)).Path;
+    }
+
+    /// <summary>A snapshot holding <paramref name="inSnapshot"/>, then <paramref name="after"/> written: a restore must take the second away.</summary>
+    protected async Task<string> SnapshotBetweenAsync(string inSnapshot, string after)
+    {
+        await PutAsync(inSnapshot, "1");
+        var snapshot = await SnapshotAsync();
+        await PutAsync(after, "2");
+        return snapshot;
     }
 
     protected async Task PutAsync(string key, string value)

@@ -27,7 +27,7 @@ internal sealed class RestoreCommandAgainstEtcdTests(EtcdBinaries etcd)
             """);
         var parameters = MemberParameters.Resolve(ConfiguredParameters.None, EtcdUnit.Read(unitPath, p => File.Exists(p) ? File.ReadAllText(p) : null), []);
 
-        var command = parameters.RestoreCommand(etcd.OfflineTool, snapshot, parameters.DataDir.Value, 1_000_000_000);
+        var command = parameters.RestoreCommand(etcd.OfflineTool, snapshot, 1_000_000_000);
         await SnapshotAgainstEtcdTests.Run(command[0], [.. command.Skip(1)]);
         await using var restored = await EtcdCluster.StartExistingAsync(etcd, member, $"r1={peer}");
 

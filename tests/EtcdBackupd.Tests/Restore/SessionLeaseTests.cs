@@ -16,7 +16,7 @@ namespace EtcdBackupd.Tests.Restore;
 /// steps these tests take never reach it).
 /// </summary>
 [Category("Fast")]
-internal sealed class SessionLeaseTests
+internal sealed partial class SessionLeaseTests
 {
     private TempDirectory _dir = null!;
     private FakeTimeProvider _time = null!;

@@ -1,5 +1,3 @@
-using EtcdBackupd.Restore;
-
 namespace EtcdBackupd.Tests.Restore;
 
 /// <summary>The restore of a real etcd 3.5 member that keeps its WAL in a directory of its own (<c>--wal-dir</c>).</summary>
@@ -12,9 +10,7 @@ internal sealed class WalDirRestoreTests : OneLocalMember
     [CancelAfter(120_000)]
     public async Task Restore_OfAMemberWithItsOwnWalDirectory_MovesBothAsideAndEtcdServesTheSnapshotsKeys()
     {
-        await PutAsync("/registry/namespaces/before", "1");
-        var snapshot = await SnapshotAsync();
-        await PutAsync("/registry/namespaces/after", "2");
+        var snapshot = await SnapshotBetweenAsync("/registry/namespaces/before", "/registry/namespaces/after");
         var plan = _options.Plan(snapshot);
 
         var report = await Restore().RunAsync(snapshot, null, CancellationToken.None);
@@ -35,15 +31,9 @@ internal sealed class WalDirRestoreTests : OneLocalMember
     [CancelAfter(120_000)]
     public async Task Restore_OfAMemberWithItsOwnWalDirectory_WhenTheToolFails_PutsBothBackAndEtcdServesItsOwnKeys()
     {
-        await PutAsync("/registry/namespaces/kept", "1");
-        var snapshot = await SnapshotAsync();
-        await PutAsync("/registry/namespaces/after", "2");
-        var failing = new RestoreOptions
-        {
-            Tool = "/bin/false", UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands, HealthTimeout = _options.HealthTimeout,
-        };
+        var snapshot = await SnapshotBetweenAsync("/registry/namespaces/kept", "/registry/namespaces/after");
 
-        var report = await Restore(failing).RunAsync(snapshot, null, CancellationToken.None);
+        var report = await Restore(With(tool: "/bin/false")).RunAsync(snapshot, null, CancellationToken.None);
         await WaitHealthyAsync();
 
         Assert.That(report.Ok, Is.False);

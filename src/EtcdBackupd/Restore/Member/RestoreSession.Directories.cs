@@ -4,7 +4,9 @@ namespace EtcdBackupd.Restore;
 /// The directories a restore replaces: the data directory, and the WAL directory when etcd keeps it apart
 /// (<c>--wal-dir</c> outside the data directory). Each old one is moved aside, never deleted, with an undo
 /// recorded before the move; a missing one is recorded as missing, so a rollback moves what the restore
-/// made aside rather than taking it for old data.
+/// made aside rather than taking it for old data. A directory that is a mount point cannot be renamed: what it
+/// holds moves instead (<see cref="MountContents"/>), into a directory inside it, and the tool writes into
+/// another (<see cref="MemberParameters.StagingName"/>) whose contents are moved up after.
 /// </summary>
 internal sealed partial class RestoreSession
 {
@@ -15,7 +17,7 @@ internal sealed partial class RestoreSession
 
     private static readonly Slot WalSlot = new("WAL", r => r.OldWalDir, (r, dir) => r.OldWalDir = dir, r => r.NoOldWal, r => r.NoOldWal = true);
 
-    private Task MoveOldAsideAsync(string dir, Slot slot) => RunStepAsync($"move {dir} aside", () =>
+    private Task MoveOldAsideAsync(string dir, Slot slot, bool mounted) => mounted ? MoveContentsAsideAsync(dir, slot) : RunStepAsync($"move {dir} aside", () =>
     {
         if (Directory.Exists(dir) && (slot.None(_record) || (slot.Old(_record) is { } original && Directory.Exists(original))))
         {
@@ -54,6 +56,66 @@ internal sealed partial class RestoreSession
         return Task.CompletedTask;
     });
 
+    private Task MoveContentsAsideAsync(string dir, Slot slot) => RunStepAsync($"move what {dir} holds aside", () =>
+    {
+        var stamp = $"{_time.GetUtcNow():yyyyMMddTHHmmssZ}";
+        if (_record.Undo.LastOrDefault(u => u.Kind == UndoKind.ContentsBack && u.DataDir == dir) is { OldDir: { } oldDir, Names: { } names })
+        {
+            // Asked again after an attempt that failed or was cut short. A move cut short (the tool never ran) is
+            // finished; after a whole one, what is here is that attempt's unfinished output, kept apart.
+            var left = names.Where(name => !Fetch.SnapshotPlacement.IsThere(Path.Combine(oldDir, name))).ToList();
+            if (left.Count > 0)
+            {
+                MountContents.Move(dir, oldDir, left);
+                Done($"moved the rest of what {dir} held to {oldDir}: an earlier attempt was cut short while moving it");
+            }
+            else if (MountContents.Movable(dir) is { Count: > 0 } unfinished)
+            {
+                var kept = FreeName($"{dir}/.unfinished-restore-{stamp}");
+                MountContents.Move(dir, kept, unfinished);
+                Done($"moved an earlier attempt's unfinished output in {dir} to {kept}; the old {slot.Noun} stays at {oldDir}");
+            }
+            else
+            {
+                Done($"{dir} holds nothing to move aside; the old {slot.Noun} stays at {oldDir}");
+            }
+
+            return Task.CompletedTask;
+        }
+
+        var aside = FreeName($"{dir}/.before-restore-{stamp}");
+        var moving = MountContents.Movable(dir);
+        // Recorded before the move, with every name it moves: a rollback after a move cut short puts back what
+        // moved and takes nothing still here for the restore's output.
+        slot.SetOld(_record, aside);
+        PushUndo(new UndoStep(UndoKind.ContentsBack, $"move what {aside} holds back into {dir}", DataDir: dir, OldDir: aside, Names: moving));
+        MountContents.Move(dir, aside, moving);
+        Done($"moved what {dir} held ({(moving.Count == 0 ? "nothing" : string.Join(", ", moving))}) to {aside}: {dir} is a mount point, which cannot be renamed");
+        return Task.CompletedTask;
+    });
+
+    /// <summary>
+    /// The tool's output in place: a directory the tool made takes the old one's owner; in a mount point, what
+    /// the tool wrote takes the mount's owner and moves up into it.
+    /// </summary>
+    private async Task SettleAsync(string dir, bool mounted, string? reference, CancellationToken cancellationToken)
+    {
+        if (!mounted)
+        {
+            await GiveOwnerAsync(dir, reference, cancellationToken);
+            return;
+        }
+
+        var staging = MemberParameters.Staging(dir);
+        await GiveOwnerAsync(staging, dir, cancellationToken);
+        await RunStepAsync($"move what {staging} holds up into {dir}", () =>
+        {
+            MountContents.MoveUp(staging, dir);
+            Done($"moved what {staging} holds up into {dir}");
+            return Task.CompletedTask;
+        });
+    }
+
     /// <summary>
     /// <paramref name="dir"/> as etcd's restore tool, run as root, made it, given the owner and mode of <paramref name="reference"/>,
     /// or, with none, the owner the etcd unit runs as.
@@ -91,6 +153,28 @@ internal sealed partial class RestoreSession
 
         MoveAside(dir, dir + ".failed-restore-" + Path.GetFileName(oldDir).Split("before-restore-")[^1]);
         Directory.Move(oldDir, dir);
+    }
+
+    /// <summary>
+    /// Puts what a mount point held back: what the restore made there (every entry but the old ones still in
+    /// place after a move cut short) goes to <c>.failed-restore-*</c> inside it first. Nothing to do when the move never began.
+    /// </summary>
+    private static void ContentsBack(string dir, string oldDir, IReadOnlyList<string> names)
+    {
+        if (!Directory.Exists(oldDir))
+        {
+            return;
+        }
+
+        var moved = names.Where(name => Fetch.SnapshotPlacement.IsThere(Path.Combine(oldDir, name))).ToList();
+        var made = MountContents.Movable(dir).Where(name => !names.Contains(name) || moved.Contains(name)).ToList();
+        if (made.Count > 0)
+        {
+            MountContents.Move(dir, FreeName($"{dir}/.failed-restore-" + Path.GetFileName(oldDir).Split("before-restore-")[^1]), made);
+        }
+
+        MountContents.Move(oldDir, dir, moved);
+        Directory.Delete(oldDir);
     }
 
     /// <summary>

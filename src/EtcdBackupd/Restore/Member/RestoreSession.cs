@@ -258,12 +258,12 @@ internal sealed partial class RestoreSession
             throw new InvalidOperationException("the snapshot was not checked first");
         }
 
-        var dataDir = member.DataDir.Value.TrimEnd('/');
+        var dataDir = member.Data;
         var walDir = member.SeparateWalDir;
-        await MoveOldAsideAsync(dataDir, DataSlot);
+        await MoveOldAsideAsync(dataDir, DataSlot, member.DataMounted);
         if (walDir is not null)
         {
-            await MoveOldAsideAsync(walDir, WalSlot);
+            await MoveOldAsideAsync(walDir, WalSlot, member.WalMounted);
         }
 
         await RunStepAsync(string.Join(' ', command), async () =>
@@ -277,11 +277,11 @@ internal sealed partial class RestoreSession
             Done($"restored: {string.Join(' ', command)}");
         });
 
-        await GiveOwnerAsync(dataDir, OldDataDir, cancellationToken);
+        await SettleAsync(dataDir, member.DataMounted, OldDataDir, cancellationToken);
         if (walDir is not null)
         {
             // A new WAL directory takes the old WAL's owner, else the old data's, else the unit's User=.
-            await GiveOwnerAsync(walDir, _record.OldWalDir ?? OldDataDir, cancellationToken);
+            await SettleAsync(walDir, member.WalMounted, _record.OldWalDir ?? OldDataDir, cancellationToken);
         }
     }
 
@@ -379,7 +379,7 @@ internal sealed partial class RestoreSession
 
         while (_record.Undo.Count > 0)
         {
-            complete &= etcdHeld || _record.Undo[^1].Kind is not (UndoKind.MoveBack or UndoKind.MoveAside)
+            complete &= etcdHeld || _record.Undo[^1].Kind is not (UndoKind.MoveBack or UndoKind.MoveAside or UndoKind.ContentsBack)
                 ? await UndoLastAsync()
                 : LeaveUndone($"{_options.EtcdUnit} could not be stopped, and renaming the directories under a running etcd would mix its new writes into the old data");
         }
@@ -442,6 +442,7 @@ internal sealed partial class RestoreSession
         UndoKind.MoveBack => Task.Run(() => MoveBack(step.DataDir!, step.OldDir!)),
         UndoKind.StopUnit => StopIfActiveAsync(step.Unit!),
         UndoKind.MoveAside => Task.Run(() => MoveAside(step.DataDir!, step.OldDir!)),
+        UndoKind.ContentsBack => Task.Run(() => ContentsBack(step.DataDir!, step.OldDir!, step.Names ?? [])),
         _ => throw new InvalidOperationException($"unknown undo step {step.Kind}"),
     };
 

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace EtcdBackupd.Restore;
 
-/// <summary>How an undo step undoes: start a unit again, or put the old data directory back.</summary>
+/// <summary>How an undo step undoes: start a unit again, or put the old data directory (or, in a mount point, what it held) back.</summary>
 [JsonConverter(typeof(StrictEnum<UndoKind>))]
 internal enum UndoKind
 {
@@ -10,10 +10,14 @@ internal enum UndoKind
     [JsonStringEnumMemberName("move-back")] MoveBack,
     [JsonStringEnumMemberName("stop-unit")] StopUnit,
     [JsonStringEnumMemberName("move-aside")] MoveAside,
+    [JsonStringEnumMemberName("contents-back")] ContentsBack,
 }
 
-/// <summary>One step that undoes another, as data: a restarted daemon must be able to run it.</summary>
-internal sealed record UndoStep(UndoKind Kind, string What, string? Unit = null, string? DataDir = null, string? OldDir = null);
+/// <summary>
+/// One step that undoes another, as data: a restarted daemon must be able to run it. <see cref="Names"/>: the
+/// entries a move of a mount point's contents moves, each a rename of its own.
+/// </summary>
+internal sealed record UndoStep(UndoKind Kind, string What, string? Unit = null, string? DataDir = null, string? OldDir = null, IReadOnlyList<string>? Names = null);
 
 /// <summary>
 /// A member's restore session as written to <c>State.Directory</c> before each step and after it

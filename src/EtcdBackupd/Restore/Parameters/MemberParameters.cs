@@ -23,32 +23,54 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
         WalDir?.Value.TrimEnd('/') is { Length: > 0 } wal && !Within(wal, DataDir.Value) ? wal : null;
 
     /// <summary>
-    /// Directories the restore cannot move aside by renaming them: a mount point (a WAL on its own disk, most
-    /// often), or a data directory inside a separate WAL directory, which the WAL's move would carry along.
+    /// The data directory is a mount point (etcd's data on a disk of its own): a mount point cannot be renamed,
+    /// so the restore moves what it holds aside, inside it, and the tool writes into <see cref="ToolDataDir"/>.
     /// </summary>
-    public IEnumerable<string> DirectoryProblems(Func<string, bool> isMountPoint)
+    public bool DataMounted { get; init; }
+
+    /// <summary><see cref="SeparateWalDir"/> is a mount point (a WAL disk, most often); as <see cref="DataMounted"/>.</summary>
+    public bool WalMounted { get; init; }
+
+    /// <summary>The directory, inside a mount point, that etcd's restore tool writes to before what it wrote is moved up.</summary>
+    public const string StagingName = ".restoring";
+
+    public string Data => DataDir.Value.TrimEnd('/');
+
+    /// <summary>
+    /// Where the tool writes the data: the data directory, or, inside a mounted one, <see cref="StagingName"/>:
+    /// the tool writes only into a directory that does not exist (etcdutl 3.5 takes an empty one, etcdctl 3.4 none).
+    /// </summary>
+    public string ToolDataDir => DataMounted ? Staging(Data) : Data;
+
+    /// <summary>Where the tool writes the WAL, when etcd is told where it is: as <see cref="ToolDataDir"/>, for the WAL's own directory.</summary>
+    public string? ToolWalDir
     {
-        var data = DataDir.Value.TrimEnd('/');
-        if (data.Length > 0 && isMountPoint(data))
+        get
         {
-            yield return $"--data-dir {data} ({DataDir.Source}) is a mount point, which cannot be renamed aside: restore this member by hand, "
-                + "or let etcd's data live in a directory below the mount";
-        }
+            if (WalDir?.Value.TrimEnd('/') is not { Length: > 0 } wal)
+            {
+                return null;
+            }
 
-        if (SeparateWalDir is not { } wal)
-        {
-            yield break;
-        }
+            if (SeparateWalDir is not null)
+            {
+                return WalMounted ? Staging(wal) : wal;
+            }
 
-        if (data.Length > 0 && Within(data, wal))
+            // Inside the data directory: at the same place inside the tool's, so it moves up with the rest.
+            return DataMounted ? ToolDataDir + Path.GetFullPath(wal).TrimEnd('/')[Path.GetFullPath(Data).TrimEnd('/').Length..] : wal;
+        }
+    }
+
+    public static string Staging(string dir) => $"{dir}/{StagingName}";
+
+    /// <summary>A data directory inside a separate WAL directory: moving the WAL aside would carry the data along.</summary>
+    public IEnumerable<string> DirectoryProblems()
+    {
+        if (SeparateWalDir is { } wal && Data.Length > 0 && Within(Data, wal))
         {
-            yield return $"--data-dir {data} lies inside --wal-dir {wal} ({WalDir!.Source}): moving the WAL aside would carry the data with it; "
+            yield return $"--data-dir {Data} lies inside --wal-dir {wal} ({WalDir!.Source}): moving the WAL aside would carry the data with it; "
                 + "restore this member by hand";
-        }
-        else if (isMountPoint(wal))
-        {
-            yield return $"--wal-dir {wal} ({WalDir!.Source}) is a mount point, which cannot be renamed aside: restore this member by hand, "
-                + "or let etcd's WAL live in a directory below the mount";
         }
     }
 
@@ -126,7 +148,7 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
     /// (3.5+, with <c>--bump-revision</c> and <c>--mark-compacted</c> so Kubernetes' watchers see
     /// revisions move forward), else <c>etcdctl snapshot restore</c> (ETCDCTL_API=3).
     /// </summary>
-    public IReadOnlyList<string> RestoreCommand(string tool, string snapshot, string dataDir, long bumpRevision)
+    public IReadOnlyList<string> RestoreCommand(string tool, string snapshot, long bumpRevision)
     {
         List<string> command =
         [
@@ -135,13 +157,13 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
             "--initial-cluster", InitialCluster.Value,
             "--initial-cluster-token", InitialClusterToken.Value,
             "--initial-advertise-peer-urls", InitialAdvertisePeerUrls.Value,
-            "--data-dir", dataDir,
+            "--data-dir", ToolDataDir,
         ];
-        if (WalDir is { } wal)
+        if (ToolWalDir is { } wal)
         {
             // Where etcd will read it: without this, the tool writes the WAL inside the data directory and etcd,
             // started with --wal-dir, would not find it.
-            command.AddRange(["--wal-dir", wal.Value.TrimEnd('/')]);
+            command.AddRange(["--wal-dir", wal]);
         }
 
         if (Path.GetFileName(tool) == "etcdutl" && bumpRevision > 0)

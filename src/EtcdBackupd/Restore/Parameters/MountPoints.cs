@@ -2,23 +2,28 @@ using System.Text.RegularExpressions;
 
 namespace EtcdBackupd.Restore;
 
-/// <summary>Whether a directory is itself a mount point, as <c>/proc/self/mountinfo</c> lists them (in this process's namespace).</summary>
+/// <summary>The mount points of this process's namespace, as <c>/proc/self/mountinfo</c> lists them, read once.</summary>
 internal static partial class MountPoints
 {
-    public static bool Contains(string path)
+    /// <summary>Whether each directory asked about is itself a mount point; none when the table cannot be read.</summary>
+    public static Func<string, bool> Read()
     {
-        var full = Path.GetFullPath(path).TrimEnd('/');
+        HashSet<string> mounted;
         try
         {
             // Field 5 is the mount point, with space, tab, newline and backslash written as octal escapes.
-            return File.ReadLines("/proc/self/mountinfo")
+            mounted = File.ReadLines("/proc/self/mountinfo")
                 .Select(line => line.Split(' '))
-                .Any(fields => fields.Length > 4 && Unescape(fields[4]).TrimEnd('/') == full);
+                .Where(fields => fields.Length > 4)
+                .Select(fields => Unescape(fields[4]).TrimEnd('/'))
+                .ToHashSet(StringComparer.Ordinal);
         }
         catch (IOException)
         {
-            return false;
+            mounted = [];
         }
+
+        return path => path.Length > 0 && mounted.Contains(Path.GetFullPath(path).TrimEnd('/'));
     }
 
     private static string Unescape(string field) =>

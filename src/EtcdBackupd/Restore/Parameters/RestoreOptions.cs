@@ -127,13 +127,15 @@ internal sealed class RestoreOptions
         var problems = new List<string>();
         var unit = ReadUnit();
         problems.AddRange(unit?.Problems ?? []);
+        var mounted = MountPoints.Read();
         var member = RestoreIdentity.Apply(MemberParameters.Resolve(Parameters, unit, problems), session);
+        member = member with { DataMounted = mounted(member.Data), WalMounted = member.SeparateWalDir is { } wal && mounted(wal) };
         problems.AddRange(member.Inconsistencies());
-        problems.AddRange(member.DirectoryProblems(MountPoints.Contains));
+        problems.AddRange(member.DirectoryProblems());
         var tool = RestoreTool.Choose(Tool, unit);
         var snapshotVersion = ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot))?.EtcdVersion;
         problems.AddRange(RestoreTool.Problems(tool.Value, unit?.Executable, snapshotVersion));
-        return (member, member.RestoreCommand(tool.Value, snapshot, member.DataDir.Value.TrimEnd('/'), BumpRevision), problems, tool);
+        return (member, member.RestoreCommand(tool.Value, snapshot, BumpRevision), problems, tool);
     }
 
     /// <summary>The tool a restore would use (its <c>snapshot status</c> vouches for a file without a manifest).</summary>

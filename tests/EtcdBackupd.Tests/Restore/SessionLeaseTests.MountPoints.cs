@@ -1,0 +1,89 @@
+using EtcdBackupd.Protocol.Restore;
+using EtcdBackupd.Restore;
+using EtcdBackupd.Tests.Support;
+
+namespace EtcdBackupd.Tests.Restore;
+
+/// <summary>A data directory that is a mount point (a tmpfs here): what it holds moves, entry by entry, and comes back.</summary>
+internal sealed partial class SessionLeaseTests
+{
+    private string Data => _dir.Combine("etcd");
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task RestoreDataOnADataDisk_AskedAgainAfterAFailure_KeepsTheFailedOutputApart_AndTheRollbackPutsWhatItHeldBack()
+    {
+        _options = new RestoreOptions { Tool = await HalfFailingToolAsync(), UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
+        await using var disk = await Tmpfs.MountAsync(Data, "4m");
+        Directory.CreateDirectory(Path.Combine(Data, "lost+found"));
+        Directory.CreateDirectory(Path.Combine(Data, "member"));
+        await File.WriteAllTextAsync(Path.Combine(Data, "member", "original"), "this member's data");
+        await File.WriteAllTextAsync(_dir.Combine("fail.flag"), "");
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+        await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd);
+
+        var first = await RunAsync(member, RestorePhase.RestoreData);
+        File.Delete(_dir.Combine("fail.flag"));
+        var again = await RunAsync(member, RestorePhase.RestoreData);
+        var restored = File.Exists(Path.Combine(Data, "restored"));
+        var rollback = await RunAsync(member, RestorePhase.Rollback);
+
+        Assert.That((first[0].Ok, again[0].Ok), Is.EqualTo((false, true)), again[0].Error?.Message);
+        Assert.That(restored, Is.True, "what the tool wrote was moved up into the mount");
+        Assert.That(rollback[0].Result?.Rollback, Is.EqualTo(RollbackState.Complete), rollback[0].Error?.Message);
+        Assert.That(File.ReadAllText(Path.Combine(Data, "member", "original")), Is.EqualTo("this member's data"));
+        Assert.That(Directory.Exists(Path.Combine(Data, "lost+found")), Is.True);
+        Assert.That(Directory.GetDirectories(Data, ".before-restore-*"), Is.Empty, "nothing passed for old data");
+        Assert.That(Directory.GetDirectories(Data, ".unfinished-restore-*").Select(d => File.Exists(Path.Combine(d, ".restoring", "half"))), Is.EqualTo(new[] { true }),
+            "the failed attempt's output is kept apart, never taken for old data");
+        Assert.That(Directory.GetDirectories(Data, ".failed-restore-*").Select(d => File.Exists(Path.Combine(d, "restored"))), Is.EqualTo(new[] { true }),
+            "the restored output is kept aside, not deleted");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task ARollbackAfterAMoveOfADataDisksContentsWasCutShort_PutsBackWhatMoved_AndTakesNothingLeftForTheRestoresOutput()
+    {
+        await using var disk = await Tmpfs.MountAsync(Data, "4m");
+        foreach (var name in new[] { "a", "c" })
+        {
+            await File.WriteAllTextAsync(Path.Combine(Data, name), name);
+        }
+
+        // A mount point inside cannot be renamed either: the move stops after "a", with "b" and "c" still in place.
+        await using var inner = await Tmpfs.MountAsync(Path.Combine(Data, "b"), "1m");
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+
+        var answers = await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd, RestorePhase.RestoreData, RestorePhase.Rollback);
+
+        Assert.That(answers[2].Error?.Message, Does.StartWith($"cannot move {Data}/b to {Data}/.before-restore-"));
+        Assert.That(answers[3].Result?.Rollback, Is.EqualTo(RollbackState.Complete), answers[3].Error?.Message);
+        Assert.That(Directory.EnumerateFileSystemEntries(Data).Select(Path.GetFileName), Is.EquivalentTo(new[] { "a", "b", "c" }),
+            "what moved is back, what never moved stayed, and nothing was put aside as the restore's output");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task RestoreDataAskedAgainAfterAMoveCutShort_FinishesTheMoveBeforeTheToolRuns_AndTheRollbackPutsEverythingBack()
+    {
+        _options = new RestoreOptions { Tool = await HalfFailingToolAsync(), UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
+        await using var disk = await Tmpfs.MountAsync(Data, "4m");
+        await File.WriteAllTextAsync(Path.Combine(Data, "a"), "a");
+        await using var inner = await Tmpfs.MountAsync(Path.Combine(Data, "b"), "1m");
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+        var first = await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd, RestorePhase.RestoreData);
+        await inner.DisposeAsync(); // "b" can move now; disposed again at the end, a no-op
+
+        var again = await RunAsync(member, RestorePhase.RestoreData, RestorePhase.Rollback);
+
+        Assert.That((first[2].Ok, again[0].Ok), Is.EqualTo((false, true)), again[0].Error?.Message);
+        Assert.That(again[0].Result?.Steps, Has.Some.StartWith($"moved the rest of what {Data} held to {Data}/.before-restore-"));
+        Assert.That(again[1].Result?.Rollback, Is.EqualTo(RollbackState.Complete), again[1].Error?.Message);
+        Assert.That(Directory.EnumerateFileSystemEntries(Data).Select(Path.GetFileName).Where(n => !n!.StartsWith(".failed-restore-", StringComparison.Ordinal)),
+            Is.EquivalentTo(new[] { "a", "b" }));
+        Assert.That(Directory.GetDirectories(Data, ".failed-restore-*").Select(d => File.Exists(Path.Combine(d, "restored"))), Is.EqualTo(new[] { true }));
+    }
+}
