@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace EtcdBackupd.Snapshots;
@@ -47,6 +48,19 @@ internal sealed class EtcdTrailer : IDisposable
         _heldCount = 0;
         return (matches, Convert.ToHexStringLower(_dbHash.GetHashAndReset()));
     }
+
+    /// <summary>How many of a file's first bytes <see cref="HasBoltHeader"/> reads.</summary>
+    public const int HeaderLength = 24;
+
+    /// <summary>
+    /// Whether a file begins as every etcd snapshot does, with bbolt's first meta page: the page's flags say
+    /// "meta" (0x04) and the meta its magic (0xED0CDAED) and format version 2, in the machine's byte order.
+    /// </summary>
+    public static bool HasBoltHeader(ReadOnlySpan<byte> first) =>
+        first.Length >= HeaderLength && BitConverter.IsLittleEndian
+        && BinaryPrimitives.ReadUInt16LittleEndian(first[8..]) == 0x04
+        && BinaryPrimitives.ReadUInt32LittleEndian(first[16..]) == 0xED0CDAED
+        && BinaryPrimitives.ReadUInt32LittleEndian(first[20..]) == 2;
 
     /// <summary>A saved snapshot is a whole number of 512-byte units (bbolt pages) plus the trailer.</summary>
     public static bool HasSnapshotSize(long size) => size >= 512 + Length && size % 512 == Length;

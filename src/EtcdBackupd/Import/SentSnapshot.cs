@@ -38,6 +38,15 @@ internal static class SentSnapshot
                     $"'{shownAs}' is {input.Length} bytes, which no etcd snapshot is (whole 512-byte pages and a 32-byte trailer): truncated, or not a snapshot");
             }
 
+            // Nor is one read end to end that does not begin as a snapshot: a large file of anything else, sent by
+            // mistake or on purpose, is refused in a moment rather than hashed for minutes.
+            var head = new byte[EtcdTrailer.HeaderLength];
+            if (await RandomAccess.ReadAsync(input.SafeFileHandle, head, 0, cancellationToken) < head.Length || !EtcdTrailer.HasBoltHeader(head))
+            {
+                throw new ImportException(ErrorCodes.InvalidSnapshot,
+                    $"'{shownAs}' does not begin with a bbolt database header, as every etcd snapshot does: not a snapshot");
+            }
+
             using var trailer = new EtcdTrailer();
             var buffer = new byte[BufferBytes];
             long total = 0;

@@ -110,6 +110,19 @@ internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
 
     [Test]
     [CancelAfter(60_000)]
+    public async Task Verify_OfATerabyteThatDoesNotBeginAsASnapshot_IsInvalidAtOnce_NotHashedForMinutes()
+    {
+        using var file = Open(SparseFile("not-bolt.db", (1L << 40) + 32, boltHeader: false));
+
+        // Read whole, it would take ten minutes or more: a TimeoutException says it was.
+        var answer = await SendAsync(Socket, Verify, file).WaitAsync(TimeSpan.FromSeconds(50));
+
+        Assert.That(Code(answer), Is.EqualTo("invalid_snapshot"), Message(answer));
+        Assert.That(Message(answer), Does.Contain("does not begin with a bbolt database header"));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
     public async Task Verify_OfASparseTerabyteWhoseCallerLeaves_StopsReadingIt()
     {
         // A terabyte of zeros shaped like a snapshot costs a member of Control.Group nothing to make; hashed
@@ -263,10 +276,16 @@ internal sealed class SentFileRefusalTests : DaemonOnOneMemberFixture
     }
 
     /// <summary>A file of <paramref name="bytes"/> zeros that takes no room (sparse), in the test's directory.</summary>
-    private string SparseFile(string name, long bytes)
+    /// <summary>Zeros shaped like a snapshot: its size, and, unless told otherwise, bbolt's header first, so that it is read whole.</summary>
+    private string SparseFile(string name, long bytes, bool boltHeader = true)
     {
         var path = Dir.Combine(name);
         using var stream = File.Create(path);
+        if (boltHeader)
+        {
+            stream.Write(SyntheticSnapshots.BoltHeader);
+        }
+
         stream.SetLength(bytes);
         return path;
     }

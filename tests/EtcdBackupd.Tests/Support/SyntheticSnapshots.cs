@@ -41,12 +41,16 @@ internal static class SyntheticSnapshots
         return new SnapshotResult(path, Manifest(path, Content(dbBytes), createdAt, "m1", 42));
     }
 
-    /// <summary>A db of whole pages followed by its SHA-256.</summary>
+    /// <summary>A db of whole pages that begins with bbolt's meta page header, followed by its SHA-256.</summary>
     private static byte[] Content(int dbBytes)
     {
         var db = RandomNumberGenerator.GetBytes(dbBytes);
+        BoltHeader.CopyTo(db, 0);
         return [.. db, .. SHA256.HashData(db)];
     }
+
+    /// <summary>The first bytes of bbolt's first meta page: page id 0, flags 0x04 (meta), magic 0xED0CDAED, version 2.</summary>
+    public static byte[] BoltHeader => [0, 0, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0, 0, 0, 0, 0, 0xED, 0xDA, 0x0C, 0xED, 2, 0, 0, 0];
 
     private static SnapshotManifest Manifest(string path, byte[] file, DateTimeOffset createdAt, string member, long revision) => new()
     {
