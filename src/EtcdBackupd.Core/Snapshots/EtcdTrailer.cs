@@ -54,7 +54,8 @@ internal sealed class EtcdTrailer : IDisposable
 
     /// <summary>
     /// Whether a file begins as every etcd snapshot does, with bbolt's first meta page: the page's flags say
-    /// "meta" (0x04) and the meta its magic (0xED0CDAED) and format version 2, in the machine's byte order.
+    /// "meta" (0x04) and the meta its magic (0xED0CDAED) and format version 2, in bbolt's native byte order, little-endian
+    /// on every machine this runs on.
     /// </summary>
     public static bool HasBoltHeader(ReadOnlySpan<byte> first) =>
         first.Length >= HeaderLength && BitConverter.IsLittleEndian

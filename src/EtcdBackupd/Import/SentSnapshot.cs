@@ -38,8 +38,9 @@ internal static class SentSnapshot
                     $"'{shownAs}' is {input.Length} bytes, which no etcd snapshot is (whole 512-byte pages and a 32-byte trailer): truncated, or not a snapshot");
             }
 
-            // Nor is one read end to end that does not begin as a snapshot: a large file of anything else, sent by
-            // mistake or on purpose, is refused in a moment rather than hashed for minutes.
+            // Nor is one read end to end that does not begin as a snapshot: a large file of anything else (a wrong file,
+            // a sparse file of zeros) is refused in a moment rather than hashed for minutes. One with a forged header is
+            // still read whole, bounded by one verify per caller and by the caller staying connected.
             var head = new byte[EtcdTrailer.HeaderLength];
             if (await RandomAccess.ReadAsync(input.SafeFileHandle, head, 0, cancellationToken) < head.Length || !EtcdTrailer.HasBoltHeader(head))
             {

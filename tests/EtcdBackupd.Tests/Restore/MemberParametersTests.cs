@@ -158,7 +158,7 @@ internal sealed class MemberParametersTests
     }
 
     [Test]
-    public async Task Plan_WithADataOrWalDirectoryThatIsAMountPoint_HasTheToolWriteInsideItAndRefusesDataInsideTheWal()
+    public async Task Plan_WithADataOrWalDirectoryThatIsAMountPoint_HasTheToolWriteInsideIt_AndRefusesDataInsideTheWalOrAMountInside()
     {
         using var dir = new Support.TempDirectory("wal-dir-mount");
         await using var disk = await Support.Tmpfs.MountAsync(dir.Combine("disk"), "1m");
@@ -175,6 +175,7 @@ internal sealed class MemberParametersTests
         var belowTheMount = With($"--data-dir=/var/lib/etcd --wal-dir={disk.Path}/wal");
         var dataOnTheDisk = With($"--data-dir={disk.Path} --wal-dir={disk.Path}/member/wal");
         var holdingTheData = With("--data-dir=/srv/etcd-wal/data --wal-dir=/srv/etcd-wal");
+        var aDiskInside = With($"--data-dir={dir.Path}");
 
         Assert.That(walOnItsOwnDisk.Problems, Is.Empty);
         Assert.That((walOnItsOwnDisk.Member.WalMounted, walOnItsOwnDisk.Member.DataMounted), Is.EqualTo((true, false)));
@@ -185,5 +186,6 @@ internal sealed class MemberParametersTests
         Assert.That(dataOnTheDisk.Command, Does.Contain($"--data-dir {disk.Path}/.restoring --wal-dir {disk.Path}/.restoring/member/wal"),
             "a WAL inside a mounted data directory is written inside the tool's directory, to move up with the rest");
         Assert.That(holdingTheData.Problems, Has.One.StartWith("--data-dir /srv/etcd-wal/data lies inside --wal-dir /srv/etcd-wal"));
+        Assert.That(aDiskInside.Problems, Has.One.StartWith($"{disk.Path} is a mount point inside {dir.Path}, which the restore would have to move aside"));
     }
 }

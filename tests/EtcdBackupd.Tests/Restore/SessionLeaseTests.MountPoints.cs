@@ -51,10 +51,11 @@ internal sealed partial class SessionLeaseTests
             await File.WriteAllTextAsync(Path.Combine(Data, name), name);
         }
 
-        // A mount point inside cannot be renamed either: the move stops after "a", with "b" and "c" still in place.
-        await using var inner = await Tmpfs.MountAsync(Path.Combine(Data, "b"), "1m");
         var member = Member(out _);
         await CheckAsync(member, "coordinator-a");
+        // Mounted after the check (which refuses a mount point inside): it cannot be renamed, and the move stops
+        // after "a", with "b" and "c" still in place.
+        await using var inner = await Tmpfs.MountAsync(Path.Combine(Data, "b"), "1m");
 
         var answers = await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd, RestorePhase.RestoreData, RestorePhase.Rollback);
 
@@ -71,9 +72,9 @@ internal sealed partial class SessionLeaseTests
         _options = new RestoreOptions { Tool = await HalfFailingToolAsync(), UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
         await using var disk = await Tmpfs.MountAsync(Data, "4m");
         await File.WriteAllTextAsync(Path.Combine(Data, "a"), "a");
-        await using var inner = await Tmpfs.MountAsync(Path.Combine(Data, "b"), "1m");
         var member = Member(out _);
         await CheckAsync(member, "coordinator-a");
+        await using var inner = await Tmpfs.MountAsync(Path.Combine(Data, "b"), "1m");
         var first = await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd, RestorePhase.RestoreData);
         await inner.DisposeAsync(); // "b" can move now; disposed again at the end, a no-op
 
@@ -85,5 +86,72 @@ internal sealed partial class SessionLeaseTests
         Assert.That(Directory.EnumerateFileSystemEntries(Data).Select(Path.GetFileName).Where(n => !n!.StartsWith(".failed-restore-", StringComparison.Ordinal)),
             Is.EquivalentTo(new[] { "a", "b" }));
         Assert.That(Directory.GetDirectories(Data, ".failed-restore-*").Select(d => File.Exists(Path.Combine(d, "restored"))), Is.EqualTo(new[] { true }));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task RestoreDataOnADataDisk_GivesWhatItWroteTheOwnerOfTheOldMember_NotOfTheDirectoryItMadeAside()
+    {
+        _options = new RestoreOptions { Tool = await HalfFailingToolAsync(), UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
+        await using var disk = await Tmpfs.MountAsync(Data, "4m");
+        Directory.CreateDirectory(Path.Combine(Data, "member"));
+        await Shell.RunAsync($"chown 65534:65534 {Data}/member", CancellationToken.None);
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+
+        var answers = await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd, RestorePhase.RestoreData);
+        var owner = await Shell.RunAsync($"stat -c %u:%g {Data}/restored", CancellationToken.None);
+
+        Assert.That(answers[2].Ok, Is.True, answers[2].Error?.Message);
+        Assert.That(owner.Output.Trim(), Is.EqualTo("65534:65534"), "the user etcd ran as, as its old member directory says");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task ASessionReloadedWhenItsDataDiskIsNoLongerMounted_RefusesToRestoreOntoTheEmptyDirectory_AndItsRollbackSaysTheDiskIsMissing()
+    {
+        _options = new RestoreOptions { Tool = await HalfFailingToolAsync(), UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
+        await File.WriteAllTextAsync(_dir.Combine("fail.flag"), "");
+        var disk = await Tmpfs.MountAsync(Data, "4m");
+        await using (disk)
+        {
+            Directory.CreateDirectory(Path.Combine(Data, "member"));
+            var before = Member(out var daemon);
+            using (daemon)
+            {
+                await CheckAsync(before, "coordinator-a");
+                await RunAsync(before, RestorePhase.StopApi, RestorePhase.StopEtcd, RestorePhase.RestoreData);
+            }
+        }
+
+        // A reboot, and the disk not mounted again: the daemon reloads the session.
+        var after = Member(out var rebooted);
+        using var daemonAfter = rebooted;
+        var again = await RunAsync(after, RestorePhase.RestoreData, RestorePhase.Rollback);
+
+        Assert.That(again[0].Error?.Message, Does.StartWith($"{Data} was a mount point when this restore moved what it held aside, and is not one now"));
+        Assert.That(Directory.EnumerateFileSystemEntries(Data), Is.Empty, "nothing was restored onto the root file system");
+        Assert.That(again[1].Result?.Rollback, Is.EqualTo(RollbackState.Incomplete), again[1].Error?.Message);
+        Assert.That(again[1].Result?.Steps, Has.Some.Contain("is its disk mounted?"));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task RestoreData_OfADataDirectoryThatIsALink_MovesTheDirectoryItLeadsTo_AndTheLinkStillLeadsToTheRestoredData()
+    {
+        _options = new RestoreOptions { Tool = await HalfFailingToolAsync(), UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
+        var real = Directory.CreateDirectory(_dir.Combine("data-disk", "etcd")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(real, "original"), "this member's data");
+        File.CreateSymbolicLink(Data, real);
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+
+        var answers = await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd, RestorePhase.RestoreData);
+
+        Assert.That(answers[2].Ok, Is.True, answers[2].Error?.Message);
+        Assert.That(new FileInfo(Data).LinkTarget, Is.EqualTo(real), "the link is left as it was");
+        Assert.That(File.Exists(Path.Combine(real, "restored")), Is.True, "the restored data is where the link leads, on that disk");
+        Assert.That(Directory.GetDirectories(_dir.Combine("data-disk"), "etcd.before-restore-*").Select(d => File.Exists(Path.Combine(d, "original"))),
+            Is.EqualTo(new[] { true }));
     }
 }

@@ -62,7 +62,9 @@ internal static class MountContents
             }
             else
             {
-                File.Move(source, destination);
+                // With overwrite, one rename(2); without, .NET links and then unlinks, and a kill between the two would
+                // leave the file in both places. Nothing is there: checked above.
+                File.Move(source, destination, overwrite: true);
             }
         }
         catch (IOException e)

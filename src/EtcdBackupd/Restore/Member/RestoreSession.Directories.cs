@@ -95,8 +95,9 @@ internal sealed partial class RestoreSession
     });
 
     /// <summary>
-    /// The tool's output in place: a directory the tool made takes the old one's owner; in a mount point, what
-    /// the tool wrote takes the mount's owner and moves up into it.
+    /// The tool's output in place: a directory the tool made takes the owner and mode of <paramref name="reference"/>;
+    /// in a mount point, what the tool wrote takes the owner of the old <c>member</c> (else of the mount itself) and
+    /// moves up into it.
     /// </summary>
     private async Task SettleAsync(string dir, bool mounted, string? reference, CancellationToken cancellationToken)
     {
@@ -107,13 +108,40 @@ internal sealed partial class RestoreSession
         }
 
         var staging = MemberParameters.Staging(dir);
-        await GiveOwnerAsync(staging, dir, cancellationToken);
+        var owner = MountOwner(dir, reference);
+        await RunStepAsync($"give what {staging} holds the owner of {owner}", async () =>
+        {
+            await MustAsync("chown", ["-R", $"--reference={owner}", staging], cancellationToken);
+            Done($"give what {staging} holds the owner of {owner}");
+        });
         await RunStepAsync($"move what {staging} holds up into {dir}", () =>
         {
             MountContents.MoveUp(staging, dir);
             Done($"moved what {staging} holds up into {dir}");
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>
+    /// Whose owner what a restore writes into mount point <paramref name="dir"/> takes: the old <c>member</c> etcd ran
+    /// on, moved aside into <paramref name="aside"/>, else the mount itself. Never the aside directory: this restore
+    /// made it, root's and 0700, and an etcd running as User= could not open what took its owner.
+    /// </summary>
+    private static string MountOwner(string dir, string? aside) =>
+        aside is not null && Directory.Exists(Path.Combine(aside, "member")) ? Path.Combine(aside, "member") : dir;
+
+    /// <summary>
+    /// A directory whose contents this session moved aside as a mount point's and that is no mount point now (a
+    /// reboot, the disk not mounted again): taking it for a plain directory would restore onto the root file system,
+    /// and a rollback would find nothing to put back.
+    /// </summary>
+    private void RefuseIfNoLongerMounted(string dir, bool mounted)
+    {
+        if (!mounted && _record.Undo.Any(u => u.Kind == UndoKind.ContentsBack && u.DataDir == dir))
+        {
+            throw new InvalidOperationException(
+                $"{dir} was a mount point when this restore moved what it held aside, and is not one now: mount its disk again, then ask again or roll back");
+        }
     }
 
     /// <summary>
@@ -163,6 +191,13 @@ internal sealed partial class RestoreSession
     {
         if (!Directory.Exists(oldDir))
         {
+            // The move never began and all is in place; or the disk is not mounted (after a reboot), and a rollback
+            // that said "complete" would leave etcd on an empty directory.
+            if (names.Any(name => !Fetch.SnapshotPlacement.IsThere(Path.Combine(dir, name))))
+            {
+                throw new IOException($"{oldDir} does not exist and {dir} lacks what it held ({string.Join(", ", names)}): is its disk mounted?");
+            }
+
             return;
         }
 

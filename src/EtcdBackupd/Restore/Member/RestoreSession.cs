@@ -260,6 +260,12 @@ internal sealed partial class RestoreSession
 
         var dataDir = member.Data;
         var walDir = member.SeparateWalDir;
+        RefuseIfNoLongerMounted(dataDir, member.DataMounted);
+        if (walDir is not null)
+        {
+            RefuseIfNoLongerMounted(walDir, member.WalMounted);
+        }
+
         await MoveOldAsideAsync(dataDir, DataSlot, member.DataMounted);
         if (walDir is not null)
         {
@@ -281,7 +287,8 @@ internal sealed partial class RestoreSession
         if (walDir is not null)
         {
             // A new WAL directory takes the old WAL's owner, else the old data's, else the unit's User=.
-            await SettleAsync(walDir, member.WalMounted, _record.OldWalDir ?? OldDataDir, cancellationToken);
+            var dataOwner = member.DataMounted ? MountOwner(dataDir, OldDataDir) : OldDataDir;
+            await SettleAsync(walDir, member.WalMounted, _record.OldWalDir ?? dataOwner, cancellationToken);
         }
     }
 
@@ -442,7 +449,8 @@ internal sealed partial class RestoreSession
         UndoKind.MoveBack => Task.Run(() => MoveBack(step.DataDir!, step.OldDir!)),
         UndoKind.StopUnit => StopIfActiveAsync(step.Unit!),
         UndoKind.MoveAside => Task.Run(() => MoveAside(step.DataDir!, step.OldDir!)),
-        UndoKind.ContentsBack => Task.Run(() => ContentsBack(step.DataDir!, step.OldDir!, step.Names ?? [])),
+        UndoKind.ContentsBack => Task.Run(() => ContentsBack(step.DataDir!, step.OldDir!,
+            step.Names ?? throw new InvalidOperationException($"the record of '{step.What}' names nothing it moved: put back by hand"))),
         _ => throw new InvalidOperationException($"unknown undo step {step.Kind}"),
     };
 

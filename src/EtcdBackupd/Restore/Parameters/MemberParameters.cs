@@ -64,13 +64,26 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
 
     public static string Staging(string dir) => $"{dir}/{StagingName}";
 
-    /// <summary>A data directory inside a separate WAL directory: moving the WAL aside would carry the data along.</summary>
-    public IEnumerable<string> DirectoryProblems()
+    /// <summary>
+    /// What the restore cannot move aside: a data directory inside a separate WAL directory (the WAL's move would
+    /// carry it along), or a mount point below either (a WAL disk at <c>member/wal</c>): renaming a directory that
+    /// holds one fails, after etcd was stopped, and moving what it holds would put the new WAL on the wrong disk.
+    /// </summary>
+    public IEnumerable<string> DirectoryProblems(MountPoints mounts)
     {
         if (SeparateWalDir is { } wal && Data.Length > 0 && Within(Data, wal))
         {
             yield return $"--data-dir {Data} lies inside --wal-dir {wal} ({WalDir!.Source}): moving the WAL aside would carry the data with it; "
                 + "restore this member by hand";
+        }
+
+        foreach (var dir in new[] { Data, SeparateWalDir }.OfType<string>().Where(d => d.Length > 0))
+        {
+            foreach (var inner in mounts.Below(dir))
+            {
+                yield return $"{inner} is a mount point inside {dir}, which the restore would have to move aside with it: "
+                    + "restore this member by hand";
+            }
         }
     }
 

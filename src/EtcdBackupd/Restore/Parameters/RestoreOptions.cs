@@ -127,11 +127,12 @@ internal sealed class RestoreOptions
         var problems = new List<string>();
         var unit = ReadUnit();
         problems.AddRange(unit?.Problems ?? []);
-        var mounted = MountPoints.Read();
+        var mounts = MountPoints.Read();
         var member = RestoreIdentity.Apply(MemberParameters.Resolve(Parameters, unit, problems), session);
-        member = member with { DataMounted = mounted(member.Data), WalMounted = member.SeparateWalDir is { } wal && mounted(wal) };
+        member = member with { DataDir = RealPath.Followed(member.DataDir), WalDir = member.WalDir is { } walDir ? RealPath.Followed(walDir) : null };
+        member = member with { DataMounted = mounts.IsMountPoint(member.Data), WalMounted = member.SeparateWalDir is { } wal && mounts.IsMountPoint(wal) };
         problems.AddRange(member.Inconsistencies());
-        problems.AddRange(member.DirectoryProblems());
+        problems.AddRange(member.DirectoryProblems(mounts));
         var tool = RestoreTool.Choose(Tool, unit);
         var snapshotVersion = ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot))?.EtcdVersion;
         problems.AddRange(RestoreTool.Problems(tool.Value, unit?.Executable, snapshotVersion));
