@@ -154,4 +154,36 @@ internal sealed partial class SessionLeaseTests
         Assert.That(Directory.GetDirectories(_dir.Combine("data-disk"), "etcd.before-restore-*").Select(d => File.Exists(Path.Combine(d, "original"))),
             Is.EqualTo(new[] { true }));
     }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task RestoreDataWithAWalDisk_MovesItsOldWalAsideInsideIt_WritesTheNewOneThere_AndTheRollbackPutsItBack()
+    {
+        var wal = _dir.Combine("wal");
+        var unit = await File.ReadAllTextAsync(_options.UnitFile!);
+        await File.WriteAllTextAsync(_options.UnitFile!, unit.Replace(" --initial-cluster=", $" --wal-dir={wal} --initial-cluster=", StringComparison.Ordinal));
+        // A tool that writes a WAL file where --wal-dir says, and data where --data-dir says.
+        var tool = _dir.Combine("etcdutl-wal");
+        await File.WriteAllTextAsync(tool, "#!/bin/sh\nwhile [ $# -gt 0 ]; do case $1 in --data-dir) d=$2;; --wal-dir) w=$2;; esac; shift; done\n"
+            + "mkdir -p \"$d\" \"$w\" && echo restored >\"$d/restored\" && echo new >\"$w/0000000000000000-0000000000000000.wal\"\n");
+        File.SetUnixFileMode(tool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _options = new RestoreOptions { Tool = tool, UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
+        await using var disk = await Tmpfs.MountAsync(wal, "4m");
+        Directory.CreateDirectory(Path.Combine(wal, "lost+found"));
+        await File.WriteAllTextAsync(Path.Combine(wal, "old.wal"), "the old WAL");
+        var member = Member(out _);
+        await CheckAsync(member, "coordinator-a");
+
+        var answers = await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd, RestorePhase.RestoreData);
+        var restored = Directory.EnumerateFileSystemEntries(wal).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order().ToList();
+        var rollback = await RunAsync(member, RestorePhase.Rollback);
+
+        Assert.That(answers[2].Ok, Is.True, answers[2].Error?.Message);
+        Assert.That(restored, Is.EqualTo(new[] { "0000000000000000-0000000000000000.wal", "lost+found" }), "the new WAL where etcd reads it, the old one aside");
+        Assert.That(rollback[0].Result?.Rollback, Is.EqualTo(RollbackState.Complete), rollback[0].Error?.Message);
+        Assert.That(File.ReadAllText(Path.Combine(wal, "old.wal")), Is.EqualTo("the old WAL"));
+        Assert.That(Directory.GetDirectories(wal, ".failed-restore-*").Select(d => File.Exists(Path.Combine(d, "0000000000000000-0000000000000000.wal"))),
+            Is.EqualTo(new[] { true }), "the restored WAL is kept aside, not deleted");
+        Assert.That(Directory.Exists(MemberParameters.Staging(wal)), Is.False);
+    }
 }
