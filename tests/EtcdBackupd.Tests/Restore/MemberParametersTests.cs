@@ -188,4 +188,28 @@ internal sealed class MemberParametersTests
         Assert.That(holdingTheData.Problems, Has.One.StartWith("--data-dir /srv/etcd-wal/data lies inside --wal-dir /srv/etcd-wal"));
         Assert.That(aDiskInside.Problems, Has.One.StartWith($"{disk.Path} is a mount point inside {dir.Path}, which the restore would have to move aside"));
     }
+
+    [Test]
+    public void WithLinksFollowed_ResolvesALinkLeadingNowhere_AndKeepsAWalInsideTheDataDirectoryInside()
+    {
+        using var dir = new Support.TempDirectory("links");
+        var disk = Directory.CreateDirectory(dir.Combine("disk")).FullName;
+        var walDisk = Directory.CreateDirectory(dir.Combine("wal-disk")).FullName;
+        // The data directory's link leads to a directory a restore has moved aside (a daemon restarted mid-restore).
+        File.CreateSymbolicLink(dir.Combine("etcd"), Path.Combine(disk, "etcd"));
+        var member = new MemberParameters(new("m1", "t"), new("m1=http://a:2380", "t"), new("tok", "t"), new("http://a:2380", "t"), new(dir.Combine("etcd"), "--data-dir"))
+        {
+            WalDir = new(dir.Combine("etcd", "member", "wal"), "--wal-dir"),
+        };
+        var apart = member with { WalDir = new(dir.Combine("wal-link"), "--wal-dir") };
+        File.CreateSymbolicLink(dir.Combine("wal-link"), walDisk);
+
+        var followed = member.WithLinksFollowed();
+        var followedApart = apart.WithLinksFollowed();
+
+        Assert.That(followed.DataDir, Is.EqualTo(new Sourced(Path.Combine(disk, "etcd"), $"--data-dir, {dir.Combine("etcd")} with its links followed")));
+        Assert.That(followed.WalDir!.Value, Is.EqualTo(Path.Combine(disk, "etcd", "member", "wal")), "inside the data directory as configured, inside it still");
+        Assert.That(followed.SeparateWalDir, Is.Null);
+        Assert.That(followedApart.WalDir!.Value, Is.EqualTo(walDisk));
+    }
 }

@@ -132,7 +132,7 @@ internal sealed partial class SessionLeaseTests
         Assert.That(again[0].Error?.Message, Does.StartWith($"{Data} was a mount point when this restore moved what it held aside, and is not one now"));
         Assert.That(Directory.EnumerateFileSystemEntries(Data), Is.Empty, "nothing was restored onto the root file system");
         Assert.That(again[1].Result?.Rollback, Is.EqualTo(RollbackState.Incomplete), again[1].Error?.Message);
-        Assert.That(again[1].Result?.Steps, Has.Some.Contain("is its disk mounted?"));
+        Assert.That(again[1].Result?.Steps, Has.Some.Contain("is not a mount point now, and what it held is on its disk: is the disk mounted?"));
     }
 
     [Test]

@@ -73,13 +73,18 @@ internal sealed partial class RestoreSession
     /// </summary>
     private static void ContentsBack(string dir, string oldDir, IReadOnlyList<string> names)
     {
+        if (!MountPoints.Read().IsMountPoint(dir))
+        {
+            // A reboot, and the disk not mounted again: what it held, and what the restore wrote, are on it.
+            throw new IOException($"{dir} is not a mount point now, and what it held is on its disk: is the disk mounted?");
+        }
+
         if (!Directory.Exists(oldDir))
         {
-            // The move never began and all is in place; or the disk is not mounted (after a reboot), and a rollback
-            // that said "complete" would leave etcd on an empty directory.
+            // The move never began and all is in place; else something removed the aside, and "complete" would be false.
             if (names.Any(name => !Fetch.SnapshotPlacement.IsThere(Path.Combine(dir, name))))
             {
-                throw new IOException($"{oldDir} does not exist and {dir} lacks what it held ({string.Join(", ", names)}): is its disk mounted?");
+                throw new IOException($"{oldDir} does not exist and {dir} lacks what it held ({string.Join(", ", names)}): put it back by hand");
             }
 
             return;

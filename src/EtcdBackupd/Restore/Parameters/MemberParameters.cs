@@ -87,6 +87,29 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
         }
     }
 
+    /// <summary>
+    /// The data and WAL directories where their links lead (<see cref="RealPath"/>), so that a restore moves the data,
+    /// not a link to it. A WAL inside the data directory as configured stays inside it, at the same place below the
+    /// resolved one: resolved on its own (a link at <c>member/wal</c>), it would be taken for a WAL kept apart, and the
+    /// new data directory would have no WAL where etcd looks.
+    /// </summary>
+    public MemberParameters WithLinksFollowed()
+    {
+        var data = RealPath.Followed(DataDir);
+        if (WalDir is not { } wal)
+        {
+            return this with { DataDir = data };
+        }
+
+        if (DataDir.Value.Length == 0 || !Within(wal.Value, DataDir.Value))
+        {
+            return this with { DataDir = data, WalDir = RealPath.Followed(wal) };
+        }
+
+        var below = Path.GetRelativePath(Path.GetFullPath(DataDir.Value), Path.GetFullPath(wal.Value));
+        return this with { DataDir = data, WalDir = below == "." ? wal with { Value = data.Value } : wal with { Value = Path.Join(data.Value.TrimEnd('/'), below) } };
+    }
+
     private static bool Within(string path, string directory)
     {
         var (inner, outer) = (Path.GetFullPath(path).TrimEnd('/'), Path.GetFullPath(directory).TrimEnd('/'));

@@ -5,8 +5,33 @@ namespace EtcdBackupd.Restore;
 /// <summary>A path with every symbolic link in it followed, as the kernel follows it: realpath(3).</summary>
 internal static partial class RealPath
 {
-    /// <summary>The resolved path; null when it cannot be resolved (it does not exist: there is nothing to move).</summary>
+    /// <summary>
+    /// The resolved path. A path whose last part is missing, or a link leading nowhere (the directory it led to moved
+    /// aside by a restore that a restarted daemon takes up again), is resolved as far as it goes: its parent, and the
+    /// links in its last part, by hand. Null when even that fails (a parent missing or unreadable).
+    /// </summary>
     public static string? Of(string path)
+    {
+        if (Resolved(path) is { } whole)
+        {
+            return whole;
+        }
+
+        var full = Path.GetFullPath(path).TrimEnd('/');
+        for (var hops = 0; hops < 40 && full.Length > 0; hops++)
+        {
+            if (new FileInfo(full).LinkTarget is not { } target)
+            {
+                return Path.GetDirectoryName(full) is { } parent && Resolved(parent) is { } real ? Path.Join(real, Path.GetFileName(full)) : null;
+            }
+
+            full = Path.GetFullPath(target, Path.GetDirectoryName(full) ?? "/").TrimEnd('/');
+        }
+
+        return null;
+    }
+
+    private static string? Resolved(string path)
     {
         var resolved = Resolve(path, IntPtr.Zero);
         if (resolved == IntPtr.Zero)

@@ -129,7 +129,7 @@ internal sealed class RestoreOptions
         problems.AddRange(unit?.Problems ?? []);
         var mounts = MountPoints.Read();
         var member = RestoreIdentity.Apply(MemberParameters.Resolve(Parameters, unit, problems), session);
-        member = member with { DataDir = RealPath.Followed(member.DataDir), WalDir = member.WalDir is { } walDir ? RealPath.Followed(walDir) : null };
+        member = member.WithLinksFollowed();
         member = member with { DataMounted = mounts.IsMountPoint(member.Data), WalMounted = member.SeparateWalDir is { } wal && mounts.IsMountPoint(wal) };
         problems.AddRange(member.Inconsistencies());
         problems.AddRange(member.DirectoryProblems(mounts));
