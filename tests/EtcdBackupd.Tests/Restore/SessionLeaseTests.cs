@@ -225,6 +225,18 @@ internal sealed partial class SessionLeaseTests
         return tool;
     }
 
+    /// <summary>The check, the stops, a restore-data the tool fails (<c>fail.flag</c>), and the same asked again with the tool working.</summary>
+    private async Task<(PhaseAnswer First, PhaseAnswer Again)> RestoreDataFailingOnceAsync(MemberPhases member)
+    {
+        await File.WriteAllTextAsync(_dir.Combine("fail.flag"), "");
+        await CheckAsync(member, "coordinator-a");
+        await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd);
+        var first = await RunAsync(member, RestorePhase.RestoreData);
+        File.Delete(_dir.Combine("fail.flag"));
+        var again = await RunAsync(member, RestorePhase.RestoreData);
+        return (first[0], again[0]);
+    }
+
     private async Task<PhaseAnswer[]> RunAsync(MemberPhases member, params RestorePhase[] phases)
     {
         var answers = new List<PhaseAnswer>();
@@ -241,18 +253,13 @@ internal sealed partial class SessionLeaseTests
     public async Task RestoreDataAskedAgainOnAMemberThatHadNoDataDirectory_NeverTakesTheFailedOutputForOldData_AndARollbackLeavesNoneInPlace()
     {
         _options = new RestoreOptions { Tool = await HalfFailingToolAsync(), UnitFile = _options.UnitFile, UseCommands = true, Commands = _options.Commands };
-        await File.WriteAllTextAsync(_dir.Combine("fail.flag"), "");
         var member = Member(out _);
-        await CheckAsync(member, "coordinator-a");
-        await RunAsync(member, RestorePhase.StopApi, RestorePhase.StopEtcd);
 
-        var first = await RunAsync(member, RestorePhase.RestoreData);
-        File.Delete(_dir.Combine("fail.flag"));
-        var again = await RunAsync(member, RestorePhase.RestoreData);
+        var (first, again) = await RestoreDataFailingOnceAsync(member);
         var rollback = await RunAsync(member, RestorePhase.Rollback);
 
-        Assert.That((first[0].Ok, again[0].Ok), Is.EqualTo((false, true)), again[0].Error?.Message);
-        Assert.That(again[0].Result?.Steps, Has.None.Contain("owner and mode of"), "no owner is copied from a failed attempt's output");
+        Assert.That((first.Ok, again.Ok), Is.EqualTo((false, true)), again.Error?.Message);
+        Assert.That(again.Result?.Steps, Has.None.Contain("owner and mode of"), "no owner is copied from a failed attempt's output");
         Assert.That(rollback[0].Result?.Rollback, Is.EqualTo(RollbackState.Complete), rollback[0].Error?.Message);
         Assert.That(Directory.Exists(_dir.Combine("etcd")), Is.False, "as before the restore: no data directory");
         Assert.That(Directory.GetDirectories(_dir.Path, "etcd.before-restore-*"), Is.Empty, "nothing passed for old data");

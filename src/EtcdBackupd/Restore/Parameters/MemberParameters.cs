@@ -58,7 +58,7 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
             }
 
             // Inside the data directory: at the same place inside the tool's, so it moves up with the rest.
-            return DataMounted ? ToolDataDir + Path.GetFullPath(wal).TrimEnd('/')[Path.GetFullPath(Data).TrimEnd('/').Length..] : wal;
+            return DataMounted ? Rebased(wal, Data, ToolDataDir) : wal;
         }
     }
 
@@ -106,9 +106,12 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
             return this with { DataDir = data, WalDir = RealPath.Followed(wal) };
         }
 
-        var below = Path.GetRelativePath(Path.GetFullPath(DataDir.Value), Path.GetFullPath(wal.Value));
-        return this with { DataDir = data, WalDir = below == "." ? wal with { Value = data.Value } : wal with { Value = Path.Join(data.Value.TrimEnd('/'), below) } };
+        return this with { DataDir = data, WalDir = wal with { Value = Rebased(wal.Value, DataDir.Value, data.Value) } };
     }
+
+    /// <summary><paramref name="path"/>, which lies within <paramref name="from"/>, at the same place within <paramref name="to"/>.</summary>
+    private static string Rebased(string path, string from, string to) =>
+        Path.GetRelativePath(Path.GetFullPath(from), Path.GetFullPath(path)) is var below && below == "." ? to : Path.Join(to.TrimEnd('/'), below);
 
     private static bool Within(string path, string directory)
     {
