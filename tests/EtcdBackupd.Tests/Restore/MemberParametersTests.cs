@@ -115,6 +115,64 @@ internal sealed class MemberParametersTests
     }
 
     [Test]
+    public void Resolve_RelativeDataAndWalDirectories_AreWithinTheUnitsWorkingDirectory_WhereEtcdOpensThem()
+    {
+        const string unitText = """
+            [Service]
+            WorkingDirectory=/var/lib/etcd/
+            ExecStart=/usr/bin/etcd --name m1 --data-dir=m1.etcd --wal-dir ../etcd-wal/m1
+            """;
+        var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", unitText)));
+
+        var member = MemberParameters.Resolve(ConfiguredParameters.None, unit, []);
+
+        Assert.That(member.DataDir, Is.EqualTo(new Sourced("/var/lib/etcd/m1.etcd",
+            "--data-dir in ExecStart of /etc/systemd/system/etcd.service, relative to WorkingDirectory=/var/lib/etcd/ of /etc/systemd/system/etcd.service")));
+        Assert.That(member.WalDir?.Value, Is.EqualTo("/var/lib/etcd-wal/m1"));
+    }
+
+    [Test]
+    public void Resolve_ARelativeDataDirectory_WithoutWorkingDirectory_IsWithinTheRoot_AsSystemdRunsTheUnitThere()
+    {
+        var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", "[Service]\nExecStart=/usr/bin/etcd --data-dir default.etcd\n")));
+
+        var member = MemberParameters.Resolve(ConfiguredParameters.None, unit, []);
+
+        Assert.That(member.DataDir.Value, Is.EqualTo("/default.etcd"));
+        Assert.That(member.DataDir.Source, Does.EndWith("relative to /, where systemd runs a unit without WorkingDirectory="));
+    }
+
+    [Test]
+    public void WorkingDirectory_Tilde_IsTheUsersHome_AndOneThatMayBeMissingAndIs_IsTheRoot()
+    {
+        var home = File.ReadLines("/etc/passwd").Select(l => l.Split(':')).First(f => f[0] == "nobody")[5];
+        EtcdUnit Unit(string settings) =>
+            EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", $"[Service]\n{settings}\nExecStart=/usr/bin/etcd\n")));
+
+        Assert.That(Unit("User=nobody\nWorkingDirectory=~").WorkingDirectory.Value, Is.EqualTo(home));
+        Assert.That(Unit("WorkingDirectory=~").WorkingDirectory.Value, Is.EqualTo("/root"));
+        Assert.That(Unit("WorkingDirectory=-/nonexistent/etcd").WorkingDirectory.Value, Is.EqualTo("/"));
+        Assert.That(Unit("WorkingDirectory=-/tmp").WorkingDirectory.Value, Is.EqualTo("/tmp"));
+        Assert.That(Unit("WorkingDirectory=/srv\nWorkingDirectory=").WorkingDirectory.Value, Is.EqualTo("/"), "an empty assignment resets");
+    }
+
+    [Test]
+    public void Resolve_ARelativeConfigFile_IsReadFromTheUnitsWorkingDirectory()
+    {
+        const string unitText = """
+            [Service]
+            WorkingDirectory=/etc/etcd
+            ExecStart=/usr/local/bin/etcd --config-file etcd.yml
+            """;
+        var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", unitText), ("/etc/etcd/etcd.yml", "name: m3\ndata-dir: data\n")));
+
+        var member = MemberParameters.Resolve(ConfiguredParameters.None, unit, []);
+
+        Assert.That(member.Name.Value, Is.EqualTo("m3"));
+        Assert.That(member.DataDir.Value, Is.EqualTo("/etc/etcd/data"));
+    }
+
+    [Test]
     public void Resolve_NothingAnywhere_NamesEveryMissingKey()
     {
         var unit = EtcdUnit.Read("/etc/systemd/system/etcd.service", Files(("/etc/systemd/system/etcd.service", "[Service]\nExecStart=/usr/bin/etcd\n")));

@@ -23,6 +23,9 @@ internal abstract class OneLocalMember
     /// </summary>
     protected virtual bool DataOnItsOwnDisk => false;
 
+    /// <summary>Whether the unit names the data directory as etcd's default does, relative to its <c>WorkingDirectory=</c>.</summary>
+    protected virtual bool DataDirRelative => false;
+
     private Tmpfs? _disk;
 
     protected TempDirectory _dir = null!;
@@ -48,10 +51,12 @@ internal abstract class OneLocalMember
 
         var client = _member.ClientUrl.ToString().TrimEnd('/');
         var peer = _member.PeerUrl.ToString().TrimEnd('/');
-        var flags = $"--name=r1 --data-dir={_member.DataDir} --listen-client-urls={client} --advertise-client-urls={client} "
+        var dataDir = DataDirRelative ? Path.GetRelativePath(_dir.Path, _member.DataDir) : _member.DataDir;
+        var flags = $"--name=r1 --data-dir={dataDir} --listen-client-urls={client} --advertise-client-urls={client} "
             + $"--listen-peer-urls={peer} --initial-advertise-peer-urls={peer} --initial-cluster=r1={peer} --initial-cluster-token=restore-test"
             + (WalDirectory is { } wal ? $" --wal-dir={wal}" : "");
-        await File.WriteAllTextAsync(_dir.Combine("etcd.service"), $"[Service]\nExecStart={EtcdBinaries.V35.Etcd} {flags}\n");
+        var workingDirectory = DataDirRelative ? $"WorkingDirectory={_dir.Path}\n" : "";
+        await File.WriteAllTextAsync(_dir.Combine("etcd.service"), $"[Service]\n{workingDirectory}ExecStart={EtcdBinaries.V35.Etcd} {flags}\n");
         _options = new RestoreOptions
         {
             Tool = EtcdBinaries.V35.Etcdutl!,
@@ -61,7 +66,7 @@ internal abstract class OneLocalMember
             Commands = new Dictionary<string, UnitCommands>
             {
                 ["etcd.service"] = new(
-                    $"{EtcdBinaries.V35.Etcd} {flags} >>{_dir.Combine("etcd.log")} 2>&1 & echo $! >{_pidFile}",
+                    $"cd {_dir.Path} && {{ {EtcdBinaries.V35.Etcd} {flags} >>{_dir.Combine("etcd.log")} 2>&1 & echo $! >{_pidFile}; }}",
                     $"p=$(cat {_pidFile}); kill $p; " + Masters.WaitForExit,
                     $"p=$(cat {_pidFile}); " + Masters.Runs),
                 ["kube-apiserver.service"] = new($"touch {_apiMarker}", $"rm -f {_apiMarker}", $"test -f {_apiMarker}"),

@@ -55,6 +55,19 @@ internal sealed class UnitFromSystemdTests
     }
 
     [Test]
+    public void Show_WithAWorkingDirectory_ResolvesARelativeDataDirWithinIt_WithSystemdsMarksRead()
+    {
+        var relative = Show.Replace("/var/lib/etcd/my data", "data", StringComparison.Ordinal);
+        var there = EtcdUnit.FromShow("etcd.service", relative + "WorkingDirectory=/var/lib/etcd\n", Files, out _)!;
+        var missingOk = EtcdUnit.FromShow("etcd.service", relative + "WorkingDirectory=!/nonexistent/etcd\n", Files, out _)!;
+        var none = EtcdUnit.FromShow("etcd.service", relative + "WorkingDirectory=\n", Files, out _)!;
+
+        Assert.That(MemberParameters.Resolve(ConfiguredParameters.None, there, []).DataDir.Value, Is.EqualTo("/var/lib/etcd/data"));
+        Assert.That(missingOk.WorkingDirectory.Value, Is.EqualTo("/"), "systemd leaves a missing-ok directory that is missing for /");
+        Assert.That(none.WorkingDirectory.Value, Is.EqualTo("/"));
+    }
+
+    [Test]
     public void Show_OfAUnitSystemdHasNotLoaded_IsNoUnit_WithWhy()
     {
         var unit = EtcdUnit.FromShow("etcd.service", "ExecStart=\nEnvironment=\nEnvironmentFiles=\n", Files, out var why);
@@ -78,7 +91,7 @@ internal sealed class UnitFromSystemdTests
         var asked = EtcdUnit.AskSystemd("etcd.service", Files, systemctl, out var why);
         var refused = EtcdUnit.AskSystemd("etcd.service", Files, failing, out var refusedWhy);
 
-        Assert.That((await File.ReadAllTextAsync(dir.Combine("args"))).Trim(), Is.EqualTo("-p ExecStart -p Environment -p EnvironmentFiles -p User -p Group show -- etcd.service"));
+        Assert.That((await File.ReadAllTextAsync(dir.Combine("args"))).Trim(), Is.EqualTo("-p ExecStart -p Environment -p EnvironmentFiles -p User -p Group -p WorkingDirectory show -- etcd.service"));
         Assert.That(asked?.Setting("name")?.Value, Is.EqualTo("master1"), why);
         Assert.That(refused, Is.Null);
         Assert.That(refusedWhy, Does.Contain("exited 1").And.Contain("not been booted with systemd"));

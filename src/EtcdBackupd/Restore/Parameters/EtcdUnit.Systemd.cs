@@ -5,10 +5,10 @@ namespace EtcdBackupd.Restore;
 /// <summary>The unit as systemd itself has it: drop-ins applied and specifiers expanded by systemd, not by us.</summary>
 internal sealed partial class EtcdUnit
 {
-    private static readonly string[] ShowProperties = ["ExecStart", "Environment", "EnvironmentFiles", "User", "Group"];
+    private static readonly string[] ShowProperties = ["ExecStart", "Environment", "EnvironmentFiles", "User", "Group", "WorkingDirectory"];
 
     /// <summary>
-    /// <c>systemctl show -p ExecStart -p Environment -p EnvironmentFiles -p User -p Group UNIT</c>, read into the same
+    /// <c>systemctl show -p ExecStart -p Environment -p EnvironmentFiles -p User -p Group -p WorkingDirectory UNIT</c>, read into the same
     /// settings a unit file gives; null with <paramref name="why"/> when systemd cannot be asked (no
     /// systemd as PID 1, no such unit), so the caller can read the file instead and say so.
     /// </summary>
@@ -78,7 +78,7 @@ internal sealed partial class EtcdUnit
                     var path = value[..(value.LastIndexOf(" (", StringComparison.Ordinal) is > 0 and var open ? open : value.Length)];
                     settings.Add(("EnvironmentFile", (optional ? "-" : "") + path, from));
                     break;
-                case "User" or "Group" when value.Length > 0:
+                case "User" or "Group" or "WorkingDirectory" when value.Length > 0:
                     settings.Add((key, value, from));
                     break;
                 case "ExecStart" when execStart is null && ArgvOf(value) is { } argv:

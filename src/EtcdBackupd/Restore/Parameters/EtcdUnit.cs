@@ -26,6 +26,14 @@ internal sealed partial class EtcdUnit
     /// <summary>The unit's <c>Group=</c>, or null (the user's own group, as systemd takes it).</summary>
     public string? Group { get; private set; }
 
+    /// <summary>
+    /// Where etcd runs (<c>WorkingDirectory=</c>), against which it opens a relative <c>--data-dir</c>,
+    /// <c>--wal-dir</c> or <c>--config-file</c>: <c>/</c> when the unit names none, as systemd runs a
+    /// system service; <c>~</c> the user's home; a directory that may be missing (<c>-</c> in the file,
+    /// <c>!</c> in <c>systemctl show</c>) and is, <c>/</c> too, where systemd leaves the process.
+    /// </summary>
+    public Sourced WorkingDirectory { get; private set; } = new("/", "/, where systemd runs a unit without WorkingDirectory=");
+
     /// <summary>What systemd would read differently or not at all: an unknown specifier, say.</summary>
     public List<string> Problems { get; } = [];
 
@@ -48,6 +56,17 @@ internal sealed partial class EtcdUnit
 
         return _environment.TryGetValue("ETCD_" + name.Replace('-', '_').ToUpperInvariant(), out var fromEnvironment) ? fromEnvironment : null;
     }
+
+    /// <summary>
+    /// A directory setting (<c>data-dir</c>, <c>wal-dir</c>) as etcd opens it: a relative one within
+    /// <see cref="WorkingDirectory"/>, where the daemon, which runs elsewhere, would otherwise look.
+    /// </summary>
+    public (string Value, string Source)? PathSetting(string name) =>
+        Setting(name) is not { } setting ? null
+        : setting.Value.Length == 0 || setting.Value.StartsWith('/') ? setting
+        : (Within(setting.Value), $"{setting.Source}, relative to {WorkingDirectory.Source}");
+
+    private string Within(string relative) => System.IO.Path.GetFullPath(relative, WorkingDirectory.Value);
 
     /// <param name="unitPath">The unit file.</param>
     /// <param name="readFile">Reads a file; null when it does not exist.</param>
@@ -114,6 +133,9 @@ internal sealed partial class EtcdUnit
                 case "ExecStart":
                     execStart = value.Length == 0 ? null : Expanded();
                     break;
+                case "WorkingDirectory":
+                    unit.WorkingDirectory = WorkingDirectoryOf(Expanded(), user, from);
+                    break;
             }
         }
 
@@ -123,6 +145,25 @@ internal sealed partial class EtcdUnit
         }
 
         return unit;
+    }
+
+    private static Sourced WorkingDirectoryOf(string value, string user, string from)
+    {
+        var mayBeMissing = value.StartsWith('-') || value.StartsWith('!');
+        var directory = value.TrimStart('-', '!');
+        if (directory == "~")
+        {
+            directory = UnitSpecifiers.HomeOf(user) ?? "/";
+        }
+
+        if (directory.Length == 0 || !directory.StartsWith('/'))
+        {
+            return new Sourced("/", $"/, where systemd runs a unit without WorkingDirectory= (it is empty in {from})");
+        }
+
+        return mayBeMissing && !Directory.Exists(directory)
+            ? new Sourced("/", $"/, as WorkingDirectory={value} of {from} does not exist")
+            : new Sourced(directory, $"WorkingDirectory={value} of {from}");
     }
 
     /// <summary><c>UNIT.d/*.conf</c> beside the unit file, in name order (systemd sorts drop-ins by file name).</summary>
@@ -162,7 +203,7 @@ internal sealed partial class EtcdUnit
             _flags[flag] = (value, $"--{flag} in ExecStart of {Path}");
         }
 
-        if (_flags.TryGetValue("config-file", out var config) && readFile(config.Value) is { } yaml)
+        if (_flags.TryGetValue("config-file", out var config) && readFile(Within(config.Value)) is { } yaml)
         {
             foreach (var line in yaml.Split('\n'))
             {

@@ -122,14 +122,14 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
     /// <summary>The configuration's values first, then the unit's; every gap is reported by key.</summary>
     public static MemberParameters Resolve(ConfiguredParameters configured, EtcdUnit? unit, List<string> problems)
     {
-        Sourced Pick(string? setting, string key, string flag)
+        Sourced Pick(string? setting, string key, string flag, bool path = false)
         {
             if (setting is { Length: > 0 } value)
             {
                 return new Sourced(value, $"{key} in the configuration");
             }
 
-            if (unit?.Setting(flag) is { } found && found.Value.Length > 0)
+            if ((path ? unit?.PathSetting(flag) : unit?.Setting(flag)) is { } found && found.Value.Length > 0)
             {
                 return new Sourced(found.Value, found.Source);
             }
@@ -143,9 +143,9 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
             Pick(configured.InitialCluster, "Restore.InitialCluster", "initial-cluster"),
             Pick(configured.InitialClusterToken, "Restore.InitialClusterToken", "initial-cluster-token"),
             Pick(configured.InitialAdvertisePeerUrls, "Restore.InitialAdvertisePeerUrls", "initial-advertise-peer-urls"),
-            Pick(configured.DataDir, "Restore.DataDir", "data-dir"))
+            Pick(configured.DataDir, "Restore.DataDir", "data-dir", path: true))
         {
-            WalDir = unit?.Setting("wal-dir") is { Value.Length: > 0 } wal ? new Sourced(wal.Value, wal.Source) : null,
+            WalDir = unit?.PathSetting("wal-dir") is { Value.Length: > 0 } wal ? new Sourced(wal.Value, wal.Source) : null,
         };
     }
 

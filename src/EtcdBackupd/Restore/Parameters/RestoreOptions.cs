@@ -76,10 +76,16 @@ internal sealed class RestoreOptions
             }
         }
 
+        var dataDir = config.String("Restore.DataDir");
+        if (dataDir is { Length: > 0 } && !dataDir.StartsWith('/'))
+        {
+            config.Problem("Restore.DataDir", $"'{dataDir}' must be an absolute path: the daemon does not run in etcd's working directory");
+        }
+
         return new RestoreOptions
         {
             Parameters = new ConfiguredParameters(config.String("Restore.Name"), config.String("Restore.InitialCluster"),
-                config.String("Restore.InitialClusterToken"), config.String("Restore.InitialAdvertisePeerUrls"), config.String("Restore.DataDir")),
+                config.String("Restore.InitialClusterToken"), config.String("Restore.InitialAdvertisePeerUrls"), dataDir),
             Tool = config.String("Restore.Tool"),
             EtcdUnit = etcdUnit,
             UnitFile = config.String("Restore.UnitFile"),

@@ -75,6 +75,9 @@ internal static class UnitSpecifiers
         return result.ToString();
     }
 
+    /// <summary>The user's home, as systemd takes it for <c>%h</c> and <c>WorkingDirectory=~</c>; null when the user is not in /etc/passwd.</summary>
+    public static string? HomeOf(string user) => Account(user)?.Home;
+
     /// <summary>The user's uid and home from /etc/passwd, as systemd's %U and %h take them; null when not there.</summary>
     private static (string Uid, string Home)? Account(string user)
     {
