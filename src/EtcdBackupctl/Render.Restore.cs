@@ -14,7 +14,8 @@ internal static partial class Render
 
     public static string Restored(LocalRestoreResult r, View v) => Table.Fields(v, PlanFields(r.Snapshot, r.Command, r.Parameters, r.Problems, r.Tool, v)
         .Concat(r.Steps.Select(s => ("STEP", s)))
-        .Append(("OLD DATA", Text(r.OldDataDir))));
+        .Append(("OLD DATA", Text(r.OldDataDir)))
+        .Concat(r.OldWalDir is null ? [] : [("OLD WAL", r.OldWalDir)]));
 
     public static string ClusterPlan(ClusterPlan r, View v) => string.Join("\n", r.Members.Select(m => m.Parameters is null
         ? Table.Fields(v, [("MEMBER", m.Member), ("ERROR", Text(m.Error))])

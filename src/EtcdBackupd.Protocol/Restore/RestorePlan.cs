@@ -45,6 +45,10 @@ internal sealed record LocalRestoreResult : RestorePlan
     public required IReadOnlyList<string> Steps { get; init; }
 
     public required string? OldDataDir { get; init; }
+
+    /// <summary>Where the old WAL is kept, when etcd keeps its WAL apart (<c>--wal-dir</c>); absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? OldWalDir { get; init; }
 }
 
 /// <summary>A member's plan in a cluster restore: its own plan, and whether it holds the same snapshot.</summary>
@@ -96,6 +100,9 @@ internal sealed record PhaseResult
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? OldDataDir { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? OldWalDir { get; init; }
 
     /// <summary>The session as this member records it (<c>state</c>).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -49,7 +49,7 @@ internal sealed class RestoreRequestRunner(MemberPhases phases, LocalRestore res
         var result = new LocalRestoreResult
         {
             Snapshot = plan.Snapshot, Command = plan.Command, Parameters = plan.Parameters, Problems = plan.Problems, Tool = plan.Tool,
-            Steps = report.Steps, OldDataDir = report.OldDataDir,
+            Steps = report.Steps, OldDataDir = report.OldDataDir, OldWalDir = report.OldWalDir,
         };
         return report.Ok
             ? Reply.Success(result, ProtocolJsonContext.Default.LocalRestoreResult)

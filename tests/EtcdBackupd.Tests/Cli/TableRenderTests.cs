@@ -39,8 +39,8 @@ internal sealed class TableRenderTests
         {
             Snapshot = Path(), Command = Command(0), Parameters = Parameters(0), Tool = Tool, Problems = [],
             Steps = ["stop kube-apiserver.service", "stop etcd.service", $"move /var/lib/etcd to /var/lib/etcd.before-restore-20261125T050000Z"],
-            OldDataDir = "/var/lib/etcd.before-restore-20261125T050000Z",
-        }, v), "STEP", "OLD DATA");
+            OldDataDir = "/var/lib/etcd.before-restore-20261125T050000Z", OldWalDir = "/var/lib/etcd-wal.before-restore-20261125T050000Z",
+        }, v), "STEP", "OLD DATA", "OLD WAL");
         yield return Case("restore --cluster --dry-run", v => Render.ClusterPlan(new(Path(), Sha, true, RestorePhases.Runbook.Select(p => p.Wire()).ToList(),
             Members.Select((m, i) => new ClusterMemberPlan
             {

@@ -174,6 +174,7 @@ internal sealed class ProtocolGoldenTests
             {
                 Snapshot = Plan.Snapshot, Command = Plan.Command, Parameters = Parameters, Problems = [],
                 Steps = ["stop kube-apiserver.service", "stop etcd.service"], OldDataDir = "/var/lib/etcd.before-restore-20261124T060000Z",
+                OldWalDir = "/var/lib/etcd-wal.before-restore-20261124T060000Z",
             }, ProtocolJsonContext.Default.LocalRestoreResult),
             Reply.Failure(ErrorCodes.BadRequest, "a restore stops the API servers and etcd on this member and replaces its data: confirm with \"yes\": true (etcd-backupctl restore FILE --yes)"));
         yield return Case("restore-cluster", Request(new RestoreRequest { File = "etcd-snapshot-20261124T050000Z-m1-r1234.db", Cluster = true, DryRun = true }, ProtocolJsonContext.Default.RestoreRequest),

@@ -43,6 +43,23 @@ internal sealed class ClusterRunTests
 
     [Test]
     [CancelAfter(10_000)]
+    public async Task AFinishedMemberWithItsOwnWal_IsReportedWithWhereItsOldDataAndOldWalAreKept()
+    {
+        var members = Three((name, leader) => new StandInMember(name, leader)
+        {
+            KeptAt = name == "m2" ? ("/var/lib/etcd.before-restore-1", "/wal/etcd.before-restore-1") : ("/var/lib/etcd.before-restore-1", null),
+        });
+
+        var outcome = await RunAsync(members);
+
+        var reports = outcome.Result.Members.ToDictionary(m => m.Member, m => m.Steps);
+        Assert.That(reports["m2"], Does.Contain("the old data directory is kept at /var/lib/etcd.before-restore-1")
+            .And.Contain("the old WAL directory is kept at /wal/etcd.before-restore-1"));
+        Assert.That(reports["m1"], Has.None.Contains("old WAL"));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
     public async Task AMemberSlowToBecomeHealthy_IsNamedInAProgressLineEveryFewSeconds()
     {
         var members = Three((name, leader) => new StandInMember(name, leader) { HealthyAfter = name == "m3" ? TimeSpan.FromMilliseconds(700) : TimeSpan.Zero });

@@ -24,6 +24,9 @@ internal sealed class StandInMember(string name, bool leader, string clusterId =
 
     public bool RollbackFails { get; init; }
 
+    /// <summary>Where its finish says the old data and WAL are kept.</summary>
+    public (string? Data, string? Wal) KeptAt { get; init; }
+
     /// <summary>How long this member takes to become healthy.</summary>
     public TimeSpan HealthyAfter { get; init; }
 
@@ -118,6 +121,7 @@ internal sealed class StandInMember(string name, bool leader, string clusterId =
             {
                 Phase = request.Phase, Steps = steps, Rollback = RollbackFails ? RollbackState.Incomplete : RollbackState.Complete,
             },
+            RestorePhase.Finish => new PhaseResult { Phase = request.Phase, Steps = steps, OldDataDir = KeptAt.Data, OldWalDir = KeptAt.Wal },
             _ => new PhaseResult { Phase = request.Phase, Steps = steps },
         };
         AnsweredAt = Interlocked.Increment(ref _clock);

@@ -23,6 +23,7 @@ internal sealed class WalDirRestoreTests : OneLocalMember
         Assert.That(report.Steps, Has.Some.Match($"^moved {WalDirectory} to {WalDirectory}\\.before-restore-"));
         var oldWal = Directory.GetDirectories(_dir.Path, "wal.before-restore-*").Single();
         Assert.That(Directory.GetFiles(oldWal, "*.wal"), Is.Not.Empty, "the old WAL is kept, never deleted");
+        Assert.That(report.OldWalDir, Is.EqualTo(oldWal), "the report says where, as it does for the data");
         Assert.That(Directory.GetFiles(WalDirectory!, "*.wal"), Is.Not.Empty, "the restored WAL is where etcd reads it");
         Assert.That(Directory.Exists(Path.Combine(_member.DataDir, "member", "wal")), Is.False, "no second WAL inside the data directory");
     }

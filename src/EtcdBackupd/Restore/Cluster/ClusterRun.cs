@@ -366,6 +366,11 @@ internal sealed partial class ClusterRun(
                 _reports[member].Add($"the old data directory is kept at {old}");
             }
 
+            if (finished.Result?.OldWalDir is { } oldWal)
+            {
+                _reports[member].Add($"the old WAL directory is kept at {oldWal}");
+            }
+
             if (!finished.Ok)
             {
                 Record(member, finished, RestorePhase.Finish);

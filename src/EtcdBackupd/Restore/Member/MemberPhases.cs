@@ -258,7 +258,7 @@ internal sealed class MemberPhases(LocalRestore restore)
 
         var result = new PhaseResult
         {
-            Phase = RestorePhase.Rollback, Steps = [.. session.Steps.Skip(before)], Rollback = state, OldDataDir = session.OldDataDir,
+            Phase = RestorePhase.Rollback, Steps = [.. session.Steps.Skip(before)], Rollback = state, OldDataDir = session.OldDataDir, OldWalDir = session.OldWalDir,
         };
         return state == RollbackState.Complete
             ? PhaseAnswer.Of(result)
@@ -269,6 +269,6 @@ internal sealed class MemberPhases(LocalRestore restore)
     {
         session.Finish();
         restore.End(id);
-        return PhaseAnswer.Of(new PhaseResult { Phase = RestorePhase.Finish, Steps = [.. session.Steps], OldDataDir = session.OldDataDir });
+        return PhaseAnswer.Of(new PhaseResult { Phase = RestorePhase.Finish, Steps = [.. session.Steps], OldDataDir = session.OldDataDir, OldWalDir = session.OldWalDir });
     }
 }

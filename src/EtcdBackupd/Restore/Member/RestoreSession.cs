@@ -4,8 +4,8 @@ using Grpc.Core;
 
 namespace EtcdBackupd.Restore;
 
-/// <summary>The outcome of a restore: every step with its result, and where the old data now is.</summary>
-internal sealed record RestoreReport(bool Ok, IReadOnlyList<string> Steps, string? FailedStep, string? Error, string? OldDataDir);
+/// <summary>The outcome of a restore: every step with its result, and where the old data (and a WAL kept apart) now is.</summary>
+internal sealed record RestoreReport(bool Ok, IReadOnlyList<string> Steps, string? FailedStep, string? Error, string? OldDataDir, string? OldWalDir = null);
 
 /// <summary>
 /// One member's restore of one snapshot, as separate steps in the runbook's order, remembering what to
@@ -73,6 +73,9 @@ internal sealed partial class RestoreSession
     public IReadOnlyList<string>? Command { get; private set; }
 
     public string? OldDataDir => _record.OldDataDir;
+
+    /// <summary>Where the old WAL went, when etcd keeps it apart (<c>--wal-dir</c>): without it, the old data cannot be put back by hand.</summary>
+    public string? OldWalDir => _record.OldWalDir;
 
     public IReadOnlyList<string> Steps => _record.Steps;
 
@@ -483,7 +486,7 @@ internal sealed partial class RestoreSession
     }
 
     public RestoreReport Report(Exception? failure) =>
-        new(failure is null, [.. _record.Steps], failure is null ? null : Step, failure?.Message, OldDataDir);
+        new(failure is null, [.. _record.Steps], failure is null ? null : Step, failure?.Message, OldDataDir, OldWalDir);
 
     /// <summary>Runs one step; a failure is logged with the step's name, which stays in <see cref="Step"/>.</summary>
     private async Task RunStepAsync(string step, Func<Task> action)
