@@ -16,7 +16,7 @@ internal sealed partial class OffsiteFetcher
         // Here the manifest is a local one again: what was stored where is the off-site copy's business.
         var manifestBytes = (manifest with { Offsite = null }).ToJson();
         var local = _placement.PathOf(manifest.FileName);
-        if (SnapshotPlacement.IsThere(local))
+        if (FileSystem.FileKinds.IsThere(local))
         {
             _placement.AlreadyHere(local, manifest, manifestBytes, CopySource.Offsite, cancellationToken);
             return new OffsiteFetched(local, manifest, target, stored.Key, AlreadyHere: true, clusterChecked);

@@ -22,7 +22,7 @@ internal sealed partial class PeerFetcher
         }
 
         var local = _placement.PathOf(name);
-        if (SnapshotPlacement.IsThere(local))
+        if (FileSystem.FileKinds.IsThere(local))
         {
             _placement.AlreadyHere(local, manifest, manifestBytes, CopySource.Peer, cancellationToken);
             return new Fetched(local, manifest, target, AlreadyHere: true);

@@ -31,9 +31,6 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
 
     public string PathOf(string name) => Path.Combine(directory, name);
 
-    /// <summary>A symlink counts as there, dangling or not: it is never followed, never replaced.</summary>
-    public static bool IsThere(string local) => File.Exists(local) || System.IO.Directory.Exists(local) || new FileInfo(local).LinkTarget is not null;
-
     /// <summary>A full disk here would fail every source alike: said at once, and no source is blamed for it.</summary>
     public void EnsureRoom(long bytes)
     {
@@ -87,7 +84,7 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
         try
         {
             await ReceiveAsync(input, part, manifest, source, progress, cancellationToken);
-            if (IsThere(local))
+            if (FileKinds.IsThere(local))
             {
                 // Placed meanwhile (a peer's push, an import): its manifest is not ours to replace.
                 File.Delete(part);
@@ -101,7 +98,7 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
         }
         catch (Exception e)
         {
-            var left = Clean(part, manifestWritten && !IsThere(local) ? manifestPath : null);
+            var left = Clean(part, manifestWritten && !FileKinds.IsThere(local) ? manifestPath : null);
             if (e is SourceReadFailed read)
             {
                 ExceptionDispatchInfo.Throw(read.InnerException!);

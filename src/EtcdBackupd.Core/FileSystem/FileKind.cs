@@ -14,6 +14,9 @@ internal enum FileKind
 
 internal static class FileKinds
 {
+    /// <summary>Whether anything is at <paramref name="path"/>: a symlink counts, dangling or not (it is never followed, never replaced).</summary>
+    public static bool IsThere(string path) => RegularFile.KindOf(path) != FileKind.Missing;
+
     /// <summary>"a regular file", "a directory", ... for messages.</summary>
     public static string Describe(FileKind kind) => kind switch
     {

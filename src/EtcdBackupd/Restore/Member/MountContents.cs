@@ -1,3 +1,5 @@
+using EtcdBackupd.FileSystem;
+
 namespace EtcdBackupd.Restore;
 
 /// <summary>
@@ -11,8 +13,7 @@ internal static class MountContents
     /// directories restores keep there (never moved into the next one's, which would bury them).
     /// </summary>
     public static bool Stays(string name) =>
-        name == "lost+found" || name.StartsWith(".before-restore-", StringComparison.Ordinal)
-        || name.StartsWith(".failed-restore-", StringComparison.Ordinal) || name.StartsWith(".unfinished-restore-", StringComparison.Ordinal);
+        name == "lost+found" || KeptDirectories.IsKeptInside(name);
 
     /// <summary>The names of the entries of <paramref name="dir"/> that move.</summary>
     public static IReadOnlyList<string> Movable(string dir) =>
@@ -28,7 +29,7 @@ internal static class MountContents
         foreach (var name in names)
         {
             var source = Path.Combine(from, name);
-            if (Fetch.SnapshotPlacement.IsThere(source))
+            if (FileKinds.IsThere(source))
             {
                 Rename(source, Path.Combine(to, name));
             }
@@ -49,7 +50,7 @@ internal static class MountContents
     /// <summary>rename(2), for a file or a directory, never over something already there.</summary>
     private static void Rename(string source, string destination)
     {
-        if (Fetch.SnapshotPlacement.IsThere(destination))
+        if (FileKinds.IsThere(destination))
         {
             throw new IOException($"cannot move {source} to {destination}: something is there already");
         }

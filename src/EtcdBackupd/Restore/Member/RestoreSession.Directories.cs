@@ -1,3 +1,5 @@
+using EtcdBackupd.FileSystem;
+
 namespace EtcdBackupd.Restore;
 
 /// <summary>
@@ -23,7 +25,7 @@ internal sealed partial class RestoreSession
             // and what is here is that attempt's unfinished output. Kept for an operator to look at, never taken
             // for the old one (a rollback would put it back, and the new directory copy its owner). Named apart
             // from a rollback's .failed-restore-*, and free even for a retry within the same second.
-            var unfinished = MoveAside(dir, $"{dir}.unfinished-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}");
+            var unfinished = MoveAside(dir, KeptDirectories.Beside(dir, KeptDirectories.Unfinished, Stamp()));
             Done($"moved {dir}, an earlier attempt's unfinished output, to {unfinished}; "
                 + (slot.Old(_record) is { } kept ? $"the old {slot.Noun} stays at {kept}" : $"there was no old {slot.Noun}"));
         }
@@ -31,7 +33,7 @@ internal sealed partial class RestoreSession
         {
             // A free name: after a clock stepped back, an earlier restore's directory may have this second's name, and a
             // move that failed on it would leave an undo that puts that older directory in place of this member's.
-            var oldDir = FreeName($"{dir}.before-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}");
+            var oldDir = FreeName(KeptDirectories.Beside(dir, KeptDirectories.Before, Stamp()));
             // Recorded before the move: a daemon killed between the two finds the undo and a directory it may skip.
             slot.SetOld(_record, oldDir);
             PushUndo(new UndoStep(UndoKind.MoveBack, $"move {oldDir} back", DataDir: dir, OldDir: oldDir));
@@ -43,7 +45,7 @@ internal sealed partial class RestoreSession
             // Recorded before the restore makes one: a rollback moves what it made aside, as it was, none.
             slot.SetNone(_record);
             PushUndo(new UndoStep(UndoKind.MoveAside, $"move the restored {dir} aside (there was none before)", DataDir: dir,
-                OldDir: $"{dir}.failed-restore-{_time.GetUtcNow():yyyyMMddTHHmmssZ}"));
+                OldDir: KeptDirectories.Beside(dir, KeptDirectories.Failed, Stamp())));
             Done($"{dir} does not exist; nothing to move aside");
         }
         else
@@ -117,7 +119,7 @@ internal sealed partial class RestoreSession
             return;
         }
 
-        MoveAside(dir, dir + ".failed-restore-" + StampOf(oldDir));
+        MoveAside(dir, KeptDirectories.Beside(dir, KeptDirectories.Failed, KeptDirectories.StampOf(oldDir)));
         Directory.Move(oldDir, dir);
     }
 
@@ -137,14 +139,14 @@ internal sealed partial class RestoreSession
         return free;
     }
 
-    /// <summary>The time in the name of a directory moved aside, <c>...before-restore-TIME</c>: the failed output put beside it shares it.</summary>
-    private static string StampOf(string oldDir) => Path.GetFileName(oldDir).Split("before-restore-")[^1];
+    /// <summary>This moment, as the names of kept directories carry it.</summary>
+    private string Stamp() => $"{_time.GetUtcNow():yyyyMMddTHHmmssZ}";
 
     /// <summary><paramref name="name"/>, or it with -2, -3... when something has that name already.</summary>
     private static string FreeName(string name)
     {
         var free = name;
-        for (var n = 2; Fetch.SnapshotPlacement.IsThere(free); n++)
+        for (var n = 2; FileKinds.IsThere(free); n++)
         {
             free = $"{name}-{n}";
         }

@@ -1,3 +1,5 @@
+using EtcdBackupd.FileSystem;
+
 namespace EtcdBackupd.Restore;
 
 /// <summary>
@@ -9,12 +11,12 @@ internal sealed partial class RestoreSession
 {
     private Task MoveContentsAsideAsync(string dir, Slot slot) => RunStepAsync($"move what {dir} holds aside", () =>
     {
-        var stamp = $"{_time.GetUtcNow():yyyyMMddTHHmmssZ}";
+        var stamp = Stamp();
         if (_record.Undo.LastOrDefault(u => u.Kind == UndoKind.ContentsBack && u.DataDir == dir) is { OldDir: { } oldDir, Names: { } names })
         {
             // Asked again after an attempt that failed or was cut short. A move cut short (the tool never ran) is
             // finished; after a whole one, what is here is that attempt's unfinished output, kept apart.
-            var left = names.Where(name => !Fetch.SnapshotPlacement.IsThere(Path.Combine(oldDir, name))).ToList();
+            var left = names.Where(name => !FileKinds.IsThere(Path.Combine(oldDir, name))).ToList();
             if (left.Count > 0)
             {
                 MountContents.Move(dir, oldDir, left);
@@ -22,7 +24,7 @@ internal sealed partial class RestoreSession
             }
             else if (MountContents.Movable(dir) is { Count: > 0 } unfinished)
             {
-                var kept = FreeName($"{dir}/.unfinished-restore-{stamp}");
+                var kept = FreeName(KeptDirectories.Inside(dir, KeptDirectories.Unfinished, stamp));
                 MountContents.Move(dir, kept, unfinished);
                 Done($"moved an earlier attempt's unfinished output in {dir} to {kept}; the old {slot.Noun} stays at {oldDir}");
             }
@@ -34,7 +36,7 @@ internal sealed partial class RestoreSession
             return Task.CompletedTask;
         }
 
-        var aside = FreeName($"{dir}/.before-restore-{stamp}");
+        var aside = FreeName(KeptDirectories.Inside(dir, KeptDirectories.Before, stamp));
         var moving = MountContents.Movable(dir);
         // Recorded before the move, with every name it moves: a rollback after a move cut short puts back what
         // moved and takes nothing still here for the restore's output.
@@ -82,7 +84,7 @@ internal sealed partial class RestoreSession
         if (!Directory.Exists(oldDir))
         {
             // The move never began and all is in place; else something removed the aside, and "complete" would be false.
-            if (names.Any(name => !Fetch.SnapshotPlacement.IsThere(Path.Combine(dir, name))))
+            if (names.Any(name => !FileKinds.IsThere(Path.Combine(dir, name))))
             {
                 throw new IOException($"{oldDir} does not exist and {dir} lacks what it held ({string.Join(", ", names)}): put it back by hand");
             }
@@ -90,11 +92,11 @@ internal sealed partial class RestoreSession
             return;
         }
 
-        var moved = names.Where(name => Fetch.SnapshotPlacement.IsThere(Path.Combine(oldDir, name))).ToList();
+        var moved = names.Where(name => FileKinds.IsThere(Path.Combine(oldDir, name))).ToList();
         var made = MountContents.Movable(dir).Where(name => !names.Contains(name) || moved.Contains(name)).ToList();
         if (made.Count > 0)
         {
-            MountContents.Move(dir, FreeName($"{dir}/.failed-restore-" + StampOf(oldDir)), made);
+            MountContents.Move(dir, FreeName(KeptDirectories.Inside(dir, KeptDirectories.Failed, KeptDirectories.StampOf(oldDir))), made);
         }
 
         MountContents.Move(oldDir, dir, moved);
