@@ -29,13 +29,7 @@ internal static class HeldSnapshots
         foreach (var entry in directory.List().Where(e => !Retention.RetentionPolicy.NamedAhead(e, now)))
         {
             var manifest = ManifestFile.TryRead(entry.ManifestPath);
-            if (manifest?.Imported is { HadManifest: false })
-            {
-                // Named by its file's modification time, which a plain cp or scp resets: no proof of a recent backup.
-                continue;
-            }
-
-            if (clusters.Count > 0 && ClusterIds.Normalize(manifest?.ClusterId) is { } cluster && !clusters.Contains(cluster))
+            if (!SnapshotEvidence.BacksUp(manifest, clusters))
             {
                 continue;
             }

@@ -5,7 +5,7 @@ namespace EtcdBackupd.Retention;
 /// <summary>Applies the retention policy to the snapshot directory: after every snapshot and once a day.</summary>
 internal sealed class RetentionService(
     SnapshotDirectory directory, SnapshotVerifier verifier, Live<RetentionOptions> retention, TimeProvider time, ILogger<RetentionService> logger,
-    Restore.RestoreActivity? activity = null)
+    Restore.RestoreActivity? activity = null, Lineage.ClusterLineage? lineage = null)
 {
     /// <summary>Read at each run: a reload replaces it.</summary>
     private RetentionOptions options => retention.Current;
@@ -28,8 +28,12 @@ internal sealed class RetentionService(
             }
 
             var now = time.GetUtcNow();
-            var deletions = RetentionPolicy.Decide(directory.List(), now, options, s => verifier.IsGood(s, cancellationToken),
-                s => ManifestFile.TryRead(s.ManifestPath)?.Pin is not null);
+            // Another cluster's snapshots, or imports named by a file's time, must not stand in for this cluster's newest
+            // good ones: counted, they would let this cluster's last good snapshots go while its own backups failed.
+            var clusters = (lineage?.Known() ?? []).ToHashSet(StringComparer.Ordinal);
+            var deletions = RetentionPolicy.Decide(directory.List(), now, options,
+                s => Lineage.SnapshotEvidence.BacksUp(ManifestFile.TryRead(s.ManifestPath), clusters) && verifier.IsGood(s, cancellationToken),
+                s => IsPinned(s.ManifestPath));
             var done = new List<RetentionPolicy.Deletion>();
             foreach (var deletion in deletions)
             {
@@ -48,7 +52,7 @@ internal sealed class RetentionService(
             }
 
             var cutoff = RetentionPolicy.Cutoff(now, options);
-            var leftovers = directory.OrphanManifests().Where(m => m.CreatedAt < cutoff).Select(m => (m.Path, Reason: "a manifest older than the window whose snapshot is gone"))
+            var leftovers = directory.OrphanManifests().Where(m => m.CreatedAt < cutoff && !IsPinned(m.Path)).Select(m => (m.Path, Reason: "a manifest older than the window whose snapshot is gone"))
                 .Concat(directory.StalePartials(now).Select(p => (Path: p, Reason: PartialFiles.StaleReason))).ToList();
             foreach (var (path, reason) in leftovers)
             {
@@ -67,6 +71,12 @@ internal sealed class RetentionService(
             return done;
         }
     }
+
+    /// <summary>
+    /// Whether the manifest at <paramref name="manifestPath"/> holds a pin. A pinned manifest whose snapshot is gone (moved
+    /// away to look at, say) is kept too: put back, the snapshot is pinned again, and the peers' retention still sees the pin.
+    /// </summary>
+    private static bool IsPinned(string manifestPath) => ManifestFile.TryRead(manifestPath)?.Pin is not null;
 
     /// <summary>
     /// Runs <paramref name="change"/> while no prune runs here: a pin written between a prune's reading of the

@@ -1,3 +1,4 @@
+using EtcdBackupd.Lineage;
 using EtcdBackupd.Retention;
 using EtcdBackupd.Snapshots;
 using EtcdBackupd.Tests.Support;
@@ -18,9 +19,17 @@ internal sealed class RetentionServiceTests
     [TearDown]
     public void RemoveDirectory() => _dir.Dispose();
 
-    private RetentionService Service(int days = 30, int keep = 3, EtcdBackupd.Restore.RestoreActivity? activity = null) => new(
+    private RetentionService Service(int days = 30, int keep = 3, EtcdBackupd.Restore.RestoreActivity? activity = null, ClusterLineage? lineage = null) => new(
         new SnapshotDirectory(_dir.Path), new SnapshotVerifier(), new RetentionOptions { RetentionDays = days, MinimumKept = keep },
-        new FakeTimeProvider(Now), NullLogger<RetentionService>.Instance, activity);
+        new FakeTimeProvider(Now), NullLogger<RetentionService>.Instance, activity, lineage);
+
+    /// <summary>A snapshot with a real manifest, changed by <paramref name="change"/>.</summary>
+    private string Write(DateTimeOffset createdAt, Func<SnapshotManifest, SnapshotManifest> change, long revision = 100)
+    {
+        var path = SyntheticSnapshots.Write(_dir.Path, createdAt, revision: revision, withManifest: true);
+        File.WriteAllBytes(SnapshotFileName.ManifestOf(path), change(ManifestFile.TryRead(SnapshotFileName.ManifestOf(path))!).ToJson());
+        return path;
+    }
 
     [Test]
     public void Prune_WhileARestoreSessionIsOpen_DeletesNothingAndSaysWhy()
@@ -189,6 +198,50 @@ internal sealed class RetentionServiceTests
         Service().Prune(dryRun: false, CancellationToken.None);
 
         Assert.That((File.Exists(stale), File.Exists(fresh)), Is.EqualTo((false, true)));
+    }
+
+    [Test]
+    public void Prune_AnotherClustersNewerSnapshots_DoNotStandInForThisClustersLastGoodOnes()
+    {
+        using var state = new TempDirectory("retention-lineage");
+        var lineage = new ClusterLineage(state.Path, TimeProvider.System, NullLogger.Instance);
+        lineage.Record("aaa");
+        // This cluster's backups have failed for forty days; a misconfigured peer of another cluster pushes here daily.
+        var own = Enumerable.Range(40, 3).Select(d => Write(Now.AddDays(-d), m => m with { ClusterId = "aaa" })).ToList();
+        var foreign = Enumerable.Range(1, 3).Select(d => Write(Now.AddDays(-d), m => m with { ClusterId = "bbb" })).ToList();
+
+        var deleted = Service(keep: 3, lineage: lineage).Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That(deleted, Is.Empty);
+        Assert.That(own.Concat(foreign).All(File.Exists), Is.True, "the last three of this cluster's own are still needed");
+    }
+
+    [Test]
+    public void Prune_ImportsNamedByTheirFilesTime_DoNotStandInForTheLastGoodOnes()
+    {
+        var own = Enumerable.Range(40, 3).Select(d => Write(Now.AddDays(-d), m => m)).ToList();
+        // Old cron-era files copied with plain cp and imported without manifests: named by their modification time, today.
+        var imported = Enumerable.Range(1, 3).Select(d => Write(Now.AddHours(-d),
+            m => m with { Imported = new SnapshotImport("/root/etcd-2024.db", Now, HadManifest: false) }, revision: 5)).ToList();
+
+        Service(keep: 3).Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That(own.Concat(imported).All(File.Exists), Is.True);
+    }
+
+    [Test]
+    public void Prune_APinnedManifestWhoseSnapshotIsGone_IsKept_AndAnUnpinnedOneGoes()
+    {
+        var pinned = Write(Now.AddDays(-60), m => m with { Pin = new SnapshotPin("before-upgrade", Now.AddDays(-59)) }, revision: 7);
+        var unpinned = Write(Now.AddDays(-61), m => m, revision: 6);
+        // Moved away by an operator to look at it: the pin must be there when it is put back.
+        File.Delete(pinned);
+        File.Delete(unpinned);
+
+        Service().Prune(dryRun: false, CancellationToken.None);
+
+        Assert.That(File.Exists(SnapshotFileName.ManifestOf(pinned)), Is.True);
+        Assert.That(File.Exists(SnapshotFileName.ManifestOf(unpinned)), Is.False);
     }
 
     [Test]
