@@ -93,13 +93,10 @@ internal sealed partial class EtcdUnit
             return null;
         }
 
-        // EnvironmentFile= wins over Environment= in systemd whatever their order; ExecStart last, as it is expanded with both.
-        settings.Sort((a, b) => Rank(a.Key).CompareTo(Rank(b.Key)));
+        // ExecStart last, as it is expanded with both kinds of environment (the files' winning, whatever the order).
         settings.Add(("ExecStart", execStart, from));
         why = null;
         return FromSettings(from, unitName, settings, readFile, host: null, expandSpecifiers: false);
-
-        static int Rank(string key) => key == "Environment" ? 0 : 1;
     }
 
     /// <summary>The command line in <c>{ path=... ; argv[]=/usr/bin/etcd --name=x ... ; ignore_errors=no ; ... }</c>.</summary>

@@ -1,20 +1,23 @@
-using System.Text;
-
 namespace EtcdBackupd.Restore;
 
 /// <summary>
 /// What the etcd unit says about the member, read as systemd reads it: the unit file and then its
-/// drop-ins (<c>etcd.service.d/*.conf</c>, in name order; an empty <c>ExecStart=</c> or
-/// <c>Environment=</c> resets), systemd's specifiers expanded (<see cref="UnitSpecifiers"/>); its
-/// <c>ExecStart</c> flags, with variables from <c>Environment=</c> and <c>EnvironmentFile=</c> expanded,
-/// the <c>ETCD_*</c> variables etcd itself reads, and a <c>--config-file</c> if there is one. Each value
+/// drop-ins (<c>etcd.service.d/*.conf</c>, in name order; an empty <c>ExecStart=</c>,
+/// <c>Environment=</c> or <c>EnvironmentFile=</c> resets), systemd's specifiers expanded
+/// (<see cref="UnitSpecifiers"/>); its <c>ExecStart</c> flags, with variables from <c>Environment=</c> and
+/// <c>EnvironmentFile=</c> substituted as systemd does, the <c>ETCD_*</c> variables etcd itself reads, and a
+/// configuration file (<c>--config-file</c> or <c>ETCD_CONFIG_FILE</c>) if there is one. Each value
 /// remembers where it came from.
 /// </summary>
 internal sealed partial class EtcdUnit
 {
     private readonly Dictionary<string, (string Value, string Source)> _flags = [];
     private readonly Dictionary<string, (string Value, string Source)> _environment = [];
+    private readonly Dictionary<string, (string Value, string Source)> _fileEnvironment = [];
     private readonly Dictionary<string, (string Value, string Source)> _configFile = [];
+
+    /// <summary>Whether etcd is given a configuration file, read or not: it then ignores flags and environment.</summary>
+    private bool _fromConfigFile;
 
     private EtcdUnit(string path) => Path = path;
 
@@ -44,7 +47,7 @@ internal sealed partial class EtcdUnit
     public (string Value, string Source)? Setting(string name)
     {
         // etcd ignores flags and environment when it is given a configuration file.
-        if (_configFile.Count > 0)
+        if (_fromConfigFile)
         {
             return _configFile.TryGetValue(name, out var fromFile) ? fromFile : null;
         }
@@ -54,8 +57,17 @@ internal sealed partial class EtcdUnit
             return fromFlag;
         }
 
-        return _environment.TryGetValue("ETCD_" + name.Replace('-', '_').ToUpperInvariant(), out var fromEnvironment) ? fromEnvironment : null;
+        return Variable("ETCD_" + name.Replace('-', '_').ToUpperInvariant());
     }
+
+    /// <summary>
+    /// An environment variable as etcd's process gets it: from <c>EnvironmentFile=</c> before <c>Environment=</c>,
+    /// whatever their order in the unit (systemd.exec(5)).
+    /// </summary>
+    private (string Value, string Source)? Variable(string name) =>
+        _fileEnvironment.TryGetValue(name, out var fromFile) ? fromFile
+        : _environment.TryGetValue(name, out var fromUnit) ? fromUnit
+        : null;
 
     /// <summary>
     /// A directory setting (<c>data-dir</c>, <c>wal-dir</c>) as etcd opens it: a relative one within
@@ -71,13 +83,13 @@ internal sealed partial class EtcdUnit
     /// <param name="unitPath">The unit file.</param>
     /// <param name="readFile">Reads a file; null when it does not exist.</param>
     /// <param name="host">This host's facts for the specifiers; the real ones when null.</param>
-    /// <param name="dropIns">The drop-in files of the unit, in the order systemd applies them; those beside the unit file when null.</param>
+    /// <param name="dropIns">The drop-in files of the unit, in the order systemd applies them; where systemd finds them when null (<see cref="UnitDropIns"/>).</param>
     public static EtcdUnit Read(string unitPath, Func<string, string?> readFile, UnitHost? host = null, IReadOnlyList<string>? dropIns = null)
     {
         var text = readFile(unitPath) ?? throw new FileNotFoundException($"the etcd unit '{unitPath}' does not exist", unitPath);
         var unitName = System.IO.Path.GetFileName(unitPath);
         var settings = ServiceSettings(text).Select(s => (s.Key, s.Value, From: unitPath)).ToList();
-        foreach (var dropIn in dropIns ?? DropInsBeside(unitPath))
+        foreach (var dropIn in dropIns ?? UnitDropIns.Of(unitPath))
         {
             settings.AddRange(ServiceSettings(readFile(dropIn) ?? "").Select(s => (s.Key, s.Value, From: dropIn)));
         }
@@ -106,8 +118,10 @@ internal sealed partial class EtcdUnit
             switch (key)
             {
                 case "EnvironmentFile" when value.Length == 0:
+                    // An empty assignment resets its own list only, as in a drop-in that replaces the unit's files.
+                    unit._fileEnvironment.Clear();
+                    break;
                 case "Environment" when value.Length == 0:
-                    // An empty assignment resets the list, as in a drop-in that replaces the unit's environment.
                     unit._environment.Clear();
                     break;
                 case "EnvironmentFile":
@@ -115,7 +129,7 @@ internal sealed partial class EtcdUnit
                     var file = expanded.TrimStart('-');
                     foreach (var (name, setting) in EnvironmentFileEntries(readFile(file) ?? (expanded.StartsWith('-') ? "" : throw new FileNotFoundException($"EnvironmentFile '{file}' of {from} does not exist"))))
                     {
-                        unit._environment[name] = (setting, $"{name} in EnvironmentFile {file}");
+                        unit._fileEnvironment[name] = (setting, $"{name} in EnvironmentFile {file}");
                     }
 
                     break;
@@ -166,16 +180,9 @@ internal sealed partial class EtcdUnit
             : new Sourced(directory, $"WorkingDirectory={value} of {from}");
     }
 
-    /// <summary><c>UNIT.d/*.conf</c> beside the unit file, in name order (systemd sorts drop-ins by file name).</summary>
-    private static IReadOnlyList<string> DropInsBeside(string unitPath)
-    {
-        var directory = unitPath + ".d";
-        return Directory.Exists(directory) ? [.. Directory.GetFiles(directory, "*.conf").OrderBy(System.IO.Path.GetFileName, StringComparer.Ordinal)] : [];
-    }
-
     private void ReadFlags(string execStart, Func<string, string?> readFile)
     {
-        var words = Words(Expand(execStart.TrimStart('-', '@', '+', '!', ':'))).ToList();
+        var words = ExecStartWords(execStart.TrimStart('-', '@', '+', '!', ':'));
         Executable = words.Count > 0 && words[0].StartsWith('/') ? words[0] : null;
         for (var i = 1; i < words.Count; i++)
         {
@@ -203,129 +210,11 @@ internal sealed partial class EtcdUnit
             _flags[flag] = (value, $"--{flag} in ExecStart of {Path}");
         }
 
-        if (_flags.TryGetValue("config-file", out var config) && readFile(Within(config.Value)) is { } yaml)
+        // etcd takes ETCD_CONFIG_FILE as it takes any flag from the environment, and then reads nothing else.
+        var (config, named) = _flags.TryGetValue("config-file", out var flagged) ? (flagged, "--config-file") : (Variable("ETCD_CONFIG_FILE"), "ETCD_CONFIG_FILE");
+        if (config is { Value.Length: > 0 } file)
         {
-            foreach (var line in yaml.Split('\n'))
-            {
-                var colon = line.IndexOf(':', StringComparison.Ordinal);
-                if (colon > 0 && !line.StartsWith(' ') && !line.TrimStart().StartsWith('#'))
-                {
-                    var key = line[..colon].Trim();
-                    _configFile[key] = (Unquote(line[(colon + 1)..].Trim()), $"{key} in --config-file {config.Value}");
-                }
-            }
+            ReadConfigFile(file.Value, named, file.Source, readFile);
         }
     }
-
-    /// <summary><c>$VAR</c> and <c>${VAR}</c>, as systemd expands them in ExecStart.</summary>
-    private string Expand(string text)
-    {
-        var result = new StringBuilder();
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (text[i] != '$' || i + 1 >= text.Length)
-            {
-                result.Append(text[i]);
-                continue;
-            }
-
-            var braced = text[i + 1] == '{';
-            var start = braced ? i + 2 : i + 1;
-            var end = start;
-            while (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] == '_'))
-            {
-                end++;
-            }
-
-            var name = text[start..end];
-            result.Append(_environment.TryGetValue(name, out var value) ? value.Value : "");
-            i = braced && end < text.Length && text[end] == '}' ? end : end - 1;
-        }
-
-        return result.ToString();
-    }
-
-    private static IEnumerable<(string Key, string Value)> ServiceSettings(string unit)
-    {
-        var inService = false;
-        var logical = new StringBuilder();
-        foreach (var raw in unit.Replace("\r", "", StringComparison.Ordinal).Split('\n'))
-        {
-            var line = raw.TrimEnd();
-            if (line.EndsWith('\\'))
-            {
-                logical.Append(line[..^1]).Append(' ');
-                continue;
-            }
-
-            logical.Append(line);
-            var full = logical.ToString().Trim();
-            logical.Clear();
-            if (full.StartsWith('[') && full.EndsWith(']'))
-            {
-                inService = full == "[Service]";
-            }
-            else if (inService && !full.StartsWith('#') && !full.StartsWith(';') && full.IndexOf('=', StringComparison.Ordinal) is > 0 and var equals)
-            {
-                yield return (full[..equals].Trim(), full[(equals + 1)..].Trim());
-            }
-        }
-    }
-
-    private static IEnumerable<(string Name, string Value)> EnvironmentFileEntries(string text)
-    {
-        foreach (var line in text.Split('\n').Select(l => l.Trim()))
-        {
-            var equals = line.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0 && !line.StartsWith('#'))
-            {
-                yield return (line[..equals].Trim().Replace("export ", "", StringComparison.Ordinal), Unquote(line[(equals + 1)..].Trim()));
-            }
-        }
-    }
-
-    /// <summary>Splits on white space outside quotes, dropping the quotes.</summary>
-    private static IEnumerable<string> Words(string text)
-    {
-        var word = new StringBuilder();
-        char? quote = null;
-        foreach (var c in text)
-        {
-            if (quote is not null)
-            {
-                if (c == quote)
-                {
-                    quote = null;
-                }
-                else
-                {
-                    word.Append(c);
-                }
-            }
-            else if (c is '"' or '\'')
-            {
-                quote = c;
-            }
-            else if (char.IsWhiteSpace(c))
-            {
-                if (word.Length > 0)
-                {
-                    yield return word.ToString();
-                    word.Clear();
-                }
-            }
-            else
-            {
-                word.Append(c);
-            }
-        }
-
-        if (word.Length > 0)
-        {
-            yield return word.ToString();
-        }
-    }
-
-    private static string Unquote(string value) =>
-        value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0] ? value[1..^1] : value;
 }

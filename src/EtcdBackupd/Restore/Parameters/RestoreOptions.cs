@@ -177,8 +177,6 @@ internal sealed class RestoreOptions
     }
 
     /// <summary>The etcd unit's file, where systemd would look for it.</summary>
-    public string UnitPath() => UnitFile ?? UnitDirectories
-        .Select(d => System.IO.Path.Combine(d, EtcdUnit)).FirstOrDefault(File.Exists) ?? System.IO.Path.Combine(UnitDirectories[0], EtcdUnit);
-
-    private static readonly string[] UnitDirectories = ["/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
+    public string UnitPath() => UnitFile ?? UnitDropIns.SearchPath
+        .Select(d => System.IO.Path.Combine(d, EtcdUnit)).FirstOrDefault(File.Exists) ?? System.IO.Path.Combine("/etc/systemd/system", EtcdUnit);
 }
