@@ -19,9 +19,14 @@ internal sealed record CatalogEntry(OffsiteListEntry Entry, SnapshotManifest? Ma
 internal static class OffsiteCatalog
 {
     /// <summary>Newest first; objects no manifest names, and manifests that do not read, after them.</summary>
-    public static async Task<List<CatalogEntry>> ListAsync(IAmazonS3 client, OffsiteTarget target, IReadOnlyList<string> lineage, CancellationToken cancellationToken)
+    public static async Task<List<CatalogEntry>> ListAsync(IAmazonS3 client, OffsiteTarget target, IReadOnlyList<string> lineage, CancellationToken cancellationToken) =>
+        (await ListWithNewestWriteAsync(client, target, lineage, cancellationToken)).Entries;
+
+    /// <summary><see cref="ListAsync"/>, and the newest last-write time the store gave any key under the prefix (its own clock), null when there is none.</summary>
+    public static async Task<(List<CatalogEntry> Entries, DateTimeOffset? NewestWrite)> ListWithNewestWriteAsync(
+        IAmazonS3 client, OffsiteTarget target, IReadOnlyList<string> lineage, CancellationToken cancellationToken)
     {
-        var objects = await ObjectsAsync(client, target, cancellationToken);
+        var (objects, newestWrite) = await ObjectsAsync(client, target, cancellationToken);
         var entries = new List<CatalogEntry>();
         var named = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, size) in objects.Where(o => o.Key.EndsWith(SnapshotFileName.ManifestExtension, StringComparison.Ordinal)))
@@ -48,7 +53,7 @@ internal static class OffsiteCatalog
 
         entries.AddRange(objects.Where(o => !o.Key.EndsWith(SnapshotFileName.ManifestExtension, StringComparison.Ordinal) && !named.Contains(o.Key))
             .Select(o => new CatalogEntry(new OffsiteListEntry(o.Key, OffsiteEntryState.NoManifest) { StoredBytes = o.Value }, null)));
-        return [.. entries.OrderBy(e => e.Manifest is null).ThenByDescending(e => e.Entry.CreatedAt).ThenBy(e => e.Entry.Key, StringComparer.Ordinal)];
+        return ([.. entries.OrderBy(e => e.Manifest is null).ThenByDescending(e => e.Entry.CreatedAt).ThenBy(e => e.Entry.Key, StringComparer.Ordinal)], newestWrite);
     }
 
     /// <summary>This cluster's, by the manifest's cluster ID; any, when nothing is known of this cluster.</summary>
@@ -72,10 +77,11 @@ internal static class OffsiteCatalog
         return suffix is not null && stored.Key == target.Key(manifest.FileName + suffix + (stored.Recipients.Count > 0 ? OffsiteCodec.AgeSuffix : ""));
     }
 
-    /// <summary>Every key directly under the prefix and its size, page by page.</summary>
-    private static async Task<Dictionary<string, long>> ObjectsAsync(IAmazonS3 client, OffsiteTarget target, CancellationToken cancellationToken)
+    /// <summary>Every key directly under the prefix and its size, page by page; the newest last write among them.</summary>
+    private static async Task<(Dictionary<string, long> Objects, DateTimeOffset? NewestWrite)> ObjectsAsync(IAmazonS3 client, OffsiteTarget target, CancellationToken cancellationToken)
     {
         var objects = new Dictionary<string, long>(StringComparer.Ordinal);
+        DateTimeOffset? newest = null;
         var request = new ListObjectsV2Request { BucketName = target.Bucket, Prefix = target.Prefix, Delimiter = "/" };
         ListObjectsV2Response page;
         do
@@ -84,12 +90,16 @@ internal static class OffsiteCatalog
             foreach (var o in page.S3Objects ?? [])
             {
                 objects[o.Key] = o.Size ?? 0;
+                if (BucketTimes.Utc(o.LastModified) is { } written && (newest is null || written > newest))
+                {
+                    newest = written;
+                }
             }
 
             request.ContinuationToken = page.NextContinuationToken;
         }
         while (page.IsTruncated == true);
 
-        return objects;
+        return (objects, newest);
     }
 }

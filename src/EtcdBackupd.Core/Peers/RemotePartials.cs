@@ -10,19 +10,20 @@ internal static class RemotePartials
 {
     /// <summary>
     /// Removes the partial files of our naming that <see cref="PartialFiles.IsStale"/> calls abandoned, by the
-    /// rule the local directory follows; any other file there is left alone.
+    /// rule the local directory follows, judged by <see cref="StoreClock"/>: a clock here ahead of the peer's must not
+    /// take another master's upload in flight for abandoned. Any other file there is left alone.
     /// </summary>
     /// <exception cref="PeerRefusedException">The directory does not exist.</exception>
     public static async Task RemoveStaleAsync(SftpClient sftp, PeerTarget target, DateTimeOffset now, ILogger logger, CancellationToken cancellationToken)
     {
-        var stale = new List<string>();
+        var files = new List<(string Name, string Path, DateTime Written)>();
         try
         {
             await foreach (var file in sftp.ListDirectoryAsync(target.Directory, cancellationToken))
             {
-                if (file.IsRegularFile && PartialFiles.IsStale(file.Name, file.LastWriteTimeUtc, now))
+                if (file.IsRegularFile)
                 {
-                    stale.Add(file.FullName);
+                    files.Add((file.Name, file.FullName, file.LastWriteTimeUtc));
                 }
             }
         }
@@ -36,7 +37,8 @@ internal static class RemotePartials
             return;
         }
 
-        foreach (var path in stale)
+        var judged = StoreClock.Now(now, files.Count == 0 ? null : new DateTimeOffset(files.Max(f => f.Written), TimeSpan.Zero));
+        foreach (var path in files.Where(f => PartialFiles.IsStale(f.Name, f.Written, judged)).Select(f => f.Path))
         {
             cancellationToken.ThrowIfCancellationRequested();
             await TryRemoveAsync(sftp, target, path, PartialFiles.StaleReason, logger, cancellationToken);

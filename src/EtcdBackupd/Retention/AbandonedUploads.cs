@@ -86,12 +86,7 @@ internal static class AbandonedUploads
     }
 
     /// <summary>When the store says the upload began; none when it does not say (such an upload is left alone).</summary>
-    private static DateTimeOffset? StartedAt(MultipartUpload upload) => upload.Initiated switch
-    {
-        { Kind: DateTimeKind.Local } at => new DateTimeOffset(at.ToUniversalTime(), TimeSpan.Zero),
-        { } at => new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc), TimeSpan.Zero),
-        null => null,
-    };
+    private static DateTimeOffset? StartedAt(MultipartUpload upload) => BucketTimes.Utc(upload.Initiated);
 
     /// <summary><c>Prefix</c>, then a snapshot's file name with the codec's suffixes (<c>.zst</c>, <c>.age</c>) at most: what an uploader starts.</summary>
     internal static bool IsSnapshotKey(OffsiteTarget target, string key)

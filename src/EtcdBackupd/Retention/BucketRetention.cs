@@ -62,7 +62,9 @@ internal sealed class BucketRetention(
 
     private async Task PruneAsync(AmazonS3Client client, OffsiteTarget target, IReadOnlyList<string> known, RetentionOptions rule, CancellationToken cancellationToken)
     {
-        var catalog = await OffsiteCatalog.ListAsync(client, target, known, cancellationToken);
+        var (catalog, newestWrite) = await OffsiteCatalog.ListWithNewestWriteAsync(client, target, known, cancellationToken);
+        var judged = RetentionPolicy.JudgedNow(time.GetUtcNow(), newestWrite, $"off-site target {target.Name} (s3://{target.Bucket}/{target.Prefix})", logger);
+
         var others = catalog.Where(e => e.Entry.State == OffsiteEntryState.OtherCluster).ToList();
         if (others.Count > 0)
         {
@@ -72,7 +74,7 @@ internal sealed class BucketRetention(
 
         var newestFirst = Ours(catalog);
         var copies = newestFirst.ToDictionary(c => c.Entry.Path, StringComparer.Ordinal);
-        var deletions = RetentionPolicy.Decide([.. newestFirst.Select(c => c.Entry)], time.GetUtcNow(), rule,
+        var deletions = RetentionPolicy.Decide([.. newestFirst.Select(c => c.Entry)], judged, rule,
             copy => copies[copy.Path].Verified, copy => IsPinned(copies[copy.Path].Manifest));
         if (AfterDecision is { } decided)
         {
@@ -95,7 +97,7 @@ internal sealed class BucketRetention(
             RetentionLog.OffsiteDeleted(logger, target.Name, deletion.Snapshot.Path, deletion.Reason);
         }
 
-        await PruneOrphanedManifestsAsync(client, target, catalog, rule, cancellationToken);
+        await PruneOrphanedManifestsAsync(client, target, catalog, judged, rule, cancellationToken);
         await AbandonedUploads.SweepAsync(client, target, time.GetUtcNow(), AbandonedUploads.StaleAfter, logger, cancellationToken);
     }
 
@@ -106,9 +108,9 @@ internal sealed class BucketRetention(
     /// checked, so a young one may belong to an upload another master is about to redo. A pinned one stays.
     /// </summary>
     private async Task PruneOrphanedManifestsAsync(
-        AmazonS3Client client, OffsiteTarget target, List<CatalogEntry> catalog, RetentionOptions rule, CancellationToken cancellationToken)
+        AmazonS3Client client, OffsiteTarget target, List<CatalogEntry> catalog, DateTimeOffset now, RetentionOptions rule, CancellationToken cancellationToken)
     {
-        var cutoff = RetentionPolicy.Cutoff(time.GetUtcNow(), rule);
+        var cutoff = RetentionPolicy.Cutoff(now, rule);
         foreach (var (entry, manifest) in catalog)
         {
             if (entry.State == OffsiteEntryState.ObjectMissing && manifest is not null && !IsPinned(manifest)

@@ -51,8 +51,10 @@ internal sealed class RemoteRetention(
 
     private void Prune(SftpClient sftp, PeerTarget target, CancellationToken cancellationToken)
     {
-        var copies = sftp.ListDirectory(target.Directory)
-            .Where(f => f.IsRegularFile)
+        var files = sftp.ListDirectory(target.Directory).Where(f => f.IsRegularFile).ToList();
+        var now = RetentionPolicy.JudgedNow(time.GetUtcNow(), files.Count == 0 ? null : new DateTimeOffset(files.Max(f => f.LastWriteTimeUtc), TimeSpan.Zero),
+            $"{target.Host}:{target.Port}{target.Directory}", logger);
+        var copies = files
             .Select(f => SnapshotFileName.TryParse(f.Name, out var created, out var member, out var revision)
                 ? new SnapshotEntry(f.FullName, created, member, revision, f.Length)
                 : null)
@@ -64,7 +66,7 @@ internal sealed class RemoteRetention(
         CopyManifests Of(SnapshotEntry copy) => read.TryGetValue(copy.Path, out var known) ? known : read[copy.Path] = Read(sftp, copy);
         var clusters = (lineage?.Known() ?? []).ToHashSet(StringComparer.Ordinal);
         var ours = copies.Where(copy => IsOurs(Of(copy), clusters)).ToList();
-        var deletions = RetentionPolicy.Decide(ours, time.GetUtcNow(), options, copy => IsGood(copy, Of(copy)), copy => IsPinned(Of(copy)));
+        var deletions = RetentionPolicy.Decide(ours, now, options, copy => IsGood(copy, Of(copy)), copy => IsPinned(Of(copy)));
         AfterDecision?.Invoke();
         foreach (var deletion in deletions)
         {

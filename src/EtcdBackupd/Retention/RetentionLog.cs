@@ -53,4 +53,8 @@ internal static partial class RetentionLog
     [LoggerMessage(EventId = 3013, EventName = "RetentionOffsiteUploadsNotListed", Level = LogLevel.Warning,
         Message = "Retention could not list the unfinished multipart uploads in off-site target {OffsiteTarget} ({Reason}): parts an upload killed midway left are not cleared; give the keys s3:ListBucketMultipartUploads, or clear them with a lifecycle rule")]
     public static partial void OffsiteUploadsNotListed(ILogger logger, string offsiteTarget, string reason);
+
+    [LoggerMessage(EventId = 3014, EventName = "RetentionClockAhead", Level = LogLevel.Warning,
+        Message = "Retention of {RetentionStore} judged ages as of {RetentionJudgedAt:u}, an hour past the newest write the store dated ({StoreNewestWrite:u}): this master's clock says {ClockNow:u}; if this master's time is wrong, fix it (a clock ahead would have deleted copies there that are not old)")]
+    public static partial void ClockAhead(ILogger logger, string retentionStore, DateTimeOffset retentionJudgedAt, DateTimeOffset storeNewestWrite, DateTimeOffset clockNow);
 }

@@ -52,6 +52,21 @@ internal static class RetentionPolicy
     /// <summary>Whether the snapshot's name is more than <see cref="FutureSlack"/> ahead of <paramref name="now"/>: taken while a clock ran ahead.</summary>
     public static bool NamedAhead(SnapshotEntry snapshot, DateTimeOffset now) => Snapshots.NamedAhead.Of(snapshot.CreatedAt, now);
 
+    /// <summary>
+    /// The time by which a store another machine keeps (a peer's directory, a bucket) is judged (<see cref="Snapshots.StoreClock"/>),
+    /// with a warning when this master's clock is ahead of the store's newest write.
+    /// </summary>
+    public static DateTimeOffset JudgedNow(DateTimeOffset own, DateTimeOffset? newestWrite, string store, ILogger logger)
+    {
+        var judged = Snapshots.StoreClock.Now(own, newestWrite);
+        if (judged != own)
+        {
+            RetentionLog.ClockAhead(logger, store, judged, newestWrite!.Value, own);
+        }
+
+        return judged;
+    }
+
     /// <summary>A snapshot whose name's time is before this is past the window (by age alone; <see cref="Decide"/> adds the rest).</summary>
     public static DateTimeOffset Cutoff(DateTimeOffset now, RetentionOptions options) => now - TimeSpan.FromDays(options.RetentionDays);
 }

@@ -31,6 +31,23 @@ internal sealed partial class OffsiteUploadTests
 
     [Test]
     [CancelAfter(240_000)]
+    public async Task Prune_ByAMasterWhoseClockIsWeeksAhead_JudgesByTheStoresNewestWrite_DeletesNothingYoungAndWarns()
+    {
+        using var run = new TempDirectory("prune-clock");
+        var bucket = await BucketAsync("prune-clock");
+        var keys = await UploadAgedAsync(run, bucket, pinnedAge: null, ages: [25, 20, 2, 1, 0]);
+        var log = new CapturingLogger<BucketRetention>();
+        // Booted sixty days ahead, before NTP set the clock right: every copy would look older than the window.
+        var ahead = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(60));
+
+        await Pruner(run, bucket, OffsiteRetention.Daemon, logger: log, time: ahead).PruneAsync(CancellationToken.None);
+
+        Assert.That(await ListAsync(bucket), Is.EquivalentTo(keys));
+        Assert.That(Events(log).Select(e => e.EventName), Does.Contain("RetentionClockAhead"));
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
     public async Task Prune_APinMadeAfterTheListingHereOrInTheBucket_StillSavesThatCopy()
     {
         using var run = new TempDirectory("prune-pin-race");

@@ -21,6 +21,17 @@ internal sealed class RetentionPolicyTests
         RetentionPolicy.Decide(snapshots, Now, ThirtyDaysKeepThree, isGood).Select(d => (Now - d.Snapshot.CreatedAt).TotalDays).ToList();
 
     [Test]
+    public void StoreClock_AheadOfTheStoresNewestWriteByMoreThanAnHour_IsHeldToAnHourPastIt_AndBehindItIsKept()
+    {
+        var written = new DateTimeOffset(2026, 11, 24, 6, 0, 0, TimeSpan.Zero);
+
+        Assert.That(StoreClock.Now(written.AddDays(60), written), Is.EqualTo(written.AddHours(1)), "a clock weeks ahead");
+        Assert.That(StoreClock.Now(written.AddMinutes(50), written), Is.EqualTo(written.AddMinutes(50)), "clocks a little apart");
+        Assert.That(StoreClock.Now(written.AddDays(-3), written), Is.EqualTo(written.AddDays(-3)), "behind: judges copies younger, deletes less");
+        Assert.That(StoreClock.Now(written, null), Is.EqualTo(written), "an empty store says nothing of its clock");
+    }
+
+    [Test]
     public void Decide_OldSnapshotsWithEnoughGoodNewerOnes_AreDeleted() =>
         Assert.That(DeletedDaysAgo(DaysAgo(1, 2, 3, 31, 40), _ => true), Is.EqualTo(new[] { 31.0, 40.0 }));
 
