@@ -81,6 +81,28 @@ internal sealed class UnitAsSystemdReadsItTests
     }
 
     [Test]
+    public void PeerUrlsNamingTheSameAddress_OneByHostNameOneByIp_AreNoProblem_AsEtcdResolvesThem()
+    {
+        var member = new MemberParameters(new Sourced("a", "unit"), new Sourced("a=https://localhost:2380,b=https://10.0.0.2:2380", "unit"),
+            new Sourced("t", "unit"), new Sourced("https://127.0.0.1:2380", "unit"), new Sourced("/var/lib/etcd", "unit"));
+
+        Assert.That(member.Inconsistencies(), Is.Empty);
+        Assert.That((member with { InitialAdvertisePeerUrls = new Sourced("https://127.0.0.1:2381", "unit") }).Inconsistencies(), Has.One.Contains("is not what --initial-cluster gives 'a'"));
+    }
+
+    [Test]
+    public void PeerUrls_ANameThatDoesNotResolve_OrAnotherScheme_IsNotTheSameAddress()
+    {
+        static System.Net.IPAddress[] Resolve(string host) => host == "etcd1.example"
+            ? [System.Net.IPAddress.Parse("fd00::1"), System.Net.IPAddress.Parse("10.0.0.1")]
+            : throw new System.Net.Sockets.SocketException(11001);
+
+        Assert.That(PeerUrls.SameAddresses(["https://etcd1.example:2380"], ["https://10.0.0.1:2380"], Resolve), Is.True, "IPv4 first, as Go dials");
+        Assert.That(PeerUrls.SameAddresses(["https://etcd9.example:2380"], ["https://10.0.0.1:2380"], Resolve), Is.False);
+        Assert.That(PeerUrls.SameAddresses(["http://etcd1.example:2380"], ["https://10.0.0.1:2380"], Resolve), Is.False);
+    }
+
+    [Test]
     public void TheToolBesideTheUnitsEtcd_IsChosen_AndAnotherMinorVersionIsAProblemNamingBoth()
     {
         using var dir = new TempDirectory("tool-beside");

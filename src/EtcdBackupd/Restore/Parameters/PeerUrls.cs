@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace EtcdBackupd.Restore;
+
+/// <summary>
+/// Peer URLs compared as etcd compares them before it starts or restores a member (<c>netutil.URLStringsEqual</c>):
+/// host names resolved, so <c>https://etcd1.example:2380</c> in <c>--initial-cluster</c> and
+/// <c>https://10.0.0.1:2380</c> in <c>--initial-advertise-peer-urls</c> are the same member when the name resolves there.
+/// </summary>
+internal static class PeerUrls
+{
+    /// <summary>Whether both lists name the same addresses, each host resolved; false when a name does not resolve.</summary>
+    public static bool SameAddresses(IReadOnlyList<string> first, IReadOnlyList<string> second, Func<string, IPAddress[]>? resolve = null)
+    {
+        resolve ??= Dns.GetHostAddresses;
+        List<string>? Resolved(IReadOnlyList<string> urls)
+        {
+            var addresses = new List<string>();
+            foreach (var url in urls)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || Address(uri.Host, resolve) is not { } address)
+                {
+                    return null;
+                }
+
+                addresses.Add($"{uri.Scheme}://{new IPEndPoint(address, uri.Port)}");
+            }
+
+            return [.. addresses.Order(StringComparer.Ordinal)];
+        }
+
+        return Resolved(first) is { } a && Resolved(second) is { } b && a.SequenceEqual(b);
+    }
+
+    /// <summary>The host's address as Go's resolver takes it for a TCP dial: an IP as written, else the name's first IPv4 address, else its first.</summary>
+    private static IPAddress? Address(string host, Func<string, IPAddress[]> resolve)
+    {
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))
+        {
+            return literal;
+        }
+
+        try
+        {
+            var all = resolve(host);
+            return all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? all.FirstOrDefault();
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+}
