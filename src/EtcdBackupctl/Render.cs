@@ -146,7 +146,8 @@ internal static partial class Render
             ("SIZE", Size.Format(r.SizeBytes, v)), ("SHA-256", r.Sha256), ("REVISION", Text(r.Revision)), ("CREATED", When.Format(r.CreatedAt, v)),
             ("VERIFIED", "etcd's trailer and " + (r.HadManifest ? "the manifest beside it" : "etcd's snapshot status (no manifest came with it)")),
             ("PIN", r.Pin?.Label ?? "-"),
-        }.Concat(Facts(r.Etcd, v)))
+        }.Concat(r.RetentionRemoves ? [("RETENTION", "removes it at its next run, here and on the peers (older than Snapshots.RetentionDays): etcd-backupctl pin FILE LABEL keeps it")] : [])
+        .Concat(Facts(r.Etcd, v)))
         + (r.Peers.Count == 0 ? "" : Table.Render(v, [new Column("PEER", Whole: true), "COPY"], r.Peers.Select(p => (IReadOnlyList<string>)
         [
             PeerName(p, r.Peers), p.Ok ? (p.Skipped ? "ok (already there)" : "ok") : Owed(p),

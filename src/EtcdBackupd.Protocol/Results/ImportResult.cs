@@ -24,6 +24,12 @@ internal sealed record ImportResult
     public SnapshotPin? Pin { get; init; }
 
     /// <summary>
+    /// True when retention's next run deletes it, here and on the peers: older than <c>Snapshots.RetentionDays</c> by the
+    /// time in its name, not pinned, with enough newer good snapshots. An old snapshot brought in to keep wants <c>--pin</c>.
+    /// </summary>
+    public bool RetentionRemoves { get; init; }
+
+    /// <summary>
     /// The copy to each of <c>Peers.Targets</c>, made right after the import; a peer that did not take it is owed
     /// it, and the daemon sends it once that peer answers again.
     /// </summary>

@@ -28,12 +28,7 @@ internal sealed class RetentionService(
             }
 
             var now = time.GetUtcNow();
-            // Another cluster's snapshots, or imports named by a file's time, must not stand in for this cluster's newest
-            // good ones: counted, they would let this cluster's last good snapshots go while its own backups failed.
-            var clusters = (lineage?.Known() ?? []).ToHashSet(StringComparer.Ordinal);
-            var deletions = RetentionPolicy.Decide(directory.List(), now, options,
-                s => Lineage.SnapshotEvidence.BacksUp(ManifestFile.TryRead(s.ManifestPath), clusters) && verifier.IsGood(s, cancellationToken),
-                s => IsPinned(s.ManifestPath));
+            var deletions = Decide(now, cancellationToken);
             var done = new List<RetentionPolicy.Deletion>();
             foreach (var deletion in deletions)
             {
@@ -70,6 +65,25 @@ internal sealed class RetentionService(
 
             return done;
         }
+    }
+
+    /// <summary>Whether the next run would delete <paramref name="path"/>: an imported snapshot older than the window, say.</summary>
+    public bool WouldRemove(string path, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Decide(time.GetUtcNow(), cancellationToken).Any(d => d.Snapshot.Path == path);
+        }
+    }
+
+    private IReadOnlyList<RetentionPolicy.Deletion> Decide(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Another cluster's snapshots, or imports named by a file's time, must not stand in for this cluster's newest
+        // good ones: counted, they would let this cluster's last good snapshots go while its own backups failed.
+        var clusters = (lineage?.Known() ?? []).ToHashSet(StringComparer.Ordinal);
+        return RetentionPolicy.Decide(directory.List(), now, options,
+            s => Lineage.SnapshotEvidence.BacksUp(ManifestFile.TryRead(s.ManifestPath), clusters) && verifier.IsGood(s, cancellationToken),
+            s => IsPinned(s.ManifestPath));
     }
 
     /// <summary>

@@ -33,6 +33,11 @@ internal sealed class TableRenderTests
             Path = Path(), SizeBytes = Bytes, Sha256 = Sha, Revision = 123456789, CreatedAt = Taken, Peer = $"{Members[1]}:2222", PeerDirectory = WorstCase.Directory,
             AlreadyHere = true,
         }, v), "FILE", "SIZE", "FROM", "VERIFIED");
+        yield return Case("import", v => Render.Imported(new()
+        {
+            Path = Path(), Origin = "/root/backups/cron-era/etcd-snapshot-2024-01-01-before-the-1.28-upgrade.db", SizeBytes = Bytes, Sha256 = Sha,
+            Revision = 123456789, CreatedAt = Taken, HadManifest = true, AlreadyHere = false, RetentionRemoves = true,
+        }, v), "FILE", "FROM", "VERIFIED", "PIN", "RETENTION");
         yield return Case("restore --dry-run", v => Render.Plan(Plan, v), "CLUSTER", "LINEAGE", "SNAPSHOT", "MEMBER NAME", "INITIAL CLUSTER",
             "CLUSTER TOKEN", "PEER URLS", "DATA DIRECTORY", "TOOL", "COMMAND", "PROBLEM");
         yield return Case("restore", v => Render.Restored(new()

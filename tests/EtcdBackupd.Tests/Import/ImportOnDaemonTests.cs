@@ -137,6 +137,29 @@ internal sealed class ImportOnDaemonTests : DaemonOnOneMemberFixture
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task Import_OfAnOldFileRetentionWouldRemove_SaysSoAtOnce_AndPinnedOrRecentDoesNot()
+    {
+        // Three newer snapshots of the daemon's own: the rule's minimum no longer keeps an old one.
+        for (var i = 0; i < 3; i++)
+        {
+            await Cluster.PutAsync($"/registry/configmaps/past-retention-{i}", "x"u8.ToArray());
+            Assert.That((await Backupctl.RunAsync(Socket, "snapshot")).ExitCode, Is.Zero);
+        }
+
+        var old = await Backupctl.RunAsync(Socket, "import", await CronEraSnapshotAsync("past-retention.db", TimeSpan.FromDays(90)));
+        var oldJson = await Backupctl.RunAsync(Socket, "import", await CronEraSnapshotAsync("past-retention-2.db", TimeSpan.FromDays(91)), "--json");
+        var pinned = await Backupctl.RunAsync(Socket, "import", await CronEraSnapshotAsync("past-retention-pinned.db", TimeSpan.FromDays(92)), "--pin", "keep", "--json");
+        var recent = await Backupctl.RunAsync(Socket, "import", await CronEraSnapshotAsync("recent.db", TimeSpan.FromDays(2)), "--json");
+
+        Assert.That(old.ExitCode, Is.Zero, old.ToString);
+        Assert.That(old.StandardOutput, Does.Contain("RETENTION").And.Contain("removes it at its next run, here and on the peers"));
+        Assert.That(JsonNode.Parse(oldJson.StandardOutput)!["retentionRemoves"]!.GetValue<bool>(), Is.True, oldJson.ToString);
+        Assert.That(JsonNode.Parse(pinned.StandardOutput)!["retentionRemoves"]!.GetValue<bool>(), Is.False, pinned.ToString);
+        Assert.That(JsonNode.Parse(recent.StandardOutput)!["retentionRemoves"]!.GetValue<bool>(), Is.False, recent.ToString);
+    }
+
+    [Test]
     [CancelAfter(90_000)]
     public async Task Import_AgainWithPin_PinsTheCopyAlreadyHere()
     {

@@ -5,7 +5,8 @@ using EtcdBackupd.Retention;
 namespace EtcdBackupd.Control.Handlers;
 
 /// <summary><c>import</c> (root only): the file sent with the request becomes one of the directory's snapshots, then goes to the peers.</summary>
-internal sealed class ImportHandler(SnapshotImporter importer, PeerPusher peers, SnapshotPins pins, TimeProvider time) : ControlHandler<ImportRequest>(ProtocolJsonContext.Default.ImportRequest)
+internal sealed class ImportHandler(SnapshotImporter importer, PeerPusher peers, SnapshotPins pins, RetentionService retention, TimeProvider time, ILogger<ImportHandler> logger)
+    : ControlHandler<ImportRequest>(ProtocolJsonContext.Default.ImportRequest)
 {
     public override string Name => ImportRequest.Name;
 
@@ -30,6 +31,13 @@ internal sealed class ImportHandler(SnapshotImporter importer, PeerPusher peers,
             {
                 // The copy here was kept with its own manifest: the pin asked for goes on it as `pin` would put it.
                 result = result with { Pin = (await pins.PinAsync(result.Path, pin.Label, cancellationToken)).Pin };
+            }
+
+            // An old snapshot brought in to be kept would be gone within the hour, here and on the peers: said now, not after.
+            if (retention.WouldRemove(result.Path, cancellationToken))
+            {
+                ImportLog.PastRetention(logger, result.Path);
+                result = result with { RetentionRemoves = true };
             }
 
             // Like any snapshot, to the peers: an imported one is often the only copy of a state (before an upgrade).
