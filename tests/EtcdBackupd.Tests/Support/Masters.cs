@@ -41,12 +41,16 @@ internal sealed class Masters : IAsyncDisposable
 
     /// <summary>
     /// Shell: until process $p has exited. A zombie counts as exited: etcd was started in the
-    /// background and belongs to whatever reaps orphans here, which may take a second or two.
+    /// background and belongs to whatever reaps orphans here, which may take a second or two. So does
+    /// a process that is not etcd: an etcd that died on its own left its PID in the file, and with
+    /// pid_max at 32768 a long run gives that PID to another process (a restore once waited on one).
     /// </summary>
-    public const string WaitForExit = "while [ -e /proc/$p ] && ! grep -q ') Z' /proc/$p/stat; do sleep 0.05; done";
+    public const string WaitForExit = "while " + IsEtcd + "; do sleep 0.05; done";
 
-    /// <summary>Shell: whether process $p runs (a zombie does not, for the same reason as in <see cref="WaitForExit"/>).</summary>
-    public const string Runs = "[ -e /proc/$p ] && ! grep -q ') Z' /proc/$p/stat";
+    /// <summary>Shell: whether process $p is an etcd that runs (not a zombie, not another process under its PID: see <see cref="WaitForExit"/>).</summary>
+    public const string Runs = IsEtcd;
+
+    private const string IsEtcd = "[ -e /proc/$p ] && ! grep -q ') Z' /proc/$p/stat && readlink /proc/$p/exe | grep -q '/etcd$'";
 
     public SshServer? Ssh { get; private set; }
 
