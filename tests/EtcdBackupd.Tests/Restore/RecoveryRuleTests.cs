@@ -35,6 +35,17 @@ internal sealed class RecoveryRuleTests
     }
 
     [Test]
+    public void ARollbackLeftIncompleteWhileAnotherMemberIsOpen_RollsBackTheOpenOne_AndStillNeedsAnOperatorNamingIt()
+    {
+        var verdict = RecoveryRule.Decide([("m1", State(SessionOutcome.RollbackIncomplete)), ("m2", State(SessionOutcome.Open, Restored)),
+            ("m3", State(SessionOutcome.RolledBack))]);
+
+        Assert.That(verdict.Decision, Is.EqualTo(RecoveryDecision.RollBack));
+        Assert.That(verdict.NeedsOperator, Is.True, "m1 may still have etcd stopped: the recovery must not exit 0");
+        Assert.That(verdict.Reason, Does.Contain("the rollback was incomplete on m1"));
+    }
+
+    [Test]
     public void OneMemberStillBeforeItsRestore_RollsBackEveryMember_NamingIt()
     {
         var stopped = State(SessionOutcome.Open, RestorePhase.Check, RestorePhase.StopApi, RestorePhase.StopEtcd) with { Failed = RestorePhase.RestoreData };

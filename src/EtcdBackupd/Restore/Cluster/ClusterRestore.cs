@@ -126,9 +126,10 @@ internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOption
             var run = new ClusterRun(members, snapshot, sha256, session, deadlines, progress, logger);
             var outcome = await run.ResumeAsync(verdict.Decision, open, verdict.CloseOnly, cancellationToken);
             var result = new RecoveryResult(session, verdict.Decision, verdict.Reason, false, Report(outcome.Result));
-            return outcome.Failure is null
+            var failure = outcome.Failure ?? (verdict.NeedsOperator ? verdict.Reason : null);
+            return failure is null
                 ? Reply.Success(result, ProtocolJsonContext.Default.RecoveryResult)
-                : Reply.Failure(ErrorCodes.Failed, $"recovery of restore session {session}: {outcome.Failure}", result, ProtocolJsonContext.Default.RecoveryResult);
+                : Reply.Failure(ErrorCodes.Failed, $"recovery of restore session {session}: {failure}", result, ProtocolJsonContext.Default.RecoveryResult);
         }
         finally
         {

@@ -1,8 +1,9 @@
 namespace EtcdBackupd.Restore;
 
 /// <summary>
-/// A recovery's verdict: which end, why in words, whether only the closing is left, and whether nothing can
-/// be done without an operator (the recovery then fails, naming why, instead of answering that all is well).
+/// A recovery's verdict: which end, why in words, whether only the closing is left, and whether an operator is
+/// needed (the recovery then fails, naming why, instead of answering that all is well: after doing what it can
+/// when a decision is made, at once when there is none).
 /// </summary>
 internal sealed record RecoveryVerdict(RecoveryDecision Decision, string Reason, bool CloseOnly = false, bool NeedsOperator = false);
 
@@ -54,7 +55,19 @@ internal static class RecoveryRule
 
         if (rolledBack.Count > 0)
         {
-            return new(RecoveryDecision.RollBack, $"{string.Join(", ", rolledBack)} rolled back already");
+            // The open members still go back; a rollback left incomplete elsewhere is closed there, so after them an
+            // operator must finish it by hand, and the recovery must not end as if all were well.
+            if (incomplete.Count == 0)
+            {
+                return new(RecoveryDecision.RollBack, $"{string.Join(", ", rolledBack)} rolled back already");
+            }
+
+            var clean = rolledBack.Except(incomplete).ToList();
+            return new(RecoveryDecision.RollBack,
+                (clean.Count > 0 ? $"{string.Join(", ", clean)} rolled back already; " : "")
+                + $"the rollback was incomplete on {string.Join(", ", incomplete)}: "
+                + "finish it there by hand (its journal says which step failed; etcd and the API servers may still be stopped)",
+                NeedsOperator: true);
         }
 
         var never = states.Where(s => s.State is null).Select(s => s.Member).ToList();
