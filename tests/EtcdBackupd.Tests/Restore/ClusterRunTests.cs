@@ -43,6 +43,23 @@ internal sealed class ClusterRunTests
 
     [Test]
     [CancelAfter(10_000)]
+    public async Task AMemberOfInitialClusterThatTakesNoPart_IsRefusedAtTheCheck_BeforeAnythingStops()
+    {
+        // m4 is in the cluster but not in this master's Peers.Targets: restored without it, m1-m3 make a quorum and m4 diverges.
+        var members = Three((name, leader) => new StandInMember(name, leader)
+        {
+            Command = $"etcdutl snapshot restore s --name {name} --initial-cluster m1=https://a:2380,m2=https://b:2380,m3=https://c:2380,m4=https://d:2380 "
+                + "--bump-revision 1000000000 --mark-compacted",
+        });
+
+        var outcome = await RunAsync(members);
+
+        Assert.That(outcome.Failure, Does.StartWith("cluster restore refused: --initial-cluster names 4 members and m4 would not take part").And.EndWith("nothing was stopped"));
+        Assert.That(members.SelectMany(m => m.Calls), Does.Not.Contain(RestorePhase.StopApi));
+    }
+
+    [Test]
+    [CancelAfter(10_000)]
     public async Task AFinishedMemberWithItsOwnWal_IsReportedWithWhereItsOldDataAndOldWalAreKept()
     {
         var members = Three((name, leader) => new StandInMember(name, leader)

@@ -40,7 +40,7 @@ internal sealed partial class ClusterRun(
         Exception? error = null;
         try
         {
-            failure = await CheckEverywhereAsync(placeEverywhere, cancellationToken) ?? OneRevision() ?? OneMembership();
+            failure = await CheckEverywhereAsync(placeEverywhere, cancellationToken) ?? OneRevision() ?? OneMembership() ?? EveryMember();
             foreach (var next in RestorePhases.Runbook)
             {
                 if (failure is not null)
@@ -77,6 +77,8 @@ internal sealed partial class ClusterRun(
         var incomplete = await RollBackAsync();
         var message = phase == RestorePhase.Check
             ? $"cluster restore refused: {failure}; nothing was stopped"
+              + (incomplete.Count == 0 ? "" : $"; a session stays open on {string.Join("; ", incomplete)}: when every member answers again, close it with "
+                  + $"etcd-backupctl restore --recover {session} --yes")
             : $"cluster restore failed in phase '{phase.Wire()}': {failure}; "
               + (incomplete.Count == 0 ? $"every member that got that far ({_opened.Count}) was rolled back to its old data"
                   : $"ROLLBACK INCOMPLETE on {string.Join("; ", incomplete)}; when every member answers again, end session {session} on all of them with: "
@@ -322,6 +324,26 @@ internal sealed partial class ClusterRun(
         static string? Members(string? value) => value?.Contains('=', StringComparison.Ordinal) == true
             ? string.Join(",", value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal))
             : value;
+    }
+
+    /// <summary>
+    /// Every member <c>--initial-cluster</c> names takes part. The members are this master and <c>Peers.Targets</c>: a
+    /// master missing there would keep running on its old data beside the restored ones (two of three make a quorum),
+    /// and the restore would be reported complete. Decided on the checked commands, before anything stops.
+    /// </summary>
+    private string? EveryMember()
+    {
+        if (_commands.Values.Select(c => Flag(c, "--initial-cluster")).FirstOrDefault(v => v is not null) is not { } cluster)
+        {
+            return null;
+        }
+
+        var names = cluster.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => m.Split('=', 2)[0]).Distinct().ToList();
+        var taking = _commands.Values.Select(c => Flag(c, "--name")).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var missing = names.Where(n => !taking.Contains(n)).ToList();
+        return missing.Count == 0 ? null
+            : $"--initial-cluster names {names.Count} members and {string.Join(", ", missing)} would not take part (this restore reaches {members.Count}: "
+              + "this master and its Peers.Targets): a member left out would keep its old data beside the restored ones; list every master in Peers.Targets";
     }
 
     /// <summary>The word after <paramref name="flag"/> in a restore command, or null.</summary>
