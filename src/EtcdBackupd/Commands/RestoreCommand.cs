@@ -78,7 +78,7 @@ internal static class RestoreCommand
             configuration.Restore.Services(time),
             time, logging.CreateLogger<LocalRestore>(), new RestoreActivity(),
             new SessionStore(configuration.State.Directory, logging.CreateLogger<SessionStore>()),
-            RestoreLock.BesideSocket(configuration.Control.SocketPath));
+            RestoreLock.In(configuration.State.Directory));
         var phases = new MemberPhases(local);
         var lineage = new LineageCheck(configuration.Etcd, new ClusterLineage(configuration.State.Directory, time, logging.CreateLogger<ClusterLineage>()),
             logging.CreateLogger<LineageCheck>());

@@ -144,12 +144,12 @@ internal static class DaemonHost
             .AddSingleton(configuration.Control)
             .AddSingleton<StatusReport>()
             .AddSingleton(configuration.Restore)
-            .AddSingleton(new RestoreActivity(RestoreLock.BesideSocket(configuration.Control.SocketPath)))
+            .AddSingleton(new RestoreActivity(RestoreLock.In(configuration.State.Directory)))
             .AddSingleton(sp => new LocalRestore(configuration.Restore, configuration.Etcd,
                 configuration.Restore.Services(time),
                 time, sp.GetRequiredService<ILoggerFactory>().CreateLogger<LocalRestore>(), sp.GetRequiredService<RestoreActivity>(),
                 new SessionStore(configuration.State.Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SessionStore>()),
-                RestoreLock.BesideSocket(configuration.Control.SocketPath)))
+                RestoreLock.In(configuration.State.Directory)))
             .AddSingleton<MemberPhases>()
             .AddSingleton<RestoreRequestRunner>()
             .AddSingleton(sp => new ClusterRestore(live.Peers, configuration.Restore, sp.GetRequiredService<MemberPhases>(), sp.GetRequiredService<LineageCheck>(), time,

@@ -98,7 +98,7 @@ internal sealed class OneShotRestoreTests
         var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
         var coordinator = masters.All[0];
         var services = masters.Services();
-        var lockFile = Path.Combine(Path.GetDirectoryName(coordinator.Socket)!, "restore.lock");
+        var lockFile = Path.Combine(masters.StateDirectory(coordinator), "restore.lock");
 
         // What a one-shot restore on this master holds while it runs: flock(LOCK_EX) on the file.
         await using (new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))

@@ -10,7 +10,7 @@ internal sealed class RestoreLockTests
     public void SecondTaker_IsRefusedWhileTheFirstHoldsIt_AndGetsItOnceReleased()
     {
         using var dir = new TempDirectory("restore-lock");
-        var first = RestoreLock.BesideSocket(dir.Combine("control.sock"));
+        var first = RestoreLock.In(dir.Path);
         var second = new RestoreLock(first.Path);
 
         Assert.That(first.TryTake("one-shot restore"), Is.Null);

@@ -2,9 +2,11 @@ namespace EtcdBackupd.Restore;
 
 /// <summary>
 /// Keeps a one-shot <c>etcd-backupd restore</c> and the daemon's restores from running at once on one
-/// master: an exclusive flock(2) on <c>restore.lock</c> beside the control socket (/run/etcd-backupd
+/// master: an exclusive flock(2) on <c>restore.lock</c> in <c>State.Directory</c> (/var/lib/etcd-backupd
 /// as packaged), taken when a restore of this member begins and released when it ends. The kernel drops
-/// it with its holder, so a killed process never leaves it held.
+/// it with its holder, so a killed process never leaves it held. Not beside the control socket: systemd
+/// removes /run/etcd-backupd whenever the daemon stops or restarts, and a one-shot would then hold its lock
+/// on a file no longer there while the restarted daemon took a new one and restored the same member.
 /// </summary>
 internal sealed class RestoreLock(string path)
 {
@@ -20,8 +22,7 @@ internal sealed class RestoreLock(string path)
 
     public string Path => path;
 
-    public static RestoreLock BesideSocket(string socketPath) =>
-        new(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(socketPath) ?? "/run/etcd-backupd", FileName));
+    public static RestoreLock In(string stateDirectory) => new(System.IO.Path.Combine(stateDirectory, FileName));
 
     /// <summary>
     /// Takes the lock for <paramref name="holder"/> (written into the file for an operator who looks);
