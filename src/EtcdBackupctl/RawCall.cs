@@ -64,12 +64,15 @@ internal static class RawCall
         }
         catch (NoAnswerException e)
         {
+            // A final line all the same: a reader of `call -` (the cluster restore's coordinator) must not wait for one
+            // that never comes, and must tell a daemon that died mid-request from one that answered "failed".
+            await Console.Out.WriteAsync(Encoding.UTF8.GetString(Reply.Failure(ErrorCodes.NoAnswer, e.Message).ToLine()));
             await Console.Error.WriteLineAsync($"etcd-backupctl: {e.Message}");
             return ExitCodes.Timeout;
         }
         catch (UnreachableException e)
         {
-            await Console.Out.WriteAsync(Encoding.UTF8.GetString(Reply.Failure(ErrorCodes.Failed, e.Message).ToLine()));
+            await Console.Out.WriteAsync(Encoding.UTF8.GetString(Reply.Failure(ErrorCodes.NoAnswer, e.Message).ToLine()));
             await Console.Error.WriteLineAsync($"etcd-backupctl: {e.Message}");
             return ExitCodes.Unreachable;
         }

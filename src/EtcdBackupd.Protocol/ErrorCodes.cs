@@ -44,6 +44,13 @@ internal static class ErrorCodes
     /// <summary>The caller's uid holds <c>Control.ConnectionsPerUser</c> connections already, or every slot is taken.</summary>
     public const string Busy = "busy";
 
+    /// <summary>
+    /// Written by <c>etcd-backupctl call</c>, never by the daemon: the daemon gave no answer (it is not running, or the
+    /// connection closed before its final answer: it stopped or was killed meanwhile). The request may or may not have
+    /// run; a restore phase is safe to ask again, and the cluster restore's coordinator does.
+    /// </summary>
+    public const string NoAnswer = "no_answer";
+
     /// <summary>The daemon is stopping; the request's work was not finished (a snapshot: nothing was saved).</summary>
     public const string Stopping = "stopping";
 

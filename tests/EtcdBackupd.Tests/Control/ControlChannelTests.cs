@@ -260,6 +260,31 @@ internal sealed class ControlChannelTests : DaemonOnOneMemberFixture
 
     [Test]
     [CancelAfter(60_000)]
+    public async Task Call_ToADaemonThatDiesBeforeItsAnswer_OrIsNotRunning_StillPrintsAFinalNoAnswerLine()
+    {
+        // A daemon killed mid-request: the connection is taken, then closed with no final line.
+        var dying = Dir.Combine("dying.sock");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(dying));
+        listener.Listen();
+        var dies = Task.Run(async () =>
+        {
+            using var accepted = await listener.AcceptAsync();
+            await accepted.ReceiveAsync(new byte[4096]);
+        });
+
+        var died = await Backupctl.RunAsync(dying, "call", """{"command":"status"}""");
+        var absent = await Backupctl.RunAsync(Dir.Combine("no-such.sock"), "call", """{"command":"status"}""");
+        await dies;
+
+        Assert.That(JsonNode.Parse(died.StandardOutput.Trim().Split('\n')[^1])!["error"]!["code"]!.GetValue<string>(), Is.EqualTo("no_answer"), died.ToString);
+        Assert.That(died.ExitCode, Is.EqualTo(4), died.ToString);
+        Assert.That(JsonNode.Parse(absent.StandardOutput.Trim())!["error"]!["code"]!.GetValue<string>(), Is.EqualTo("no_answer"), absent.ToString);
+        Assert.That(absent.ExitCode, Is.EqualTo(3), absent.ToString);
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
     public async Task Cli_UnknownCommand_ExitsTwoWithUsage()
     {
         var result = await Backupctl.RunAsync(Socket, "frobnicate");

@@ -69,6 +69,36 @@ internal sealed class ClusterRestoreFaultTests
 
     [Test]
     [CancelAfter(240_000)]
+    public async Task AMembersDaemonKilledAndStartedAgainDuringRestoreData_IsAskedAgainAndTheRestoreCompletes()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) =>
+        {
+            if (i == 2)
+            {
+                Hooks.SlowTool(config, seconds: 4);
+            }
+        });
+        var keys = await ClusterRestoreTests.WriteKubernetesLikeKeysAsync(masters);
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        var member = masters.All[2];
+
+        var restore = Backupctl.RunAsync(masters.All[0].Socket, "restore", snapshot, "--cluster", "--yes");
+        await member.Daemon!.WaitForLogAsync("Restore: moved", TimeSpan.FromSeconds(60));
+        // What systemd does to a unit whose main process dies: the control group killed, the daemon started again.
+        await masters.KillAndRestartDaemonAsync(member);
+        var result = await restore;
+
+        Assert.That(result.ExitCode, Is.Zero, () => result + string.Join("\n", masters.All.Select(masters.Log)));
+        Assert.That(masters.All[0].Daemon!.Log, Does.Contain("gave no answer"));
+        await masters.AssertOneConsistentClusterAsync();
+        foreach (var m in masters.All)
+        {
+            Assert.That(await masters.RegistryKeysAsync(m), Is.EqualTo(keys), $"{m.Name} serves the snapshot's keys");
+        }
+    }
+
+    [Test]
+    [CancelAfter(240_000)]
     public async Task SshConnectionToAMemberCutDuringRestoreData_TheCoordinatorReconnectsAndTheRestoreCompletes()
     {
         await using var masters = await Masters.StartAsync(EtcdBinaries.V35, (i, config) =>

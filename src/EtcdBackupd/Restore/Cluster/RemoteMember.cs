@@ -14,8 +14,11 @@ namespace EtcdBackupd.Restore;
 /// </summary>
 internal sealed class RemoteMember : IRestoreMember
 {
-    /// <summary>Tries of one request over a link that keeps breaking, with 1, 2, 3, 4 s between them: a restart of the member's daemon fits.</summary>
-    public const int Attempts = 5;
+    /// <summary>
+    /// Tries of one request over a link that keeps breaking or to a daemon that gave no answer, with 1, 2, 3, 4, then 5 s
+    /// between them (35 s in all, within the phase's deadline): a member's daemon restarted by systemd (RestartSec=10s) fits.
+    /// </summary>
+    public const int Attempts = 10;
 
     private readonly PeerTarget _target;
     private readonly PeersOptions _options;
@@ -49,7 +52,7 @@ internal sealed class RemoteMember : IRestoreMember
             for (var attempt = 2; !answer.Answered && attempt <= Attempts; attempt++)
             {
                 RestoreLog.Retrying(_logger, Name, request.Phase.Wire(), answer.Error!.Message, attempt, Attempts);
-                await Task.Delay(TimeSpan.FromSeconds(attempt - 1), cancellationToken);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt - 1, 5)), cancellationToken);
                 if (await ReconnectAsync(cancellationToken) is { } unreachable)
                 {
                     answer = PhaseAnswer.Silent($"over SSH to {Name}: {unreachable}");
@@ -99,9 +102,13 @@ internal sealed class RemoteMember : IRestoreMember
             while (await channel.Output.ReadLineAsync(cancellationToken).AsTask().WaitAsync(cancellationToken) is { } line)
             {
                 var bytes = Encoding.UTF8.GetBytes(line);
-                if (Answers.Head(bytes) is { Ok: not null })
+                if (Answers.Head(bytes) is { Ok: not null } head)
                 {
-                    return PhaseAnswer.FromWire(Answers.Read(bytes, ProtocolJsonContext.Default.AnswerPhaseResult));
+                    // The member's daemon died mid-phase or is not running (yet): no answer from it, so ask again. The
+                    // call - there lives on, and its next request reaches the daemon systemd starts again.
+                    return head.Error?.Code == ErrorCodes.NoAnswer
+                        ? PhaseAnswer.Silent($"{Name}'s daemon gave no answer: {head.Error.Message}")
+                        : PhaseAnswer.FromWire(Answers.Read(bytes, ProtocolJsonContext.Default.AnswerPhaseResult));
                 }
             }
 
