@@ -37,7 +37,8 @@ internal static class RemotePartials
             return;
         }
 
-        var judged = StoreClock.Now(now, files.Count == 0 ? null : new DateTimeOffset(files.Max(f => f.Written), TimeSpan.Zero));
+        // An hour's slack: another master's upload in flight is the newest write there, minutes old at most.
+        var judged = StoreClock.Now(now, files.Count == 0 ? null : new DateTimeOffset(files.Max(f => f.Written), TimeSpan.Zero), NamedAhead.Slack);
         foreach (var path in files.Where(f => PartialFiles.IsStale(f.Name, f.Written, judged)).Select(f => f.Path))
         {
             cancellationToken.ThrowIfCancellationRequested();

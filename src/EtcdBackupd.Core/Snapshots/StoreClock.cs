@@ -2,18 +2,22 @@ namespace EtcdBackupd.Snapshots;
 
 /// <summary>
 /// The time by which ages are judged in a store another machine keeps (a peer's directory, a bucket): this master's
-/// clock, unless it is ahead of the newest write the store itself dated by more than <see cref="NamedAhead.Slack"/>.
-/// A master booted with its clock weeks ahead would otherwise take every copy there for old: one run of its retention
-/// would leave each store its last few copies, for the whole cluster, and its sweep of partial files would take
-/// other masters' uploads in flight. Behind the store's clock, this one is kept: it judges copies younger, and deletes less.
+/// clock, unless it is ahead of the newest write the store itself dated by more than a slack. A master booted with its
+/// clock weeks ahead would otherwise take every copy there for old: one run of its retention would leave each store its
+/// last few copies, for the whole cluster, and its sweep of partial files would take other masters' uploads in flight.
+/// Behind the store's clock, this one is kept: it judges copies younger, and deletes less.
 /// </summary>
 internal static class StoreClock
 {
+    /// <summary>
+    /// The slack for retention: a day, so that a store nothing reached for a while (etcd down, an unchanged snapshot not
+    /// sent again) is not taken for a wrong clock, while a clock weeks ahead still moves the window by a day at most.
+    /// </summary>
+    public static readonly TimeSpan RetentionSlack = TimeSpan.FromDays(1);
+
     /// <param name="own">This master's clock.</param>
     /// <param name="newestWrite">The newest modification time the store gave any of its files there; null when it holds none.</param>
-    public static DateTimeOffset Now(DateTimeOffset own, DateTimeOffset? newestWrite) =>
-        IsAhead(own, newestWrite) ? newestWrite!.Value + NamedAhead.Slack : own;
-
-    /// <summary>Whether this master's clock is ahead of the store's newest write by more than the slack.</summary>
-    public static bool IsAhead(DateTimeOffset own, DateTimeOffset? newestWrite) => newestWrite is { } newest && own > newest + NamedAhead.Slack;
+    /// <param name="slack">How far ahead of that this clock may be and still be taken as it is.</param>
+    public static DateTimeOffset Now(DateTimeOffset own, DateTimeOffset? newestWrite, TimeSpan slack) =>
+        newestWrite is { } newest && own > newest + slack ? newest + slack : own;
 }

@@ -55,6 +55,6 @@ internal static partial class RetentionLog
     public static partial void OffsiteUploadsNotListed(ILogger logger, string offsiteTarget, string reason);
 
     [LoggerMessage(EventId = 3014, EventName = "RetentionClockAhead", Level = LogLevel.Warning,
-        Message = "Retention of {RetentionStore} judged ages as of {RetentionJudgedAt:u}, an hour past the newest write the store dated ({StoreNewestWrite:u}): this master's clock says {ClockNow:u}; if this master's time is wrong, fix it (a clock ahead would have deleted copies there that are not old)")]
+        Message = "Retention of {RetentionStore} judged ages as of {RetentionJudgedAt:u}, a day past the newest write the store dated ({StoreNewestWrite:u}), not by this master's clock ({ClockNow:u}): either this clock is ahead (fix it: it would have deleted copies there that are not old) or nothing reached the store for more than a day")]
     public static partial void ClockAhead(ILogger logger, string retentionStore, DateTimeOffset retentionJudgedAt, DateTimeOffset storeNewestWrite, DateTimeOffset clockNow);
 }

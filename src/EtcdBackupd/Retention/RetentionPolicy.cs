@@ -58,7 +58,7 @@ internal static class RetentionPolicy
     /// </summary>
     public static DateTimeOffset JudgedNow(DateTimeOffset own, DateTimeOffset? newestWrite, string store, ILogger logger)
     {
-        var judged = Snapshots.StoreClock.Now(own, newestWrite);
+        var judged = Snapshots.StoreClock.Now(own, newestWrite, Snapshots.StoreClock.RetentionSlack);
         if (judged != own)
         {
             RetentionLog.ClockAhead(logger, store, judged, newestWrite!.Value, own);

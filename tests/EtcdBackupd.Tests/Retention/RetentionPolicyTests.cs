@@ -21,14 +21,15 @@ internal sealed class RetentionPolicyTests
         RetentionPolicy.Decide(snapshots, Now, ThirtyDaysKeepThree, isGood).Select(d => (Now - d.Snapshot.CreatedAt).TotalDays).ToList();
 
     [Test]
-    public void StoreClock_AheadOfTheStoresNewestWriteByMoreThanAnHour_IsHeldToAnHourPastIt_AndBehindItIsKept()
+    public void StoreClock_AheadOfTheStoresNewestWriteByMoreThanTheSlack_IsHeldToTheSlackPastIt_AndBehindItIsKept()
     {
         var written = new DateTimeOffset(2026, 11, 24, 6, 0, 0, TimeSpan.Zero);
+        var day = StoreClock.RetentionSlack;
 
-        Assert.That(StoreClock.Now(written.AddDays(60), written), Is.EqualTo(written.AddHours(1)), "a clock weeks ahead");
-        Assert.That(StoreClock.Now(written.AddMinutes(50), written), Is.EqualTo(written.AddMinutes(50)), "clocks a little apart");
-        Assert.That(StoreClock.Now(written.AddDays(-3), written), Is.EqualTo(written.AddDays(-3)), "behind: judges copies younger, deletes less");
-        Assert.That(StoreClock.Now(written, null), Is.EqualTo(written), "an empty store says nothing of its clock");
+        Assert.That(StoreClock.Now(written.AddDays(60), written, day), Is.EqualTo(written.AddDays(1)), "a clock weeks ahead");
+        Assert.That(StoreClock.Now(written.AddHours(20), written, day), Is.EqualTo(written.AddHours(20)), "nothing written there since this morning");
+        Assert.That(StoreClock.Now(written.AddDays(-3), written, day), Is.EqualTo(written.AddDays(-3)), "behind: judges copies younger, deletes less");
+        Assert.That(StoreClock.Now(written, null, day), Is.EqualTo(written), "an empty store says nothing of its clock");
     }
 
     [Test]
