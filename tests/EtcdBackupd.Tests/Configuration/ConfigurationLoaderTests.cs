@@ -75,19 +75,6 @@ internal sealed class ConfigurationLoaderTests
     }
 
     [Test]
-    public void Read_ARelativeRestoreDataDir_IsNamed_AsTheDaemonDoesNotRunWhereEtcdDoes()
-    {
-        var relative = Read("""{ "Restore": { "DataDir": "default.etcd" } }""");
-        var absolute = Read("""{ "Restore": { "DataDir": "/var/lib/etcd" } }""");
-
-        EtcdBackupd.Restore.RestoreOptions.Read(relative);
-        EtcdBackupd.Restore.RestoreOptions.Read(absolute);
-
-        Assert.That(relative.Problems, Is.EqualTo(new[] { "Restore.DataDir: 'default.etcd' must be an absolute path: the daemon does not run in etcd's working directory" }));
-        Assert.That(absolute.Problems, Is.Empty);
-    }
-
-    [Test]
     public void Read_AnEmptyScheduleList_SaysThatNoSnapshotWouldEverBeTaken()
     {
         var reader = Read("""{ "Snapshots": { "Schedules": [] } }""");

@@ -201,6 +201,20 @@ internal sealed class MemberParametersTests
     }
 
     [Test]
+    public void Plan_WithARelativeRestoreDataDir_ListsAProblemNamingTheKey_WhileTheConfigurationStillLoads()
+    {
+        using var dir = new Support.TempDirectory("relative-data-dir");
+        var unit = dir.Combine("etcd.service");
+        File.WriteAllText(unit, RunbookUnit);
+        var snapshot = Support.SyntheticSnapshots.Write(dir.Path, DateTimeOffset.UtcNow);
+        var options = new RestoreOptions { UnitFile = unit, UseCommands = true, Tool = "/bin/true", Parameters = ConfiguredParameters.None with { DataDir = "default.etcd" } };
+
+        var (_, _, problems) = options.Plan(snapshot);
+
+        Assert.That(problems, Has.One.EqualTo("Restore.DataDir: 'default.etcd' must be an absolute path: the daemon does not run in etcd's working directory"));
+    }
+
+    [Test]
     public void Plan_ForAUnitWithItsOwnWalDirectory_PassesItToTheToolAndListsNoProblem()
     {
         using var dir = new Support.TempDirectory("wal-dir");

@@ -76,16 +76,10 @@ internal sealed class RestoreOptions
             }
         }
 
-        var dataDir = config.String("Restore.DataDir");
-        if (dataDir is { Length: > 0 } && !dataDir.StartsWith('/'))
-        {
-            config.Problem("Restore.DataDir", $"'{dataDir}' must be an absolute path: the daemon does not run in etcd's working directory");
-        }
-
         return new RestoreOptions
         {
             Parameters = new ConfiguredParameters(config.String("Restore.Name"), config.String("Restore.InitialCluster"),
-                config.String("Restore.InitialClusterToken"), config.String("Restore.InitialAdvertisePeerUrls"), dataDir),
+                config.String("Restore.InitialClusterToken"), config.String("Restore.InitialAdvertisePeerUrls"), config.String("Restore.DataDir")),
             Tool = config.String("Restore.Tool"),
             EtcdUnit = etcdUnit,
             UnitFile = config.String("Restore.UnitFile"),
@@ -134,6 +128,12 @@ internal sealed class RestoreOptions
         var unit = ReadUnit();
         problems.AddRange(unit?.Problems ?? []);
         var mounts = MountPoints.Read();
+        if (Parameters.DataDir is { Length: > 0 } dataDir && !dataDir.StartsWith('/'))
+        {
+            // A problem of the restore, not of the configuration: a key used only by a restore must not keep the daemon, and its backups, from starting.
+            problems.Add($"Restore.DataDir: '{dataDir}' must be an absolute path: the daemon does not run in etcd's working directory");
+        }
+
         var member = RestoreIdentity.Apply(MemberParameters.Resolve(Parameters, unit, problems), session);
         member = member.WithLinksFollowed();
         member = member with { DataMounted = mounts.IsMountPoint(member.Data), WalMounted = member.SeparateWalDir is { } wal && mounts.IsMountPoint(wal) };
