@@ -172,7 +172,7 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
         var own = members[Name.Value].Order(StringComparer.Ordinal).ToList();
         var advertised = InitialAdvertisePeerUrls.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(u => u.TrimEnd('/')).Order(StringComparer.Ordinal).ToList();
-        if (advertised.Count > 0 && !own.SequenceEqual(advertised) && !PeerUrls.SameAddresses(own, advertised))
+        if (advertised.Count > 0 && !own.SequenceEqual(advertised) && PeerUrls.SameAddresses(own, advertised) == false)
         {
             yield return $"--initial-advertise-peer-urls {InitialAdvertisePeerUrls.Value} ({InitialAdvertisePeerUrls.Source}) is not what --initial-cluster gives "
                 + $"'{Name.Value}' ({string.Join(",", own)}): set Restore.InitialAdvertisePeerUrls";

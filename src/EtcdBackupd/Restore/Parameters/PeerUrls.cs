@@ -10,17 +10,30 @@ namespace EtcdBackupd.Restore;
 /// </summary>
 internal static class PeerUrls
 {
-    /// <summary>Whether both lists name the same addresses, each host resolved; false when a name does not resolve.</summary>
-    public static bool SameAddresses(IReadOnlyList<string> first, IReadOnlyList<string> second, Func<string, IPAddress[]>? resolve = null)
+    /// <summary>How long one name may take to resolve: the plan runs again after a daemon restart, with etcd stopped.</summary>
+    private static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Whether both lists name the same addresses, each host resolved; null when a name does not resolve (in time): that
+    /// cannot be told here, and etcd's restore tool, which resolves them itself, refuses a real mismatch.
+    /// </summary>
+    public static bool? SameAddresses(IReadOnlyList<string> first, IReadOnlyList<string> second, Func<string, IPAddress[]>? resolve = null)
     {
-        resolve ??= Dns.GetHostAddresses;
+        resolve ??= Resolve;
+        var unknown = false;
         List<string>? Resolved(IReadOnlyList<string> urls)
         {
             var addresses = new List<string>();
             foreach (var url in urls)
             {
-                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || Address(uri.Host, resolve) is not { } address)
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
                 {
+                    return null;
+                }
+
+                if (Address(uri.Host, resolve) is not { } address)
+                {
+                    unknown = true;
                     return null;
                 }
 
@@ -30,7 +43,14 @@ internal static class PeerUrls
             return [.. addresses.Order(StringComparer.Ordinal)];
         }
 
-        return Resolved(first) is { } a && Resolved(second) is { } b && a.SequenceEqual(b);
+        var (a, b) = (Resolved(first), Resolved(second));
+        return unknown ? null : a is not null && b is not null && a.SequenceEqual(b);
+    }
+
+    private static IPAddress[] Resolve(string host)
+    {
+        using var deadline = new CancellationTokenSource(ResolveTimeout);
+        return Dns.GetHostAddressesAsync(host, deadline.Token).GetAwaiter().GetResult();
     }
 
     /// <summary>The host's address as Go's resolver takes it for a TCP dial: an IP as written, else the name's first IPv4 address, else its first.</summary>
@@ -46,7 +66,7 @@ internal static class PeerUrls
             var all = resolve(host);
             return all.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? all.FirstOrDefault();
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ArgumentException)
         {
             return null;
         }
