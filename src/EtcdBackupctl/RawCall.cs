@@ -72,7 +72,11 @@ internal static class RawCall
         }
         catch (UnreachableException e)
         {
-            await Console.Out.WriteAsync(Encoding.UTF8.GetString(Reply.Failure(ErrorCodes.NoAnswer, e.Message).ToLine()));
+            // A daemon not running (yet: systemd restarts it) gave no answer, and may answer a retry; a socket this user
+            // may not use never will, and the request certainly did not run.
+            var code = e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AccessDenied }
+                ? ErrorCodes.Failed : ErrorCodes.NoAnswer;
+            await Console.Out.WriteAsync(Encoding.UTF8.GetString(Reply.Failure(code, e.Message).ToLine()));
             await Console.Error.WriteLineAsync($"etcd-backupctl: {e.Message}");
             return ExitCodes.Unreachable;
         }

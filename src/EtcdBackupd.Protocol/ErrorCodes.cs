@@ -46,8 +46,8 @@ internal static class ErrorCodes
 
     /// <summary>
     /// Written by <c>etcd-backupctl call</c>, never by the daemon: the daemon gave no answer (it is not running, or the
-    /// connection closed before its final answer: it stopped or was killed meanwhile). The request may or may not have
-    /// run; a restore phase is safe to ask again, and the cluster restore's coordinator does.
+    /// connection closed before its final answer: it stopped or was killed meanwhile). The request may have run when the
+    /// connection closed; a restore phase is safe to ask again, and the cluster restore's coordinator does.
     /// </summary>
     public const string NoAnswer = "no_answer";
 

@@ -243,9 +243,12 @@ internal sealed class ControlChannelTests : DaemonOnOneMemberFixture
     {
         // The user 'daemon' is in group daemon only, not in the socket's group nogroup.
         var status = await Backupctl.RunAsAsync("daemon", null, Socket, "status");
+        var call = await Backupctl.RunAsAsync("daemon", null, Socket, "call", "{\"command\":\"status\"}");
 
         Assert.That(status.ExitCode, Is.EqualTo(3), status.ToString);
         Assert.That(status.StandardError, Does.Contain("permission denied").And.Contain("Control.Group"));
+        Assert.That(JsonNode.Parse(call.StandardOutput.Trim())!["error"]!["code"]!.GetValue<string>(), Is.EqualTo("failed"),
+            "a socket this user may not use never answers: nothing to ask again (not no_answer)");
     }
 
     [Test]

@@ -77,7 +77,7 @@ internal sealed partial class ClusterRun(
         var incomplete = await RollBackAsync();
         var message = phase == RestorePhase.Check
             ? $"cluster restore refused: {failure}; nothing was stopped"
-              + (incomplete.Count == 0 ? "" : $"; a session stays open on {string.Join("; ", incomplete)}: when every member answers again, close it with "
+              + (incomplete.Count == 0 ? "" : $"; a session may stay open on {string.Join("; ", incomplete)}: when every member answers again, close it with "
                   + $"etcd-backupctl restore --recover {session} --yes")
             : $"cluster restore failed in phase '{phase.Wire()}': {failure}; "
               + (incomplete.Count == 0 ? $"every member that got that far ({_opened.Count}) was rolled back to its old data"
