@@ -34,18 +34,31 @@ internal sealed class UnitSyntaxTests
     }
 
     [Test]
-    public void AnEnvironmentFile_WinsOverEnvironment_WhateverTheirOrder_AndAnEmptyEnvironmentResetsOnlyItsOwn()
+    public void AnEnvironmentFile_WinsOverEnvironment_WhateverTheirOrder()
     {
         var unit = Unit("""
             EnvironmentFile=/etc/etcd.env
             Environment=ETCD_DATA_DIR=/data/etcd ETCD_NAME=from-unit
+            ExecStart=/usr/bin/etcd
+            """, ("/etc/etcd.env", "ETCD_DATA_DIR=/var/lib/etcd\n"));
+
+        Assert.That(unit.Setting("data-dir"), Is.EqualTo(("/var/lib/etcd", "ETCD_DATA_DIR in EnvironmentFile /etc/etcd.env")));
+        Assert.That(Value(unit, "name"), Is.EqualTo("from-unit"));
+    }
+
+    [Test]
+    public void AnEmptyEnvironment_ResetsTheUnitsOwnVariables_NotTheFiles()
+    {
+        var unit = Unit("""
+            Environment=ETCD_NAME=from-unit
+            EnvironmentFile=/etc/etcd.env
             Environment=
             Environment=ETCD_INITIAL_CLUSTER_TOKEN=tok
             ExecStart=/usr/bin/etcd
             """, ("/etc/etcd.env", "ETCD_DATA_DIR=/var/lib/etcd\n"));
 
-        Assert.That(unit.Setting("data-dir"), Is.EqualTo(("/var/lib/etcd", "ETCD_DATA_DIR in EnvironmentFile /etc/etcd.env")));
-        Assert.That(Value(unit, "name"), Is.Null, "the empty Environment= reset the unit's own list");
+        Assert.That(Value(unit, "data-dir"), Is.EqualTo("/var/lib/etcd"));
+        Assert.That(Value(unit, "name"), Is.Null);
         Assert.That(Value(unit, "initial-cluster-token"), Is.EqualTo("tok"));
     }
 
@@ -123,13 +136,14 @@ internal sealed class UnitSyntaxTests
     }
 
     [Test]
-    public void DropIns_AcrossTheSearchPath_AreAppliedInNameOrder_AndAnOverrideMasksTheSameNameLater()
+    public void DropIns_AcrossTheSearchPath_AreAppliedInNameOrder_AndAnOverrideMasksTheSameNameLater_TheInstancesBeforeTheTemplates()
     {
         using var dir = new TempDirectory("drop-ins");
         var (etc, lib) = (dir.Combine("etc"), dir.Combine("lib"));
         void Write(string directory, string unitDirectory, string name) =>
             File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(directory, unitDirectory)).FullName, name), "[Service]\n");
         Write(etc, "etcd@.service.d", "10-template.conf");
+        Write(etc, "etcd@.service.d", "override.conf");
         Write(etc, "etcd@a.service.d", "override.conf");
         Write(lib, "etcd@a.service.d", "override.conf");
         Write(lib, "etcd@a.service.d", "50-package.conf");

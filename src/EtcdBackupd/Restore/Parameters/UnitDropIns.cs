@@ -31,7 +31,8 @@ internal static class UnitDropIns
         var dot = unitName.LastIndexOf('.');
         if (at > 0 && dot > at + 1)
         {
-            names.Insert(0, unitName[..(at + 1)] + unitName[dot..] + ".d");
+            // After the instance's own: within a directory systemd looks there first, and the first file of a name wins.
+            names.Add(unitName[..(at + 1)] + unitName[dot..] + ".d");
         }
 
         var chosen = new Dictionary<string, string>(StringComparer.Ordinal);
