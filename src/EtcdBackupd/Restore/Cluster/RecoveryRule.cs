@@ -14,6 +14,8 @@ internal sealed record RecoveryVerdict(RecoveryDecision Decision, string Reason,
 /// </summary>
 internal static class RecoveryRule
 {
+    private const string ByHand = "finish it there by hand (its journal says which step failed; etcd and the API servers may still be stopped)";
+
     /// <param name="states">Each member with its record of the session; null when it has none (it never opened it).</param>
     public static RecoveryVerdict Decide(IReadOnlyList<(string Member, SessionState? State)> states)
     {
@@ -38,7 +40,7 @@ internal static class RecoveryRule
         {
             // Closed there already, so no request can take the rollback further: what is left is by hand.
             return new(RecoveryDecision.Nothing,
-                $"the rollback was incomplete on {string.Join(", ", incomplete)}: finish it there by hand (its journal says which step failed; etcd and the API servers may still be stopped)",
+                $"the rollback was incomplete on {string.Join(", ", incomplete)}: {ByHand}",
                 NeedsOperator: true);
         }
 
@@ -66,7 +68,7 @@ internal static class RecoveryRule
             return new(RecoveryDecision.RollBack,
                 (clean.Count > 0 ? $"{string.Join(", ", clean)} rolled back already; " : "")
                 + $"the rollback was incomplete on {string.Join(", ", incomplete)}: "
-                + "finish it there by hand (its journal says which step failed; etcd and the API servers may still be stopped)",
+                + ByHand,
                 NeedsOperator: true);
         }
 
