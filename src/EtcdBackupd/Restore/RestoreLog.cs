@@ -62,4 +62,12 @@ internal static partial class RestoreLog
 
     [LoggerMessage(EventId = 9016, EventName = "RestoreLockUnavailable", Level = LogLevel.Warning, Message = "Restore lock: {Reason}")]
     public static partial void LockUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 9017, EventName = "RestoreSessionUnwritten", Level = LogLevel.Error,
+        Message = "Restore session {RestoreSession}: its record cannot be written to {Path} ({Reason}); this process keeps it and writes it at the next save or read. Free State.Directory before the daemon restarts, or the record on disk is older than the session")]
+    public static partial void SessionUnwritten(ILogger logger, string restoreSession, string path, string reason);
+
+    [LoggerMessage(EventId = 9018, EventName = "RestoreSessionWrittenAgain", Level = LogLevel.Information,
+        Message = "Restore session {RestoreSession}: its record is written to {Path} again")]
+    public static partial void SessionWrittenAgain(ILogger logger, string restoreSession, string path);
 }

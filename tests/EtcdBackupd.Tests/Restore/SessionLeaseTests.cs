@@ -152,7 +152,7 @@ internal sealed partial class SessionLeaseTests
 
     [Test]
     [CancelAfter(30_000)]
-    public async Task ARollbackWhoseRecordCannotBeWritten_StillUndoesEveryStep()
+    public async Task ARollbackWhoseRecordCannotBeWritten_StillUndoesEveryStep_AndTheSessionReadsRolledBack()
     {
         var etcd = _dir.Combine("etcd.active");
         await File.WriteAllTextAsync(etcd, "");
@@ -161,27 +161,62 @@ internal sealed partial class SessionLeaseTests
             Tool = _options.Tool, UnitFile = _options.UnitFile, UseCommands = true,
             Commands = new Dictionary<string, UnitCommands>(_options.Commands) { ["etcd.service"] = new($"touch {etcd}", $"rm -f {etcd}", $"test -f {etcd}") },
         };
-        var member = Member(out _);
+        var member = Member(out var restore);
         await CheckAsync(member, "coordinator-a");
         await member.RunAsync(null, Request(RestorePhase.StopApi, "coordinator-a"), CancellationToken.None);
         await member.RunAsync(null, Request(RestorePhase.StopEtcd, "coordinator-a"), CancellationToken.None);
-        // State.Directory can take nothing more (full, or remounted read-only): every write of the record fails.
+        await using (await UnwritableSessionsAsync())
+        {
+            var rollback = await member.RunAsync(null, Request(RestorePhase.Rollback, "coordinator-a"), CancellationToken.None);
+
+            Assert.That((File.Exists(etcd), File.Exists(Api)), Is.EqualTo((true, true)), "etcd and the API server run again: " + rollback.Error?.Message);
+            // Read from the disk, the session would still be open: a recovery would roll it back a second time.
+            Assert.That(restore.StateOf("s1")?.Outcome, Is.EqualTo(SessionOutcome.RolledBack));
+            var again = await member.RunAsync(null, Request(RestorePhase.Rollback, "recovery"), CancellationToken.None);
+            Assert.That(again.Result?.Steps, Is.EqualTo(new[] { "rolled back already" }), again.Error?.Message);
+        }
+
+        Assert.That(restore.StateOf("s1")?.Outcome, Is.EqualTo(SessionOutcome.RolledBack));
+        Assert.That(await File.ReadAllTextAsync(_dir.Combine("state", "restore-sessions", "s1.json")), Does.Contain("\"rolled-back\""),
+            "written once the directory takes it");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task AFinishWhoseRecordCannotBeWritten_EndsTheSessionSoTheNextRestoreMayBegin()
+    {
+        var member = Member(out var restore);
+        await CheckAsync(member, "coordinator-a");
+        await using (await UnwritableSessionsAsync())
+        {
+            var finish = await member.RunAsync(null, Request(RestorePhase.Finish, "coordinator-a"), CancellationToken.None);
+
+            Assert.That(finish.Error, Is.Null, finish.Error?.Message);
+            Assert.That(finish.Result?.Steps, Has.Some.StartsWith("the session's record could not be written"));
+            Assert.That((restore.HeldId, restore.StateOf("s1")?.Outcome), Is.EqualTo(((string?)null, SessionOutcome.Finished)));
+        }
+
+        var sha256 = EtcdTrailer.Check(_snapshot, CancellationToken.None).FileSha256;
+        var next = await member.RunAsync(_snapshot, Request(RestorePhase.Check, "coordinator-b") with { Session = "s2", Sha256 = sha256 }, CancellationToken.None);
+        Assert.That((next.Ok, restore.HeldId), Is.EqualTo((true, "s2")), next.Error?.Message);
+        Assert.That(await File.ReadAllTextAsync(_dir.Combine("state", "restore-sessions", "s1.json")), Does.Contain("\"finished\""));
+    }
+
+    /// <summary>State.Directory takes nothing more (full, or remounted read-only): every write of a session's record fails until disposed.</summary>
+    private async Task<IAsyncDisposable> UnwritableSessionsAsync()
+    {
         var sessions = _dir.Combine("state", "restore-sessions");
         if ((await ProcessRunner.RunAsync("chattr", ["+i", sessions])).ExitCode != 0)
         {
             Assert.Ignore("chattr +i needs root and a file system that keeps the flag (CI runs as root on one)");
         }
 
-        try
-        {
-            var rollback = await member.RunAsync(null, Request(RestorePhase.Rollback, "coordinator-a"), CancellationToken.None);
+        return new Undo(() => ProcessRunner.RunAsync("chattr", ["-i", sessions]));
+    }
 
-            Assert.That((File.Exists(etcd), File.Exists(Api)), Is.EqualTo((true, true)), "etcd and the API server run again: " + rollback.Error?.Message);
-        }
-        finally
-        {
-            await ProcessRunner.RunAsync("chattr", ["-i", sessions]);
-        }
+    private sealed class Undo(Func<Task> undo) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await undo();
     }
 
     [Test]

@@ -420,9 +420,10 @@ internal sealed partial class RestoreSession
     }
 
     /// <summary>
-    /// A record that cannot be written during a rollback (State.Directory full or read-only, likely after a
-    /// restore wrote a second copy of etcd's data beside the first) must not cut the undo short: etcd back
-    /// on its old data and running matters more than the record of it, which says what it can next time.
+    /// A record that cannot be written during a rollback or at the session's end (State.Directory full or
+    /// read-only, likely after a restore wrote a second copy of etcd's data beside the first) must not cut
+    /// the undo short nor leave the session held: etcd back on its old data and running matters more than
+    /// the record of it, which the store keeps and writes when the directory takes it (<see cref="SessionStore"/>).
     /// </summary>
     private void KeepGoing(Action save)
     {
@@ -432,12 +433,17 @@ internal sealed partial class RestoreSession
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _onStep?.Invoke($"the session's record could not be written ({e.Message}); the rollback goes on");
+            var what = $"the session's record could not be written ({e.Message}); this daemon keeps it and writes it when State.Directory takes it";
+            if (!_record.Steps.Contains(what))
+            {
+                _record.Steps.Add(what);
+                _onStep?.Invoke(what);
+            }
         }
     }
 
     /// <summary>Closes the session after a restore that succeeded everywhere: the restored data stays.</summary>
-    public void Finish() => Close(SessionOutcome.Finished);
+    public void Finish() => KeepGoing(() => Close(SessionOutcome.Finished));
 
     private void Close(SessionOutcome outcome)
     {

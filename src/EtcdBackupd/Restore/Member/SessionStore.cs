@@ -8,15 +8,68 @@ namespace EtcdBackupd.Restore;
 /// durably (fsync, rename, fsync of the directory) before the step they describe. Closed sessions stay
 /// for <c>state</c> and <c>restore --recover</c> to read; the oldest beyond <see cref="KeptClosed"/> go.
 /// </summary>
+/// <remarks>
+/// A record the directory refuses (full, likely after a restore wrote a second copy of etcd's data, or
+/// read-only) is kept in this process and written again at every later save or read. Reads answer from
+/// it meanwhile: a session rolled back or finished whose closing could not be written must not read as
+/// open, or a recovery would roll it back a second time and no new restore could begin.
+/// </remarks>
 internal sealed class SessionStore(string stateDirectory, ILogger logger)
 {
     public const int KeptClosed = 20;
 
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, SessionRecord> _unwritten = [];
+
     private string Directory => Path.Combine(stateDirectory, "restore-sessions");
 
+    /// <summary>Writes <paramref name="record"/>; when it cannot be, keeps it for the next chance and still throws: write-ahead callers must not go on.</summary>
     public void Save(SessionRecord record)
+    {
+        lock (_gate)
+        {
+            var known = _unwritten.Remove(record.Id);
+            WriteUnwritten();
+            try
+            {
+                Write(record);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _unwritten[record.Id] = record;
+                if (!known)
+                {
+                    var path = PathOf(record.Id);
+                    RestoreLog.SessionUnwritten(logger, record.Id, path, e.Message);
+                }
+
+                throw;
+            }
+        }
+    }
+
+    public SessionRecord? Find(string id)
+    {
+        lock (_gate)
+        {
+            WriteUnwritten();
+            return _unwritten.GetValueOrDefault(id) ?? (File.Exists(PathOf(id)) ? Read(PathOf(id)) : null);
+        }
+    }
+
+    /// <summary>Every readable record; one that cannot be read is named in the journal and left in place for an operator.</summary>
+    public IReadOnlyList<SessionRecord> All()
+    {
+        lock (_gate)
+        {
+            WriteUnwritten();
+            return OnDisk().Where(r => !_unwritten.ContainsKey(r.Id)).Concat(_unwritten.Values).OrderBy(r => r.OpenedAt).ToList();
+        }
+    }
+
+    private void Write(SessionRecord record)
     {
         System.IO.Directory.CreateDirectory(Directory, Private | UnixFileMode.UserExecute);
         Durable.WriteAllBytes(PathOf(record.Id), JsonSerializer.SerializeToUtf8Bytes(record, SessionJsonContext.Default.SessionRecord), Private);
@@ -26,18 +79,28 @@ internal sealed class SessionStore(string stateDirectory, ILogger logger)
         }
     }
 
-    public SessionRecord? Find(string id) => File.Exists(PathOf(id)) ? Read(PathOf(id)) : null;
-
-    /// <summary>Every readable record; one that cannot be read is named in the journal and left in place for an operator.</summary>
-    public IReadOnlyList<SessionRecord> All()
+    /// <summary>The records kept since the directory refused them, each written now if it can be.</summary>
+    private void WriteUnwritten()
     {
-        if (!System.IO.Directory.Exists(Directory))
+        foreach (var record in _unwritten.Values.ToList())
         {
-            return [];
+            var path = PathOf(record.Id);
+            try
+            {
+                Write(record);
+                _unwritten.Remove(record.Id);
+                RestoreLog.SessionWrittenAgain(logger, record.Id, path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Still refused: kept, and tried again at the next save or read.
+            }
         }
-
-        return [.. System.IO.Directory.GetFiles(Directory, "*.json").Select(Read).OfType<SessionRecord>().OrderBy(r => r.OpenedAt)];
     }
+
+    private List<SessionRecord> OnDisk() => System.IO.Directory.Exists(Directory)
+        ? [.. System.IO.Directory.GetFiles(Directory, "*.json").Select(Read).OfType<SessionRecord>()]
+        : [];
 
     private SessionRecord? Read(string path)
     {
@@ -61,7 +124,7 @@ internal sealed class SessionStore(string stateDirectory, ILogger logger)
 
     private void ForgetOldest()
     {
-        foreach (var old in All().Where(r => r.Outcome != SessionOutcome.Open).SkipLast(KeptClosed))
+        foreach (var old in OnDisk().Where(r => r.Outcome != SessionOutcome.Open).OrderBy(r => r.OpenedAt).SkipLast(KeptClosed))
         {
             File.Delete(PathOf(old.Id));
         }
