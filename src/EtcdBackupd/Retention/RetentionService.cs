@@ -81,9 +81,12 @@ internal sealed class RetentionService(
         // Another cluster's snapshots, or imports named by a file's time, must not stand in for this cluster's newest
         // good ones: counted, they would let this cluster's last good snapshots go while its own backups failed.
         var clusters = (lineage?.Known() ?? []).ToHashSet(StringComparer.Ordinal);
+        // The verdict and the pin both need a snapshot's manifest: read once per decision, as for a peer's copies.
+        var read = new Dictionary<string, SnapshotManifest?>(StringComparer.Ordinal);
+        SnapshotManifest? Of(SnapshotEntry s) => read.TryGetValue(s.ManifestPath, out var known) ? known : read[s.ManifestPath] = ManifestFile.TryRead(s.ManifestPath);
         return RetentionPolicy.Decide(directory.List(), now, options,
-            s => Lineage.SnapshotEvidence.BacksUp(ManifestFile.TryRead(s.ManifestPath), clusters) && verifier.IsGood(s, cancellationToken),
-            s => IsPinned(s.ManifestPath));
+            s => Lineage.SnapshotEvidence.BacksUp(Of(s), clusters) && verifier.IsGood(s, cancellationToken),
+            s => Of(s)?.Pin is not null);
     }
 
     /// <summary>
