@@ -322,7 +322,7 @@ internal sealed partial class ClusterRun(
 
         // --initial-cluster's members in one order; any other value as it is.
         static string? Members(string? value) => value?.Contains('=', StringComparison.Ordinal) == true
-            ? string.Join(",", value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal))
+            ? string.Join(",", InitialClusterFlag.Members(value).Select(m => $"{m.Name}={m.Url}").Order(StringComparer.Ordinal))
             : value;
     }
 
@@ -338,7 +338,7 @@ internal sealed partial class ClusterRun(
             return null;
         }
 
-        var names = cluster.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => m.Split('=', 2)[0]).Distinct().ToList();
+        var names = InitialClusterFlag.Members(cluster).Select(m => m.Name).Distinct().ToList();
         var taking = _commands.Values.Select(c => Flag(c, "--name")).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var missing = names.Where(n => !taking.Contains(n)).ToList();
         return missing.Count == 0 ? null

@@ -160,8 +160,7 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
             yield break;
         }
 
-        var members = InitialCluster.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(m => m.Split('=', 2)).Where(p => p.Length == 2).ToLookup(p => p[0], p => p[1].TrimEnd('/'));
+        var members = InitialClusterFlag.Members(InitialCluster.Value).ToLookup(m => m.Name, m => m.Url.TrimEnd('/'));
         if (!members.Contains(Name.Value))
         {
             yield return $"--name '{Name.Value}' ({Name.Source}) is none of the names in --initial-cluster ({string.Join(", ", members.Select(m => m.Key))}): "
