@@ -3,6 +3,7 @@ using EtcdBackupd.FileSystem;
 using EtcdBackupd.Peers;
 using EtcdBackupd.Protocol.Results;
 using EtcdBackupd.Snapshots;
+using Microsoft.Extensions.Logging;
 
 namespace EtcdBackupd.State;
 
@@ -16,7 +17,11 @@ internal sealed record CopyLedgerFile(int Version, IReadOnlyList<PeerRecord> Pee
 /// read by the daemon, so a later successful push clears a copy failure and a restart forgets nothing. It
 /// also holds the sends each peer is owed (<see cref="OwedSend"/>), which the daemon retries until they succeed.
 /// </summary>
-internal sealed partial class CopyLedger(string stateDirectory)
+/// <remarks>
+/// A file that exists but is not the ledger (edited by hand, a version this daemon does not know) is never written
+/// over: its owed sends would be forgotten. The first update keeps it aside, logged, and begins a new one.
+/// </remarks>
+internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger = null)
 {
     public const string FileName = "copies.json";
 
@@ -30,16 +35,51 @@ internal sealed partial class CopyLedger(string stateDirectory)
     /// <summary>Each off-site target's uploads from this master.</summary>
     public IReadOnlyList<OffsiteRecord> ReadOffsite() => ReadFile().Offsite ?? [];
 
+    /// <summary>The ledger; empty when there is none or it cannot be read (the health verdict then says no copy is known).</summary>
     private CopyLedgerFile ReadFile()
     {
         try
         {
-            return File.Exists(FilePath)
-                ? JsonSerializer.Deserialize(File.ReadAllBytes(FilePath), StateJsonContext.Default.CopyLedgerFile) ?? Empty
-                : Empty;
+            return Parse() ?? Empty;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
+            return Empty;
+        }
+    }
+
+    /// <summary>The ledger, null when there is none; throws when it cannot be read or is not the ledger.</summary>
+    private CopyLedgerFile? Parse()
+    {
+        if (!File.Exists(FilePath))
+        {
+            return null;
+        }
+
+        return JsonSerializer.Deserialize(File.ReadAllBytes(FilePath), StateJsonContext.Default.CopyLedgerFile) is { Version: 1, Peers: not null } file
+            ? file
+            : throw new JsonException("it is not a version 1 ledger");
+    }
+
+    /// <summary>
+    /// The ledger to change. One that cannot be read now (an I/O error) fails the update and stays as it is; one that is
+    /// not the ledger is kept as <c>copies.json.unreadable-STAMP</c> (its last write) and a new one begins.
+    /// </summary>
+    private CopyLedgerFile ForUpdate()
+    {
+        try
+        {
+            return Parse() ?? Empty;
+        }
+        catch (JsonException e)
+        {
+            var kept = $"{FilePath}.unreadable-{File.GetLastWriteTimeUtc(FilePath):yyyyMMddTHHmmssZ}";
+            File.Move(FilePath, kept, overwrite: true);
+            if (logger is not null)
+            {
+                StateLog.CopyLedgerUnreadable(logger, FileName, e.Message, Path.GetFileName(kept));
+            }
+
             return Empty;
         }
     }
@@ -116,7 +156,7 @@ internal sealed partial class CopyLedger(string stateDirectory)
     private void Update(Func<CopyLedgerFile, CopyLedgerFile> change)
     {
         using var held = Lock();
-        var file = change(ReadFile());
+        var file = change(ForUpdate());
         Durable.WriteAllBytes(FilePath, JsonSerializer.SerializeToUtf8Bytes(file with { Version = 1, Owed = file.Owed ?? [] }, StateJsonContext.Default.CopyLedgerFile),
             UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }

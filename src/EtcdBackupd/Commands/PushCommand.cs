@@ -55,7 +55,7 @@ internal static class PushCommand
         }
 
         // Recorded where the daemon reads them: a push that succeeds clears its copy failure.
-        var pusher = new PeerPusher(peers, TimeProvider.System, logger) { Ledger = new CopyLedger(configured.State.Directory) };
+        var pusher = new PeerPusher(peers, TimeProvider.System, logger) { Ledger = new CopyLedger(configured.State.Directory, logger) };
         var results = await pusher.PushAsync(snapshot, cancellationToken);
         foreach (var result in results)
         {

@@ -46,8 +46,8 @@ internal static class SnapshotCommand
 
         var engine = new SnapshotEngine(configured.Etcd, configured.Snapshots, TimeProvider.System, logger);
         // The daemon reads the copies' results from State.Directory: its verdict and metrics count this push too.
-        var peers = new PeerPusher(configured.Peers, TimeProvider.System, logger) { Ledger = new CopyLedger(configured.State.Directory) };
-        var offsite = new OffsiteUploader(configured.Offsite, TimeProvider.System, logger) { Ledger = new CopyLedger(configured.State.Directory) };
+        var peers = new PeerPusher(configured.Peers, TimeProvider.System, logger) { Ledger = new CopyLedger(configured.State.Directory, logger) };
+        var offsite = new OffsiteUploader(configured.Offsite, TimeProvider.System, logger) { Ledger = new CopyLedger(configured.State.Directory, logger) };
 
         var startedAt = TimeProvider.System.GetUtcNow();
         try

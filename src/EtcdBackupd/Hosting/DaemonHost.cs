@@ -109,7 +109,7 @@ internal static class DaemonHost
             .AddSingleton(live.Peers)
             .AddSingleton(new SnapshotDirectory(configuration.Snapshots.Directory))
             .AddSingleton(new SnapshotVerifier(new VerificationCache(configuration.State.Directory)))
-            .AddSingleton(new CopyLedger(configuration.State.Directory))
+            .AddSingleton(sp => new CopyLedger(configuration.State.Directory, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CopyLedger>()))
             .AddSingleton(live.Health)
             .AddSingleton(new EtcdProbe(configuration.Etcd))
             .AddSingleton<HealthCheck>()

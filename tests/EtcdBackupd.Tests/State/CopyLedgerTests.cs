@@ -79,6 +79,23 @@ internal sealed class CopyLedgerTests
     }
 
     [Test]
+    public void Owe_OverAFileThatIsNotTheLedger_KeepsThatFileAsideAndSaysSo()
+    {
+        using var dir = new TempDirectory("copy-ledger");
+        // Edited by hand and cut short: its owed sends are still worth reading, so it must not be written over.
+        const string HandEdited = """{"version": 1, "peers": [], "owed": [{"peer": "10.0.0.3:22", "directory": "/a",""";
+        File.WriteAllText(dir.Combine(CopyLedger.FileName), HandEdited);
+        File.SetLastWriteTimeUtc(dir.Combine(CopyLedger.FileName), At.UtcDateTime);
+        var logger = new CapturingLogger<CopyLedger>();
+
+        new CopyLedger(dir.Path, logger).Owe([Owed("/b", OwedKind.Copy, At)]);
+
+        Assert.That(File.ReadAllText(dir.Combine(CopyLedger.FileName + ".unreadable-20261124T050000Z")), Is.EqualTo(HandEdited));
+        Assert.That(new CopyLedger(dir.Path).Owed().Select(o => o.Directory), Is.EqualTo(new[] { "/b" }));
+        Assert.That(logger.Events.Reader.TryRead(out var logged) ? logged.EventName : null, Is.EqualTo("CopyLedgerUnreadable"));
+    }
+
+    [Test]
     public void Settle_OneOfTwoTargetsOnTheSameHostAndPort_LeavesTheOtherOwed()
     {
         using var dir = new TempDirectory("copy-ledger");
