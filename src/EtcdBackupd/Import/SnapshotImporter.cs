@@ -76,30 +76,28 @@ internal sealed class SnapshotImporter(SnapshotDirectory directory, RestoreOptio
         }
     }
 
+    /// <summary>For tests: runs after the manifest is written and before the file is renamed into place, where a fetch of the same name can race.</summary>
+    internal Action? BeforeRename { get; init; }
+
     /// <summary>Moves the checked copy into place with its manifest; an identical file already there is kept (true), a different one refuses.</summary>
-    private static bool Place(string part, string local, SnapshotManifest manifest, SentSnapshot.Read read, string origin, CancellationToken cancellationToken)
+    private bool Place(string part, string local, SnapshotManifest manifest, SentSnapshot.Read read, string origin, CancellationToken cancellationToken)
     {
         var manifestPath = SnapshotFileName.ManifestOf(local);
-        if (RegularFile.KindOf(local) != FileKind.Missing)
+        if (FileKinds.IsThere(local))
         {
-            var same = RegularFile.KindOf(local) == FileKind.Regular && EtcdTrailer.Check(local, cancellationToken) is { TrailerMatches: true } here && here.FileSha256 == read.Sha256;
-            if (!same)
-            {
-                throw new ImportException(ErrorCodes.Exists, $"{local} exists and differs from '{origin}'; nothing was replaced: move it away first if '{origin}' is wanted");
-            }
-
-            if (ManifestFile.TryRead(manifestPath) is null)
-            {
-                Durable.WriteAllBytes(manifestPath, manifest.ToJson(), OwnerOnly);
-            }
-
-            return true;
+            return FoundHere(local, manifest, read, origin, placedMeanwhile: false, cancellationToken);
         }
 
         Durable.WriteAllBytes(manifestPath, manifest.ToJson(), OwnerOnly);
+        BeforeRename?.Invoke();
         try
         {
             Durable.RenameIntoPlace(part, local);
+        }
+        catch (IOException) when (FileKinds.IsThere(local))
+        {
+            // Placed meanwhile (a fetch of the same name): the manifest beside it is its own, not ours to remove.
+            return FoundHere(local, manifest, read, origin, placedMeanwhile: true, cancellationToken);
         }
         catch
         {
@@ -108,6 +106,32 @@ internal sealed class SnapshotImporter(SnapshotDirectory directory, RestoreOptio
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// A file already under the name: the same one is kept (given the manifest if it lacks one), a different one refuses.
+    /// One placed meanwhile loses the manifest this import wrote before it, when that is still there: it describes another file.
+    /// </summary>
+    private static bool FoundHere(string local, SnapshotManifest manifest, SentSnapshot.Read read, string origin, bool placedMeanwhile, CancellationToken cancellationToken)
+    {
+        var manifestPath = SnapshotFileName.ManifestOf(local);
+        var same = RegularFile.KindOf(local) == FileKind.Regular && EtcdTrailer.Check(local, cancellationToken) is { TrailerMatches: true } here && here.FileSha256 == read.Sha256;
+        if (!same)
+        {
+            if (placedMeanwhile && ManifestFile.TryRead(manifestPath)?.Sha256 == read.Sha256)
+            {
+                File.Delete(manifestPath);
+            }
+
+            throw new ImportException(ErrorCodes.Exists, $"{local} exists and differs from '{origin}'; nothing was replaced: move it away first if '{origin}' is wanted");
+        }
+
+        if (ManifestFile.TryRead(manifestPath) is null)
+        {
+            Durable.WriteAllBytes(manifestPath, manifest.ToJson(), OwnerOnly);
+        }
+
+        return true;
     }
 
     private static string NameOf(SentSnapshot.Read read, SnapshotManifest? manifest, SnapshotFacts? facts) =>
