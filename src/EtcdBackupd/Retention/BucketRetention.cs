@@ -63,7 +63,8 @@ internal sealed class BucketRetention(
     private async Task PruneAsync(AmazonS3Client client, OffsiteTarget target, IReadOnlyList<string> known, RetentionOptions rule, CancellationToken cancellationToken)
     {
         var (catalog, newestWrite) = await OffsiteCatalog.ListWithNewestWriteAsync(client, target, known, cancellationToken);
-        var judged = RetentionPolicy.JudgedNow(time.GetUtcNow(), newestWrite, $"off-site target {target.Name} (s3://{target.Bucket}/{target.Prefix})", logger);
+        var own = time.GetUtcNow();
+        var judged = RetentionPolicy.JudgedNow(own, newestWrite, (at, newest) => RetentionLog.OffsiteClockAhead(logger, target.Name, at, newest, own));
 
         var others = catalog.Where(e => e.Entry.State == OffsiteEntryState.OtherCluster).ToList();
         if (others.Count > 0)

@@ -52,8 +52,9 @@ internal sealed class RemoteRetention(
     private void Prune(SftpClient sftp, PeerTarget target, CancellationToken cancellationToken)
     {
         var files = sftp.ListDirectory(target.Directory).Where(f => f.IsRegularFile).ToList();
-        var now = RetentionPolicy.JudgedNow(time.GetUtcNow(), files.Count == 0 ? null : new DateTimeOffset(files.Max(f => f.LastWriteTimeUtc), TimeSpan.Zero),
-            $"{target.Host}:{target.Port}{target.Directory}", logger);
+        var own = time.GetUtcNow();
+        var now = RetentionPolicy.JudgedNow(own, files.Count == 0 ? null : new DateTimeOffset(files.Max(f => f.LastWriteTimeUtc), TimeSpan.Zero),
+            (at, newest) => RetentionLog.ClockAhead(logger, target.Host, target.Port, target.Directory, at, newest, own));
         var copies = files
             .Select(f => SnapshotFileName.TryParse(f.Name, out var created, out var member, out var revision)
                 ? new SnapshotEntry(f.FullName, created, member, revision, f.Length)

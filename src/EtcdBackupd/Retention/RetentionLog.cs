@@ -55,6 +55,12 @@ internal static partial class RetentionLog
     public static partial void OffsiteUploadsNotListed(ILogger logger, string offsiteTarget, string reason);
 
     [LoggerMessage(EventId = 3014, EventName = "RetentionClockAhead", Level = LogLevel.Warning,
-        Message = "Retention of {RetentionStore} judged ages as of {RetentionJudgedAt:u}, a day past the newest write the store dated ({StoreNewestWrite:u}), not by this master's clock ({ClockNow:u}): either this clock is ahead (fix it: it would have deleted copies there that are not old) or nothing reached the store for more than a day")]
-    public static partial void ClockAhead(ILogger logger, string retentionStore, DateTimeOffset retentionJudgedAt, DateTimeOffset storeNewestWrite, DateTimeOffset clockNow);
+        Message = "Retention of the copies on {PeerHost}:{PeerPort} in {PeerDirectory} judged ages as of {RetentionJudgedAt:u}, a day past the newest write the peer dated ({StoreNewestWrite:u}), not by this master's clock ({ClockNow:u}): "
+            + "either this clock is ahead (fix it: it would have deleted copies there that are not old) or nothing reached the peer for more than a day")]
+    public static partial void ClockAhead(ILogger logger, string peerHost, int peerPort, string peerDirectory, DateTimeOffset retentionJudgedAt, DateTimeOffset storeNewestWrite, DateTimeOffset clockNow);
+
+    [LoggerMessage(EventId = 3015, EventName = "RetentionOffsiteClockAhead", Level = LogLevel.Warning,
+        Message = "Retention of the copies in off-site target {OffsiteTarget} judged ages as of {RetentionJudgedAt:u}, a day past the newest write the bucket dated ({StoreNewestWrite:u}), not by this master's clock ({ClockNow:u}): "
+            + "either this clock is ahead (fix it: it would have deleted copies there that are not old) or nothing reached the bucket for more than a day")]
+    public static partial void OffsiteClockAhead(ILogger logger, string offsiteTarget, DateTimeOffset retentionJudgedAt, DateTimeOffset storeNewestWrite, DateTimeOffset clockNow);
 }

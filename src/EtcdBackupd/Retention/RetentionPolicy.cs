@@ -53,15 +53,15 @@ internal static class RetentionPolicy
     public static bool NamedAhead(SnapshotEntry snapshot, DateTimeOffset now) => Snapshots.NamedAhead.Of(snapshot.CreatedAt, now);
 
     /// <summary>
-    /// The time by which a store another machine keeps (a peer's directory, a bucket) is judged (<see cref="Snapshots.StoreClock"/>),
-    /// with a warning when this master's clock is ahead of the store's newest write.
+    /// The time by which a store another machine keeps (a peer's directory, a bucket) is judged (<see cref="Snapshots.StoreClock"/>);
+    /// <paramref name="warnAhead"/> gets it and the store's newest write when this master's clock is ahead of that write, to log with the store's own fields.
     /// </summary>
-    public static DateTimeOffset JudgedNow(DateTimeOffset own, DateTimeOffset? newestWrite, string store, ILogger logger)
+    public static DateTimeOffset JudgedNow(DateTimeOffset own, DateTimeOffset? newestWrite, Action<DateTimeOffset, DateTimeOffset> warnAhead)
     {
         var judged = Snapshots.StoreClock.Now(own, newestWrite, Snapshots.StoreClock.RetentionSlack);
         if (judged != own)
         {
-            RetentionLog.ClockAhead(logger, store, judged, newestWrite!.Value, own);
+            warnAhead(judged, newestWrite!.Value);
         }
 
         return judged;

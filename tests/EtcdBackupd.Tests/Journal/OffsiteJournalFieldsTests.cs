@@ -17,4 +17,17 @@ internal sealed class OffsiteJournalFieldsTests
         Assert.That(messages, Is.Not.Empty);
         Assert.That(messages.Where(a => !a!.Message.Contains("{OffsiteTarget}", StringComparison.Ordinal)).Select(a => a!.EventName), Is.Empty);
     }
+
+    [Test]
+    public void RetentionLog_EveryEventOfAStoreElsewhere_CarriesThatStoresField()
+    {
+        var messages = typeof(EtcdBackupd.Retention.RetentionLog).GetMethods(BindingFlags.Static | BindingFlags.Public)
+            .Select(m => m.GetCustomAttribute<LoggerMessageAttribute>()).OfType<LoggerMessageAttribute>().ToList();
+        var offsite = messages.Where(a => a.EventName!.StartsWith("RetentionOffsite", StringComparison.Ordinal)).ToList();
+        var peers = messages.Where(a => a.EventName is "RetentionClockAhead" || a.EventName!.StartsWith("RetentionRemote", StringComparison.Ordinal)).ToList();
+
+        Assert.That((offsite.Count, peers.Count), Is.EqualTo((7, 3)));
+        Assert.That(offsite.Where(a => !a.Message.Contains("{OffsiteTarget}", StringComparison.Ordinal)).Select(a => a.EventName), Is.Empty);
+        Assert.That(peers.Where(a => !a.Message.Contains("{PeerHost}", StringComparison.Ordinal)).Select(a => a.EventName), Is.Empty);
+    }
 }

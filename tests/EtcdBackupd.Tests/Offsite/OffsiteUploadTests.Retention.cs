@@ -43,7 +43,7 @@ internal sealed partial class OffsiteUploadTests
         await Pruner(run, bucket, OffsiteRetention.Daemon, logger: log, time: ahead).PruneAsync(CancellationToken.None);
 
         Assert.That(await ListAsync(bucket), Is.EquivalentTo(keys));
-        Assert.That(Events(log).Select(e => e.EventName), Does.Contain("RetentionClockAhead"));
+        Assert.That(Events(log).Select(e => e.EventName), Does.Contain("RetentionOffsiteClockAhead"), "an off-site event, with OFFSITE_TARGET");
     }
 
     [Test]
