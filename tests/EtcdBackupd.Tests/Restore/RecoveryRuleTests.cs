@@ -25,6 +25,23 @@ internal sealed class RecoveryRuleTests
     }
 
     [Test]
+    public void AMemberWhoseRollbackWasCutShort_IsRolledBackEverywhere_ThoughEveryMemberHadRestoredItsData()
+    {
+        var verdict = RecoveryRule.Decide([("m1", State(SessionOutcome.Open, Restored) with { Failed = RestorePhase.Rollback }),
+            ("m2", State(SessionOutcome.Open, [.. Restored, RestorePhase.StartEtcd])), ("m3", State(SessionOutcome.Open, Restored) with { Running = RestorePhase.Rollback })]);
+
+        Assert.That(verdict, Is.EqualTo(new RecoveryVerdict(RecoveryDecision.RollBack, "m1, m3 had begun rolling back")));
+    }
+
+    [Test]
+    public void ARollbackBegunOnOneMemberAndAFinishOnAnother_NeedsAnOperator()
+    {
+        var verdict = RecoveryRule.Decide([("m1", State(SessionOutcome.Open, Restored) with { Failed = RestorePhase.Rollback }), ("m2", State(SessionOutcome.Finished))]);
+
+        Assert.That((verdict.Decision, verdict.NeedsOperator), Is.EqualTo((RecoveryDecision.Nothing, true)));
+    }
+
+    [Test]
     public void ARollbackLeftIncompleteWithNoMemberOpen_NeedsAnOperator_AndIsNotCalledRolledBack()
     {
         var verdict = RecoveryRule.Decide([("m1", State(SessionOutcome.RolledBack)), ("m2", State(SessionOutcome.RollbackIncomplete)),

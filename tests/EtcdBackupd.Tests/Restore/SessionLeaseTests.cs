@@ -152,6 +152,34 @@ internal sealed partial class SessionLeaseTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task ARollbackIsRecordedAsRunning_SoADaemonKilledInItReloadsItAsARollbackCutShort()
+    {
+        var etcd = _dir.Combine("etcd.active");
+        var midway = _dir.Combine("midway.json");
+        var record = _dir.Combine("state", "restore-sessions", "s1.json");
+        await File.WriteAllTextAsync(etcd, "");
+        // The rollback's start of etcd keeps the record as it stands at that moment: what a daemon killed there leaves.
+        _options = new RestoreOptions
+        {
+            Tool = _options.Tool, UnitFile = _options.UnitFile, UseCommands = true,
+            Commands = new Dictionary<string, UnitCommands>(_options.Commands) { ["etcd.service"] = new($"cp {record} {midway}; touch {etcd}", $"rm -f {etcd}", $"test -f {etcd}") },
+        };
+        var member = Member(out var before);
+        await CheckAsync(member, "coordinator-a");
+        await member.RunAsync(null, Request(RestorePhase.StopEtcd, "coordinator-a"), CancellationToken.None);
+        await member.RunAsync(null, Request(RestorePhase.Rollback, "coordinator-a"), CancellationToken.None);
+        before.Dispose();
+        File.Copy(midway, record, overwrite: true);
+
+        Member(out var after);
+        var reloaded = after.StateOf("s1");
+
+        Assert.That((reloaded?.Outcome, reloaded?.Failed), Is.EqualTo(((SessionOutcome?)SessionOutcome.Open, (RestorePhase?)RestorePhase.Rollback)));
+        Assert.That(RecoveryRule.Decide([("m1", reloaded), ("m2", reloaded! with { Failed = null })]).Decision, Is.EqualTo(RecoveryDecision.RollBack));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task ARollbackWhoseRecordCannotBeWritten_StillUndoesEveryStep_AndTheSessionReadsRolledBack()
     {
         var etcd = _dir.Combine("etcd.active");

@@ -35,6 +35,15 @@ internal static class RecoveryRule
                 NeedsOperator: true);
         }
 
+        // A rollback under way, or cut short by a restart: that member's data may be its old data again, whatever its phases done say.
+        var rollingBack = open.Where(s => s.State.Running == RestorePhase.Rollback || s.State.Failed == RestorePhase.Rollback).Select(s => s.Member).ToList();
+        if (finished.Count > 0 && rollingBack.Count > 0)
+        {
+            return new(RecoveryDecision.Nothing,
+                $"the members disagree: finished on {string.Join(", ", finished)}, a rollback begun on {string.Join(", ", rollingBack)}; an operator must decide (their journals say what each did)",
+                NeedsOperator: true);
+        }
+
         var incomplete = known.Where(s => s.State.Outcome == SessionOutcome.RollbackIncomplete).Select(s => s.Member).ToList();
         if (open.Count == 0 && incomplete.Count > 0)
         {
@@ -70,6 +79,11 @@ internal static class RecoveryRule
                 + $"the rollback was incomplete on {string.Join(", ", incomplete)}: "
                 + ByHand,
                 NeedsOperator: true);
+        }
+
+        if (rollingBack.Count > 0)
+        {
+            return new(RecoveryDecision.RollBack, $"{string.Join(", ", rollingBack)} had begun rolling back");
         }
 
         var never = states.Where(s => s.State is null).Select(s => s.Member).ToList();

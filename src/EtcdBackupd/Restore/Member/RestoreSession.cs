@@ -372,6 +372,30 @@ internal sealed partial class RestoreSession
     /// </summary>
     public async Task<RollbackState> RollBackAsync()
     {
+        // Recorded as running, so a daemon killed in the middle reloads the session as a rollback cut short ('rollback'
+        // failed): its phases done still include restore-data, and a recovery must not take it for restored and finish it.
+        _runningNow = RestorePhase.Rollback;
+        _record.Running = RestorePhase.Rollback;
+        KeepGoing(Save);
+        bool complete;
+        try
+        {
+            complete = await UndoAllAsync();
+        }
+        finally
+        {
+            _runningNow = null;
+            _record.Running = null;
+        }
+
+        KeepGoing(() => Close(complete ? SessionOutcome.RolledBack : SessionOutcome.RollbackIncomplete));
+        _onStep?.Invoke("rolled back");
+        return complete ? RollbackState.Complete : RollbackState.Incomplete;
+    }
+
+    /// <summary>Every undo step, in the order <see cref="RollBackAsync"/> gives; whether all of them held.</summary>
+    private async Task<bool> UndoAllAsync()
+    {
         var complete = true;
         // The API servers started on the restored data stop first (their stops are the last undo steps pushed).
         while (_record.Undo.Count > 0 && _record.Undo[^1].Kind == UndoKind.StopUnit)
@@ -394,9 +418,7 @@ internal sealed partial class RestoreSession
                 : LeaveUndone($"{_options.EtcdUnit} could not be stopped, and renaming the directories under a running etcd would mix its new writes into the old data");
         }
 
-        KeepGoing(() => Close(complete ? SessionOutcome.RolledBack : SessionOutcome.RollbackIncomplete));
-        _onStep?.Invoke("rolled back");
-        return complete ? RollbackState.Complete : RollbackState.Incomplete;
+        return complete;
     }
 
     /// <summary>The last undo step, recorded as not done and why; false, as the rollback is then incomplete.</summary>
