@@ -64,7 +64,7 @@ internal static partial class RestoreLog
     public static partial void LockUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 9017, EventName = "RestoreSessionUnwritten", Level = LogLevel.Error,
-        Message = "Restore session {RestoreSession}: its record cannot be written to {Path} ({Reason}); this process keeps it and writes it at the next save or read. Free State.Directory before the daemon restarts, or the record on disk is older than the session")]
+        Message = "Restore session {RestoreSession}: its record cannot be written to {Path} ({Reason}); this process keeps it and writes it at the next save or read. Free State.Directory before this process ends, or the record on disk says open and a recovery rolls the member back again")]
     public static partial void SessionUnwritten(ILogger logger, string restoreSession, string path, string reason);
 
     [LoggerMessage(EventId = 9018, EventName = "RestoreSessionWrittenAgain", Level = LogLevel.Information,

@@ -211,6 +211,24 @@ internal sealed partial class SessionLeaseTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task ACheckWhoseFirstRecordCannotBeWritten_LeavesNoSessionBehind_OnceTheDirectoryTakesWritesAgain()
+    {
+        var member = Member(out var restore);
+        Directory.CreateDirectory(_dir.Combine("state", "restore-sessions"));
+        await using (await UnwritableSessionsAsync())
+        {
+            var check = await CheckAsync(member, "coordinator-a");
+
+            Assert.That(check.Ok, Is.False, "nothing may be stopped without the session's record");
+        }
+
+        // The coordinator was told the check failed and nothing was stopped: no open session may appear now.
+        Assert.That((restore.StateOf("s1"), restore.HeldId), Is.EqualTo(((SessionState?)null, (string?)null)));
+        Assert.That(Directory.GetFiles(_dir.Combine("state", "restore-sessions")), Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task AFinishWhoseRecordCannotBeWritten_EndsTheSessionSoTheNextRestoreMayBegin()
     {
         var member = Member(out var restore);

@@ -455,7 +455,7 @@ internal sealed partial class RestoreSession
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            var what = $"the session's record could not be written ({e.Message}); this daemon keeps it and writes it when State.Directory takes it";
+            var what = $"the session's record could not be written ({e.Message}); this process keeps its closing and writes it when State.Directory takes it";
             if (!_record.Steps.Contains(what))
             {
                 _record.Steps.Add(what);

@@ -9,10 +9,12 @@ namespace EtcdBackupd.Restore;
 /// for <c>state</c> and <c>restore --recover</c> to read; the oldest beyond <see cref="KeptClosed"/> go.
 /// </summary>
 /// <remarks>
-/// A record the directory refuses (full, likely after a restore wrote a second copy of etcd's data, or
-/// read-only) is kept in this process and written again at every later save or read. Reads answer from
-/// it meanwhile: a session rolled back or finished whose closing could not be written must not read as
-/// open, or a recovery would roll it back a second time and no new restore could begin.
+/// A closing record the directory refuses (full, likely after a restore wrote a second copy of etcd's data,
+/// or read-only) is kept in this process, as it was at the save, and written at every later save or read.
+/// Reads answer from it meanwhile: a session rolled back or finished whose closing could not be written
+/// must not read as open, or a recovery would roll it back a second time and no new restore could begin.
+/// An open record is not kept: the session holding it is the live copy, and one abandoned before its
+/// first record was written (a check that could not save) must leave no session behind.
 /// </remarks>
 internal sealed class SessionStore(string stateDirectory, ILogger logger)
 {
@@ -21,31 +23,40 @@ internal sealed class SessionStore(string stateDirectory, ILogger logger)
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, SessionRecord> _unwritten = [];
+    private readonly Dictionary<string, byte[]> _unwritten = [];
 
     private string Directory => Path.Combine(stateDirectory, "restore-sessions");
 
-    /// <summary>Writes <paramref name="record"/>; when it cannot be, keeps it for the next chance and still throws: write-ahead callers must not go on.</summary>
+    /// <summary>Writes <paramref name="record"/>; when it cannot be, keeps a closing for the next chance and still throws: write-ahead callers must not go on.</summary>
     public void Save(SessionRecord record)
     {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(record, SessionJsonContext.Default.SessionRecord);
         lock (_gate)
         {
             var known = _unwritten.Remove(record.Id);
             WriteUnwritten();
             try
             {
-                Write(record);
+                Write(record.Id, bytes);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                _unwritten[record.Id] = record;
-                if (!known)
+                if (record.Outcome != SessionOutcome.Open)
                 {
-                    var path = PathOf(record.Id);
-                    RestoreLog.SessionUnwritten(logger, record.Id, path, e.Message);
+                    _unwritten[record.Id] = bytes;
+                    if (!known)
+                    {
+                        var path = PathOf(record.Id);
+                        RestoreLog.SessionUnwritten(logger, record.Id, path, e.Message);
+                    }
                 }
 
                 throw;
+            }
+
+            if (record.Outcome != SessionOutcome.Open)
+            {
+                ForgetOldest();
             }
         }
     }
@@ -55,7 +66,7 @@ internal sealed class SessionStore(string stateDirectory, ILogger logger)
         lock (_gate)
         {
             WriteUnwritten();
-            return _unwritten.GetValueOrDefault(id) ?? (File.Exists(PathOf(id)) ? Read(PathOf(id)) : null);
+            return _unwritten.TryGetValue(id, out var kept) ? Parse(kept) : File.Exists(PathOf(id)) ? Read(PathOf(id)) : null;
         }
     }
 
@@ -65,31 +76,29 @@ internal sealed class SessionStore(string stateDirectory, ILogger logger)
         lock (_gate)
         {
             WriteUnwritten();
-            return OnDisk().Where(r => !_unwritten.ContainsKey(r.Id)).Concat(_unwritten.Values).OrderBy(r => r.OpenedAt).ToList();
+            return OnDisk().Where(r => !_unwritten.ContainsKey(r.Id)).Concat(_unwritten.Values.Select(Parse)).OrderBy(r => r.OpenedAt).ToList();
         }
     }
 
-    private void Write(SessionRecord record)
+    private void Write(string id, byte[] bytes)
     {
         System.IO.Directory.CreateDirectory(Directory, Private | UnixFileMode.UserExecute);
-        Durable.WriteAllBytes(PathOf(record.Id), JsonSerializer.SerializeToUtf8Bytes(record, SessionJsonContext.Default.SessionRecord), Private);
-        if (record.Outcome != SessionOutcome.Open)
-        {
-            ForgetOldest();
-        }
+        Durable.WriteAllBytes(PathOf(id), bytes, Private);
     }
 
-    /// <summary>The records kept since the directory refused them, each written now if it can be.</summary>
+    private static SessionRecord Parse(byte[] bytes) => JsonSerializer.Deserialize(bytes, SessionJsonContext.Default.SessionRecord)!;
+
+    /// <summary>The closings kept since the directory refused them, each written now if it can be.</summary>
     private void WriteUnwritten()
     {
-        foreach (var record in _unwritten.Values.ToList())
+        foreach (var (id, bytes) in _unwritten.ToList())
         {
-            var path = PathOf(record.Id);
+            var path = PathOf(id);
             try
             {
-                Write(record);
-                _unwritten.Remove(record.Id);
-                RestoreLog.SessionWrittenAgain(logger, record.Id, path);
+                Write(id, bytes);
+                _unwritten.Remove(id);
+                RestoreLog.SessionWrittenAgain(logger, id, path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -122,11 +131,19 @@ internal sealed class SessionStore(string stateDirectory, ILogger logger)
         return null;
     }
 
+    /// <summary>The oldest closed records beyond <see cref="KeptClosed"/>; one that cannot be deleted now goes at a later closing.</summary>
     private void ForgetOldest()
     {
-        foreach (var old in OnDisk().Where(r => r.Outcome != SessionOutcome.Open).OrderBy(r => r.OpenedAt).SkipLast(KeptClosed))
+        try
         {
-            File.Delete(PathOf(old.Id));
+            foreach (var old in OnDisk().Where(r => r.Outcome != SessionOutcome.Open).OrderBy(r => r.OpenedAt).SkipLast(KeptClosed))
+            {
+                File.Delete(PathOf(old.Id));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The record itself is written; only the tidying waits.
         }
     }
 
