@@ -322,7 +322,7 @@ internal sealed partial class ClusterRun(
 
         // --initial-cluster's members in one order; any other value as it is.
         static string? Members(string? value) => value?.Contains('=', StringComparison.Ordinal) == true
-            ? string.Join(",", InitialClusterFlag.Members(value).Select(m => $"{m.Name}={m.Url}").Order(StringComparer.Ordinal))
+            ? string.Join(",", InitialClusterFlag.Members(value).Select(m => m.Url is null ? m.Name : $"{m.Name}={m.Url}").Order(StringComparer.Ordinal))
             : value;
     }
 

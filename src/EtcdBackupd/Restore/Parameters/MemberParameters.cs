@@ -160,7 +160,7 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
             yield break;
         }
 
-        var members = InitialClusterFlag.Members(InitialCluster.Value).ToLookup(m => m.Name, m => m.Url.TrimEnd('/'));
+        var members = InitialClusterFlag.Members(InitialCluster.Value).Where(m => m.Url is not null).ToLookup(m => m.Name, m => m.Url!.TrimEnd('/'));
         if (!members.Contains(Name.Value))
         {
             yield return $"--name '{Name.Value}' ({Name.Source}) is none of the names in --initial-cluster ({string.Join(", ", members.Select(m => m.Key))}): "
