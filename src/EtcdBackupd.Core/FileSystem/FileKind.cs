@@ -17,6 +17,18 @@ internal static class FileKinds
     /// <summary>Whether anything is at <paramref name="path"/>: a symlink counts, dangling or not (it is never followed, never replaced).</summary>
     public static bool IsThere(string path) => RegularFile.KindOf(path) != FileKind.Missing;
 
+    /// <summary><paramref name="name"/>, or it with -2, -3... when something has that name already: what is kept aside never replaces what was kept before.</summary>
+    public static string FreeName(string name)
+    {
+        var free = name;
+        for (var n = 2; IsThere(free); n++)
+        {
+            free = $"{name}-{n}";
+        }
+
+        return free;
+    }
+
     /// <summary>"a regular file", "a directory", ... for messages.</summary>
     public static string Describe(FileKind kind) => kind switch
     {

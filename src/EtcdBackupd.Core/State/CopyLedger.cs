@@ -63,7 +63,7 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
 
     /// <summary>
     /// The ledger to change. One that cannot be read now (an I/O error) fails the update and stays as it is; one that is
-    /// not the ledger is kept as <c>copies.json.unreadable-STAMP</c> (its last write) and a new one begins.
+    /// not the ledger is kept as <c>copies.json.unreadable-STAMP</c> (its last write; -2, -3... when that is taken) and a new one begins.
     /// </summary>
     private CopyLedgerFile ForUpdate()
     {
@@ -73,8 +73,8 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
         }
         catch (JsonException e)
         {
-            var kept = $"{FilePath}.unreadable-{File.GetLastWriteTimeUtc(FilePath):yyyyMMddTHHmmssZ}";
-            File.Move(FilePath, kept, overwrite: true);
+            var kept = FileKinds.FreeName($"{FilePath}.unreadable-{File.GetLastWriteTimeUtc(FilePath):yyyyMMddTHHmmssZ}");
+            File.Move(FilePath, kept, overwrite: false);
             if (logger is not null)
             {
                 StateLog.CopyLedgerUnreadable(logger, FileName, e.Message, Path.GetFileName(kept));

@@ -86,11 +86,14 @@ internal sealed class CopyLedgerTests
         const string HandEdited = """{"version": 1, "peers": [], "owed": [{"peer": "10.0.0.3:22", "directory": "/a",""";
         File.WriteAllText(dir.Combine(CopyLedger.FileName), HandEdited);
         File.SetLastWriteTimeUtc(dir.Combine(CopyLedger.FileName), At.UtcDateTime);
+        // One kept before with the same time (a copy put back with its time): never replaced.
+        File.WriteAllText(dir.Combine(CopyLedger.FileName + ".unreadable-20261124T050000Z"), "kept before");
         var logger = new CapturingLogger<CopyLedger>();
 
         new CopyLedger(dir.Path, logger).Owe([Owed("/b", OwedKind.Copy, At)]);
 
-        Assert.That(File.ReadAllText(dir.Combine(CopyLedger.FileName + ".unreadable-20261124T050000Z")), Is.EqualTo(HandEdited));
+        Assert.That(File.ReadAllText(dir.Combine(CopyLedger.FileName + ".unreadable-20261124T050000Z-2")), Is.EqualTo(HandEdited));
+        Assert.That(File.ReadAllText(dir.Combine(CopyLedger.FileName + ".unreadable-20261124T050000Z")), Is.EqualTo("kept before"));
         Assert.That(new CopyLedger(dir.Path).Owed().Select(o => o.Directory), Is.EqualTo(new[] { "/b" }));
         Assert.That(logger.Events.Reader.TryRead(out var logged) ? logged.EventName : null, Is.EqualTo("CopyLedgerUnreadable"));
     }

@@ -33,7 +33,7 @@ internal sealed partial class RestoreSession
         {
             // A free name: after a clock stepped back, an earlier restore's directory may have this second's name, and a
             // move that failed on it would leave an undo that puts that older directory in place of this member's.
-            var oldDir = FreeName(KeptDirectories.Beside(dir, KeptDirectories.Before, Stamp()));
+            var oldDir = FileKinds.FreeName(KeptDirectories.Beside(dir, KeptDirectories.Before, Stamp()));
             // Recorded before the move: a daemon killed between the two finds the undo and a directory it may skip.
             slot.SetOld(_record, oldDir);
             PushUndo(new UndoStep(UndoKind.MoveBack, $"move {oldDir} back", DataDir: dir, OldDir: oldDir));
@@ -134,23 +134,11 @@ internal sealed partial class RestoreSession
             return null;
         }
 
-        var free = FreeName(aside);
+        var free = FileKinds.FreeName(aside);
         Directory.Move(dir, free);
         return free;
     }
 
     /// <summary>This moment, as the names of kept directories carry it.</summary>
     private string Stamp() => $"{_time.GetUtcNow():yyyyMMddTHHmmssZ}";
-
-    /// <summary><paramref name="name"/>, or it with -2, -3... when something has that name already.</summary>
-    private static string FreeName(string name)
-    {
-        var free = name;
-        for (var n = 2; FileKinds.IsThere(free); n++)
-        {
-            free = $"{name}-{n}";
-        }
-
-        return free;
-    }
 }

@@ -24,7 +24,7 @@ internal sealed partial class RestoreSession
             }
             else if (MountContents.Movable(dir) is { Count: > 0 } unfinished)
             {
-                var kept = FreeName(KeptDirectories.Inside(dir, KeptDirectories.Unfinished, stamp));
+                var kept = FileKinds.FreeName(KeptDirectories.Inside(dir, KeptDirectories.Unfinished, stamp));
                 MountContents.Move(dir, kept, unfinished);
                 Done($"moved an earlier attempt's unfinished output in {dir} to {kept}; the old {slot.Noun} stays at {oldDir}");
             }
@@ -36,7 +36,7 @@ internal sealed partial class RestoreSession
             return Task.CompletedTask;
         }
 
-        var aside = FreeName(KeptDirectories.Inside(dir, KeptDirectories.Before, stamp));
+        var aside = FileKinds.FreeName(KeptDirectories.Inside(dir, KeptDirectories.Before, stamp));
         var moving = MountContents.Movable(dir);
         // Recorded before the move, with every name it moves: a rollback after a move cut short puts back what
         // moved and takes nothing still here for the restore's output.
@@ -96,7 +96,7 @@ internal sealed partial class RestoreSession
         var made = MountContents.Movable(dir).Where(name => !names.Contains(name) || moved.Contains(name)).ToList();
         if (made.Count > 0)
         {
-            MountContents.Move(dir, FreeName(KeptDirectories.Inside(dir, KeptDirectories.Failed, KeptDirectories.StampOf(oldDir))), made);
+            MountContents.Move(dir, FileKinds.FreeName(KeptDirectories.Inside(dir, KeptDirectories.Failed, KeptDirectories.StampOf(oldDir))), made);
         }
 
         MountContents.Move(oldDir, dir, moved);
