@@ -63,9 +63,12 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
         }
 
         var manifestPath = SnapshotFileName.ManifestOf(local);
-        if (ManifestFile.TryRead(manifestPath) is null)
+        using (DirectoryLock.Hold(directory))
         {
-            Durable.WriteAllBytes(manifestPath, manifestBytes, OwnerOnly);
+            if (ManifestFile.TryRead(manifestPath) is null)
+            {
+                Durable.WriteAllBytes(manifestPath, manifestBytes, OwnerOnly);
+            }
         }
 
         verifier.Remember(local, good: true);
@@ -84,17 +87,27 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
         try
         {
             await ReceiveAsync(input, part, manifest, source, progress, cancellationToken);
-            if (FileKinds.IsThere(local))
+            bool taken;
+            using (DirectoryLock.Hold(directory))
             {
-                // Placed meanwhile (a peer's push, an import): its manifest is not ours to replace.
+                // Under the directory's lock, as an import's: the name free, the manifest, the rename, nothing between.
+                taken = FileKinds.IsThere(local);
+                if (!taken)
+                {
+                    Durable.WriteAllBytes(manifestPath, manifestBytes, OwnerOnly);
+                    manifestWritten = true;
+                    Durable.RenameIntoPlace(part, local);
+                }
+            }
+
+            if (taken)
+            {
+                // Placed meanwhile (a peer's push, an import): its manifest is not ours to replace. Read outside the lock:
+                // a file found is never replaced, and reading gigabytes must not hold up the directory's other writers.
                 File.Delete(part);
                 AlreadyHere(local, manifest, manifestBytes, source, cancellationToken);
                 return;
             }
-
-            Durable.WriteAllBytes(manifestPath, manifestBytes, OwnerOnly);
-            manifestWritten = true;
-            Durable.RenameIntoPlace(part, local);
         }
         catch (Exception e)
         {

@@ -83,39 +83,55 @@ internal sealed class SnapshotImporter(SnapshotDirectory directory, RestoreOptio
     private bool Place(string part, string local, SnapshotManifest manifest, SentSnapshot.Read read, string origin, CancellationToken cancellationToken)
     {
         var manifestPath = SnapshotFileName.ManifestOf(local);
-        if (FileKinds.IsThere(local))
+        var placedMeanwhile = false;
+        // Under the directory's lock, as a fetch's: the name free, the manifest, the rename, nothing between.
+        using (DirectoryLock.Hold(directory.Path))
         {
-            return FoundHere(local, manifest, read, origin, placedMeanwhile: false, cancellationToken);
+            if (!FileKinds.IsThere(local))
+            {
+                Durable.WriteAllBytes(manifestPath, manifest.ToJson(), OwnerOnly);
+                BeforeRename?.Invoke();
+                try
+                {
+                    Durable.RenameIntoPlace(part, local);
+                    return false;
+                }
+                catch (IOException) when (FileKinds.IsThere(local))
+                {
+                    // Placed meanwhile by a writer that takes no lock (an operator's mv, a peer's push over SFTP).
+                    placedMeanwhile = true;
+                }
+                catch
+                {
+                    File.Delete(manifestPath);
+                    throw;
+                }
+            }
         }
 
-        Durable.WriteAllBytes(manifestPath, manifest.ToJson(), OwnerOnly);
-        BeforeRename?.Invoke();
-        try
-        {
-            Durable.RenameIntoPlace(part, local);
-        }
-        catch (IOException) when (FileKinds.IsThere(local))
-        {
-            // Placed meanwhile (a fetch of the same name): the manifest beside it is its own, not ours to remove.
-            return FoundHere(local, manifest, read, origin, placedMeanwhile: true, cancellationToken);
-        }
-        catch
-        {
-            File.Delete(manifestPath);
-            throw;
-        }
-
-        return false;
+        return FoundHere(local, manifest, read, origin, placedMeanwhile, cancellationToken);
     }
 
     /// <summary>
-    /// A file already under the name: the same one is kept (given the manifest if it lacks one), a different one refuses.
+    /// A file already under the name, read outside the lock (a file found is never replaced, and gigabytes must not hold up
+    /// the directory's other writers): the same one is kept (given the manifest if it lacks one), a different one refuses.
     /// One placed meanwhile loses the manifest this import wrote before it, when that is still there: it describes another file.
     /// </summary>
-    private static bool FoundHere(string local, SnapshotManifest manifest, SentSnapshot.Read read, string origin, bool placedMeanwhile, CancellationToken cancellationToken)
+    private bool FoundHere(string local, SnapshotManifest manifest, SentSnapshot.Read read, string origin, bool placedMeanwhile, CancellationToken cancellationToken)
     {
         var manifestPath = SnapshotFileName.ManifestOf(local);
-        var same = RegularFile.KindOf(local) == FileKind.Regular && EtcdTrailer.Check(local, cancellationToken) is { TrailerMatches: true } here && here.FileSha256 == read.Sha256;
+        bool same;
+        try
+        {
+            same = RegularFile.KindOf(local) == FileKind.Regular && EtcdTrailer.Check(local, cancellationToken) is { TrailerMatches: true } here && here.FileSha256 == read.Sha256;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable is not the same: refused as different, as a fetch does, and this import's manifest still goes.
+            same = false;
+        }
+
+        using var placing = DirectoryLock.Hold(directory.Path);
         if (!same)
         {
             if (placedMeanwhile && ManifestFile.TryRead(manifestPath)?.Sha256 == read.Sha256)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EtcdBackupd.Import;
 using EtcdBackupd.Protocol;
 using EtcdBackupd.Protocol.Results;
@@ -57,5 +58,26 @@ internal sealed class ImportRaceTests
         using var handle = File.OpenHandle(sent);
         var manifest = ManifestFile.TryRead(SnapshotFileName.ManifestOf(sent));
         return await importer.ImportAsync(handle, sent, manifest, null, CancellationToken.None);
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task AnImportWhileAnotherProcessHoldsTheDirectory_PlacesNothingUntilItLetsGo()
+    {
+        using var dir = new TempDirectory("import-race");
+        var sent = SyntheticSnapshots.Write(Directory.CreateDirectory(dir.Combine("sent")).FullName, Taken, withManifest: true);
+        var directory = Directory.CreateDirectory(dir.Combine("snapshots")).FullName;
+        var (held, seen) = (dir.Combine("held"), dir.Combine("seen"));
+        // util-linux's flock(1) takes the same flock(2) on the directory that a fetch or an import takes while it places a snapshot,
+        // and lists the directory just before it lets go.
+        using var holder = Process.Start("flock", [directory, "-c", $"touch {held}; sleep 1; ls {directory} > {seen}"]);
+        await Eventually.UntilAsync(() => File.Exists(held), TimeSpan.FromSeconds(10), "flock(1) holds the directory");
+        using var importer = Importer(dir, directory, () => { });
+
+        var result = await ImportAsync(importer, sent);
+        await holder.WaitForExitAsync();
+
+        Assert.That(await File.ReadAllTextAsync(seen), Does.Not.Contain(Path.GetFileName(result.Path)), "nothing was placed while the directory was held");
+        Assert.That(File.Exists(result.Path) && File.Exists(SnapshotFileName.ManifestOf(result.Path)), Is.True);
     }
 }

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace EtcdBackupd.FileSystem;
+
+/// <summary>
+/// An exclusive <c>flock</c> on a directory itself, across processes: no lock file appears among what the
+/// directory holds (tests, operators and the peers' listings see only the snapshots). Held for the
+/// moment a snapshot gets its name (the check that the name is free, the manifest, the rename), so a
+/// fetch and an import of the same snapshot, the daemon's or a one-shot command's, never write one's
+/// manifest beside the other's file.
+/// </summary>
+internal sealed class DirectoryLock : IDisposable
+{
+    /// <summary>A placement takes milliseconds: a wait this long means a writer is stuck, and the caller fails instead.</summary>
+    public static readonly TimeSpan PlacementWait = TimeSpan.FromSeconds(5);
+
+    private readonly int _fd;
+
+    private DirectoryLock(int fd) => _fd = fd;
+
+    public static DirectoryLock Hold(string directory) => Hold(directory, PlacementWait);
+
+    public static DirectoryLock Hold(string directory, TimeSpan wait)
+    {
+        var fd = Libc.Open(directory, Libc.ORdOnly | Libc.ODirectory | Libc.OCloExec);
+        if (fd < 0)
+        {
+            throw new IOException($"{directory} cannot be opened to hold it while a snapshot is placed: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+
+        var waiting = Stopwatch.StartNew();
+        while (Libc.Flock(fd, Libc.LockEx | Libc.LockNb) != 0)
+        {
+            if (waiting.Elapsed >= wait)
+            {
+                Libc.Close(fd);
+                throw new IOException($"another writer has held {directory} for more than {wait.TotalSeconds:F0} s while placing a snapshot; nothing was placed");
+            }
+
+            Thread.Sleep(20);
+        }
+
+        return new DirectoryLock(fd);
+    }
+
+    public void Dispose() => Libc.Close(_fd);
+}
