@@ -12,8 +12,13 @@ namespace EtcdBackupd.FileSystem;
 /// </summary>
 internal sealed class DirectoryLock : IDisposable
 {
-    /// <summary>A placement takes milliseconds: a wait this long means a writer is stuck, and the caller fails instead.</summary>
-    public static readonly TimeSpan PlacementWait = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// A placement takes milliseconds, two fsyncs among them, which a busy disk's journal can stretch to seconds: a wait this
+    /// long means a writer is stuck, and the caller fails instead (a fetch after its download: so the bound is generous).
+    /// </summary>
+    public static readonly TimeSpan PlacementWait = TimeSpan.FromSeconds(60);
+
+    private const int WouldBlock = 11;
 
     private readonly int _fd;
 
@@ -32,6 +37,13 @@ internal sealed class DirectoryLock : IDisposable
         var waiting = Stopwatch.StartNew();
         while (Libc.Flock(fd, Libc.LockEx | Libc.LockNb) != 0)
         {
+            if (Marshal.GetLastPInvokeError() != WouldBlock)
+            {
+                var error = Marshal.GetLastPInvokeErrorMessage();
+                Libc.Close(fd);
+                throw new IOException($"{directory} cannot be locked while a snapshot is placed: {error}; nothing was placed");
+            }
+
             if (waiting.Elapsed >= wait)
             {
                 Libc.Close(fd);

@@ -1,4 +1,5 @@
 using EtcdBackupd.Configuration;
+using EtcdBackupd.FileSystem;
 
 namespace EtcdBackupd.Retention;
 
@@ -124,10 +125,26 @@ internal sealed class RetentionService(
         var deleted = false;
         void Run()
         {
-            deleted = TryDelete(path);
-            if (deleted && manifestPath is not null)
+            // Under the directory's lock, as a fetch's or an import's placement: one of this name between the two deletes
+            // would find the name free, and its new manifest would be the one deleted.
+            DirectoryLock placing;
+            try
             {
-                TryDelete(manifestPath);
+                placing = DirectoryLock.Hold(directory.Path);
+            }
+            catch (IOException e)
+            {
+                RetentionLog.DeleteFailed(logger, path, e.Message);
+                return;
+            }
+
+            using (placing)
+            {
+                deleted = TryDelete(path);
+                if (deleted && manifestPath is not null)
+                {
+                    TryDelete(manifestPath);
+                }
             }
         }
 

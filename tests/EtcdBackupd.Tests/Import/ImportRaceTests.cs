@@ -69,8 +69,8 @@ internal sealed class ImportRaceTests
         var directory = Directory.CreateDirectory(dir.Combine("snapshots")).FullName;
         var (held, seen) = (dir.Combine("held"), dir.Combine("seen"));
         // util-linux's flock(1) takes the same flock(2) on the directory that a fetch or an import takes while it places a snapshot,
-        // and lists the directory just before it lets go.
-        using var holder = Process.Start("flock", [directory, "-c", $"touch {held}; sleep 1; ls {directory} > {seen}"]);
+        // and lists the directory just before it lets go. Three seconds: the import reaches its placement well within them.
+        using var holder = Process.Start("flock", [directory, "-c", $"touch {held}; sleep 3; ls {directory} > {seen}"]);
         await Eventually.UntilAsync(() => File.Exists(held), TimeSpan.FromSeconds(10), "flock(1) holds the directory");
         using var importer = Importer(dir, directory, () => { });
 
