@@ -70,4 +70,8 @@ internal static partial class RestoreLog
     [LoggerMessage(EventId = 9018, EventName = "RestoreSessionWrittenAgain", Level = LogLevel.Information,
         Message = "Restore session {RestoreSession}: its record is written to {Path} again")]
     public static partial void SessionWrittenAgain(ILogger logger, string restoreSession, string path);
+
+    [LoggerMessage(EventId = 9019, EventName = "RestoreSessionReloadUnsaved", Level = LogLevel.Warning,
+        Message = "Restore session {RestoreSession}: the phase the daemon stopped in ('{RestorePhase}') is taken as failed, but State.Directory refuses the record ({Reason}); the daemon starts anyway, and the record on disk is read the same way next time")]
+    public static partial void ReloadUnsaved(ILogger logger, string restoreSession, string restorePhase, string reason);
 }

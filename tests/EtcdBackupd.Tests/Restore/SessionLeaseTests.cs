@@ -154,22 +154,7 @@ internal sealed partial class SessionLeaseTests
     [CancelAfter(30_000)]
     public async Task ARollbackIsRecordedAsRunning_SoADaemonKilledInItReloadsItAsARollbackCutShort()
     {
-        var etcd = _dir.Combine("etcd.active");
-        var midway = _dir.Combine("midway.json");
-        var record = _dir.Combine("state", "restore-sessions", "s1.json");
-        await File.WriteAllTextAsync(etcd, "");
-        // The rollback's start of etcd keeps the record as it stands at that moment: what a daemon killed there leaves.
-        _options = new RestoreOptions
-        {
-            Tool = _options.Tool, UnitFile = _options.UnitFile, UseCommands = true,
-            Commands = new Dictionary<string, UnitCommands>(_options.Commands) { ["etcd.service"] = new($"cp {record} {midway}; touch {etcd}", $"rm -f {etcd}", $"test -f {etcd}") },
-        };
-        var member = Member(out var before);
-        await CheckAsync(member, "coordinator-a");
-        await member.RunAsync(null, Request(RestorePhase.StopEtcd, "coordinator-a"), CancellationToken.None);
-        await member.RunAsync(null, Request(RestorePhase.Rollback, "coordinator-a"), CancellationToken.None);
-        before.Dispose();
-        File.Copy(midway, record, overwrite: true);
+        await LeaveTheRecordOfADaemonKilledInARollbackAsync();
 
         Member(out var after);
         var reloaded = after.StateOf("s1");
@@ -180,15 +165,24 @@ internal sealed partial class SessionLeaseTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task ADaemonStartingWithASessionItDiedIn_StartsThoughTheStateDirectoryRefusesTheRecord()
+    {
+        await LeaveTheRecordOfADaemonKilledInARollbackAsync();
+
+        await using (await UnwritableSessionsAsync())
+        {
+            // Thrown from the constructor, this failed the daemon's start: no snapshots at all while the directory stayed full.
+            Member(out var after);
+
+            Assert.That(after.StateOf("s1")?.Failed, Is.EqualTo(RestorePhase.Rollback));
+        }
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task ARollbackWhoseRecordCannotBeWritten_StillUndoesEveryStep_AndTheSessionReadsRolledBack()
     {
-        var etcd = _dir.Combine("etcd.active");
-        await File.WriteAllTextAsync(etcd, "");
-        _options = new RestoreOptions
-        {
-            Tool = _options.Tool, UnitFile = _options.UnitFile, UseCommands = true,
-            Commands = new Dictionary<string, UnitCommands>(_options.Commands) { ["etcd.service"] = new($"touch {etcd}", $"rm -f {etcd}", $"test -f {etcd}") },
-        };
+        var etcd = await EtcdAsAMarkerFileAsync();
         var member = Member(out var restore);
         await CheckAsync(member, "coordinator-a");
         await member.RunAsync(null, Request(RestorePhase.StopApi, "coordinator-a"), CancellationToken.None);
@@ -246,6 +240,36 @@ internal sealed partial class SessionLeaseTests
         var next = await member.RunAsync(_snapshot, Request(RestorePhase.Check, "coordinator-b") with { Session = "s2", Sha256 = sha256 }, CancellationToken.None);
         Assert.That((next.Ok, restore.HeldId), Is.EqualTo((true, "s2")), next.Error?.Message);
         Assert.That(await File.ReadAllTextAsync(_dir.Combine("state", "restore-sessions", "s1.json")), Does.Contain("\"finished\""));
+    }
+
+    /// <summary>etcd's unit as a marker file (running when it exists), running now; <paramref name="beforeStart"/> runs first at each start.</summary>
+    private async Task<string> EtcdAsAMarkerFileAsync(string beforeStart = "")
+    {
+        var etcd = _dir.Combine("etcd.active");
+        await File.WriteAllTextAsync(etcd, "");
+        _options = new RestoreOptions
+        {
+            Tool = _options.Tool, UnitFile = _options.UnitFile, UseCommands = true,
+            Commands = new Dictionary<string, UnitCommands>(_options.Commands) { ["etcd.service"] = new($"{beforeStart}touch {etcd}", $"rm -f {etcd}", $"test -f {etcd}") },
+        };
+        return etcd;
+    }
+
+    /// <summary>
+    /// s1 checked, etcd stopped and rolled back, and its record put back as it stood in the middle of the rollback (copied by the
+    /// rollback's start of etcd): what a daemon killed there leaves on disk.
+    /// </summary>
+    private async Task LeaveTheRecordOfADaemonKilledInARollbackAsync()
+    {
+        var midway = _dir.Combine("midway.json");
+        var record = _dir.Combine("state", "restore-sessions", "s1.json");
+        await EtcdAsAMarkerFileAsync(beforeStart: $"cp {record} {midway}; ");
+        var member = Member(out var before);
+        await CheckAsync(member, "coordinator-a");
+        await member.RunAsync(null, Request(RestorePhase.StopEtcd, "coordinator-a"), CancellationToken.None);
+        await member.RunAsync(null, Request(RestorePhase.Rollback, "coordinator-a"), CancellationToken.None);
+        before.Dispose();
+        File.Copy(midway, record, overwrite: true);
     }
 
     /// <summary>State.Directory takes nothing more (full, or remounted read-only): every write of a session's record fails until disposed.</summary>

@@ -93,7 +93,7 @@ internal sealed class LocalRestore : IDisposable
         }
         catch
         {
-            // The record could not be written (a full State.Directory): neither the session nor the locks stay taken.
+            // Whatever the reload throws: neither the session nor the locks stay taken.
             _held = null;
             _activity.End();
             Leave();

@@ -51,7 +51,16 @@ internal sealed partial class RestoreSession
         {
             (record.Failed, record.Running) = (died, null);
             record.Steps.Add($"the daemon stopped during '{died.Wire()}'");
-            store.Save(record);
+            try
+            {
+                store.Save(record);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A full or read-only State.Directory must not keep the daemon from starting (no snapshots at all then): the
+                // record on disk still says the phase was running, which the next reload reads the same way.
+                RestoreLog.ReloadUnsaved(logger, record.Id, died.Wire(), e.Message);
+            }
         }
 
         return new(record, options, etcd, services, time, logger, null, record.Id, store);
