@@ -39,9 +39,11 @@ internal sealed class DirectoryLock : IDisposable
         {
             if (Marshal.GetLastPInvokeError() != WouldBlock)
             {
-                var error = Marshal.GetLastPInvokeErrorMessage();
+                // A file system without flock (ENOLCK from an NFS mount without its lock service): placed without the lock, as
+                // before it existed. The race it closes takes two writers of one name within milliseconds; a snapshot not
+                // taken or fetched at all because of it would be worse.
                 Libc.Close(fd);
-                throw new IOException($"{directory} cannot be locked while a snapshot is placed: {error}; nothing was placed");
+                return new DirectoryLock(-1);
             }
 
             if (waiting.Elapsed >= wait)
@@ -56,5 +58,11 @@ internal sealed class DirectoryLock : IDisposable
         return new DirectoryLock(fd);
     }
 
-    public void Dispose() => Libc.Close(_fd);
+    public void Dispose()
+    {
+        if (_fd >= 0)
+        {
+            Libc.Close(_fd);
+        }
+    }
 }

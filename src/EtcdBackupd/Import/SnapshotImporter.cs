@@ -76,7 +76,7 @@ internal sealed class SnapshotImporter(SnapshotDirectory directory, RestoreOptio
         }
     }
 
-    /// <summary>For tests: runs after the manifest is written and before the file is renamed into place, where a fetch of the same name can race.</summary>
+    /// <summary>For tests: runs after the manifest is written and before the file is renamed into place, where a writer that takes no lock can race.</summary>
     internal Action? BeforeRename { get; init; }
 
     /// <summary>Moves the checked copy into place with its manifest; an identical file already there is kept (true), a different one refuses.</summary>
