@@ -41,14 +41,16 @@ internal sealed class ClusterRunTests
         Assert.That(outcome.Result.Members.Select(m => m.Member), Is.EqualTo(new[] { "m1", "m2", "m3" }));
     }
 
-    [Test]
+    [TestCase("m4=https://d:2380")]
+    [TestCase("m4")]
     [CancelAfter(10_000)]
-    public async Task AMemberOfInitialClusterThatTakesNoPart_IsRefusedAtTheCheck_BeforeAnythingStops()
+    public async Task AMemberOfInitialClusterThatTakesNoPart_IsRefusedAtTheCheck_BeforeAnythingStops(string fourth)
     {
         // m4 is in the cluster but not in this master's Peers.Targets: restored without it, m1-m3 make a quorum and m4 diverges.
+        // Written without its URL, it is still a member named, refused here rather than by etcd's tool after every etcd stopped.
         var members = Three((name, leader) => new StandInMember(name, leader)
         {
-            Command = $"etcdutl snapshot restore s --name {name} --initial-cluster m1=https://a:2380,m2=https://b:2380,m3=https://c:2380,m4=https://d:2380 "
+            Command = $"etcdutl snapshot restore s --name {name} --initial-cluster m1=https://a:2380,m2=https://b:2380,m3=https://c:2380,{fourth} "
                 + "--bump-revision 1000000000 --mark-compacted",
         });
 

@@ -81,6 +81,15 @@ internal sealed class UnitAsSystemdReadsItTests
     }
 
     [Test]
+    public void AnInitialClusterNamingThisMemberWithoutItsUrl_IsAProblemNamingThat_NotTheName()
+    {
+        var member = new MemberParameters(new Sourced("b", "unit"), new Sourced("a=https://10.0.0.1:2380,b", "unit"),
+            new Sourced("t", "unit"), new Sourced("https://10.0.0.2:2380", "unit"), new Sourced("/var/lib/etcd", "unit"));
+
+        Assert.That(member.Inconsistencies().Single(), Does.StartWith("--initial-cluster (unit) names 'b' without a peer URL (NAME=URL)"));
+    }
+
+    [Test]
     public void PeerUrlsNamingTheSameAddress_OneByHostNameOneByIp_AreNoProblem_AsEtcdResolvesThem()
     {
         var member = new MemberParameters(new Sourced("a", "unit"), new Sourced("a=https://localhost:2380,b=https://10.0.0.2:2380", "unit"),

@@ -160,7 +160,15 @@ internal sealed record MemberParameters(Sourced Name, Sourced InitialCluster, So
             yield break;
         }
 
-        var members = InitialClusterFlag.Members(InitialCluster.Value).Where(m => m.Url is not null).ToLookup(m => m.Name, m => m.Url!.TrimEnd('/'));
+        var entries = InitialClusterFlag.Members(InitialCluster.Value);
+        if (entries.Any(m => m.Name == Name.Value && m.Url is null))
+        {
+            yield return $"--initial-cluster ({InitialCluster.Source}) names '{Name.Value}' without a peer URL (NAME=URL): "
+                + "the restored member would not start; set Restore.InitialCluster";
+            yield break;
+        }
+
+        var members = entries.Where(m => m.Url is not null).ToLookup(m => m.Name, m => m.Url!.TrimEnd('/'));
         if (!members.Contains(Name.Value))
         {
             yield return $"--name '{Name.Value}' ({Name.Source}) is none of the names in --initial-cluster ({string.Join(", ", members.Select(m => m.Key))}): "
