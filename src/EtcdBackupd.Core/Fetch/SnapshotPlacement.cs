@@ -62,15 +62,7 @@ internal sealed class SnapshotPlacement(string directory, SnapshotVerifier verif
                 $"{local} exists and differs from {source.Copy} (SHA-256 {manifest.Sha256}); it is not replaced: move it away first if {source.Owner} is wanted");
         }
 
-        var manifestPath = SnapshotFileName.ManifestOf(local);
-        using (DirectoryLock.Hold(directory))
-        {
-            if (ManifestFile.TryRead(manifestPath) is null)
-            {
-                Durable.WriteAllBytes(manifestPath, manifestBytes, OwnerOnly);
-            }
-        }
-
+        ManifestFile.WriteIfMissing(SnapshotFileName.ManifestOf(local), manifestBytes);
         verifier.Remember(local, good: true);
     }
 

@@ -131,22 +131,20 @@ internal sealed class SnapshotImporter(SnapshotDirectory directory, RestoreOptio
             same = false;
         }
 
-        using var placing = DirectoryLock.Hold(directory.Path);
         if (!same)
         {
-            if (placedMeanwhile && ManifestFile.TryRead(manifestPath)?.Sha256 == read.Sha256)
+            using (DirectoryLock.Hold(directory.Path))
             {
-                File.Delete(manifestPath);
+                if (placedMeanwhile && ManifestFile.TryRead(manifestPath)?.Sha256 == read.Sha256)
+                {
+                    File.Delete(manifestPath);
+                }
             }
 
             throw new ImportException(ErrorCodes.Exists, $"{local} exists and differs from '{origin}'; nothing was replaced: move it away first if '{origin}' is wanted");
         }
 
-        if (ManifestFile.TryRead(manifestPath) is null)
-        {
-            Durable.WriteAllBytes(manifestPath, manifest.ToJson(), OwnerOnly);
-        }
-
+        ManifestFile.WriteIfMissing(manifestPath, manifest.ToJson());
         return true;
     }
 
