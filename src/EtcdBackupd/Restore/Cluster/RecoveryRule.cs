@@ -28,19 +28,14 @@ internal static class RecoveryRule
         var finished = known.Where(s => s.State.Outcome == SessionOutcome.Finished).Select(s => s.Member).ToList();
         var rolledBack = known.Where(s => s.State.Outcome is SessionOutcome.RolledBack or SessionOutcome.RollbackIncomplete).Select(s => s.Member).ToList();
         var open = known.Where(s => s.State.Outcome == SessionOutcome.Open).ToList();
-        if (finished.Count > 0 && rolledBack.Count > 0)
-        {
-            return new(RecoveryDecision.Nothing,
-                $"the members disagree: finished on {string.Join(", ", finished)}, rolled back on {string.Join(", ", rolledBack)}; an operator must decide (their journals say what each did)",
-                NeedsOperator: true);
-        }
-
         // A rollback under way, or cut short by a restart: that member's data may be its old data again, whatever its phases done say.
         var rollingBack = open.Where(s => s.State.Running == RestorePhase.Rollback || s.State.Failed == RestorePhase.Rollback).Select(s => s.Member).ToList();
-        if (finished.Count > 0 && rollingBack.Count > 0)
+        if (finished.Count > 0 && rolledBack.Count + rollingBack.Count > 0)
         {
+            var back = (rolledBack.Count > 0 ? $", rolled back on {string.Join(", ", rolledBack)}" : "")
+                + (rollingBack.Count > 0 ? $", a rollback begun on {string.Join(", ", rollingBack)}" : "");
             return new(RecoveryDecision.Nothing,
-                $"the members disagree: finished on {string.Join(", ", finished)}, a rollback begun on {string.Join(", ", rollingBack)}; an operator must decide (their journals say what each did)",
+                $"the members disagree: finished on {string.Join(", ", finished)}{back}; an operator must decide (their journals say what each did)",
                 NeedsOperator: true);
         }
 
