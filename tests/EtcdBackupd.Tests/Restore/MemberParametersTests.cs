@@ -215,6 +215,21 @@ internal sealed class MemberParametersTests
     }
 
     [Test]
+    public void Plan_WhoseRestoreToolIsNotThere_ListsAProblemNamingIt_SoTheRestoreRefusesBeforeStoppingAnything()
+    {
+        using var dir = new Support.TempDirectory("missing-tool");
+        var unit = dir.Combine("etcd.service");
+        File.WriteAllText(unit, RunbookUnit);
+        var snapshot = Support.SyntheticSnapshots.Write(dir.Path, DateTimeOffset.UtcNow);
+        var missing = dir.Combine("bin/etcdutl");
+
+        var (_, _, problems) = new RestoreOptions { UnitFile = unit, UseCommands = true, Tool = missing }.Plan(snapshot);
+
+        Assert.That(problems, Has.One.EqualTo(
+            $"the restore tool '{missing}' (Restore.Tool in the configuration) is not there (etcdutl for etcd 3.5+, etcdctl for 3.4)"));
+    }
+
+    [Test]
     public void Plan_ForAUnitWithItsOwnWalDirectory_PassesItToTheToolAndListsNoProblem()
     {
         using var dir = new Support.TempDirectory("wal-dir");

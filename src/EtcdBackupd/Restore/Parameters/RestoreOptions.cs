@@ -140,6 +140,12 @@ internal sealed class RestoreOptions
         problems.AddRange(member.Inconsistencies());
         problems.AddRange(member.DirectoryProblems(mounts));
         var tool = RestoreTool.Choose(Tool, unit);
+        if (RestoreTool.Missing(tool) is { } missing)
+        {
+            // Said in the plan, so that a restore refuses before it stops anything, not after it has moved the data aside.
+            problems.Add(missing);
+        }
+
         var snapshotVersion = ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot))?.EtcdVersion;
         problems.AddRange(RestoreTool.Problems(tool.Value, unit?.Executable, snapshotVersion));
         return (member, member.RestoreCommand(tool.Value, snapshot, BumpRevision), problems, tool);

@@ -21,7 +21,7 @@ internal static partial class RestoreTool
     /// Versions read, by binary path and its size and modification time: every plan and preflight asks,
     /// and running two programs each time would make a dry run slow; a replaced binary is read again.
     /// </summary>
-    private static readonly ConcurrentDictionary<(string Path, long Size, DateTime Modified, string Argument), Version?> Versions = new();
+    private static readonly ConcurrentDictionary<(string Path, long Size, DateTime Modified, string Argument), Version> Versions = new();
 
     public static Sourced Choose(string? configured, EtcdUnit? unit)
     {
@@ -45,6 +45,11 @@ internal static partial class RestoreTool
         ? File.Exists(tool) ? tool : null
         : (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
+
+    /// <summary>Why the chosen tool cannot restore at all: it is not there; null when it is.</summary>
+    public static string? Missing(Sourced tool) => Locate(tool.Value) is null
+        ? $"the restore tool '{tool.Value}' ({tool.Source}) is not {(tool.Value.Contains('/', StringComparison.Ordinal) ? "there" : "on the PATH")} (etcdutl for etcd 3.5+, etcdctl for 3.4)"
+        : null;
 
     /// <summary>Why <paramref name="tool"/> must not restore for <paramref name="etcd"/> (the unit's binary); empty when it may, or when a version cannot be read.</summary>
     /// <param name="tool">The restore tool.</param>
@@ -87,7 +92,20 @@ internal static partial class RestoreTool
         }
 
         var info = new FileInfo(file);
-        return Versions.GetOrAdd((info.FullName, info.Length, info.LastWriteTimeUtc, argument), key => Read(key.Path, key.Argument));
+        var key = (info.FullName, info.Length, info.LastWriteTimeUtc, argument);
+        if (Versions.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        // Only a version read is kept: a run that timed out on a busy host would otherwise turn the checks off until a restart.
+        var read = Read(file, argument);
+        if (read is not null)
+        {
+            Versions[key] = read;
+        }
+
+        return read;
     }
 
     private static Version? Read(string program, string argument)
