@@ -62,10 +62,16 @@ internal sealed class SnapshotOptions
             return $"directory '{directory}' does not exist";
         }
 
-        var probe = Path.Combine(directory, $".etcd-backupd-probe-{Environment.ProcessId}");
+        // A name no one can guess, created only if it is not there (O_EXCL, which does not follow a symlink): a root daemon
+        // opening a name known in advance would truncate whatever a link planted under it points to.
+        var probe = Path.Combine(directory, $".etcd-backupd-probe-{Guid.NewGuid():N}");
         try
         {
-            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+            using (new FileStream(probe, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.DeleteOnClose, BufferSize = 0,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
             {
             }
 
