@@ -81,6 +81,12 @@ internal sealed partial class MultipartSink : Stream
     public override void Write(byte[] buffer, int offset, int count) =>
         WriteAsync(buffer.AsMemory(offset, count), _cancellationToken).AsTask().GetAwaiter().GetResult();
 
+    /// <summary>
+    /// The request that puts the object in place was sent: if it failed, the store may have acted on it all the same (the
+    /// answer lost with the link, the deadline or a stop), and a whole object may be under the key.
+    /// </summary>
+    public bool Completing { get; private set; }
+
     /// <summary>Sends the last part, waits for all, and puts the object in place; its size and SHA-256.</summary>
     public async Task<(long Length, string Sha256)> CompleteAsync()
     {
@@ -94,6 +100,7 @@ internal sealed partial class MultipartSink : Stream
             _parts.Add(await _inFlight.Dequeue());
         }
 
+        Completing = true;
         await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
         {
             BucketName = _bucket,

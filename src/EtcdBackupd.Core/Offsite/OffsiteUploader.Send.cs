@@ -111,6 +111,13 @@ internal sealed partial class OffsiteUploader
             }
 
             await AbortQuietlyAsync(sink, target);
+            if (sink.Completing)
+            {
+                // Completed by the store while its answer was lost: a whole object no read-back checked and no manifest names,
+                // which retention would never touch.
+                await DeleteQuietlyAsync(client, target, key);
+            }
+
             throw;
         }
         finally
@@ -124,6 +131,10 @@ internal sealed partial class OffsiteUploader
         try
         {
             await sink.AbortAsync();
+        }
+        catch (AmazonS3Exception e) when (sink.Completing && e.ErrorCode == "NoSuchUpload")
+        {
+            // The store completed it: no parts are left, the object is deleted next.
         }
         catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
         {

@@ -45,4 +45,32 @@ internal sealed partial class OffsiteUploadTests
         Assert.That(other.StandardOutput, Does.Contain(Path.GetFileName(outcome.Result.Path)));
         Assert.That(state.Describe(), Does.Contain("off-site copy FAILED to cut"));
     }
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task Snapshot_ConnectionCutWhileTheStoreCompletesTheUpload_LeavesNoObjectUnderTheSnapshotsKey()
+    {
+        await using var cluster = await EtcdCluster.StartAsync(EtcdBinaries.V34, 1);
+        await SnapshotAgainstEtcdTests.WriteRegistryKeysAsync(cluster, 40);
+        using var run = new TempDirectory("offsite-cut-complete");
+        await using var relay = TcpRelay.To(_store.Endpoint);
+        var bucket = await BucketAsync("cut-complete");
+        var offsite = new OffsiteOptions
+        {
+            Targets = [Target("cut", bucket, endpoint: relay.Endpoint)], Attempts = 1, Timeout = TimeSpan.FromSeconds(60),
+            Compression = "none", Codec = new EtcdBackupd.Offsite.Codec.CodecSettings(EtcdBackupd.Offsite.Codec.OffsiteCompression.None, 3, []),
+        };
+        var coordinator = SnapshotCoordinatorTests.Coordinator(cluster, run.Path, new DaemonState(), offsite);
+        // The store puts the object in place; the answer, and the S3 client's retry of the request, are cut.
+        relay.CutAnswerTo("<CompleteMultipartUpload");
+
+        var outcome = await coordinator.RunAsync("test", CancellationToken.None);
+
+        Assert.That(outcome.Succeeded, Is.True, () => outcome.Error?.Message ?? "");
+        Assert.That(relay.Cuts, Is.GreaterThanOrEqualTo(1));
+        Assert.That(outcome.ToReport().Offsite!.Select(o => (o.Target, o.Ok)), Is.EqualTo(new[] { ("cut", false) }));
+        var listed = await _store.S3cmdAsync("ls", "--recursive", $"s3://{bucket}");
+        Assert.That((listed.ExitCode, listed.StandardOutput.Trim()), Is.EqualTo((0, "")),
+            "an object the store completed while its answer was lost is unchecked and no manifest names it: it is deleted");
+    }
 }

@@ -20,6 +20,7 @@ internal sealed class TcpRelay : IAsyncDisposable
     private readonly Task _accepting;
     private long _cutAfter = long.MaxValue;
     private long _cutResponsesAfter = long.MaxValue;
+    private byte[]? _cutAnswerTo;
     private int _cuts;
 
     private TcpRelay(IPEndPoint server)
@@ -43,6 +44,12 @@ internal sealed class TcpRelay : IAsyncDisposable
 
     /// <summary>As <see cref="CutAfter"/>, counting what one connection carried from the server to its client: a large download is cut, small answers pass.</summary>
     public void CutResponsesAfter(long bytes) => Interlocked.Exchange(ref _cutResponsesAfter, bytes);
+
+    /// <summary>
+    /// From now on, resets the client's side of every open connection once a request containing <paramref name="marker"/> (ASCII)
+    /// has been passed to the server: the server acts on it, the client never hears its answer, as when a link fails between the two.
+    /// </summary>
+    public void CutAnswerTo(string marker) => Volatile.Write(ref _cutAnswerTo, System.Text.Encoding.ASCII.GetBytes(marker));
 
     private async Task AcceptAsync()
     {
@@ -73,7 +80,8 @@ internal sealed class TcpRelay : IAsyncDisposable
                 _open.Add((client, server));
             }
 
-            await Task.WhenAny(PumpAsync(client, server, () => Interlocked.Read(ref _cutAfter)), PumpAsync(server, client, () => Interlocked.Read(ref _cutResponsesAfter)));
+            await Task.WhenAny(PumpAsync(client, server, () => Interlocked.Read(ref _cutAfter), () => Volatile.Read(ref _cutAnswerTo)),
+                PumpAsync(server, client, () => Interlocked.Read(ref _cutResponsesAfter), () => null));
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -91,7 +99,7 @@ internal sealed class TcpRelay : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to, Func<long> cutAfter)
+    private async Task PumpAsync(Socket from, Socket to, Func<long> cutAfter, Func<byte[]?> cutAnswerTo)
     {
         var buffer = new byte[16 * 1024];
         long carried = 0;
@@ -101,6 +109,13 @@ internal sealed class TcpRelay : IAsyncDisposable
             while ((n = await from.ReceiveAsync(buffer, _stop.Token)) > 0)
             {
                 await to.SendAsync(buffer.AsMemory(0, n), _stop.Token);
+                if (cutAnswerTo() is { } marker && buffer.AsSpan(0, n).IndexOf(marker) >= 0)
+                {
+                    // The clients' side only, at once: the server has the whole request and acts on it, its answer finds no one.
+                    ResetAll(serversToo: false);
+                    return;
+                }
+
                 if ((carried += n) >= cutAfter())
                 {
                     ResetAll();
@@ -117,7 +132,7 @@ internal sealed class TcpRelay : IAsyncDisposable
     }
 
     /// <summary>Every open pair, both sides, with RST rather than FIN: linger on, zero seconds.</summary>
-    private void ResetAll()
+    private void ResetAll(bool serversToo = true)
     {
         Interlocked.Increment(ref _cuts);
         List<(Socket Client, Socket Server)> open;
@@ -129,7 +144,10 @@ internal sealed class TcpRelay : IAsyncDisposable
         foreach (var (client, server) in open)
         {
             Close(client, reset: true);
-            Close(server, reset: true);
+            if (serversToo)
+            {
+                Close(server, reset: true);
+            }
         }
     }
 
