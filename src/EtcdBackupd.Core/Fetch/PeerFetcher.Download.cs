@@ -1,11 +1,14 @@
+using EtcdBackupd.Lineage;
 using EtcdBackupd.Peers;
+using EtcdBackupd.Snapshots;
 
 namespace EtcdBackupd.Fetch;
 
 /// <summary>One download from a peer: its manifest and size checked first, then placed as <see cref="SnapshotPlacement"/> places every fetched copy.</summary>
 internal sealed partial class PeerFetcher
 {
-    private async Task<Fetched> DownloadAsync(PeerSession session, PeerTarget target, string name, Action<long, long>? progress, CancellationToken cancellationToken)
+    private async Task<Fetched> DownloadAsync(
+        PeerSession session, PeerTarget target, string name, IReadOnlyList<string> known, Action<long, long>? progress, CancellationToken cancellationToken)
     {
         var sftp = session.Sftp;
         var remote = $"{target.Directory.TrimEnd('/')}/{name}";
@@ -15,6 +18,13 @@ internal sealed partial class PeerFetcher
         }
 
         var (manifest, manifestBytes) = await RemoteManifestAsync(sftp, remote, name, cancellationToken);
+        if (OtherCluster(manifest, known) is { } other)
+        {
+            // A manifest without a cluster ID (a file imported from before the product) may be fetched by its name.
+            throw new FetchException(FetchFailure.OtherCluster,
+                $"{name} in {target.Directory} is a snapshot of cluster {other}, which is not this cluster ({string.Join(", ", known)}, as recorded in {lineage.Path}); not fetched");
+        }
+
         var remoteSize = (await sftp.GetAttributesAsync(remote, cancellationToken)).Size;
         if (remoteSize != manifest.SizeBytes)
         {
@@ -36,4 +46,8 @@ internal sealed partial class PeerFetcher
 
         return new Fetched(local, manifest, target, AlreadyHere: false);
     }
+
+    /// <summary>The cluster the manifest names when it is not one the lineage here records; null when it is, or when either says nothing.</summary>
+    private static string? OtherCluster(SnapshotManifest manifest, IReadOnlyList<string> known) =>
+        known.Count > 0 && ClusterIds.Normalize(manifest.ClusterId) is { } id && !known.Contains(id) ? id : null;
 }

@@ -1,3 +1,4 @@
+using EtcdBackupd.Lineage;
 using EtcdBackupd.Peers;
 using EtcdBackupd.Snapshots;
 using Renci.SshNet;
@@ -9,21 +10,25 @@ internal sealed partial class PeerFetcher
 {
     /// <summary>
     /// Every verified-looking snapshot on every peer, newest first (by the manifest's <c>createdAt</c>, those
-    /// named ahead of the clock last), peers in order for the same name.
+    /// named ahead of the clock last), peers in order for the same name; with a lineage recorded here, only
+    /// those whose manifest names one of its clusters.
     /// </summary>
-    private async Task<List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt)>> NewestAsync(
-        IReadOnlyList<PeerTarget> targets, FetchAttempts<PeerTarget> said, CancellationToken cancellationToken)
+    private async Task<List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt, string? ClusterId)>> NewestAsync(
+        IReadOnlyList<PeerTarget> targets, IReadOnlyList<string> known, FetchAttempts<PeerTarget> said, CancellationToken cancellationToken)
     {
-        var found = new List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt)>();
+        var found = new List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt, string? ClusterId)>();
         foreach (var target in targets)
         {
             try
             {
                 var listed = await WithDeadlineAsync(target, (session, token) => Task.Run(() => Listing(session.Sftp, target, token), token), cancellationToken);
-                found.AddRange(listed.Select(l => (target, l.Name, l.CreatedAt)));
-                if (listed.Count == 0)
+                var ours = known.Count == 0 ? listed : listed.Where(l => l.ClusterId is { } id && known.Contains(id)).ToList();
+                found.AddRange(ours.Select(l => (target, l.Name, l.CreatedAt, l.ClusterId)));
+                if (ours.Count == 0)
                 {
-                    said.Add(target, FetchFailure.NotFound, $"no snapshot with its manifest in {target.Directory}");
+                    said.Add(target, listed.Count == 0 ? FetchFailure.NotFound : FetchFailure.OtherCluster, listed.Count == 0
+                        ? $"no snapshot with its manifest in {target.Directory}"
+                        : $"no snapshot of this cluster ({string.Join(", ", known)}, as recorded in {lineage.Path}) in {target.Directory}, {listed.Count} of another passed over");
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -42,9 +47,9 @@ internal sealed partial class PeerFetcher
     /// The snapshots of our naming in the peer's directory whose manifest beside them names them and
     /// gives their size, and whose size is a snapshot's: what a good copy looks like before it is read.
     /// </summary>
-    private static List<(string Name, DateTimeOffset CreatedAt)> Listing(SftpClient sftp, PeerTarget target, CancellationToken cancellationToken)
+    private static List<(string Name, DateTimeOffset CreatedAt, string? ClusterId)> Listing(SftpClient sftp, PeerTarget target, CancellationToken cancellationToken)
     {
-        var listed = new List<(string, DateTimeOffset)>();
+        var listed = new List<(string, DateTimeOffset, string?)>();
         var files = sftp.ListDirectory(target.Directory).Where(f => f.IsRegularFile).ToDictionary(f => f.Name, StringComparer.Ordinal);
         foreach (var file in files.Values)
         {
@@ -58,7 +63,7 @@ internal sealed partial class PeerFetcher
             var manifest = PeerManifests.TryRead(sftp, manifestFile.FullName).Manifest;
             if (manifest is not null && manifest.FileName == file.Name && manifest.SizeBytes == file.Length)
             {
-                listed.Add((file.Name, manifest.CreatedAt == default ? named : manifest.CreatedAt));
+                listed.Add((file.Name, manifest.CreatedAt == default ? named : manifest.CreatedAt, ClusterIds.Normalize(manifest.ClusterId)));
             }
         }
 

@@ -121,7 +121,7 @@ internal static class DaemonHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<SnapshotEngine>(), sp.GetRequiredService<ClusterLineage>()))
             .AddSingleton(sp => new PeerPusher(live.Peers, time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerPusher>()) { Ledger = sp.GetRequiredService<CopyLedger>() })
-            .AddSingleton(sp => new PeerFetcher(live.Peers, configuration.Snapshots.Directory, sp.GetRequiredService<SnapshotVerifier>(), time,
+            .AddSingleton(sp => new PeerFetcher(live.Peers, sp.GetRequiredService<ClusterLineage>(), configuration.Snapshots.Directory, sp.GetRequiredService<SnapshotVerifier>(), time,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<PeerFetcher>()))
             .AddSingleton(configuration.Offsite)
             .AddSingleton(Live<OffsiteOptions>.Of(configuration.Offsite))

@@ -146,4 +146,43 @@ internal sealed partial class FetchFromPeerTests
         Assert.That(File.ReadAllBytes(here), Is.EqualTo(ours), "never replaced");
         Assert.That(Directory.GetFiles(m1.Snapshots, "*.part"), Is.Empty);
     }
+
+    [Test]
+    [CancelAfter(240_000)]
+    public async Task FetchNewest_FromAPeerHoldingAnotherClustersNewerSnapshot_TakesThisClusters_AndRefusesWhenThisMasterRecordsNoCluster()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var m1 = masters.All[0];
+        var ours = await ClusterRestoreTests.SnapshotAsync(masters);
+        await Task.Delay(1100);
+        // A backup host other clusters push to as well: a newer snapshot there, of cluster abc123.
+        var theirs = AnotherClustersCopy(masters.All[1].Snapshots, ours, "abc123");
+        ReplaceTheDisk(m1);
+
+        var fetched = await Backupctl.RunAsync(m1.Socket, "fetch", "--newest");
+        var byName = await Backupctl.RunAsync(m1.Socket, "fetch", theirs);
+        ReplaceTheDisk(m1);
+        File.Delete(Path.Combine(masters.StateDirectory(m1), "cluster-lineage.json"));
+        var unknown = await Backupctl.RunAsync(m1.Socket, "fetch", "--newest");
+
+        Assert.That(fetched.ExitCode, Is.Zero, fetched.ToString);
+        Assert.That(fetched.StandardOutput, Does.Contain(ours).And.Not.Contain(theirs));
+        Assert.That(byName.ExitCode, Is.EqualTo(1), byName.ToString);
+        Assert.That(byName.StandardError, Does.Contain("fetch failed (other_cluster)").And.Contain($"{theirs} in {masters.All[1].Snapshots} is a snapshot of cluster abc123"));
+        Assert.That(unknown.ExitCode, Is.EqualTo(1), unknown.ToString);
+        Assert.That(unknown.StandardError, Does.Contain("fetch failed (other_cluster)").And.Contain("the peers hold snapshots of 2 clusters (")
+            .And.Contain("abc123").And.Contain("nothing was fetched"));
+        Assert.That(Directory.GetFileSystemEntries(m1.Snapshots), Is.Empty, "nothing was fetched when the newest could be another cluster's");
+    }
+
+    /// <summary>A copy of <paramref name="good"/> under a name of now, its manifest naming cluster <paramref name="clusterId"/>: another cluster's snapshot.</summary>
+    private static string AnotherClustersCopy(string directory, string good, string clusterId)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var name = System.Text.RegularExpressions.Regex.Replace(good, @"\d{8}T\d{6}Z", now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        File.Copy(Path.Combine(directory, good), Path.Combine(directory, name));
+        var manifest = EtcdBackupd.Snapshots.ManifestFile.TryRead(EtcdBackupd.Snapshots.SnapshotFileName.ManifestOf(Path.Combine(directory, good)))!;
+        File.WriteAllBytes(EtcdBackupd.Snapshots.SnapshotFileName.ManifestOf(Path.Combine(directory, name)), (manifest with { FileName = name, ClusterId = clusterId, CreatedAt = now }).ToJson());
+        return name;
+    }
 }
