@@ -95,7 +95,7 @@ internal static class RestoreCommand
         var started = time.GetTimestamp();
         void Progress(string? member, string step) => Say(string.Create(CultureInfo.InvariantCulture,
             $"restore: [{time.GetElapsedTime(started).TotalSeconds,6:F1} s] {member ?? "this master"}: {step}"));
-        (string Sha256, SnapshotFacts? Facts)? checkedFile = null;
+        SentFile? checkedFile = null;
         string path;
         if (sent is { Handle: { } handle })
         {
@@ -103,8 +103,7 @@ internal static class RestoreCommand
                 new SnapshotVerifier(new VerificationCache(configuration.State.Directory)), time, logging.CreateLogger<SnapshotImporter>());
             try
             {
-                (path, var sha256, var facts) = await SentRestore.PrepareAsync(importer, handle, sent.File, sent.Descriptor!.Manifest, request.DryRun, Progress, cancellationToken);
-                checkedFile = (sha256, facts);
+                (path, checkedFile) = await SentRestore.PrepareAsync(importer, handle, sent.File, sent.Descriptor!.Manifest, request.DryRun, Progress, cancellationToken);
             }
             catch (ImportException e)
             {

@@ -15,21 +15,26 @@ internal sealed class RestoreRequestRunner(MemberPhases phases, LocalRestore res
 
     /// <summary>
     /// Runs <paramref name="request"/> on <paramref name="path"/>; <paramref name="progress"/> hears each step with the member it ran on
-    /// (null: this one). <paramref name="sent"/>: a file the caller sent, its SHA-256 and, when it came without a manifest, what etcd's
-    /// tool said of it (a dry run plans the path it would be imported as).
+    /// (null: this one). <paramref name="sent"/>: a file the caller sent (a dry run plans the path it would be imported as, which does
+    /// not exist yet: what was sent stands for its manifest, so the dry run judges as the real restore will).
     /// </summary>
     public async Task<Reply> RunAsync(
-        string path, RestoreRequest request, Action<string?, string> progress, CancellationToken cancellationToken, (string Sha256, SnapshotFacts? Facts)? sent = null)
+        string path, RestoreRequest request, Action<string?, string> progress, CancellationToken cancellationToken, SentFile? sent = null)
     {
         if (request.Cluster)
         {
             return await cluster.RunAsync(path, request.DryRun, request.OtherCluster, progress, cancellationToken, request.DryRun ? sent : null);
         }
 
-        var plan = phases.Plan(path) with { WithoutManifest = sent?.Facts };
-        var manifest = ManifestFile.TryRead(SnapshotFileName.ManifestOf(path));
+        var manifest = ManifestFile.TryRead(SnapshotFileName.ManifestOf(path)) ?? sent?.Manifest;
+        var plan = phases.Plan(path, snapshotVersion: manifest?.EtcdVersion ?? sent?.Facts?.Version) with { WithoutManifest = sent?.Facts };
         if (request.DryRun)
         {
+            if (sent is null && !File.Exists(path))
+            {
+                plan = plan with { Problems = [.. plan.Problems, $"'{path}' does not exist: a restore of it would stop at once"] };
+            }
+
             return Reply.Success(plan with { Cluster = await lineage.CheckAsync(path, manifest, request.OtherCluster, cancellationToken) },
                 ProtocolJsonContext.Default.RestorePlan);
         }

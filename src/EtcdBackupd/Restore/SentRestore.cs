@@ -11,8 +11,8 @@ namespace EtcdBackupd.Restore;
 /// </summary>
 internal static class SentRestore
 {
-    /// <summary>The path to restore from, the file's SHA-256 and, without a manifest, what etcd's tool said of it; throws <see cref="ImportException"/>.</summary>
-    public static async Task<(string Path, string Sha256, SnapshotFacts? Facts)> PrepareAsync(SnapshotImporter importer, SafeFileHandle file,
+    /// <summary>The path to restore from and what is known of the file sent; throws <see cref="ImportException"/>.</summary>
+    public static async Task<(string Path, SentFile File)> PrepareAsync(SnapshotImporter importer, SafeFileHandle file,
         string origin, SnapshotManifest? manifest, bool dryRun, Action<string?, string> progress, CancellationToken cancellationToken)
     {
         if (dryRun)
@@ -25,7 +25,7 @@ internal static class SentRestore
                 progress(null, Stands(facts));
             }
 
-            return (planned, read.Sha256, facts);
+            return (planned, new SentFile(read.Sha256, facts, manifest));
         }
 
         var imported = await importer.ImportAsync(file, origin, manifest, null, cancellationToken);
@@ -35,10 +35,16 @@ internal static class SentRestore
             progress(null, Stands(said));
         }
 
-        return (imported.Path, imported.Sha256, imported.Etcd);
+        return (imported.Path, new SentFile(imported.Sha256, imported.Etcd, manifest));
     }
 
     private static string Stands(SnapshotFacts facts) =>
         $"no manifest: {facts.Tool} snapshot status stands in for it (hash {facts.Hash}, revision {facts.Revision}, {facts.TotalKeys} keys, {facts.TotalSizeBytes} bytes"
         + (facts.Version is null ? ")" : $", etcd {facts.Version})");
 }
+
+/// <summary>
+/// A file sent for a restore: its SHA-256, what etcd's tool said of it when it came without a manifest, and the manifest
+/// sent with it. A dry run has not imported it, so these stand for the manifest its planned path does not have yet.
+/// </summary>
+internal sealed record SentFile(string Sha256, SnapshotFacts? Facts, SnapshotManifest? Manifest);

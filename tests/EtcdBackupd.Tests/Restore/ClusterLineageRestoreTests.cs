@@ -54,6 +54,41 @@ internal sealed class ClusterLineageRestoreTests
     }
 
     [Test]
+    [CancelAfter(180_000)]
+    public async Task DryRun_OfAnotherClustersFileFromOutsideTheDirectory_JudgesItByTheManifestSent_AsTheRealRestoreWill()
+    {
+        await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
+        var m1 = masters.All[0];
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        using var elsewhere = new TempDirectory("foreign-elsewhere");
+        File.Copy(Path.Combine(m1.Snapshots, snapshot), elsewhere.Combine(snapshot));
+        File.Copy(SnapshotFileName.ManifestOf(Path.Combine(m1.Snapshots, snapshot)), SnapshotFileName.ManifestOf(elsewhere.Combine(snapshot)));
+        var foreign = elsewhere.Combine(ForeignCopy(elsewhere.Path, snapshot, "c0ffee0ddba11"));
+        const string absent = "etcd-snapshot-20200101T000000Z-m9-r42.db";
+
+        var member = await Backupctl.RunAsync(m1.Socket, "restore", foreign, "--dry-run", "--json");
+        var cluster = await Backupctl.RunAsync(m1.Socket, "restore", foreign, "--cluster", "--dry-run", "--json");
+        var memberAbsent = await Backupctl.RunAsync(m1.Socket, "restore", absent, "--dry-run", "--json");
+        var clusterAbsent = await Backupctl.RunAsync(m1.Socket, "restore", absent, "--cluster", "--dry-run");
+
+        foreach (var plan in new[] { member, cluster })
+        {
+            Assert.That(plan.ExitCode, Is.EqualTo(1), plan.ToString);
+            var verdict = JsonNode.Parse(plan.StandardOutput)!["cluster"]!;
+            Assert.That((verdict["verdict"]!.GetValue<string>(), verdict["refused"]!.GetValue<bool>()), Is.EqualTo(("other", true)), plan.StandardOutput);
+        }
+
+        var copies = JsonNode.Parse(cluster.StandardOutput)!["members"]!.AsArray().Skip(1).Select(m => m!["copy"]!.GetValue<string>());
+        Assert.That(copies, Is.All.EqualTo("missing: would be pushed"), "the peers hold the cluster's own snapshot, not the file sent");
+        Assert.That(memberAbsent.ExitCode, Is.EqualTo(1), memberAbsent.ToString);
+        Assert.That(JsonNode.Parse(memberAbsent.StandardOutput)!["problems"]!.AsArray().Select(p => p!.GetValue<string>()),
+            Has.One.EqualTo($"'{Path.Combine(m1.Snapshots, absent)}' does not exist: a restore of it would stop at once"));
+        Assert.That(clusterAbsent.ExitCode, Is.EqualTo(1), clusterAbsent.ToString);
+        Assert.That(clusterAbsent.StandardError, Does.Contain("does not exist here: a cluster restore of it would stop at once"));
+        Assert.That(Directory.GetFiles(m1.Snapshots).Select(Path.GetFileName), Has.None.EqualTo(Path.GetFileName(foreign)), "a dry run imports nothing");
+    }
+
+    [Test]
     [CancelAfter(240_000)]
     public async Task Restore_OfASnapshotTakenBeforeAnEarlierRestore_GoesAheadWithoutOtherCluster()
     {

@@ -28,15 +28,14 @@ internal sealed class RestoreHandler(SnapshotPaths paths, RestoreRequestRunner r
 
         var started = time.GetTimestamp();
         void Progress(string? member, string step) => call.Output.Event(ProgressEvent.Restore(step, time.GetElapsedTime(started).TotalSeconds, member));
-        SnapshotFacts? facts = null;
-        string? sha256 = null;
+        SentFile? sentFile = null;
         string path;
         // A path in the directory is restored from there, as it always was; the file sent with it is not needed.
         if (arguments.Descriptor is { } sent && !paths.IsPresent(arguments.File))
         {
             try
             {
-                (path, sha256, facts) = await SentRestore.PrepareAsync(importer, call.Descriptor, arguments.File, sent.Manifest, arguments.DryRun, Progress, cancellationToken);
+                (path, sentFile) = await SentRestore.PrepareAsync(importer, call.Descriptor, arguments.File, sent.Manifest, arguments.DryRun, Progress, cancellationToken);
             }
             catch (ImportException e)
             {
@@ -52,6 +51,6 @@ internal sealed class RestoreHandler(SnapshotPaths paths, RestoreRequestRunner r
             path = named;
         }
 
-        return await runner.RunAsync(path, arguments, Progress, cancellationToken, sha256 is null ? null : (sha256, facts));
+        return await runner.RunAsync(path, arguments, Progress, cancellationToken, sentFile);
     }
 }

@@ -17,17 +17,23 @@ internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOption
 
     /// <summary>The restore of <c>path</c> (a dry run plans it); <c>sent</c>: a dry run of a file sent with the request, not imported yet (its SHA-256, and etcd's facts when it has no manifest).</summary>
     public async Task<Reply> RunAsync(
-        string path, bool dryRun, bool otherCluster, Action<string, string> progress, CancellationToken cancellationToken, (string Sha256, SnapshotFacts? Facts)? sent = null)
+        string path, bool dryRun, bool otherCluster, Action<string, string> progress, CancellationToken cancellationToken, SentFile? sent = null)
     {
         // The peers in force when the restore begins (a reload may have changed them), for the whole run.
         var peers = livePeers.Current;
         var members = new List<IRestoreMember> { new LocalMember(local, path, lineage) };
         try
         {
+            if (dryRun && sent is null && !File.Exists(path))
+            {
+                return Reply.Failure(ErrorCodes.NotFound, $"'{path}' does not exist here: a cluster restore of it would stop at once; nothing was contacted");
+            }
+
             if (dryRun)
             {
-                var match = await lineage.CheckAsync(path, ManifestFile.TryRead(SnapshotFileName.ManifestOf(path)), otherCluster, cancellationToken);
-                var plan = await PlanAsync(peers, path, members, cancellationToken) with { Cluster = match };
+                // A file sent is not imported yet: what was sent stands for the manifest its planned path does not have.
+                var match = await lineage.CheckAsync(path, ManifestFile.TryRead(SnapshotFileName.ManifestOf(path)) ?? sent?.Manifest, otherCluster, cancellationToken);
+                var plan = await PlanAsync(peers, path, members, sent?.Sha256, cancellationToken) with { Cluster = match };
                 return Reply.Success(sent is { } file ? plan with { Sha256 = file.Sha256, WithoutManifest = file.Facts } : plan, ProtocolJsonContext.Default.ClusterPlan);
             }
 
@@ -177,14 +183,14 @@ internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOption
     }
 
     /// <summary>Every member's plan and whether it holds the snapshot; unreachable members are reported, nothing changes.</summary>
-    private async Task<ClusterPlan> PlanAsync(PeersOptions peers, string path, List<IRestoreMember> members, CancellationToken cancellationToken)
+    private async Task<ClusterPlan> PlanAsync(PeersOptions peers, string path, List<IRestoreMember> members, string? sentSha256, CancellationToken cancellationToken)
     {
         var unreachable = await ConnectAsync(peers, members, cancellationToken);
         var request = new RestorePhaseRequest { Session = DryRunSession, Phase = RestorePhase.Plan, File = Path.GetFileName(path), Protocol = ControlFraming.ProtocolVersion };
         // A peer that hangs must not hang the dry run (nor hold a root slot): the plan has the steps' deadline.
         var answers = await Task.WhenAll(members.Select(m =>
             m.CallWithinAsync(request, peers.Timeout, $"no plan within Peers.TimeoutSeconds ({peers.Timeout.TotalSeconds:F0} s)", cancellationToken)));
-        var sha256 = answers[0].Result?.Plan?.Sha256;
+        var sha256 = sentSha256 ?? answers[0].Result?.Plan?.Sha256;
         var plans = new List<ClusterMemberPlan>();
         for (var i = 0; i < members.Count; i++)
         {

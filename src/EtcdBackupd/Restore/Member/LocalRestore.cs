@@ -108,8 +108,9 @@ internal sealed class LocalRestore : IDisposable
     public RestoreActivity Activity => _activity;
 
     /// <summary>What a restore would do, changing nothing: the member's parameters with their sources and the exact command.</summary>
-    public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems, Sourced Tool) Plan(string snapshot, string? session = null) =>
-        options.PlanWithTool(snapshot, session);
+    public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems, Sourced Tool) Plan(
+        string snapshot, string? session = null, string? snapshotVersion = null) =>
+        options.PlanWithTool(snapshot, session, snapshotVersion);
 
     public RestoreSession NewSession(string snapshot, Action<string>? onStep, string? session = null) =>
         new(snapshot, options, etcd, services, time, logger, onStep, session, session is null ? null : _store);

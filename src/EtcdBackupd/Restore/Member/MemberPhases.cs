@@ -12,9 +12,10 @@ internal sealed class MemberPhases(LocalRestore restore)
     /// <summary>The plan of a restore of <paramref name="path"/> here: parameters with their sources, the exact command, problems.</summary>
     /// <param name="path">The snapshot.</param>
     /// <param name="session">A cluster restore's session (its new token shows in the plan); null for this member alone.</param>
-    public RestorePlan Plan(string path, string? session = null)
+    /// <param name="snapshotVersion">The etcd version that took the snapshot, when no manifest beside it says (a file sent, not imported yet).</param>
+    public RestorePlan Plan(string path, string? session = null, string? snapshotVersion = null)
     {
-        var (member, command, problems, tool) = restore.Plan(path, session);
+        var (member, command, problems, tool) = restore.Plan(path, session, snapshotVersion);
         return new RestorePlan { Snapshot = path, Command = string.Join(' ', command), Parameters = member.ToProtocol(), Problems = problems, Tool = tool };
     }
 

@@ -121,8 +121,9 @@ internal sealed class RestoreOptions
         return (member, command, problems);
     }
 
-    /// <summary><see cref="Plan"/>, and which tool restores and why.</summary>
-    public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems, Sourced Tool) PlanWithTool(string snapshot, string? session = null)
+    /// <summary><see cref="Plan"/>, and which tool restores and why; <paramref name="snapshotVersion"/> when no manifest beside the snapshot says it.</summary>
+    public (MemberParameters Member, IReadOnlyList<string> Command, IReadOnlyList<string> Problems, Sourced Tool) PlanWithTool(
+        string snapshot, string? session = null, string? snapshotVersion = null)
     {
         var problems = new List<string>();
         var unit = ReadUnit();
@@ -146,7 +147,7 @@ internal sealed class RestoreOptions
             problems.Add(missing);
         }
 
-        var snapshotVersion = ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot))?.EtcdVersion;
+        snapshotVersion = ManifestFile.TryRead(SnapshotFileName.ManifestOf(snapshot))?.EtcdVersion ?? snapshotVersion;
         problems.AddRange(RestoreTool.Problems(tool.Value, unit?.Executable, snapshotVersion));
         return (member, member.RestoreCommand(tool.Value, snapshot, BumpRevision), problems, tool);
     }
