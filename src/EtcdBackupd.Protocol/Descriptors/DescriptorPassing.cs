@@ -13,8 +13,14 @@ namespace EtcdBackupd.Protocol.Descriptors;
 /// </summary>
 internal static unsafe partial class DescriptorPassing
 {
-    /// <summary>Room for this many descriptors: more than one is refused, and room for a few lets the refusal count them.</summary>
+    /// <summary>A request takes this many descriptors at most: more than one is refused, and a few let the refusal count them.</summary>
     public const int MaxReceived = 4;
+
+    /// <summary>
+    /// Room for as many as one message can carry (the kernel's SCM_MAX_FD): descriptors that do not fit are closed by the
+    /// kernel inside the reader's own <c>recvmsg</c>, and the close of a socket a client made linger blocks the thread that makes it.
+    /// </summary>
+    private const int MaxPerMessage = 253;
 
     private const int SolSocket = 1, ScmRights = 1;
     private const int MsgCtrunc = 0x8, MsgDontWait = 0x40, MsgNoSignal = 0x4000, MsgCmsgCloexec = 0x40000000;
@@ -88,18 +94,22 @@ internal static unsafe partial class DescriptorPassing
     /// Reads what is there without waiting, taking any descriptors that came with it (close-on-exec, so no
     /// child process inherits them) into <paramref name="received"/>. Returns the bytes read (0 at the end
     /// of the stream), or -1 when nothing is there yet. <paramref name="truncated"/> says descriptors were
-    /// dropped by the kernel for want of room (more than <see cref="MaxReceived"/>).
+    /// dropped by the kernel for want of room.
     /// </summary>
-    public static int Receive(Socket socket, Span<byte> buffer, List<SafeFileHandle> received, out bool truncated)
+    public static int Receive(Socket socket, Span<byte> buffer, List<SafeFileHandle> received, out bool truncated) =>
+        Receive((int)socket.Handle, buffer, received, out truncated);
+
+    /// <inheritdoc cref="Receive(Socket, Span{byte}, List{SafeFileHandle}, out bool)"/>
+    public static int Receive(int socket, Span<byte> buffer, List<SafeFileHandle> received, out bool truncated)
     {
-        const int space = CmsgHeader + ((MaxReceived * sizeof(int) + 7) & ~7);
+        const int space = CmsgHeader + ((MaxPerMessage * sizeof(int) + 7) & ~7);
         var control = stackalloc byte[space];
         truncated = false;
         fixed (byte* bytes = buffer)
         {
             var iov = new IoVec { Base = bytes, Length = (nuint)buffer.Length };
             var message = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = space };
-            var read = RecvMsg((int)socket.Handle, &message, MsgDontWait | MsgCmsgCloexec);
+            var read = RecvMsg(socket, &message, MsgDontWait | MsgCmsgCloexec);
             if (read < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();

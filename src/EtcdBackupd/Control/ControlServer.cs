@@ -89,7 +89,8 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
 
     private async Task ServeAsync(Socket client, CancellationToken stopping)
     {
-        using (client)
+        // Closed as a client's descriptors are: its queue may hold some no one read (UntrustedDescriptors).
+        try
         {
             PeerCredentials peer;
             try
@@ -117,6 +118,10 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
             }
 
             await new ControlSession(client, peer, options, dispatcher, logger).RunAsync(stopping);
+        }
+        finally
+        {
+            UntrustedDescriptors.CloseConnection(client);
         }
     }
 

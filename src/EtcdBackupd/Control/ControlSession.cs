@@ -86,7 +86,7 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
                 {
                     foreach (var descriptor in sent.Descriptors)
                     {
-                        descriptor.Dispose();
+                        UntrustedDescriptors.Close(descriptor);
                     }
                 }
             }
@@ -100,7 +100,7 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
             ArrayPool<byte>.Shared.Return(buffer);
             foreach (var descriptor in _received)
             {
-                descriptor.Dispose();
+                UntrustedDescriptors.Close(descriptor);
             }
         }
     }
@@ -127,7 +127,7 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
             // at most MaxReceived; the rest are closed at once, and the request is refused for them.
             while (_received.Count > DescriptorPassing.MaxReceived)
             {
-                _received[^1].Dispose();
+                UntrustedDescriptors.Close(_received[^1]);
                 _received.RemoveAt(_received.Count - 1);
                 _dropped = true;
             }

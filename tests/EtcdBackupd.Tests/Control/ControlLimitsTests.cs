@@ -146,6 +146,67 @@ internal sealed class ControlLimitsTests : DaemonOnOneMemberFixture
     }
 
     [Test]
+    [CancelAfter(180_000)]
+    public async Task SocketsSetToLingerTenMinutes_HandedInAndLeftToTheDaemonToClose_HoldNoThreadOfIt_AndRootStatusAnswers()
+    {
+        // A peer that never reads (a listener that never accepts, with small windows): a socket with data queued
+        // to it and SO_LINGER of ten minutes keeps whoever drops its last reference in close() for ten minutes.
+        using var neverReads = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 2048 };
+        neverReads.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        neverReads.Listen(512);
+        for (var i = 0; i < 100; i++)
+        {
+            var stuck = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = 2048 };
+            await stuck.ConnectAsync(neverReads.LocalEndPoint!);
+            stuck.Blocking = false;
+            try
+            {
+                while (true)
+                {
+                    stuck.Send(new byte[4096]);
+                }
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+            {
+                // Full: nothing more goes until the peer reads, which it never does.
+            }
+
+            stuck.LingerState = new LingerOption(true, 600);
+            using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await client.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
+            // Half a request with the socket attached, then gone: the daemon holds the last reference.
+            EtcdBackupd.Protocol.Descriptors.DescriptorPassing.Send(client, "{"u8, stuck.SafeHandle);
+            // Closed as a C program closes it: .NET's own close of a socket may reset it instead.
+            var fd = (int)stuck.Handle;
+            stuck.SafeHandle.SetHandleAsInvalid();
+            _ = CloseDescriptor(fd);
+        }
+
+        var started = Stopwatch.StartNew();
+        var root = await Backupctl.RunAsync(Socket, "--timeout", "20", "status");
+
+        Assert.That(root.ExitCode, Is.Zero, root.ToString);
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "a generous liveness bound, not a speed goal");
+        Assert.That(ThreadsClosingALingeringSocket(), Is.Zero, "the kernel's own account of the daemon's threads: none waits in close() for a linger");
+    }
+
+    /// <summary>The daemon's threads whose kernel stack is in a TCP close waiting out SO_LINGER.</summary>
+    private int ThreadsClosingALingeringSocket() => Directory.GetDirectories($"/proc/{Daemon.Id}/task").Count(task =>
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(task, "stack")).Contains("sk_stream_wait_close", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    });
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "close")]
+    private static extern int CloseDescriptor(int fd);
+
+    [Test]
     [CancelAfter(120_000)]
     public async Task ThreeHundredIdleConnections_AWaitingCliGetsItsAnswer()
     {
