@@ -7,6 +7,9 @@ namespace EtcdBackupd;
 
 internal static class Program
 {
+    /// <summary>How long a one-shot command other than restore may clean up after SIGTERM or Ctrl-C before it exits anyway.</summary>
+    private static readonly TimeSpan OneShotStopWait = TimeSpan.FromSeconds(45);
+
     public static async Task<int> Main(string[] args)
     {
         var config = new Option<string>("--config", "-c")
@@ -34,8 +37,10 @@ internal static class Program
         }
 
         // The daemon and the one-shot restore handle SIGTERM themselves: a restore under way must finish or
-        // roll back first. System.CommandLine's own handler would end the process 2 s after the signal.
+        // roll back first. System.CommandLine's own handler cancels the other commands and ends the process
+        // 2 s after the signal: too soon for a one-shot snapshot to abort its off-site upload (up to 30 s)
+        // and delete an object no manifest names (10 s), which a bucket would otherwise keep.
         var waitsForRestore = parsed.CommandResult.Command == root || parsed.CommandResult.Command.Name == "restore";
-        return await parsed.InvokeAsync(waitsForRestore ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null);
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = waitsForRestore ? null : OneShotStopWait });
     }
 }

@@ -21,6 +21,9 @@ internal sealed class TcpRelay : IAsyncDisposable
     private long _cutAfter = long.MaxValue;
     private long _cutResponsesAfter = long.MaxValue;
     private byte[]? _cutAnswerTo;
+    private long _stallAfter = long.MaxValue;
+    private long _newConnectionDelayTicks;
+    private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _cuts;
 
     private TcpRelay(IPEndPoint server)
@@ -51,6 +54,18 @@ internal sealed class TcpRelay : IAsyncDisposable
     /// </summary>
     public void CutAnswerTo(string marker) => Volatile.Write(ref _cutAnswerTo, System.Text.Encoding.ASCII.GetBytes(marker));
 
+    /// <summary>
+    /// From now on, a connection that has carried <paramref name="bytes"/> to the server stops passing its client's bytes on:
+    /// the client's writes fill its buffers and wait, as with a store that stopped reading. <see cref="Stalled"/> then completes.
+    /// </summary>
+    public void StallAfter(long bytes) => Interlocked.Exchange(ref _stallAfter, bytes);
+
+    /// <summary>Completes when a connection first stalls (<see cref="StallAfter"/>).</summary>
+    public Task Stalled => _stalled.Task;
+
+    /// <summary>From now on, each new connection waits <paramref name="delay"/> before it reaches the server: a slow, far store.</summary>
+    public void DelayNewConnections(TimeSpan delay) => Interlocked.Exchange(ref _newConnectionDelayTicks, delay.Ticks);
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -74,14 +89,18 @@ internal sealed class TcpRelay : IAsyncDisposable
         var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            if (Interlocked.Read(ref _newConnectionDelayTicks) is var delay and > 0)
+            {
+                await Task.Delay(TimeSpan.FromTicks(delay), _stop.Token);
+            }
+
             await server.ConnectAsync(_server, _stop.Token);
             lock (_lock)
             {
                 _open.Add((client, server));
             }
 
-            await Task.WhenAny(PumpAsync(client, server, () => Interlocked.Read(ref _cutAfter), () => Volatile.Read(ref _cutAnswerTo)),
-                PumpAsync(server, client, () => Interlocked.Read(ref _cutResponsesAfter), () => null));
+            await Task.WhenAny(PumpAsync(client, server, toServer: true), PumpAsync(server, client, toServer: false));
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -99,8 +118,9 @@ internal sealed class TcpRelay : IAsyncDisposable
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to, Func<long> cutAfter, Func<byte[]?> cutAnswerTo)
+    private async Task PumpAsync(Socket from, Socket to, bool toServer)
     {
+        long CutAfter() => Interlocked.Read(ref toServer ? ref _cutAfter : ref _cutResponsesAfter);
         var buffer = new byte[16 * 1024];
         long carried = 0;
         try
@@ -109,14 +129,21 @@ internal sealed class TcpRelay : IAsyncDisposable
             while ((n = await from.ReceiveAsync(buffer, _stop.Token)) > 0)
             {
                 await to.SendAsync(buffer.AsMemory(0, n), _stop.Token);
-                if (cutAnswerTo() is { } marker && buffer.AsSpan(0, n).IndexOf(marker) >= 0)
+                if (toServer && Volatile.Read(ref _cutAnswerTo) is { } marker && buffer.AsSpan(0, n).IndexOf(marker) >= 0)
                 {
                     // The clients' side only, at once: the server has the whole request and acts on it, its answer finds no one.
                     ResetAll(serversToo: false);
                     return;
                 }
 
-                if ((carried += n) >= cutAfter())
+                if (toServer && carried + n >= Interlocked.Read(ref _stallAfter))
+                {
+                    // Hold: never read from the client again.
+                    _stalled.TrySetResult();
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                }
+
+                if ((carried += n) >= CutAfter())
                 {
                     ResetAll();
                     return;
