@@ -11,17 +11,23 @@ internal static partial class CallerFile
 {
     private const int ORdOnly = 0, ONonBlock = 0x800, OCloExec = 0x80000;
 
+    private const int EPerm = 1, EAccess = 13;
+
     /// <summary>The open file, or null with the system's reason (no such file, permission denied).</summary>
-    public static SafeFileHandle? TryOpen(string path, out string? problem)
+    public static SafeFileHandle? TryOpen(string path, out string? problem) => TryOpen(path, out problem, out _);
+
+    /// <summary>As <see cref="TryOpen(string, out string?)"/>; <paramref name="denied"/>: the file may be there, the caller may not open it.</summary>
+    public static SafeFileHandle? TryOpen(string path, out string? problem, out bool denied)
     {
         var fd = Open(path, ORdOnly | ONonBlock | OCloExec);
         if (fd < 0)
         {
+            denied = Marshal.GetLastPInvokeError() is EPerm or EAccess;
             problem = Marshal.GetLastPInvokeErrorMessage();
             return null;
         }
 
-        problem = null;
+        (problem, denied) = (null, false);
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 

@@ -33,10 +33,11 @@ internal static partial class SentFiles
         }
 
         var path = Path.GetFullPath(file);
-        if (CallerFile.TryOpen(path, out var why) is not { } handle)
+        if (CallerFile.TryOpen(path, out var why, out var denied) is not { } handle)
         {
             // A name of ours the caller may not read (a group member, a root-only directory): the daemon reads its own.
-            if (!mustSend && OurName().IsMatch(Path.GetFileName(path)))
+            // Not one that is not there: the daemon would only say it is no snapshot of its directory, not why.
+            if (!mustSend && denied && OurName().IsMatch(Path.GetFileName(path)))
             {
                 return new Sent(path, null, null);
             }

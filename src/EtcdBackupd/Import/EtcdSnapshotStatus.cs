@@ -13,7 +13,10 @@ internal static class EtcdSnapshotStatus
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
 
-    /// <summary>The facts, or an <see cref="IOException"/> with what the tool said.</summary>
+    /// <summary>
+    /// The facts, or an <see cref="IOException"/> with what the tool said of the file; a <see cref="System.ComponentModel.Win32Exception"/>
+    /// when the tool cannot be run, a <see cref="TimeoutException"/> when it did not finish: then nothing was said of the file.
+    /// </summary>
     public static async Task<SnapshotFacts> ReadAsync(string tool, string file, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -36,7 +39,7 @@ internal static class EtcdSnapshotStatus
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw cancellationToken.IsCancellationRequested ? new OperationCanceledException(cancellationToken) : new IOException($"{tool} snapshot status took longer than {Limit.TotalMinutes:F0} minutes");
+            throw cancellationToken.IsCancellationRequested ? new OperationCanceledException(cancellationToken) : new TimeoutException($"{tool} snapshot status took longer than {Limit.TotalMinutes:F0} minutes");
         }
 
         var text = (await output).Trim();

@@ -163,12 +163,19 @@ internal sealed class SnapshotImporter(SnapshotDirectory directory, RestoreOptio
 
     private async Task<SnapshotFacts> FactsAsync(string file, string origin, CancellationToken cancellationToken)
     {
-        var tool = restore.ChooseTool().Value;
+        var tool = restore.ChooseTool();
         try
         {
-            return await EtcdSnapshotStatus.ReadAsync(RestoreTool.Locate(tool) ?? tool, file, cancellationToken);
+            return await EtcdSnapshotStatus.ReadAsync(RestoreTool.Locate(tool.Value) ?? tool.Value, file, cancellationToken);
         }
-        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or TimeoutException)
+        {
+            // The tool said nothing of the file: an operator told it is invalid might throw away the only copy left.
+            throw new ImportException(ErrorCodes.Failed,
+                $"'{origin}' has no manifest, and etcd's tool '{tool.Value}' ({tool.Source}) could not judge it ({e.Message}): the file may be good; "
+                + "set Restore.Tool to etcdutl (etcd 3.5+) or etcdctl (3.4)" + (e is TimeoutException ? ", or try again on a less busy machine" : ""));
+        }
+        catch (IOException e)
         {
             throw new ImportException(ErrorCodes.InvalidSnapshot, $"'{origin}' has no manifest, and etcd's tool could not vouch for it: {e.Message}");
         }

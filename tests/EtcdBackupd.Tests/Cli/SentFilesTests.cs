@@ -29,6 +29,17 @@ internal sealed class SentFilesTests
     }
 
     [Test]
+    public void Prepare_APathOfOurNamingThatDoesNotExist_IsAProblemNamingWhy_NotANameForTheDaemonToLookFor()
+    {
+        const string typo = "/root/offsite/etcd-snapshot-20261124T050000Z-m1-r1234.db";
+
+        var sent = SentFiles.Prepare(typo, mustSend: false, out var problem);
+
+        Assert.That(sent, Is.Null, "the daemon would answer that it is no snapshot of its directory, which is not why");
+        Assert.That(problem, Does.StartWith($"cannot open '{typo}':").And.Contain("No such file"));
+    }
+
+    [Test]
     public void Prepare_ImportOfABareNameThatCannotBeOpened_IsAProblemNotANameToResolve()
     {
         var sent = SentFiles.Prepare("etcd-snapshot-20261124T050000Z-m1-r1234.db", mustSend: true, out var problem);
