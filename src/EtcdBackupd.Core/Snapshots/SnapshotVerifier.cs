@@ -47,6 +47,23 @@ internal sealed class SnapshotVerifier(VerificationCache cache)
     public bool? Known(SnapshotEntry entry) =>
         RegularFile.StampOf(entry.Path) is { } stamp ? cache.Known(entry.FileName, stamp) : null;
 
+    /// <summary>
+    /// Reads the whole file against etcd's trailer (<c>verify</c>) and remembers the verdict under the file as it was before
+    /// the read, as <see cref="IsGood"/> does: a file replaced meanwhile (a peer's push again, an operator's <c>mv</c>) is
+    /// read again next time instead of inheriting the verdict on the one read.
+    /// </summary>
+    public (bool TrailerMatches, string FileSha256) Check(string path, CancellationToken cancellationToken)
+    {
+        var stamp = RegularFile.StampOf(path);
+        var checkedNow = EtcdTrailer.Check(path, cancellationToken);
+        if (stamp is { } before)
+        {
+            Store(path, before, checkedNow.TrailerMatches);
+        }
+
+        return checkedNow;
+    }
+
     /// <summary>Records a file this process has just written and verified while streaming it.</summary>
     public void Remember(string path, bool good)
     {

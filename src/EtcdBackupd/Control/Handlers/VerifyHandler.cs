@@ -126,8 +126,7 @@ internal sealed class VerifyHandler(SnapshotPaths paths, SnapshotVerifier verifi
             return Reply.Failure(ErrorCodes.NotFound, $"'{path}' does not exist");
         }
 
-        var (trailerOk, sha256) = EtcdTrailer.Check(path, cancellationToken);
-        verifier.Remember(path, trailerOk);
+        var (trailerOk, sha256) = verifier.Check(path, cancellationToken);
         var size = new FileInfo(path).Length;
         var manifest = ManifestFile.TryRead(SnapshotFileName.ManifestOf(path));
         var manifestState = manifest is null ? "missing" : manifest.Sha256 == sha256 && manifest.SizeBytes == size ? "ok" : "mismatch";
