@@ -29,9 +29,22 @@ internal static class OffsiteCatalog
         var (objects, newestWrite) = await ObjectsAsync(client, target, cancellationToken);
         var entries = new List<CatalogEntry>();
         var named = new HashSet<string>(StringComparer.Ordinal);
+        var (read, refused) = (0, (AmazonS3Exception?)null);
         foreach (var (key, size) in objects.Where(o => o.Key.EndsWith(SnapshotFileName.ManifestExtension, StringComparison.Ordinal)))
         {
-            var manifest = size <= ManifestObject.MaxBytes ? await ManifestObject.TryReadAsync(client, target.Bucket, key, cancellationToken) : null;
+            SnapshotManifest? manifest = null;
+            try
+            {
+                manifest = size <= ManifestObject.MaxBytes ? await ManifestObject.TryReadAsync(client, target.Bucket, key, cancellationToken) : null;
+                read++;
+            }
+            catch (AmazonS3Exception e) when ((int)e.StatusCode is >= 400 and < 500)
+            {
+                // One object the keys may not read (another tool's encryption key, an archive tier): that manifest is
+                // unreadable, as a malformed one is, and the rest of the target is still listed, pruned and fetched from.
+                refused ??= e;
+            }
+
             if (manifest?.Offsite is not { } stored || !Names(target, key, manifest))
             {
                 entries.Add(new(new OffsiteListEntry(key, OffsiteEntryState.UnreadableManifest), null));
@@ -49,6 +62,12 @@ internal static class OffsiteCatalog
                 Sha256 = manifest.Sha256, Revision = manifest.Revision, CreatedAt = manifest.CreatedAt, Member = manifest.MemberName,
                 ClusterId = manifest.ClusterId, Compression = stored.Compression, Recipients = stored.Recipients, Pin = manifest.Pin,
             }, manifest));
+        }
+
+        if (refused is not null && read == 0)
+        {
+            // Not one manifest could be read: the keys or the bucket's policy, not one object; said as the store said it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
         }
 
         entries.AddRange(objects.Where(o => !o.Key.EndsWith(SnapshotFileName.ManifestExtension, StringComparison.Ordinal) && !named.Contains(o.Key))

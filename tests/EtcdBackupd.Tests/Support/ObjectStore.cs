@@ -48,11 +48,21 @@ internal sealed class ObjectStore : IAsyncDisposable
     }
 
     /// <summary>s3cmd, the second client, with this store's address and keys.</summary>
-    public Task<ProcessResult> S3cmdAsync(params string[] arguments) => ProcessRunner.RunAsync("s3cmd",
+    public Task<ProcessResult> S3cmdAsync(params string[] arguments) => S3cmdAsAsync(AccessKey, SecretKey, arguments);
+
+    /// <summary>s3cmd with another user's keys (<see cref="AddUserAsync"/>).</summary>
+    public Task<ProcessResult> S3cmdAsAsync(string accessKey, string secretKey, params string[] arguments) => ProcessRunner.RunAsync("s3cmd",
     [
-        $"--access_key={AccessKey}", $"--secret_key={SecretKey}", $"--host=127.0.0.1:{BasePort + 1}",
+        $"--access_key={accessKey}", $"--secret_key={secretKey}", $"--host=127.0.0.1:{BasePort + 1}",
         $"--host-bucket=127.0.0.1:{BasePort + 1}", "--no-ssl", "--config=/dev/null", .. arguments,
     ]);
+
+    /// <summary>A second user of the store, its user ID its access key: another tool, another team, writing to a shared bucket.</summary>
+    public async Task AddUserAsync(string accessKey, string secretKey)
+    {
+        var user = await ProcessRunner.RunAsync(Script, ["user", BasePort.ToString(System.Globalization.CultureInfo.InvariantCulture), accessKey, secretKey]);
+        Assert.That(user.ExitCode, Is.Zero, () => $"radosgw-admin user create: {user}");
+    }
 
     /// <summary>One <c>Offsite.Targets</c> entry of a daemon's configuration: this store's endpoint, <paramref name="bucket"/>, <paramref name="prefix"/>.</summary>
     public System.Text.Json.Nodes.JsonObject TargetJson(string name, string bucket, string prefix, string credentials, Uri? endpoint = null) => new()
