@@ -40,7 +40,23 @@ internal sealed partial class OffsiteUploader(Live<OffsiteOptions> offsite, Time
         var results = new List<OffsiteUploadResult>();
         foreach (var target in options.Targets)
         {
-            results.Add(await UploadOneAsync(target, snapshot, cancellationToken));
+            try
+            {
+                results.Add(await UploadOneAsync(target, snapshot, cancellationToken));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // A stop: the snapshot is saved and verified, and the targets done before it keep their results (the
+                // ledger, status, the metrics); this one and those after it are copies not made, not a failed snapshot.
+                const string Stopped = "not copied: the daemon or the command was stopping";
+                foreach (var notCopied in options.Targets.Skip(results.Count))
+                {
+                    OffsiteLog.Failed(logger, snapshot.Path, notCopied.Name, Stopped);
+                    results.Add(new OffsiteUploadResult(notCopied.Name, false, false, Stopped, 0, TimeSpan.Zero, notCopied.Key(Path.GetFileName(snapshot.Path) + Suffix)));
+                }
+
+                break;
+            }
         }
 
         Record(results);

@@ -41,4 +41,29 @@ internal sealed partial class OffsiteUploadTests
         var listed = await _store.S3cmdAsync("ls", "--recursive", $"s3://{bucket}");
         Assert.That((listed.ExitCode, listed.StandardOutput.Trim()), Is.EqualTo((0, "")));
     }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Upload_StoppedMidway_ReturnsTheCopiesNotMade_InsteadOfFailingTheSavedSnapshot_AndLeavesNoParts()
+    {
+        using var run = new TempDirectory("offsite-stopped");
+        var snapshot = SyntheticSnapshots.Result(run.Path, 4 << 20);
+        await using var relay = TcpRelay.To(_store.Endpoint);
+        var (slow, next) = (await BucketAsync("stopped"), await BucketAsync("stopped-next"));
+        relay.StallAfter(32 * 1024);
+        using var stop = new CancellationTokenSource();
+
+        var uploading = Uploader(Target("slow", slow, endpoint: relay.Endpoint), Target("next", next)).UploadAsync(snapshot, stop.Token);
+        await relay.Stalled.WaitAsync(TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        var results = await uploading;
+
+        Assert.That(results.Select(r => (r.Target, r.Ok, r.Error)), Is.EqualTo(new[]
+        {
+            ("slow", false, (string?)"not copied: the daemon or the command was stopping"),
+            ("next", false, (string?)"not copied: the daemon or the command was stopping"),
+        }));
+        var multipart = await _store.S3cmdAsync("multipart", $"s3://{slow}");
+        Assert.That(multipart.StandardOutput, Does.Not.Contain("etcd-snapshot-"), "the upload under way was aborted");
+    }
 }
