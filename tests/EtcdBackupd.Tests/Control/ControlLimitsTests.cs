@@ -151,6 +151,7 @@ internal sealed class ControlLimitsTests : DaemonOnOneMemberFixture
     {
         // A peer that never reads (a listener that never accepts, with small windows): a socket with data queued
         // to it and SO_LINGER of ten minutes keeps whoever drops its last reference in close() for ten minutes.
+        var descriptorsBefore = Directory.GetFiles($"/proc/{Daemon.Id}/fd").Length;
         using var neverReads = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 2048 };
         neverReads.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
         neverReads.Listen(512);
@@ -188,6 +189,8 @@ internal sealed class ControlLimitsTests : DaemonOnOneMemberFixture
         Assert.That(root.ExitCode, Is.Zero, root.ToString);
         Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "a generous liveness bound, not a speed goal");
         Assert.That(ThreadsClosingALingeringSocket(), Is.Zero, "the kernel's own account of the daemon's threads: none waits in close() for a linger");
+        await Eventually.UntilAsync(() => Directory.GetFiles($"/proc/{Daemon.Id}/fd").Length <= descriptorsBefore + 8, TimeSpan.FromSeconds(20),
+            "the daemon to have closed the hundred sockets and connections");
     }
 
     /// <summary>The daemon's threads whose kernel stack is in a TCP close waiting out SO_LINGER.</summary>
