@@ -56,8 +56,9 @@ internal static class ErrorCodes
 
     /// <summary>
     /// The snapshot is of another cluster (its manifest's cluster ID is outside this cluster's lineage)
-    /// and the restore did not say <c>otherCluster</c>; nothing was stopped. Also a <c>fetch</c> from off-site of a
-    /// snapshot named whose manifest is of another cluster; nothing was downloaded.
+    /// and the restore did not say <c>otherCluster</c>; nothing was stopped. Also a <c>fetch</c> (from peers or off-site) of a
+    /// snapshot named whose manifest is of another cluster, or of the newest from peers that hold snapshots of clusters not
+    /// one cluster's history while this master records none; nothing was downloaded.
     /// </summary>
     public const string OtherCluster = "other_cluster";
 

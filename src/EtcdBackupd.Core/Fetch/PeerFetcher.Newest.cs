@@ -13,22 +13,22 @@ internal sealed partial class PeerFetcher
     /// named ahead of the clock last), peers in order for the same name; with a lineage recorded here, only
     /// those whose manifest names one of its clusters.
     /// </summary>
-    private async Task<List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt, string? ClusterId)>> NewestAsync(
+    private async Task<List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt, string? ClusterId, IReadOnlyList<string> Lineage)>> NewestAsync(
         IReadOnlyList<PeerTarget> targets, IReadOnlyList<string> known, FetchAttempts<PeerTarget> said, CancellationToken cancellationToken)
     {
-        var found = new List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt, string? ClusterId)>();
+        var found = new List<(PeerTarget Target, string Name, DateTimeOffset CreatedAt, string? ClusterId, IReadOnlyList<string> Lineage)>();
         foreach (var target in targets)
         {
             try
             {
                 var listed = await WithDeadlineAsync(target, (session, token) => Task.Run(() => Listing(session.Sftp, target, token), token), cancellationToken);
                 var ours = known.Count == 0 ? listed : listed.Where(l => l.ClusterId is { } id && known.Contains(id)).ToList();
-                found.AddRange(ours.Select(l => (target, l.Name, l.CreatedAt, l.ClusterId)));
+                found.AddRange(ours.Select(l => (target, l.Name, l.CreatedAt, l.ClusterId, l.Lineage)));
                 if (ours.Count == 0)
                 {
                     said.Add(target, listed.Count == 0 ? FetchFailure.NotFound : FetchFailure.OtherCluster, listed.Count == 0
                         ? $"no snapshot with its manifest in {target.Directory}"
-                        : $"no snapshot of this cluster ({string.Join(", ", known)}, as recorded in {lineage.Path}) in {target.Directory}, {listed.Count} of another passed over");
+                        : $"no snapshot of this cluster ({string.Join(", ", known)}, as recorded in {lineage.Path}) in {target.Directory}; {listed.Count} passed over (of another cluster, or naming none)");
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -47,9 +47,9 @@ internal sealed partial class PeerFetcher
     /// The snapshots of our naming in the peer's directory whose manifest beside them names them and
     /// gives their size, and whose size is a snapshot's: what a good copy looks like before it is read.
     /// </summary>
-    private static List<(string Name, DateTimeOffset CreatedAt, string? ClusterId)> Listing(SftpClient sftp, PeerTarget target, CancellationToken cancellationToken)
+    private static List<(string Name, DateTimeOffset CreatedAt, string? ClusterId, IReadOnlyList<string> Lineage)> Listing(SftpClient sftp, PeerTarget target, CancellationToken cancellationToken)
     {
-        var listed = new List<(string, DateTimeOffset, string?)>();
+        var listed = new List<(string, DateTimeOffset, string?, IReadOnlyList<string>)>();
         var files = sftp.ListDirectory(target.Directory).Where(f => f.IsRegularFile).ToDictionary(f => f.Name, StringComparer.Ordinal);
         foreach (var file in files.Values)
         {
@@ -63,7 +63,8 @@ internal sealed partial class PeerFetcher
             var manifest = PeerManifests.TryRead(sftp, manifestFile.FullName).Manifest;
             if (manifest is not null && manifest.FileName == file.Name && manifest.SizeBytes == file.Length)
             {
-                listed.Add((file.Name, manifest.CreatedAt == default ? named : manifest.CreatedAt, ClusterIds.Normalize(manifest.ClusterId)));
+                listed.Add((file.Name, manifest.CreatedAt == default ? named : manifest.CreatedAt, ClusterIds.Normalize(manifest.ClusterId),
+                    [.. (manifest.Lineage ?? []).Select(ClusterIds.Normalize).OfType<string>()]));
             }
         }
 

@@ -39,11 +39,15 @@ internal sealed partial class PeerFetcher(Live<PeersOptions> peers, ClusterLinea
                 throw said.Failed(known.Count > 0 ? "no peer has a snapshot of this cluster with its manifest" : "no peer has a snapshot with its manifest");
             }
 
-            if (known.Count == 0 && newest.Select(n => n.ClusterId).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList() is { Count: > 1 } clusters)
+            // Nothing here says which is ours (a new disk took the lineage with it): the newest may be another cluster's. A restore
+            // gives a cluster a new ID, so one cluster's snapshots name several; the newest's manifest lists those its master knew.
+            var family = newest[0].Lineage.Append(newest[0].ClusterId).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            if (known.Count == 0 && newest.Select(n => n.ClusterId).OfType<string>().Where(id => !family.Contains(id)).Distinct().Order(StringComparer.Ordinal).ToList()
+                is { Count: > 0 } strangers)
             {
-                // Nothing here says which is ours (a new disk took the lineage with it): the newest may be another cluster's.
                 throw new FetchException(FetchFailure.OtherCluster,
-                    $"the peers hold snapshots of {clusters.Count} clusters ({string.Join(", ", clusters)}) and {lineage.Path} records none for this master, "
+                    $"the newest snapshot on the peers, {newest[0].Name}, is of cluster {newest[0].ClusterId ?? "(none named)"}, and they also hold snapshots of "
+                    + $"{string.Join(", ", strangers)}, which its manifest does not name as the same cluster's; {lineage.Path} records none for this master, "
                     + "so the newest could be another cluster's: fetch one by its name, after checking its manifest's clusterId; nothing was fetched");
             }
 

@@ -164,15 +164,25 @@ internal sealed partial class FetchFromPeerTests
         ReplaceTheDisk(m1);
         File.Delete(Path.Combine(masters.StateDirectory(m1), "cluster-lineage.json"));
         var unknown = await Backupctl.RunAsync(m1.Socket, "fetch", "--newest");
+        var afterRefusal = Directory.GetFileSystemEntries(m1.Snapshots);
+        // The same newest, its manifest now naming this cluster's ID before its own: a restore's new identity, one cluster.
+        var theirsManifest = EtcdBackupd.Snapshots.SnapshotFileName.ManifestOf(Path.Combine(masters.All[1].Snapshots, theirs));
+        var restoredLater = EtcdBackupd.Snapshots.ManifestFile.TryRead(theirsManifest)!;
+        var ourId = EtcdBackupd.Snapshots.ManifestFile.TryRead(EtcdBackupd.Snapshots.SnapshotFileName.ManifestOf(Path.Combine(masters.All[1].Snapshots, ours)))!.ClusterId;
+        File.WriteAllBytes(theirsManifest, (restoredLater with { Lineage = [ourId, "abc123"] }).ToJson());
+        var oneCluster = await Backupctl.RunAsync(m1.Socket, "fetch", "--newest");
 
         Assert.That(fetched.ExitCode, Is.Zero, fetched.ToString);
         Assert.That(fetched.StandardOutput, Does.Contain(ours).And.Not.Contain(theirs));
         Assert.That(byName.ExitCode, Is.EqualTo(1), byName.ToString);
         Assert.That(byName.StandardError, Does.Contain("fetch failed (other_cluster)").And.Contain($"{theirs} in {masters.All[1].Snapshots} is a snapshot of cluster abc123"));
         Assert.That(unknown.ExitCode, Is.EqualTo(1), unknown.ToString);
-        Assert.That(unknown.StandardError, Does.Contain("fetch failed (other_cluster)").And.Contain("the peers hold snapshots of 2 clusters (")
-            .And.Contain("abc123").And.Contain("nothing was fetched"));
-        Assert.That(Directory.GetFileSystemEntries(m1.Snapshots), Is.Empty, "nothing was fetched when the newest could be another cluster's");
+        Assert.That(unknown.StandardError, Does.Contain("fetch failed (other_cluster)")
+            .And.Contain($"the newest snapshot on the peers, {theirs}, is of cluster abc123, and they also hold snapshots of {ourId}").And.Contain("nothing was fetched"));
+        Assert.That(afterRefusal, Is.Empty, "nothing was fetched when the newest could be another cluster's");
+        Assert.That(oneCluster.ExitCode, Is.Zero, oneCluster.ToString);
+        Assert.That(Directory.GetFiles(m1.Snapshots).Select(Path.GetFileName), Does.Contain(theirs),
+            "a newest whose manifest names the older snapshots' cluster as its own earlier ID is one cluster's");
     }
 
     /// <summary>A copy of <paramref name="good"/> under a name of now, its manifest naming cluster <paramref name="clusterId"/>: another cluster's snapshot.</summary>
@@ -182,7 +192,8 @@ internal sealed partial class FetchFromPeerTests
         var name = System.Text.RegularExpressions.Regex.Replace(good, @"\d{8}T\d{6}Z", now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture));
         File.Copy(Path.Combine(directory, good), Path.Combine(directory, name));
         var manifest = EtcdBackupd.Snapshots.ManifestFile.TryRead(EtcdBackupd.Snapshots.SnapshotFileName.ManifestOf(Path.Combine(directory, good)))!;
-        File.WriteAllBytes(EtcdBackupd.Snapshots.SnapshotFileName.ManifestOf(Path.Combine(directory, name)), (manifest with { FileName = name, ClusterId = clusterId, CreatedAt = now }).ToJson());
+        File.WriteAllBytes(EtcdBackupd.Snapshots.SnapshotFileName.ManifestOf(Path.Combine(directory, name)),
+            (manifest with { FileName = name, ClusterId = clusterId, CreatedAt = now, Lineage = [clusterId] }).ToJson());
         return name;
     }
 }
