@@ -110,8 +110,8 @@ internal sealed partial class OffsiteUploader
                 await encoded.AbandonAsync();
             }
 
-            await AbortQuietlyAsync(sink, target);
-            if (sink.Completing)
+            // An abort the store took proves it never completed the upload; one refused (NoSuchUpload) or unanswered does not.
+            if (!await AbortQuietlyAsync(sink, target) && sink.Completing)
             {
                 // Completed by the store while its answer was lost: a whole object no read-back checked and no manifest names,
                 // which retention would never touch.
@@ -126,19 +126,23 @@ internal sealed partial class OffsiteUploader
         }
     }
 
-    private async Task AbortQuietlyAsync(MultipartSink sink, OffsiteTarget target)
+    /// <summary>True when the store took the abort: no parts, and no object, are left of the upload.</summary>
+    private async Task<bool> AbortQuietlyAsync(MultipartSink sink, OffsiteTarget target)
     {
         try
         {
             await sink.AbortAsync();
+            return true;
         }
         catch (AmazonS3Exception e) when (sink.Completing && e.ErrorCode == "NoSuchUpload")
         {
             // The store completed it: no parts are left, the object is deleted next.
+            return false;
         }
         catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
         {
             OffsiteLog.AbortFailed(logger, target.Name, sink.UploadId, OffsiteErrors.Describe(e, target));
+            return false;
         }
     }
 

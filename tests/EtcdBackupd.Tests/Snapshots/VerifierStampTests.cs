@@ -22,7 +22,8 @@ internal sealed class VerifierStampTests
 
         var verifier = new SnapshotVerifier();
         var reading = Task.Run(() => verifier.Check(path, CancellationToken.None));
-        await Task.Delay(50);
+        // Replaced once the check has it open (its stamp is read before the open), and while it still reads.
+        await Eventually.UntilAsync(() => IsOpenHere(path), TimeSpan.FromSeconds(30), "the check to open the file", TimeSpan.FromMilliseconds(10));
         Assert.That(reading.IsCompleted, Is.False, "the file must still be being read when it is replaced");
         File.Move(good, path, overwrite: true);
         var (trailerMatches, _) = await reading;
@@ -32,4 +33,17 @@ internal sealed class VerifierStampTests
         Assert.That(verifier.Known(entry), Is.Null, "the good file now under the name was never read: it is not known bad");
         Assert.That(verifier.IsGood(entry, CancellationToken.None), Is.True);
     }
+
+    /// <summary>Whether this process holds <paramref name="path"/> open, by the kernel's links in /proc/self/fd.</summary>
+    private static bool IsOpenHere(string path) => Directory.GetFiles("/proc/self/fd").Any(fd =>
+    {
+        try
+        {
+            return new FileInfo(fd).LinkTarget == path;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    });
 }
