@@ -55,7 +55,7 @@ internal sealed class ClusterLineageRestoreTests
 
     [Test]
     [CancelAfter(180_000)]
-    public async Task DryRun_OfAnotherClustersFileFromOutsideTheDirectory_JudgesItByTheManifestSent_AsTheRealRestoreWill()
+    public async Task DryRun_OfAFileFromOutsideTheDirectory_JudgesItsClusterAndEtcdVersionByTheManifestSent_AsTheRealRestoreWill()
     {
         await using var masters = await Masters.StartAsync(EtcdBinaries.V35);
         var m1 = masters.All[0];
@@ -65,6 +65,14 @@ internal sealed class ClusterLineageRestoreTests
         File.Copy(SnapshotFileName.ManifestOf(Path.Combine(m1.Snapshots, snapshot)), SnapshotFileName.ManifestOf(elsewhere.Combine(snapshot)));
         var foreign = elsewhere.Combine(ForeignCopy(elsewhere.Path, snapshot, "c0ffee0ddba11"));
         const string absent = "etcd-snapshot-20200101T000000Z-m9-r42.db";
+        // This cluster's snapshot, its manifest saying an etcd two minor versions older took it: no etcd 3.5 restores that.
+        using var older = new TempDirectory("older-etcd");
+        var olderName = System.Text.RegularExpressions.Regex.Replace(snapshot, @"\d{8}T\d{6}Z", "20200101T000000Z");
+        File.Copy(Path.Combine(m1.Snapshots, snapshot), older.Combine(olderName));
+        var ours = SnapshotManifest.FromJson(File.ReadAllBytes(SnapshotFileName.ManifestOf(Path.Combine(m1.Snapshots, snapshot))))!;
+        File.WriteAllBytes(SnapshotFileName.ManifestOf(older.Combine(olderName)), (ours with { FileName = olderName, EtcdVersion = "3.3.0" }).ToJson());
+        var memberOlder = await Backupctl.RunAsync(m1.Socket, "restore", older.Combine(olderName), "--dry-run", "--json");
+        var clusterOlder = await Backupctl.RunAsync(m1.Socket, "restore", older.Combine(olderName), "--cluster", "--dry-run", "--json");
 
         var member = await Backupctl.RunAsync(m1.Socket, "restore", foreign, "--dry-run", "--json");
         var cluster = await Backupctl.RunAsync(m1.Socket, "restore", foreign, "--cluster", "--dry-run", "--json");
@@ -78,6 +86,11 @@ internal sealed class ClusterLineageRestoreTests
             Assert.That((verdict["verdict"]!.GetValue<string>(), verdict["refused"]!.GetValue<bool>()), Is.EqualTo(("other", true)), plan.StandardOutput);
         }
 
+        const string tooOld = "the snapshot was taken by etcd 3.3.0; etcd 3.5";
+        Assert.That(memberOlder.ExitCode, Is.EqualTo(1), memberOlder.ToString);
+        Assert.That(JsonNode.Parse(memberOlder.StandardOutput)!["problems"]!.AsArray().Select(p => p!.GetValue<string>()), Has.One.StartWith(tooOld));
+        Assert.That(clusterOlder.ExitCode, Is.EqualTo(1), clusterOlder.ToString);
+        Assert.That(JsonNode.Parse(clusterOlder.StandardOutput)!["members"]![0]!["problems"]!.AsArray().Select(p => p!.GetValue<string>()), Has.One.StartWith(tooOld));
         var copies = JsonNode.Parse(cluster.StandardOutput)!["members"]!.AsArray().Skip(1).Select(m => m!["copy"]!.GetValue<string>());
         Assert.That(copies, Is.All.EqualTo("missing: would be pushed"), "the peers hold the cluster's own snapshot, not the file sent");
         Assert.That(memberAbsent.ExitCode, Is.EqualTo(1), memberAbsent.ToString);

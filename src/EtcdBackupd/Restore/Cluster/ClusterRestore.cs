@@ -34,6 +34,13 @@ internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOption
                 // A file sent is not imported yet: what was sent stands for the manifest its planned path does not have.
                 var match = await lineage.CheckAsync(path, ManifestFile.TryRead(SnapshotFileName.ManifestOf(path)) ?? sent?.Manifest, otherCluster, cancellationToken);
                 var plan = await PlanAsync(peers, path, members, sent?.Sha256, cancellationToken) with { Cluster = match };
+                if ((sent?.Manifest?.EtcdVersion ?? sent?.Facts?.Version) is { Length: > 0 } version
+                    && plan.Members.Count > 0 && plan.Members[0] is { Parameters: not null } own)
+                {
+                    // This member's version check, as the real restore makes it once the file is imported here (the peers make theirs after the push).
+                    plan = plan with { Members = [own with { Problems = local.Plan(path, DryRunSession, version).Problems }, .. plan.Members.Skip(1)] };
+                }
+
                 return Reply.Success(sent is { } file ? plan with { Sha256 = file.Sha256, WithoutManifest = file.Facts } : plan, ProtocolJsonContext.Default.ClusterPlan);
             }
 
