@@ -40,6 +40,8 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
         UnixGroups.SetGroup(options.SocketPath, options.GroupId);
         listener.Listen(Backlog);
         _listener = listener;
+        // Its closing threads from the start, as the daemon's other threads: a count of threads read later measures clients.
+        UntrustedDescriptors.Start();
         ControlLog.Listening(logger, options.SocketPath, options.Group);
         _accepting = AcceptAsync(listener, _stopping.Token);
         return Task.CompletedTask;

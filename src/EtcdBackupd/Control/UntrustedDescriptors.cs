@@ -12,19 +12,21 @@ namespace EtcdBackupd.Control;
 /// that drops the last reference in <c>close</c> for as long as the client asked (measured: the linger time, to the second),
 /// and a Unix socket dropped with such a socket in its queue does the same. Many at once on the thread pool starved the
 /// daemon: no watchdog ping, no snapshot, no answer to root. So every socket among them is first made to close with a reset
-/// (<c>SO_LINGER</c> on, zero seconds, set again just before the close, so a client sharing the socket has no time to set it
-/// back), a connection or Unix socket is shut and emptied first (as deep as the kernel lets sockets nest, a listening one's
-/// waiting connections too), and the closes themselves run on a few threads of their own. One that still blocks (a file of
-/// a FUSE mount its owner hangs) holds one of them; only all of them held would leave closes waiting, and descriptors open.
+/// (<c>SO_LINGER</c> on, zero seconds, set again just before the close, which leaves a client sharing the socket little time
+/// to set it back); every Unix socket is shut (no more can be sent to it, nor connected to it) and emptied, whatever it held
+/// handled the same way, however deep, up to <see cref="Budget"/> descriptors; and the closes run on a few threads of their
+/// own. One that still blocks (a file of a FUSE mount its owner hangs) holds one of them; only all of them held would leave
+/// closes waiting, and descriptors open.
 /// </summary>
 internal static partial class UntrustedDescriptors
 {
-    private const int SolSocket = 1, SoLinger = 13, SoAcceptConn = 30, SoDomain = 39, AfUnix = 1, ShutRdwr = 2;
+    private const int SolSocket = 1, SoType = 3, SoLinger = 13, SoAcceptConn = 30, SoDomain = 39, AfUnix = 1, SockStream = 1, ShutRdwr = 2;
+    private const int FGetFl = 3, FSetFl = 4, ONonBlock = 0x800, SockNonBlockCloexec = 0x800 | 0x80000;
 
-    /// <summary>Queued Unix sockets are emptied this deep (the kernel's own limit on sockets passed inside sockets is 4).</summary>
-    private const int MaxDepth = 5;
+    /// <summary>Descriptors handled for one close at most, nested ones included: a client's own descriptor limit bounds what it can queue.</summary>
+    private const int Budget = 65536;
 
-    /// <summary>Messages taken from one queue at most: its sender was shut out first, so only what was queued is there.</summary>
+    /// <summary>Messages, or waiting connections, taken from one socket at most: it was shut first, so only what was queued is there.</summary>
     private const int MaxMessages = 4096;
 
     /// <summary>Threads that close: each one a close can hold is one the daemon's thread pool keeps.</summary>
@@ -48,7 +50,7 @@ internal static partial class UntrustedDescriptors
                 // Again here: between the first disarming and now, a client holding the same socket may have armed it again.
                 if (descriptor is SafeFileHandle { IsInvalid: false, IsClosed: false } handle)
                 {
-                    Disarm((int)handle.DangerousGetHandle(), MaxDepth);
+                    _ = ResetOnClose((int)handle.DangerousGetHandle());
                 }
 
                 descriptor.Dispose();
@@ -61,81 +63,113 @@ internal static partial class UntrustedDescriptors
         }
     }
 
+    /// <summary>Starts the closing threads, once.</summary>
+    public static void Start() => _ = Threads.Value;
+
     /// <summary>A descriptor a client sent, disarmed and closed off the caller's thread.</summary>
     public static void Close(SafeFileHandle descriptor)
     {
+        var found = new List<SafeFileHandle>();
         if (!descriptor.IsInvalid && !descriptor.IsClosed)
         {
-            Disarm((int)descriptor.DangerousGetHandle(), 0);
+            Disarm((int)descriptor.DangerousGetHandle(), found);
         }
 
+        // Queued only once every one is handled: a closer must not close a descriptor whose number is still in use here.
+        found.ForEach(Enqueue);
         Enqueue(descriptor);
     }
 
     /// <summary>A client's connection: shut, its queue emptied of descriptors (each disarmed and closed), then closed off the caller's thread.</summary>
     public static void CloseConnection(Socket client)
     {
+        var found = new List<SafeFileHandle>();
         try
         {
-            client.Shutdown(SocketShutdown.Both);
-            Empty((int)client.Handle, 0);
+            Disarm((int)client.Handle, found);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (ObjectDisposedException)
         {
             // Already gone: nothing queued is left to take.
         }
 
+        found.ForEach(Enqueue);
         Enqueue(client);
     }
 
     private static void Enqueue(IDisposable descriptor)
     {
-        _ = Threads.Value;
+        Start();
         Pending.Add(descriptor);
     }
 
-    /// <summary>A socket made to close with a reset; a Unix socket shut and emptied as a connection is, a listening one's waiting connections too.</summary>
-    private static unsafe void Disarm(int fd, int depth)
+    /// <summary>
+    /// <paramref name="first"/> and everything it holds, breadth first: each socket set to reset on close, each Unix socket
+    /// shut and emptied, a listening one's waiting connections accepted; what was taken goes to <paramref name="found"/>.
+    /// </summary>
+    private static void Disarm(int first, List<SafeFileHandle> found)
     {
-        var linger = stackalloc int[] { 1, 0 };
-        if (SetSockOpt(fd, SolSocket, SoLinger, linger, 2 * sizeof(int)) != 0)
+        var work = new Queue<int>([first]);
+        for (var handled = 0; work.Count > 0 && handled < Budget; handled++)
         {
-            // Not a socket (ENOTSOCK): a file, a pipe; closing it does not linger.
-            return;
-        }
-
-        int domain, listening;
-        var length = sizeof(int);
-        if (depth >= MaxDepth || GetSockOpt(fd, SolSocket, SoDomain, &domain, &length) != 0 || domain != AfUnix)
-        {
-            return;
-        }
-
-        length = sizeof(int);
-        if (GetSockOpt(fd, SolSocket, SoAcceptConn, &listening, &length) == 0 && listening != 0)
-        {
-            // Its waiting connections, each with a queue of its own, would be released with it.
-            for (var i = 0; i < MaxMessages && Accept(fd, null, null, SockNonBlockCloexec) is var accepted and >= 0; i++)
+            var fd = work.Dequeue();
+            if (!ResetOnClose(fd) || Option(fd, SoDomain) != AfUnix)
             {
-                var connection = new SafeFileHandle(accepted, ownsHandle: true);
-                Disarm(accepted, depth + 1);
-                Enqueue(connection);
+                // Not a socket (a file, a pipe: its close does not linger), or not one that can hold descriptors.
+                continue;
             }
 
+            var before = found.Count;
+            if (Option(fd, SoAcceptConn) is not (null or 0))
+            {
+                _ = Shutdown(fd, ShutRdwr);
+                AcceptWaiting(fd, found);
+            }
+            else if (Option(fd, SoType) == SockStream)
+            {
+                _ = Shutdown(fd, ShutRdwr);
+                Empty(fd, stream: true, found);
+            }
+            else
+            {
+                // A datagram socket, once shut, reads 0 for an empty datagram and for an empty queue alike: emptied first,
+                // to the end (EAGAIN), then shut. What a sender slips in between is all it can add.
+                Empty(fd, stream: false, found);
+                _ = Shutdown(fd, ShutRdwr);
+            }
+
+            for (var i = before; i < found.Count; i++)
+            {
+                work.Enqueue((int)found[i].DangerousGetHandle());
+            }
+        }
+    }
+
+    /// <summary>A listening socket's waiting connections, without waiting for more (the socket may be in blocking mode: it is made non-blocking).</summary>
+    private static unsafe void AcceptWaiting(int listener, List<SafeFileHandle> found)
+    {
+        var flags = Fcntl(listener, FGetFl, 0);
+        if (flags < 0 || Fcntl(listener, FSetFl, flags | ONonBlock) < 0)
+        {
             return;
         }
 
-        _ = Shutdown(fd, ShutRdwr);
-        Empty(fd, depth + 1);
+        for (var i = 0; i < MaxMessages && Accept(listener, null, null, SockNonBlockCloexec) is var accepted and >= 0; i++)
+        {
+            found.Add(new SafeFileHandle(accepted, ownsHandle: true));
+        }
     }
 
-    /// <summary>Takes what is queued on <paramref name="fd"/> without waiting, each descriptor found disarmed and queued for closing.</summary>
-    private static void Empty(int fd, int depth)
+    /// <summary>
+    /// Takes what is queued on <paramref name="fd"/> without waiting, the descriptors into <paramref name="found"/>, to the end of
+    /// the queue (EAGAIN) or of a shut <paramref name="stream"/> (0 bytes, nothing attached; a datagram of 0 bytes is one more).
+    /// </summary>
+    private static void Empty(int fd, bool stream, List<SafeFileHandle> found)
     {
         var buffer = new byte[4096];
-        var found = new List<SafeFileHandle>();
         for (var i = 0; i < MaxMessages; i++)
         {
+            var before = found.Count;
             int read;
             try
             {
@@ -146,20 +180,25 @@ internal static partial class UntrustedDescriptors
                 return;
             }
 
-            var any = found.Count > 0;
-            foreach (var descriptor in found)
-            {
-                Disarm((int)descriptor.DangerousGetHandle(), depth);
-                Enqueue(descriptor);
-            }
-
-            found.Clear();
-            // Nothing there (-1), or the end of a stream (0, nothing attached); a datagram of no bytes may still carry descriptors.
-            if (read < 0 || (read == 0 && !any))
+            if (read < 0 || (stream && read == 0 && found.Count == before))
             {
                 return;
             }
         }
+    }
+
+    /// <summary>Sets <c>SO_LINGER</c> on, zero seconds: the close resets instead of waiting. False when it is no socket.</summary>
+    private static unsafe bool ResetOnClose(int fd)
+    {
+        var linger = stackalloc int[] { 1, 0 };
+        return SetSockOpt(fd, SolSocket, SoLinger, linger, 2 * sizeof(int)) == 0;
+    }
+
+    private static unsafe int? Option(int fd, int option)
+    {
+        int value;
+        var length = sizeof(int);
+        return GetSockOpt(fd, SolSocket, option, &value, &length) == 0 ? value : null;
     }
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
@@ -168,10 +207,11 @@ internal static partial class UntrustedDescriptors
     [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
     private static unsafe partial int GetSockOpt(int socket, int level, int option, void* value, int* length);
 
-    private const int SockNonBlockCloexec = 0x800 | 0x80000;
-
     [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
     private static unsafe partial int Accept(int socket, void* address, void* length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
     private static partial int Shutdown(int socket, int how);

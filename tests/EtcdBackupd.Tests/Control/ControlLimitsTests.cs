@@ -157,30 +157,26 @@ internal sealed class ControlLimitsTests : DaemonOnOneMemberFixture
         neverReads.Listen(512);
         for (var i = 0; i < 100; i++)
         {
-            var stuck = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = 2048 };
-            await stuck.ConnectAsync(neverReads.LocalEndPoint!);
-            stuck.Blocking = false;
-            try
-            {
-                while (true)
-                {
-                    stuck.Send(new byte[4096]);
-                }
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
-            {
-                // Full: nothing more goes until the peer reads, which it never does.
-            }
-
-            stuck.LingerState = new LingerOption(true, 600);
             using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             await client.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
             // Half a request with the socket attached, then gone: the daemon holds the last reference.
-            EtcdBackupd.Protocol.Descriptors.DescriptorPassing.Send(client, "{"u8, stuck.SafeHandle);
-            // Closed as a C program closes it: .NET's own close of a socket may reset it instead.
-            var fd = (int)stuck.Handle;
-            stuck.SafeHandle.SetHandleAsInvalid();
-            _ = CloseDescriptor(fd);
+            await HandInAsync(client, await LingeringAsync(neverReads));
+        }
+
+        // Hidden in a listening Unix socket in blocking mode (accept waits there), on the one connection waiting on it.
+        var listening = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listening.Bind(new UnixDomainSocketEndPoint(Dir.Combine($"h{Guid.NewGuid():N}"[..9])));
+        listening.Listen(4);
+        using (var waiting = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            await waiting.ConnectAsync(listening.LocalEndPoint!);
+            await HandInAsync(waiting, await LingeringAsync(neverReads));
+        }
+
+        using (var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            await client.ConnectAsync(new UnixDomainSocketEndPoint(Socket));
+            await HandInAsync(client, listening);
         }
 
         var started = Stopwatch.StartNew();
@@ -188,17 +184,50 @@ internal sealed class ControlLimitsTests : DaemonOnOneMemberFixture
 
         Assert.That(root.ExitCode, Is.Zero, root.ToString);
         Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "a generous liveness bound, not a speed goal");
-        Assert.That(ThreadsClosingALingeringSocket(), Is.Zero, "the kernel's own account of the daemon's threads: none waits in close() for a linger");
+        Assert.That(ThreadsClosingALingeringSocket(), Is.Zero, "the kernel's own account of the daemon's threads: none waits in close() for a linger, nor in accept()");
         await Eventually.UntilAsync(() => Directory.GetFiles($"/proc/{Daemon.Id}/fd").Length <= descriptorsBefore + 8, TimeSpan.FromSeconds(20),
             "the daemon to have closed the hundred sockets and connections");
     }
 
-    /// <summary>The daemon's threads whose kernel stack is in a TCP close waiting out SO_LINGER.</summary>
+    /// <summary>A TCP socket with data queued to <paramref name="neverReads"/> and SO_LINGER of ten minutes.</summary>
+    private static async Task<Socket> LingeringAsync(Socket neverReads)
+    {
+        var stuck = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { SendBufferSize = 2048 };
+        await stuck.ConnectAsync(neverReads.LocalEndPoint!);
+        stuck.Blocking = false;
+        try
+        {
+            while (true)
+            {
+                stuck.Send(new byte[4096]);
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            // Full: nothing more goes until the peer reads, which it never does.
+        }
+
+        stuck.LingerState = new LingerOption(true, 600);
+        return stuck;
+    }
+
+    /// <summary>Sends "{" with <paramref name="socket"/> attached over <paramref name="connection"/>, then closes this process's copy as a C program would (.NET's own close may reset it).</summary>
+    private static Task HandInAsync(Socket connection, Socket socket)
+    {
+        EtcdBackupd.Protocol.Descriptors.DescriptorPassing.Send(connection, "{"u8, socket.SafeHandle);
+        var fd = (int)socket.Handle;
+        socket.SafeHandle.SetHandleAsInvalid();
+        _ = CloseDescriptor(fd);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The daemon's threads whose kernel stack is in a TCP close waiting out SO_LINGER, or in an accept.</summary>
     private int ThreadsClosingALingeringSocket() => Directory.GetDirectories($"/proc/{Daemon.Id}/task").Count(task =>
     {
         try
         {
-            return File.ReadAllText(Path.Combine(task, "stack")).Contains("sk_stream_wait_close", StringComparison.Ordinal);
+            var stack = File.ReadAllText(Path.Combine(task, "stack"));
+            return stack.Contains("sk_stream_wait_close", StringComparison.Ordinal) || stack.Contains("unix_accept", StringComparison.Ordinal);
         }
         catch (IOException)
         {
