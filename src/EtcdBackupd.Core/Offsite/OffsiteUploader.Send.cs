@@ -49,6 +49,25 @@ internal sealed partial class OffsiteUploader
         }
     }
 
+    /// <summary>Whether an object is under <paramref name="key"/>; true when the store does not say it is not (then a delete is tried).</summary>
+    private async Task<bool> IsThereAsync(AmazonS3Client client, OffsiteTarget target, string key)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
+        try
+        {
+            await client.GetObjectMetadataAsync(target.Bucket, key, deadline.Token);
+            return true;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            return true;
+        }
+    }
+
     private async Task DeleteQuietlyAsync(AmazonS3Client client, OffsiteTarget target, string key)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
@@ -110,11 +129,12 @@ internal sealed partial class OffsiteUploader
                 await encoded.AbandonAsync();
             }
 
-            // An abort the store took proves it never completed the upload; one refused (NoSuchUpload) or unanswered does not.
-            if (!await AbortQuietlyAsync(sink, target) && sink.Completing)
+            // The last request was sent: the store may have completed the upload while its answer was lost, leaving a whole
+            // object no read-back checked and no manifest names, which retention would never touch. An abort refused
+            // (NoSuchUpload) says so; one taken does not prove otherwise on every store, so the key is looked at then.
+            var aborted = await AbortQuietlyAsync(sink, target);
+            if (sink.Completing && (!aborted || await IsThereAsync(client, target, key)))
             {
-                // Completed by the store while its answer was lost: a whole object no read-back checked and no manifest names,
-                // which retention would never touch.
                 await DeleteQuietlyAsync(client, target, key);
             }
 

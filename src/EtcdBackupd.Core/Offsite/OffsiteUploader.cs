@@ -35,6 +35,8 @@ internal sealed partial class OffsiteUploader(Live<OffsiteOptions> offsite, Time
 
     public bool Enabled => options.Enabled;
 
+    private const string Stopped = "not copied: the daemon or the command was stopping";
+
     public async Task<IReadOnlyList<OffsiteUploadResult>> UploadAsync(SnapshotResult snapshot, CancellationToken cancellationToken)
     {
         var results = new List<OffsiteUploadResult>();
@@ -44,11 +46,11 @@ internal sealed partial class OffsiteUploader(Live<OffsiteOptions> offsite, Time
             {
                 results.Add(await UploadOneAsync(target, snapshot, cancellationToken));
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
-                // A stop: the snapshot is saved and verified, and the targets done before it keep their results (the
-                // ledger, status, the metrics); this one and those after it are copies not made, not a failed snapshot.
-                const string Stopped = "not copied: the daemon or the command was stopping";
+                // A stop, however the upload under way ended: the snapshot is saved and verified, and the targets done before it
+                // keep their results (the ledger, status, the metrics); this one and those after it are copies not made, which
+                // the ledger does not record (a stop says nothing of a target), not a failed snapshot.
                 foreach (var notCopied in options.Targets.Skip(results.Count))
                 {
                     OffsiteLog.Failed(logger, snapshot.Path, notCopied.Name, Stopped);
@@ -59,7 +61,7 @@ internal sealed partial class OffsiteUploader(Live<OffsiteOptions> offsite, Time
             }
         }
 
-        Record(results);
+        Record([.. results.Where(r => r.Error != Stopped)]);
         return results;
     }
 
