@@ -148,8 +148,8 @@ internal static partial class UntrustedDescriptors
     /// <summary>A listening socket's waiting connections, without waiting for more (the socket may be in blocking mode: it is made non-blocking).</summary>
     private static unsafe void AcceptWaiting(int listener, List<SafeFileHandle> found)
     {
-        var flags = Fcntl(listener, FGetFl, 0);
-        if (flags < 0 || Fcntl(listener, FSetFl, flags | ONonBlock) < 0)
+        var flags = FileSystem.Libc.Fcntl(listener, FGetFl, 0);
+        if (flags < 0 || FileSystem.Libc.Fcntl(listener, FSetFl, flags | ONonBlock) < 0)
         {
             return;
         }
@@ -209,9 +209,6 @@ internal static partial class UntrustedDescriptors
 
     [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
     private static unsafe partial int Accept(int socket, void* address, void* length, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
     private static partial int Shutdown(int socket, int how);
