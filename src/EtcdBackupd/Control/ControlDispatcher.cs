@@ -8,9 +8,11 @@ internal sealed class ControlDispatcher
 {
     private readonly IReadOnlyDictionary<string, IControlHandler> _handlers;
     private readonly ILogger<ControlDispatcher> _logger;
+    private readonly ControlJournalBudget _journal;
 
-    public ControlDispatcher(IEnumerable<IControlHandler> handlers, ILogger<ControlDispatcher> logger)
+    public ControlDispatcher(IEnumerable<IControlHandler> handlers, ControlJournalBudget journal, ILogger<ControlDispatcher> logger)
     {
+        _journal = journal;
         _handlers = handlers.ToDictionary(h => h.Name, StringComparer.Ordinal);
         _logger = logger;
         Known = string.Join(", ", _handlers.Keys);
@@ -42,7 +44,11 @@ internal sealed class ControlDispatcher
         var peer = call.Peer;
         if (request.NeedsRoot && !peer.IsRoot)
         {
-            ControlLog.Refused(_logger, peer.Uid, peer.Pid, command, "needs root");
+            if (_journal.Allows(peer))
+            {
+                ControlLog.Refused(_logger, peer.Uid, peer.Pid, command, "needs root");
+            }
+
             return Reply.Failure(ErrorCodes.Forbidden, $"'{command}' needs root (uid 0); uid {peer.Uid} may use {GroupUses}");
         }
 
@@ -51,7 +57,11 @@ internal sealed class ControlDispatcher
             return Reply.Failure(ErrorCodes.BadRequest, $"{command}: {wrong}");
         }
 
-        ControlLog.Command(_logger, command, peer.Uid, peer.Pid);
+        if (_journal.Allows(peer))
+        {
+            ControlLog.Command(_logger, command, peer.Uid, peer.Pid);
+        }
+
         try
         {
             return await request.RunAsync(call, cancellationToken);

@@ -33,4 +33,8 @@ internal static partial class ControlLog
     [LoggerMessage(EventId = 8008, EventName = "ControlRequestFailed", Level = LogLevel.Error,
         Message = "Control request from uid {PeerUid} could not be handled; the client was told so, the details are in EXCEPTION")]
     public static partial void RequestFailed(ILogger logger, int peerUid, Exception exception);
+
+    [LoggerMessage(EventId = 8009, EventName = "ControlLinesHeldBack", Level = LogLevel.Warning,
+        Message = "{HeldBack} control-socket lines of uid {PeerUid} were not logged in the minute from {Since:o}: more than {LinesPerMinute} a minute (connections turned away, requests refused or run)")]
+    public static partial void LinesHeldBack(ILogger logger, int heldBack, int peerUid, DateTimeOffset since, int linesPerMinute);
 }

@@ -12,7 +12,7 @@ namespace EtcdBackupd.Control;
 /// answered <c>busy</c>: a flood of clients can neither exhaust the daemon nor keep root out. Stopping
 /// waits for the requests under way to answer (a snapshot aborted by the stop answers <c>stopping</c>).
 /// </summary>
-internal sealed class ControlServer(ControlOptions options, ControlDispatcher dispatcher, ILogger<ControlServer> logger) : IHostedService, IAsyncDisposable
+internal sealed class ControlServer(ControlOptions options, ControlDispatcher dispatcher, ControlJournalBudget journal, ILogger<ControlServer> logger) : IHostedService, IAsyncDisposable
 {
     /// <summary>Clients wait in the kernel's queue rather than fail; the kernel caps it at net.core.somaxconn.</summary>
     private const int Backlog = 4096;
@@ -106,7 +106,11 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
 
             if (!peer.MayRead(options))
             {
-                ControlLog.Refused(logger, peer.Uid, peer.Pid, "connect", $"not root and not in group {options.Group}");
+                if (journal.Allows(peer))
+                {
+                    ControlLog.Refused(logger, peer.Uid, peer.Pid, "connect", $"not root and not in group {options.Group}");
+                }
+
                 await RefuseAsync(client, Reply.Failure(ErrorCodes.Forbidden, $"uid {peer.Uid} is neither root nor in group {options.Group}"));
                 return;
             }
@@ -114,12 +118,16 @@ internal sealed class ControlServer(ControlOptions options, ControlDispatcher di
             using var slot = _admission.TryAdmit(peer, out var refusal);
             if (slot is null)
             {
-                ControlLog.Busy(logger, peer.Uid, peer.Pid, refusal!);
+                if (journal.Allows(peer))
+                {
+                    ControlLog.Busy(logger, peer.Uid, peer.Pid, refusal!);
+                }
+
                 await RefuseAsync(client, Reply.Failure(ErrorCodes.Busy, refusal!));
                 return;
             }
 
-            await new ControlSession(client, peer, options, dispatcher, logger).RunAsync(stopping);
+            await new ControlSession(client, peer, options, dispatcher, journal, logger).RunAsync(stopping);
         }
         finally
         {

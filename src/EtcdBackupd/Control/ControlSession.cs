@@ -12,7 +12,7 @@ namespace EtcdBackupd.Control;
 /// an oversized, idle or trickling client, an error line and the connection closed); it never reaches
 /// a handler. A request under way runs to its end even when the daemon stops or the client leaves.
 /// </summary>
-internal sealed class ControlSession(Socket socket, PeerCredentials peer, ControlOptions options, ControlDispatcher dispatcher, ILogger logger)
+internal sealed class ControlSession(Socket socket, PeerCredentials peer, ControlOptions options, ControlDispatcher dispatcher, ControlJournalBudget journal, ILogger logger)
 {
     private readonly List<SafeFileHandle> _received = [];
     private bool _dropped;
@@ -159,7 +159,11 @@ internal sealed class ControlSession(Socket socket, PeerCredentials peer, Contro
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            ControlLog.RequestFailed(logger, peer.Uid, e);
+            if (journal.Allows(peer))
+            {
+                ControlLog.RequestFailed(logger, peer.Uid, e);
+            }
+
             return Reply.Failure(ErrorCodes.Failed,
                 $"the request could not be handled: {EtcdErrors.Plain(e.Message) ?? "an unexpected error (journalctl -u etcd-backupd has the details)"}");
         }

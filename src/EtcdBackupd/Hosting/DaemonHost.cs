@@ -156,6 +156,7 @@ internal static class DaemonHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterRestore>()))
             .AddSingleton<SnapshotPaths>()
             .AddSingleton<SnapshotImporter>()
+            .AddSingleton<ControlJournalBudget>()
             .AddSingleton<ControlDispatcher>()
             .AddSingleton<TextfileMetrics>();
         // The control commands, in the order `unknown_command` lists them; each handler names itself and its access.

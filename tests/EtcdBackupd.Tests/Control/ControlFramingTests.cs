@@ -51,8 +51,10 @@ internal sealed class ControlFramingTests
         return lines;
     }
 
+    private static readonly ControlJournalBudget Journal = new(TimeProvider.System, NullLogger<ControlJournalBudget>.Instance);
+
     private static ControlSession Session(Socket server, ControlOptions? options = null) =>
-        new(server, PeerCredentials.Of(server), options ?? new ControlOptions(), new ControlDispatcher([], NullLogger<ControlDispatcher>.Instance), NullLogger.Instance);
+        new(server, PeerCredentials.Of(server), options ?? new ControlOptions(), new ControlDispatcher([], Journal, NullLogger<ControlDispatcher>.Instance), Journal, NullLogger.Instance);
 
     [Test]
     [CancelAfter(10_000)]

@@ -115,6 +115,31 @@ internal sealed class ControlLimitsTests : DaemonOnOneMemberFixture
     }
 
     [Test]
+    [CancelAfter(150_000)]
+    public async Task AFloodOfConnectionsTurnedAway_IsLoggedSixtyTimesAMinuteAndCounted_WhileRootStillAnswers()
+    {
+        var idle = Enumerable.Range(0, 4).Select(_ => Socat("EXEC:sleep 90")).ToList();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var logged = Daemon.Log.Length;
+            var flood = await ProcessRunner.RunAsync("runuser", ["-u", "nobody", "-g", "nogroup", "--", "sh", "-c",
+                $"i=0; while [ $i -lt 300 ]; do socat -u /dev/null UNIX-CONNECT:{Socket} 2>/dev/null; i=$((i+1)); done"]);
+            var root = await Backupctl.RunAsync(Socket, "status");
+
+            Assert.That(flood.ExitCode, Is.Zero, flood.ToString);
+            Assert.That(root.ExitCode, Is.Zero, root.ToString);
+            await Daemon.WaitForLogAsync("control-socket lines of uid 65534 were not logged", TimeSpan.FromSeconds(75));
+            var turnedAway = Daemon.Log[logged..].Split('\n').Count(l => l.Contains("Control connection of uid 65534 ", StringComparison.Ordinal));
+            Assert.That(turnedAway, Is.LessThanOrEqualTo(60), "at most sixty of the three hundred in the journal");
+        }
+        finally
+        {
+            idle.ForEach(ProcessRunner.Kill);
+        }
+    }
+
+    [Test]
     [CancelAfter(180_000)]
     public async Task ClientsThatPipelineAndNeverRead_OrTrickle_AreDropped_WhileRootStatusAnswers()
     {

@@ -17,7 +17,7 @@ namespace EtcdBackupd.Control.Handlers;
 /// </summary>
 internal sealed class SnapshotHandler(
     SnapshotCoordinator coordinator, DaemonState state, EtcdOptions etcd, SnapshotOptions snapshots, ControlOptions control, SnapshotPins pins,
-    TimeProvider time, ILogger<SnapshotHandler> logger)
+    ControlJournalBudget journal, TimeProvider time, ILogger<SnapshotHandler> logger)
     : ControlHandler<SnapshotRequest>(ProtocolJsonContext.Default.SnapshotRequest)
 {
     private static readonly TimeSpan EtcdAnswerTime = TimeSpan.FromSeconds(2);
@@ -39,7 +39,11 @@ internal sealed class SnapshotHandler(
 
         if (coordinator.Running is { } earlier)
         {
-            ControlLog.SnapshotWaitsForEarlier(logger, call.Peer.Uid);
+            if (journal.Allows(call.Peer))
+            {
+                ControlLog.SnapshotWaitsForEarlier(logger, call.Peer.Uid);
+            }
+
             await FollowAsync(earlier, call, cancellationToken);
         }
 
@@ -55,16 +59,18 @@ internal sealed class SnapshotHandler(
             }
         }
 
+        if (verdict != AdHocVerdict.Take && journal.Allows(call.Peer))
+        {
+            ControlLog.SnapshotNotTaken(logger, call.Peer.Uid, why!);
+        }
+
         switch (verdict)
         {
             case AdHocVerdict.Unchanged:
-                ControlLog.SnapshotNotTaken(logger, call.Peer.Uid, why!);
                 return await AnswerAsync(state.LastSuccess!.ToReport() with { Unchanged = true }, arguments.Pin, cancellationToken);
             case AdHocVerdict.TooSoon:
-                ControlLog.SnapshotNotTaken(logger, call.Peer.Uid, why!);
                 return Reply.Failure(ErrorCodes.RateLimited, why!);
             case AdHocVerdict.NoSpace:
-                ControlLog.SnapshotNotTaken(logger, call.Peer.Uid, why!);
                 return Reply.Failure(ErrorCodes.InsufficientSpace, why!);
         }
 
