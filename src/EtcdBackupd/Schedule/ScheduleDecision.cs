@@ -40,6 +40,33 @@ internal sealed record ScheduleDecision(bool Take, string Reason)
 
         return new(false, $"member {role.MemberName} is not the leader (leader is {role.LeaderName}); Snapshots.TakenBy is 'leader'");
     }
+
+    /// <summary>
+    /// How long after an occurrence a follower that skipped it looks for the leader's snapshot:
+    /// <c>Snapshots.FollowerGraceMinutes</c>, and a minute at least, since even a leader on time needs a
+    /// moment to take and push it.
+    /// </summary>
+    public static TimeSpan StandInAfter(ScheduleOptions options) => options.FollowerGrace > TimeSpan.FromMinutes(1) ? options.FollowerGrace : TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// <see cref="StandInAfter"/> an occurrence a follower skipped: did the snapshot for it arrive? One
+    /// named from that long before the occurrence on counts (the leader's clock may lag ours), or half a
+    /// period if shorter, so that the snapshot of the occurrence before never does. Without it, this
+    /// daemon stands in, whatever its role now: a member that has just become the leader took none either.
+    /// </summary>
+    public static ScheduleDecision StandIn(ScheduleOptions options, DateTimeOffset occurrence, TimeSpan period, MemberRole? role, DateTimeOffset? newestSnapshot)
+    {
+        var member = role is null ? "the local member" : $"member {role.MemberName}";
+        var after = StandInAfter(options);
+        var from = occurrence - (after < period / 2 ? after : period / 2);
+        if (newestSnapshot is { } newest && newest >= from)
+        {
+            return new(false, $"the snapshot for it arrived (the newest is from {newest:yyyy-MM-ddTHH:mm:ssZ}); {member} does not stand in");
+        }
+
+        var what = newestSnapshot is null ? "no snapshot is here" : $"the newest snapshot is from {newestSnapshot:yyyy-MM-ddTHH:mm:ssZ}";
+        return new(true, $"{what}, none for this occurrence {after} after it (Snapshots.FollowerGraceMinutes): {member} is standing in for the leader's daemon");
+    }
 }
 
 /// <summary>The local member as etcd sees it.</summary>

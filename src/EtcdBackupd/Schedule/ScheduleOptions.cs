@@ -46,7 +46,14 @@ internal sealed class ScheduleOptions
         {
             try
             {
-                schedules.Add(CronSchedule.Parse(texts[i], zone!));
+                var schedule = CronSchedule.Parse(texts[i], zone!);
+                if (schedule.NextAfter(time.GetUtcNow()) is null)
+                {
+                    // Cronos accepts dates no month has; the scheduler would wait for ever.
+                    config.Problem($"Snapshots.Schedules[{i}]", $"'{texts[i]}' never fires (no date matches it, as February 31st): no snapshot would ever be taken by it");
+                }
+
+                schedules.Add(schedule);
             }
             catch (CronFormatException e)
             {

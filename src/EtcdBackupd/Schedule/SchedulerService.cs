@@ -15,6 +15,14 @@ internal sealed class SchedulerService(
     /// <summary>Long sleeps are cut into pieces so a changed wall clock is noticed within a day.</summary>
     private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// Set when this follower skipped an occurrence: at <see cref="StandInCheck.At"/>, the grace after it, it
+    /// looks for the leader's snapshot and stands in without it. Without this check a follower stood in
+    /// only at a later occurrence, when the newest snapshot was a period plus the grace old: one whole
+    /// period late (a day and a half with no snapshot, by default, after the leader's daemon died).
+    /// </summary>
+    private StandInCheck? _standIn;
+
     /// <summary>Read at each use: a reload replaces it.</summary>
     private ScheduleOptions options => liveSchedule.Current;
 
@@ -43,27 +51,45 @@ internal sealed class SchedulerService(
             var now = time.GetUtcNow();
             var (next, schedule) = NextOccurrence(now);
             state.Scheduled(next);
+            if (_standIn is { } check && (next is null || check.At < next))
+            {
+                if (await SleepUntilAsync(check.At, changed, stoppingToken))
+                {
+                    _standIn = null;
+                    await StandInAsync(check, stoppingToken);
+                }
+
+                continue;
+            }
+
+            // An occurrence comes first: it decides afresh, by a period plus the grace.
+            _standIn = null;
             if (next is null || schedule is null)
             {
                 ScheduleLog.NothingScheduled(logger);
-                return;
-            }
-
-            var wait = next.Value - now;
-            if (wait > LongestSleep)
-            {
-                await SleepAsync(LongestSleep, changed, stoppingToken);
+                // A reload may bring schedules that fire; until then, only requested snapshots.
+                await Task.WhenAny(changed, Task.Delay(Timeout.Infinite, stoppingToken));
                 continue;
             }
 
-            if (wait > TimeSpan.Zero && !await SleepAsync(wait, changed, stoppingToken))
+            if (await SleepUntilAsync(next.Value, changed, stoppingToken))
             {
-                // A reload changed the schedules: the next time is computed again from them.
-                continue;
+                await FireAsync(schedule, next.Value, started, "schedule", stoppingToken);
             }
-
-            await FireAsync(schedule, next.Value, started, "schedule", stoppingToken);
         }
+    }
+
+    /// <summary>False when a reload replaced the schedules before <paramref name="at"/>, or the sleep was cut at a day: the loop computes the next time again.</summary>
+    private async Task<bool> SleepUntilAsync(DateTimeOffset at, Task changed, CancellationToken stoppingToken)
+    {
+        var wait = at - time.GetUtcNow();
+        if (wait > LongestSleep)
+        {
+            await SleepAsync(LongestSleep, changed, stoppingToken);
+            return false;
+        }
+
+        return wait <= TimeSpan.Zero || await SleepAsync(wait, changed, stoppingToken);
     }
 
     /// <summary>False when a reload replaced the schedules (<paramref name="changed"/>) before <paramref name="wait"/> was over.</summary>
@@ -104,10 +130,27 @@ internal sealed class SchedulerService(
         if (!decision.Take)
         {
             ScheduleLog.Skipped(logger, schedule.Text, occurrence, decision.Reason);
+            // A follower skipped: the leader's snapshot should be here within the grace, or this one stands in then.
+            // From now, for an occurrence caught up at start: the leader's daemon may be starting too.
+            var from = time.GetUtcNow() > occurrence ? time.GetUtcNow() : occurrence;
+            _standIn = new StandInCheck(schedule, occurrence, from + ScheduleDecision.StandInAfter(options));
             return;
         }
 
         await trigger.RunAsync($"{why}: '{schedule}' at {occurrence:yyyy-MM-ddTHH:mm:ssZ}; {decision.Reason}", stoppingToken);
+    }
+
+    private async Task StandInAsync(StandInCheck check, CancellationToken stoppingToken)
+    {
+        var decision = ScheduleDecision.StandIn(options, check.Occurrence, check.Schedule.PeriodAt(check.Occurrence), await roles.GetAsync(stoppingToken),
+            directory.NewestPlausible()?.CreatedAt);
+        if (!decision.Take)
+        {
+            ScheduleLog.Skipped(logger, check.Schedule.Text, check.Occurrence, decision.Reason);
+            return;
+        }
+
+        await trigger.RunAsync($"stand-in for '{check.Schedule}' at {check.Occurrence:yyyy-MM-ddTHH:mm:ssZ}: {decision.Reason}", stoppingToken);
     }
 
     private (DateTimeOffset? Next, CronSchedule? Schedule) NextOccurrence(DateTimeOffset now) =>
@@ -117,3 +160,6 @@ internal sealed class SchedulerService(
             .OrderBy(n => n.Next)
             .FirstOrDefault();
 }
+
+/// <summary>A follower's look, at <paramref name="At"/>, for the snapshot of <paramref name="Occurrence"/>.</summary>
+internal sealed record StandInCheck(CronSchedule Schedule, DateTimeOffset Occurrence, DateTimeOffset At);

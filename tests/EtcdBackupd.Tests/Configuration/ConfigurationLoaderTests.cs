@@ -85,6 +85,16 @@ internal sealed class ConfigurationLoaderTests
     }
 
     [Test]
+    public void Read_AScheduleNoDateMatches_IsRefusedByItsKey()
+    {
+        var reader = Read("""{ "Snapshots": { "Schedules": ["0 5 * * *", "0 5 31 2 *"] } }""");
+
+        EtcdBackupd.Schedule.ScheduleOptions.Read(reader, TimeProvider.System);
+
+        Assert.That(reader.Problems, Is.EqualTo(new[] { "Snapshots.Schedules[1]: '0 5 31 2 *' never fires (no date matches it, as February 31st): no snapshot would ever be taken by it" }));
+    }
+
+    [Test]
     public void Load_AJsonSyntaxError_NamesItsLineAndColumn()
     {
         var file = Path.GetTempFileName();

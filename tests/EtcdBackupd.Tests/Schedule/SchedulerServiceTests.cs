@@ -139,6 +139,24 @@ internal sealed class SchedulerServiceTests
 
     [Test]
     [CancelAfter(20_000)]
+    public async Task Reload_AfterAScheduleThatNeverFires_BringsTheSchedulerBack()
+    {
+        SyntheticSnapshots.Write(_dir.Path, Start.AddHours(-1));
+        _schedule = new Live<ScheduleOptions>(Options("0 5 31 2 *"));
+        _service = new SchedulerService(_schedule, new SnapshotDirectory(_dir.Path), new StandInRoles(new MemberRole("m1", true, "m1")), _trigger, _state, _time, _log);
+        await _service.StartAsync(CancellationToken.None);
+        await Eventually.UntilAsync(() => Task.FromResult(_log.Events.Reader.TryRead(out var e) && e.EventName == "NothingScheduled"), Patience, "NothingScheduled");
+
+        _schedule.Set(Options("0 5 * * *"));
+        await Eventually.UntilAsync(() => Task.FromResult(_state.NextScheduled == Start.AddMinutes(1)), Patience, "the next scheduled time", TimeSpan.FromMilliseconds(5));
+        await Task.Delay(200);
+        var reason = await AdvanceUntilAsync(Taken, TimeSpan.FromMinutes(2));
+
+        Assert.That(reason, Does.StartWith("schedule: '0 5 * * *' at 2026-11-24T05:00:00Z"));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
     public async Task Start_AfterAMissedOccurrence_CatchesUpAtOnce()
     {
         SyntheticSnapshots.Write(_dir.Path, Start.AddDays(-2));
@@ -178,17 +196,44 @@ internal sealed class SchedulerServiceTests
 
     [Test]
     [CancelAfter(20_000)]
-    public async Task Follower_WhenNoCopyArrivesForAPeriodPlusGrace_StandsInForTheLeader()
+    public async Task Follower_WhenNoSnapshotForAnOccurrenceArrivesWithinTheGrace_StandsInThen()
     {
-        SyntheticSnapshots.Write(_dir.Path, Start.AddHours(-1));
+        // The leader's snapshot of yesterday's 05:00, and then its daemon died.
+        SyntheticSnapshots.Write(_dir.Path, new DateTimeOffset(2026, 11, 23, 5, 0, 1, TimeSpan.Zero));
         await StartAsync(new MemberRole("m2", false, "m1"));
 
-        var reason = await AdvanceUntilAsync(Taken, TimeSpan.FromDays(2.1), TimeSpan.FromMinutes(10));
+        var reason = await AdvanceUntilAsync(Taken, TimeSpan.FromDays(2.1), TimeSpan.FromMinutes(1));
 
-        // The occurrence is named in the reason; the fake clock may have moved on by the time the stand-in records it.
-        Assert.That(reason, Does.StartWith("schedule: '0 5 * * *' at 2026-11-25T05:00:00Z").And.Contain("standing in for the leader's daemon"),
-            "the 24th 05:00 is within a period of the copy from 03:59; the 25th 05:00 is a day and an hour after it");
-        Assert.That(_trigger.At, Has.Count.EqualTo(1));
+        Assert.That(reason, Does.StartWith("stand-in for '0 5 * * *' at 2026-11-24T05:00:00Z").And.Contain("standing in for the leader's daemon"),
+            "the grace after today's occurrence, not a day later when yesterday's snapshot is a period plus the grace old");
+        Assert.That(_trigger.At.Single(), Is.InRange(Start.AddMinutes(31), Start.AddMinutes(33)));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task Follower_WhenTheLeadersSnapshotArrivesWithinTheGrace_DoesNotStandIn()
+    {
+        SyntheticSnapshots.Write(_dir.Path, new DateTimeOffset(2026, 11, 23, 5, 0, 1, TimeSpan.Zero));
+        await StartAsync(new MemberRole("m2", false, "m1"));
+        await AdvanceUntilAsync(Skipped, TimeSpan.FromMinutes(2));
+
+        // The leader's copy of today's 05:00, named by a clock a few seconds behind ours.
+        SyntheticSnapshots.Write(_dir.Path, Start.AddSeconds(55));
+        var skipped = await AdvanceUntilAsync(Skipped, TimeSpan.FromHours(1), TimeSpan.FromMinutes(1));
+
+        Assert.That(skipped, Does.Contain("the snapshot for it arrived (the newest is from 2026-11-24T04:59:55Z)"));
+        Assert.That(_trigger.At, Is.Empty);
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task Follower_WithNoSnapshotYet_StandsInTheGraceAfterTheFirstOccurrence()
+    {
+        await StartAsync(new MemberRole("m2", false, "m1"));
+
+        var reason = await AdvanceUntilAsync(Taken, TimeSpan.FromDays(2.1), TimeSpan.FromMinutes(1));
+
+        Assert.That(reason, Does.StartWith("stand-in for '0 5 * * *' at 2026-11-24T05:00:00Z").And.Contain("no snapshot is here"));
     }
 
     [Test]
