@@ -12,7 +12,7 @@ internal sealed class EtcdProbe(EtcdOptions etcd)
 {
     private static readonly TimeSpan AnswerTime = TimeSpan.FromSeconds(2);
 
-    /// <summary>With <paramref name="describe"/>, also the member's name, leader, revision and size (a key count: for <c>status</c>, not every minute).</summary>
+    /// <summary>Whether the member leads, and with <paramref name="describe"/> also its name, leader, revision and size (a key count: for <c>status</c>, not every minute).</summary>
     public async Task<EtcdProbeResult> AskAsync(bool describe, CancellationToken cancellationToken)
     {
         var quick = etcd.WithDialTimeout(AnswerTime);
@@ -24,7 +24,12 @@ internal sealed class EtcdProbe(EtcdOptions etcd)
             var memberId = connection.Status.Header.MemberId.ToString("x");
             if (!describe)
             {
-                return new(new EtcdHealth { Healthy = true, Endpoint = connection.Endpoint.ToString(), Version = connection.Status.Version }, memberId);
+                // Whether it leads, too: the verdict forgives a former leader's failed copy only on a follower.
+                return new(new EtcdHealth
+                {
+                    Healthy = true, Endpoint = connection.Endpoint.ToString(), Version = connection.Status.Version,
+                    IsLeader = connection.Status.Leader == connection.Status.Header.MemberId,
+                }, memberId);
             }
 
             var member = await connection.DescribeMemberAsync(timeout.Token);
