@@ -251,6 +251,12 @@ internal sealed class Cli(Option<string> socket, OutputFormat output, Option<int
         {
             var error = answer.Error!;
             await Console.Error.WriteLineAsync($"etcd-backupctl: {request.Command} failed ({error.Code}): {error.Message}");
+            if (answer.Result is { } partial && output.IsJson(parse))
+            {
+                // What a failed restore or recovery did on each member, as the protocol sends it beside the error.
+                await Console.Out.WriteAsync(JsonSerializer.Serialize(partial, kind.Indented) + "\n");
+            }
+
             return ErrorCodes.ExitCode(error.Code);
         }
 

@@ -68,6 +68,68 @@ internal sealed class ClusterRestoreFaultTests
     }
 
     [Test]
+    [CancelAfter(300_000)]
+    public async Task AMemberWhoseRecordOfTheSessionCannotBeRead_StopsTheRecovery_UntilTheRecordIsPutRight()
+    {
+        var hooks = new Hooks();
+        await using var masters = await Masters.StartAsync(EtcdBinaries.Of("3.5"), (i, config) =>
+        {
+            config["Restore"]!["LeaseSeconds"] = LeaseSeconds;
+            if (i == 0)
+            {
+                hooks.Install(config, "start-etcd");
+            }
+        });
+        var snapshotKeys = await ClusterRestoreTests.WriteKubernetesLikeKeysAsync(masters);
+        var snapshot = await ClusterRestoreTests.SnapshotAsync(masters);
+        var (coordinator, other, third) = (masters.All[0], masters.All[1], masters.All[2]);
+        hooks.Arm();
+        var restore = Backupctl.RunAsync(coordinator.Socket, "restore", snapshot, "--cluster", "--yes");
+        await hooks.WaitReachedAsync(coordinator);
+        var session = await OpenSessionAsync(other);
+        await masters.KillAndRestartDaemonAsync(coordinator);
+        await restore;
+        // The third member's record cut short (a full disk at the write, an edit), and its daemon started again.
+        var record = Path.Combine(masters.StateDirectory(third), "restore-sessions", session + ".json");
+        var whole = await SettledAsync(record);
+        await File.WriteAllBytesAsync(record, whole[..(whole.Length / 2)]);
+        await masters.KillAndRestartDaemonAsync(third);
+
+        var refused = await Backupctl.RunAsync(other.Socket, "restore", "--recover", session, "--yes", "--json");
+        var mistyped = await Backupctl.RunAsync(other.Socket, "restore", "--recover", session + "x", "--yes");
+
+        // Read as "never opened", the recovery rolled the other two back and left this one on the restored data, exit 0.
+        Assert.That(refused.ExitCode, Is.EqualTo(1), () => refused + string.Join("\n", masters.All.Select(masters.Log)));
+        Assert.That(refused.StandardError, Does.Contain($"{session}.json").And.Contain("cannot be read").And.Contain("nothing was changed"), refused.ToString);
+        Assert.That(JsonNode.Parse(refused.StandardOutput)?["decision"]?.GetValue<string>(), Is.EqualTo("nothing"), "--json prints the result beside the error");
+        Assert.That(mistyped.ExitCode, Is.EqualTo(1), mistyped.ToString);
+        Assert.That(mistyped.StandardError, Does.Contain("(not_found)").And.Contain("no member has a record"), mistyped.ToString);
+
+        await File.WriteAllBytesAsync(record, whole);
+        var recovered = await Backupctl.RunAsync(other.Socket, "restore", "--recover", session, "--yes", "--json");
+
+        Assert.That(recovered.ExitCode, Is.Zero, () => recovered + string.Join("\n", masters.All.Select(masters.Log)));
+        Assert.That(JsonNode.Parse(recovered.StandardOutput)!["decision"]!.GetValue<string>(), Is.EqualTo("finish"));
+        await masters.AssertOneConsistentClusterAsync();
+        Assert.That(await masters.RegistryKeysAsync(third), Is.EqualTo(snapshotKeys));
+    }
+
+    /// <summary>A member's record once no step of its own changes it any more (the same bytes for 3 s).</summary>
+    private static async Task<byte[]> SettledAsync(string record)
+    {
+        var last = await File.ReadAllBytesAsync(record);
+        await Eventually.UntilAsync(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var now = await File.ReadAllBytesAsync(record);
+            var same = now.AsSpan().SequenceEqual(last);
+            last = now;
+            return same;
+        }, TimeSpan.FromSeconds(60), "the record to settle");
+        return last;
+    }
+
+    [Test]
     [CancelAfter(240_000)]
     public Task AMembersDaemonKilledAndStartedAgainDuringRestoreData_IsAskedAgainAndTheRestoreCompletes() =>
         // What systemd does to a unit whose main process dies: the control group killed, the daemon started again.

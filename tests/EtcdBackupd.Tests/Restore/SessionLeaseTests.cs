@@ -152,6 +152,29 @@ internal sealed partial class SessionLeaseTests
 
     [Test]
     [CancelAfter(30_000)]
+    public async Task ARecordOfTheSessionThatCannotBeRead_IsAnsweredFailedNamingIt_NeverNoSession()
+    {
+        var first = Member(out var before);
+        await CheckAsync(first, "coordinator-a");
+        await first.RunAsync(null, Request(RestorePhase.StopApi, "coordinator-a"), CancellationToken.None);
+        before.Dispose();
+        var record = _dir.Combine("state", "restore-sessions", "s1.json");
+        var whole = await File.ReadAllBytesAsync(record);
+        await File.WriteAllBytesAsync(record, whole[..(whole.Length / 2)]);
+
+        var second = Member(out _);
+        _time.Advance(Lease + TimeSpan.FromSeconds(1));
+        var state = await second.RunAsync(null, Request(RestorePhase.State, "recovery from m2"), CancellationToken.None);
+        var rollback = await second.RunAsync(null, Request(RestorePhase.Rollback, "recovery from m2"), CancellationToken.None);
+
+        Assert.That(state.Error?.Code, Is.EqualTo(ErrorCodes.Failed), "no_session would read as a member that never opened it");
+        Assert.That(state.Error!.Message, Does.Contain(record).And.Contain("cannot be read").And.Contain("move the record aside"));
+        Assert.That(rollback.Error?.Code, Is.EqualTo(ErrorCodes.Failed), rollback.Error?.Message);
+        Assert.That(File.Exists(Api), Is.False, "nothing was undone from a record no one could read");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
     public async Task ARollbackIsRecordedAsRunning_SoADaemonKilledInItReloadsItAsARollbackCutShort()
     {
         await LeaveTheRecordOfADaemonKilledInARollbackAsync();

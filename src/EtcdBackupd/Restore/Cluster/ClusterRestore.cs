@@ -124,6 +124,14 @@ internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOption
 
             MemberRecovery[] Report(ClusterRestoreResult? result) => [.. members.Zip(states).Select((p, i) =>
                 new MemberRecovery(p.First.Name, p.Second.State, p.Second.Error, result?.Members[i].Steps ?? []))];
+            if (errors.Count == 0 && states.All(s => s.State is null))
+            {
+                // A mistyped or empty ID in a script: "nothing to do" would read as recovered.
+                return Reply.Failure(ErrorCodes.NotFound,
+                    $"no member has a record of restore session '{session}': check the ID (the restore's output and each master's journal name it; `etcd-backupctl status` shows one open); nothing was changed",
+                    new RecoveryResult(session, verdict.Decision, verdict.Reason, dryRun, Report(null)), ProtocolJsonContext.Default.RecoveryResult);
+            }
+
             var refused = verdict.Decision == RecoveryDecision.Nothing && (errors.Count > 0 || held.Count > 0 || verdict.NeedsOperator);
             if (dryRun || verdict.Decision == RecoveryDecision.Nothing)
             {

@@ -8,6 +8,9 @@ internal sealed class RestoreBusyException(string message) : Exception(message);
 /// <summary>A <c>restore-phase</c> names a session that is not open here.</summary>
 internal sealed class NoRestoreSessionException(string message) : InvalidOperationException(message);
 
+/// <summary>This member has a record of the session that cannot be read: it can say nothing of where it stands.</summary>
+internal sealed class SessionUnreadableException(string message) : IOException(message);
+
 /// <summary>
 /// The runbook's restore on this member, in its order: check the snapshot before anything stops; stop
 /// the API servers, then etcd; move the data directory aside (never deleted); run etcd's own restore
@@ -81,7 +84,18 @@ internal sealed class LocalRestore : IDisposable
         }
 
         // Read again with the lock in hand: the other process may have closed the session just before letting go.
-        if (_store!.Find(open.Id) is not { Outcome: SessionOutcome.Open } still)
+        SessionRecord? still;
+        try
+        {
+            still = _store!.Find(open.Id);
+        }
+        catch (SessionUnreadableException e)
+        {
+            Leave();
+            return e.Message;
+        }
+
+        if (still is not { Outcome: SessionOutcome.Open })
         {
             Leave();
             return $"restore session '{open.Id}' was closed by the process that held it";

@@ -44,6 +44,20 @@ internal sealed class MemberPhases(LocalRestore restore)
                 $"this member speaks restore protocol {ControlFraming.ProtocolVersion}, the coordinator {request.Protocol?.ToString() ?? "an older one"}: upgrade every master to the same etcd-backupd first; nothing was stopped");
         }
 
+        try
+        {
+            return await AnswerAsync(request, path, cancellationToken);
+        }
+        catch (SessionUnreadableException e)
+        {
+            // Not no_session: a coordinator or recovery must not take this member for one that never opened it.
+            return PhaseAnswer.Failed(ErrorCodes.Failed, e.Message);
+        }
+    }
+
+    private async Task<PhaseAnswer> AnswerAsync(RestorePhaseRequest request, string? path, CancellationToken cancellationToken)
+    {
+        var (id, phase) = (request.Session, request.Phase);
         if (phase is RestorePhase.State)
         {
             return State(id, request.Coordinator);

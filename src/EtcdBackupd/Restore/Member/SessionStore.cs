@@ -61,12 +61,26 @@ internal sealed class SessionStore(string stateDirectory, ILogger logger)
         }
     }
 
+    /// <summary>
+    /// The record of session <paramref name="id"/>; null when this member has none. One that is here but
+    /// cannot be read throws <see cref="SessionUnreadableException"/>: read as none, a recovery would
+    /// take this member for one that never opened the session, roll the others back and leave it out.
+    /// </summary>
     public SessionRecord? Find(string id)
     {
         lock (_gate)
         {
             WriteUnwritten();
-            return _unwritten.TryGetValue(id, out var kept) ? Parse(kept) : File.Exists(PathOf(id)) ? Read(PathOf(id)) : null;
+            if (_unwritten.TryGetValue(id, out var kept))
+            {
+                return Parse(kept);
+            }
+
+            var path = PathOf(id);
+            return !File.Exists(path) ? null
+                : Read(path, out var problem) ?? throw new SessionUnreadableException(
+                    $"this member's record of restore session '{id}', {path}, cannot be read ({problem}); nothing is decided from it: "
+                    + "see what this member's etcd and data directory are (its journal names each restore step), then move the record aside");
         }
     }
 
@@ -108,26 +122,28 @@ internal sealed class SessionStore(string stateDirectory, ILogger logger)
     }
 
     private List<SessionRecord> OnDisk() => System.IO.Directory.Exists(Directory)
-        ? [.. System.IO.Directory.GetFiles(Directory, "*.json").Select(Read).OfType<SessionRecord>()]
+        ? [.. System.IO.Directory.GetFiles(Directory, "*.json").Select(path => Read(path, out _)).OfType<SessionRecord>()]
         : [];
 
-    private SessionRecord? Read(string path)
+    private SessionRecord? Read(string path, out string? problem)
     {
         try
         {
             var record = JsonSerializer.Deserialize(File.ReadAllBytes(path), SessionJsonContext.Default.SessionRecord);
             if (record is { Format: SessionRecord.CurrentFormat } && Path.GetFileNameWithoutExtension(path) == record.Id)
             {
+                problem = null;
                 return record;
             }
 
-            RestoreLog.SessionUnreadable(logger, path, $"format {record?.Format} or session ID does not match its file name");
+            problem = $"format {record?.Format} or session ID does not match its file name";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            RestoreLog.SessionUnreadable(logger, path, e.Message);
+            problem = e.Message;
         }
 
+        RestoreLog.SessionUnreadable(logger, path, problem);
         return null;
     }
 
