@@ -129,6 +129,47 @@ internal sealed class RealSystemdTests
         ["Snapshots"] = new JsonObject { ["Directory"] = "/var/lib/etcd-backupd", ["TimeZone"] = timeZone },
     };
 
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task AUnitStillStartingOrBetweenRestarts_MayRunForARestoresStops_ThoughIsActiveSaysNo()
+    {
+        // An etcd of Type=notify waiting for its peers, and an API server crash-looping while etcd has no quorum.
+        await File.WriteAllTextAsync(_dir.Combine("starting.service"), "[Service]\nType=notify\nExecStart=/bin/sleep 600\nTimeoutStartSec=infinity\n");
+        await File.WriteAllTextAsync(_dir.Combine("looping.service"), "[Service]\nExecStart=/bin/false\nRestart=always\nRestartSec=30\n");
+        foreach (var unit in new[] { "starting.service", "looping.service" })
+        {
+            await _container.MustRunAsync("install", "-m", "0644", $"/srv/test/{unit}", $"/etc/systemd/system/{unit}");
+        }
+
+        await _container.MustRunAsync("systemctl", "daemon-reload");
+        await _container.MustRunAsync("systemctl", "start", "--no-block", "starting.service", "looping.service");
+        var systemctl = _dir.Combine("systemctl-in-container");
+        await File.WriteAllTextAsync(systemctl, $"#!/bin/sh\nexec nsenter -t {_container.Init} -a systemctl \"$@\"\n");
+        File.SetUnixFileMode(systemctl, (UnixFileMode)0b111_101_101);
+        var services = new EtcdBackupd.Restore.SystemdServiceControl(systemctl);
+        try
+        {
+            await Eventually.UntilAsync(async () =>
+                (await _container.RunAsync("systemctl", "show", "-p", "SubState", "--value", "looping.service")).StandardOutput.Trim() == "auto-restart",
+                TimeSpan.FromSeconds(30), "looping.service to wait for its restart");
+            foreach (var unit in new[] { "starting.service", "looping.service" })
+            {
+                var state = (await _container.MustRunAsync("systemctl", "show", "-p", "ActiveState", "--value", unit)).StandardOutput.Trim();
+                Assert.That(state, Is.EqualTo("activating"), unit);
+                Assert.That(await services.IsActiveAsync(unit, CancellationToken.None), Is.False, $"{unit}: is-active says no while {state}");
+                Assert.That(await services.MayRunAsync(unit, CancellationToken.None), Is.True, $"{unit}: a stop must not be skipped while {state}");
+            }
+
+            await _container.MustRunAsync("systemctl", "stop", "starting.service", "looping.service");
+            Assert.That(await services.MayRunAsync("starting.service", CancellationToken.None), Is.False, "stopped");
+            Assert.That(await services.MayRunAsync("no-such.service", CancellationToken.None), Is.False, "a unit systemd does not know has nothing running");
+        }
+        finally
+        {
+            await _container.RunAsync("systemctl", "stop", "starting.service", "looping.service");
+        }
+    }
+
     private async Task InstallConfigAsync(JsonObject config)
     {
         Backupd.WriteConfig(_dir.Combine("etcd-backupd.json"), config);

@@ -24,6 +24,13 @@ internal sealed class BoundedServiceControl(IServiceControl inner, TimeSpan limi
         return active;
     }
 
+    public async Task<bool> MayRunAsync(string unit, CancellationToken cancellationToken)
+    {
+        var running = true;
+        await WithinAsync($"ask whether {unit} may be running", async token => running = await inner.MayRunAsync(unit, token), cancellationToken);
+        return running;
+    }
+
     private async Task WithinAsync(string what, Func<CancellationToken, Task> action, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(limit, time);

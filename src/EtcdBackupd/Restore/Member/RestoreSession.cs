@@ -230,7 +230,7 @@ internal sealed partial class RestoreSession
         {
             await RunStepAsync($"stop {api}", async () =>
             {
-                if (await _services.IsActiveAsync(api, cancellationToken))
+                if (await _services.MayRunAsync(api, cancellationToken))
                 {
                     // The undo first: a stop cut short (a deadline, a crash) may still stop the unit.
                     PushUndo(new UndoStep(UndoKind.StartUnit, $"start {api}", Unit: api));
@@ -496,7 +496,8 @@ internal sealed partial class RestoreSession
 
     private async Task StopIfActiveAsync(string unit)
     {
-        if (await _services.IsActiveAsync(unit, CancellationToken.None))
+        // Not only when active: an etcd still starting has its data open, and the old data goes back next.
+        if (await _services.MayRunAsync(unit, CancellationToken.None))
         {
             await _services.StopAsync(unit, CancellationToken.None);
         }

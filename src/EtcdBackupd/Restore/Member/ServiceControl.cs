@@ -9,7 +9,15 @@ internal interface IServiceControl
 
     Task StartAsync(string unit, CancellationToken cancellationToken);
 
+    /// <summary>Whether the unit is up (a start may be skipped): active or reloading.</summary>
     Task<bool> IsActiveAsync(string unit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the unit may have a process, so a stop must not be skipped: up, or on its way up or down
+    /// (an etcd of <c>Type=notify</c> waiting for its peers is <c>activating</c> with its data open; a
+    /// crash-looping API server is <c>activating</c> between restarts).
+    /// </summary>
+    Task<bool> MayRunAsync(string unit, CancellationToken cancellationToken);
 }
 
 /// <summary>Shell commands per unit (<c>Restore.Commands</c>), for hosts that run etcd without systemd, and the tests.</summary>
@@ -21,6 +29,9 @@ internal sealed class CommandServiceControl(IReadOnlyDictionary<string, UnitComm
 
     public async Task<bool> IsActiveAsync(string unit, CancellationToken cancellationToken) =>
         (await Shell.RunAsync(For(unit).IsActive, cancellationToken)).ExitCode == 0;
+
+    /// <summary>The operator's one question about a unit answers both.</summary>
+    public Task<bool> MayRunAsync(string unit, CancellationToken cancellationToken) => IsActiveAsync(unit, cancellationToken);
 
     private UnitCommands For(string unit) =>
         commands.TryGetValue(unit, out var found) ? found : throw new InvalidOperationException($"Restore.Commands has no entry for {unit}");
@@ -48,6 +59,17 @@ internal sealed class SystemdServiceControl(string systemctl = "systemctl") : IS
 
     public async Task<bool> IsActiveAsync(string unit, CancellationToken cancellationToken) =>
         (await Shell.RunAsync(systemctl, ["is-active", "--quiet", "--", unit], null, cancellationToken)).ExitCode == 0;
+
+    /// <summary>
+    /// From <c>ActiveState</c>, since <c>is-active</c> answers no for <c>activating</c> and <c>deactivating</c>:
+    /// only <c>inactive</c> and <c>failed</c> have no process. A unit systemd does not know reads
+    /// <c>inactive</c>; an answer that cannot be read counts as running, so the stop is sent.
+    /// </summary>
+    public async Task<bool> MayRunAsync(string unit, CancellationToken cancellationToken)
+    {
+        var result = await Shell.RunAsync(systemctl, ["show", "--property=ActiveState", "--value", "--", unit], null, cancellationToken);
+        return result.ExitCode != 0 || result.Output.Trim() is not ("inactive" or "failed");
+    }
 
     private async Task RunAsync(string verb, string unit, CancellationToken cancellationToken)
     {
