@@ -28,6 +28,10 @@ internal sealed partial class PeerPusher(Live<PeersOptions> peers, TimeProvider 
     public Task<IReadOnlyList<PeerPushResult>> PushAsync(SnapshotResult snapshot, CancellationToken cancellationToken) =>
         PushAsync(options.Targets, snapshot, replace: false, cancellationToken);
 
+    /// <summary>To <paramref name="targets"/> only (a cluster restore's members); an identical copy is skipped.</summary>
+    public Task<IReadOnlyList<PeerPushResult>> PushAsync(SnapshotResult snapshot, IReadOnlyList<PeerTarget> targets, CancellationToken cancellationToken) =>
+        PushAsync(targets, snapshot, replace: false, cancellationToken);
+
     /// <summary>
     /// To <paramref name="targets"/> only, whatever their manifest says: a copy whose bytes went bad
     /// under a good manifest (a restore's check found it) is replaced by this master's.

@@ -72,8 +72,8 @@ internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOption
             var deadlines = new PhaseDeadlines(restore.HealthTimeout, peers.Timeout);
             var session = $"{time.GetUtcNow():yyyyMMddTHHmmssZ}-{Guid.NewGuid():N}"[..32];
             progress("coordinator", $"restore session {session}: if this master's daemon dies, end it on every member with etcd-backupctl restore --recover {session} --yes");
-            // Every peer connected, so the remote members are Peers.Targets in order.
-            var targets = members.Skip(1).Zip(peers.Targets).ToDictionary(p => p.First, p => p.Second);
+            // Every peer connected, so the remote members are the member targets in order.
+            var targets = members.Skip(1).Zip(MemberTargets(peers)).ToDictionary(p => p.First, p => p.Second);
             var run = new ClusterRun(members, Path.GetFileName(path), manifest.Sha256, session, deadlines, progress, logger)
             {
                 RepushTo = (on, token) => new PeerRepush(peers, time, logger).ReplaceAsync(snapshot, [.. on.Select(m => targets[m])], progress, token),
@@ -226,10 +226,18 @@ internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOption
         return new ClusterPlan(path, sha256, true, [.. RestorePhases.Runbook.Select(p => p.Wire())], plans);
     }
 
-    /// <summary>Opens an SSH connection to every peer; returns the ones that failed, with why.</summary>
+    /// <summary>
+    /// The peers that are members: every target but those with <c>Prune: true</c>, which by their definition
+    /// run no daemon (a backup host other clusters push to as well) and could never answer a phase, so the
+    /// restore, and the recovery a disaster may need, could never run. A master wrongly marked so is caught
+    /// before anything stops: <c>--initial-cluster</c> would name a member that takes no part.
+    /// </summary>
+    private static List<PeerTarget> MemberTargets(PeersOptions peers) => [.. peers.Targets.Where(t => !t.Prune)];
+
+    /// <summary>Opens an SSH connection to every member peer; returns the ones that failed, with why.</summary>
     private async Task<List<string>> ConnectAsync(PeersOptions peers, List<IRestoreMember> members, CancellationToken cancellationToken)
     {
-        var attempts = peers.Targets.Select(async target =>
+        var attempts = MemberTargets(peers).Select(async target =>
         {
             try
             {
@@ -259,12 +267,13 @@ internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOption
     /// <summary>Pushes the snapshot where it is missing or different (the pusher skips identical copies); null when every peer has it.</summary>
     private async Task<string?> PlaceEverywhereAsync(PeersOptions peers, SnapshotResult snapshot, Action<string, string> progress, CancellationToken cancellationToken)
     {
-        if (peers.Targets.Count == 0)
+        var targets = MemberTargets(peers);
+        if (targets.Count == 0)
         {
             return null;
         }
 
-        var results = await new PeerPusher(peers, time, logger).PushAsync(snapshot, cancellationToken);
+        var results = await new PeerPusher(peers, time, logger).PushAsync(snapshot, targets, cancellationToken);
         foreach (var result in results.Where(r => r.Ok))
         {
             progress($"{result.Host}:{result.Port}", result.Skipped ? "has the same snapshot" : "received the snapshot");

@@ -343,7 +343,7 @@ internal sealed partial class ClusterRun(
         var missing = names.Where(n => !taking.Contains(n)).ToList();
         return missing.Count == 0 ? null
             : $"--initial-cluster names {names.Count} members and {string.Join(", ", missing)} would not take part (this restore reaches {members.Count}: "
-              + "this master and its Peers.Targets): a member left out would keep its old data beside the restored ones; list every master in Peers.Targets";
+              + "this master and its Peers.Targets without Prune: true): a member left out would keep its old data beside the restored ones; list every master in Peers.Targets, none of them with Prune: true";
     }
 
     /// <summary>The word after <paramref name="flag"/> in a restore command, or null.</summary>
