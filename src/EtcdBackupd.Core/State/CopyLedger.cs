@@ -20,6 +20,9 @@ internal sealed record CopyLedgerFile(int Version, IReadOnlyList<PeerRecord> Pee
 /// <remarks>
 /// A file that exists but is not the ledger (edited by hand, a version this daemon does not know) is never written
 /// over: its owed sends would be forgotten. The first update keeps it aside, logged, and begins a new one.
+/// A change the file refuses (a full or read-only <c>State.Directory</c>) is kept in this process and applied to
+/// every read, then written with the next change that can be: read from the disk alone, a failed copy recorded
+/// nowhere left the last success standing, and <c>status</c> and the metrics said all was well.
 /// </remarks>
 internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger = null)
 {
@@ -28,6 +31,11 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
     /// <summary>The daemon and a one-shot command may write at once; each waits at most this long for the other.</summary>
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(5);
 
+    private readonly Lock _gate = new();
+
+    // One per push, upload or owed send the file refused, oldest first: as many as the daemon made while it refused.
+    private readonly List<Func<CopyLedgerFile, CopyLedgerFile>> _unwritten = [];
+
     private string FilePath => Path.Combine(stateDirectory, FileName);
 
     public IReadOnlyList<PeerRecord> Read() => ReadFile().Peers;
@@ -35,16 +43,25 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
     /// <summary>Each off-site target's uploads from this master.</summary>
     public IReadOnlyList<OffsiteRecord> ReadOffsite() => ReadFile().Offsite ?? [];
 
-    /// <summary>The ledger; empty when there is none or it cannot be read (the health verdict then says no copy is known).</summary>
+    /// <summary>
+    /// The ledger with the changes it refused; empty when there is none or it cannot be read (the health verdict
+    /// then says no copy is known).
+    /// </summary>
     private CopyLedgerFile ReadFile()
     {
+        CopyLedgerFile file;
         try
         {
-            return Parse() ?? Empty;
+            file = Parse() ?? Empty;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            return Empty;
+            file = Empty;
+        }
+
+        lock (_gate)
+        {
+            return _unwritten.Aggregate(file, (current, change) => change(current));
         }
     }
 
@@ -152,13 +169,39 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
         });
     }
 
-    /// <summary>Reads, changes and writes the file under the lock, so the daemon and a one-shot command never lose each other's entries.</summary>
+    /// <summary>
+    /// Reads, changes and writes the file under the lock, so the daemon and a one-shot command never lose each other's
+    /// entries; the changes it refused before go first. One refused now is kept, and the exception thrown.
+    /// </summary>
     private void Update(Func<CopyLedgerFile, CopyLedgerFile> change)
     {
-        using var held = Lock();
-        var file = change(ForUpdate());
-        Durable.WriteAllBytes(FilePath, JsonSerializer.SerializeToUtf8Bytes(file with { Version = 1, Owed = file.Owed ?? [] }, StateJsonContext.Default.CopyLedgerFile),
-            UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        List<Func<CopyLedgerFile, CopyLedgerFile>> changes = [change];
+        try
+        {
+            using var held = Lock();
+            // Taken with the file's lock held: an update of this process that wrote them meanwhile has removed them.
+            lock (_gate)
+            {
+                changes.InsertRange(0, _unwritten);
+            }
+
+            var file = changes.Aggregate(ForUpdate(), (current, next) => next(current));
+            Durable.WriteAllBytes(FilePath, JsonSerializer.SerializeToUtf8Bytes(file with { Version = 1, Owed = file.Owed ?? [] }, StateJsonContext.Default.CopyLedgerFile),
+                UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            lock (_gate)
+            {
+                _unwritten.RemoveAll(changes.Contains);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            lock (_gate)
+            {
+                _unwritten.Add(change);
+            }
+
+            throw;
+        }
     }
 
     /// <summary>The metrics' <c>peer</c> label and the ledger's key.</summary>

@@ -1,3 +1,4 @@
+using EtcdBackupd.Protocol.Results;
 using EtcdBackupd.Peers;
 using EtcdBackupd.State;
 using EtcdBackupd.Tests.Support;
@@ -50,6 +51,40 @@ internal sealed class CopyLedgerTests
         Assert.That((afterOld.LastOk, afterOld.LastSnapshot, afterOld.LastSuccessAt), Is.EqualTo(((bool?)false, (string?)Failed, (DateTimeOffset?)At.AddHours(1))),
             "the peer still lacks the newer snapshot; the older one did reach it");
         Assert.That((afterFailed.LastOk, afterFailed.LastError, afterFailed.LastSnapshot), Is.EqualTo(((bool?)true, (string?)null, (string?)Failed)));
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Record_ThatTheStateDirectoryRefuses_IsStillReadInThisProcess_AndWrittenWithTheNextChange()
+    {
+        using var dir = new TempDirectory("copy-ledger");
+        var ledger = new CopyLedger(dir.Path);
+        ledger.Record([Result(true)], "etcd-snapshot-20261124T050000Z-m1-r100.db", At);
+        if ((await ProcessRunner.RunAsync("chattr", ["+i", dir.Path])).ExitCode != 0)
+        {
+            Assert.Ignore("chattr +i needs root and a file system that keeps the flag (CI runs as root on one)");
+        }
+
+        PeerRecord seen, onDisk;
+        try
+        {
+            Assert.That(() => ledger.Record([Result(false)], "etcd-snapshot-20261125T050000Z-m1-r200.db", At.AddDays(1)),
+                Throws.InstanceOf<UnauthorizedAccessException>().Or.InstanceOf<IOException>());
+            seen = ledger.Read().Single();
+            onDisk = new CopyLedger(dir.Path).Read().Single();
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("chattr", ["-i", dir.Path]);
+        }
+
+        ledger.Record([Result(false)], "etcd-snapshot-20261126T050000Z-m1-r300.db", At.AddDays(2));
+        var written = new CopyLedger(dir.Path).Read().Single();
+
+        Assert.That((seen.LastOk, seen.Failures), Is.EqualTo(((bool?)false, 1L)), "the failure the file refused is what this process reads: health and metrics see it");
+        Assert.That(onDisk.LastOk, Is.True, "the file itself was not changed");
+        Assert.That((written.LastOk, written.Failures, written.LastSnapshot), Is.EqualTo(((bool?)false, 2L, (string?)"etcd-snapshot-20261126T050000Z-m1-r300.db")),
+            "both failures written once the file could be");
     }
 
     [Test]
