@@ -46,7 +46,7 @@ internal static class DaemonHost
         using var serilog = DaemonLogging.Create(configuration.Logging, level);
         try
         {
-            using var host = Build(new LiveConfiguration(configPath, configuration, level), notifications, time, serilog);
+            using var host = Build(new LiveConfiguration(configPath, configuration, level, time), notifications, time, serilog);
             var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("etcd-backupd");
             var s = configuration.Schedule;
             var schedules = string.Join(", ", s.Schedules);

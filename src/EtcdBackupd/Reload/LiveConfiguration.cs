@@ -14,7 +14,7 @@ namespace EtcdBackupd.Reload;
 /// The configuration in force, and the sections a reload replaces. Services that follow a reload take a
 /// <see cref="Live{T}"/> section and read it at each run; the rest were built once from the start's values.
 /// </summary>
-internal sealed class LiveConfiguration(string path, DaemonConfiguration initial, LoggingLevelSwitch level)
+internal sealed class LiveConfiguration(string path, DaemonConfiguration initial, LoggingLevelSwitch level, TimeProvider? time = null)
 {
     private DaemonConfiguration _current = initial;
 
@@ -42,9 +42,14 @@ internal sealed class LiveConfiguration(string path, DaemonConfiguration initial
     {
         var current = Current;
         var changes = ConfigurationChanges.Between(current.Settings, next.Settings);
+        // The default drawn again, even when the file now sets the key: that needs a restart, as the reload says.
         var health = current.Settings.ContainsKey("Health.MaxSnapshotAgeMinutes")
             ? current.Health
-            : new HealthOptions { MaxSnapshotAge = next.Health.MaxSnapshotAge, CertificateWarning = current.Health.CertificateWarning };
+            : new HealthOptions
+            {
+                MaxSnapshotAge = HealthOptions.DefaultMaxSnapshotAge(next.Schedule, (time ?? TimeProvider.System).GetUtcNow()),
+                CertificateWarning = current.Health.CertificateWarning,
+            };
         Volatile.Write(ref _current, current with
         {
             Schedule = next.Schedule, Retention = next.Retention, Peers = next.Peers, Metrics = next.Metrics, Health = health,

@@ -60,6 +60,19 @@ internal sealed class LiveConfigurationTests
     }
 
     [Test]
+    public void Apply_AThresholdAddedToTheFile_IsNamedAsNeedingARestart_AndTheDefaultStaysInForce()
+    {
+        var live = new LiveConfiguration(_dir.Combine("config.json"), Load(_ => { }), new LoggingLevelSwitch());
+        var daily = live.Health.Current.MaxSnapshotAge;
+
+        var (applied, needRestart) = live.Apply(Load(c => c["Health"] = new JsonObject { ["MaxSnapshotAgeMinutes"] = 5 }));
+
+        Assert.That(needRestart.Select(c => c.Key), Is.EqualTo(new[] { "Health.MaxSnapshotAgeMinutes" }));
+        Assert.That(applied, Is.Empty);
+        Assert.That(live.Health.Current.MaxSnapshotAge, Is.EqualTo(daily), "what the reload said: not in force until a restart");
+    }
+
+    [Test]
     public void Apply_TheSameFileAgain_ChangesNothingAndKeepsNamingAKeyThatStillNeedsARestart()
     {
         var live = new LiveConfiguration(_dir.Combine("config.json"), Load(_ => { }), new LoggingLevelSwitch());
