@@ -44,6 +44,16 @@ internal sealed class SnapshotDirectory(string directory)
     /// <summary>The newest snapshot that is at least the right shape (size); cheap, for scheduling decisions.</summary>
     public SnapshotEntry? NewestPlausible() => List().FirstOrDefault(e => EtcdTrailer.HasSnapshotSize(e.SizeBytes));
 
+    /// <summary>
+    /// The newest that is the right shape and backs this cluster up, as the health verdict counts them (no trailer
+    /// read): not named ahead of <paramref name="now"/>, not another cluster's by its manifest, not imported without
+    /// one. For the scheduler, whose catch-up and follower's stand-in it would otherwise hold back while health
+    /// already says the newest snapshot is too old.
+    /// </summary>
+    public SnapshotEntry? NewestBackingUp(DateTimeOffset now, IReadOnlyCollection<string> clusters) =>
+        List().FirstOrDefault(e => EtcdTrailer.HasSnapshotSize(e.SizeBytes) && !NamedAhead.Of(e.CreatedAt, now)
+            && Lineage.SnapshotEvidence.BacksUp(ManifestFile.TryRead(e.ManifestPath), clusters));
+
     /// <summary>Manifests of our naming whose snapshot is gone.</summary>
     public IEnumerable<(string Path, DateTimeOffset CreatedAt)> OrphanManifests()
     {

@@ -22,7 +22,9 @@ internal sealed record CopyLedgerFile(int Version, IReadOnlyList<PeerRecord> Pee
 /// over: its owed sends would be forgotten. The first update keeps it aside, logged, and begins a new one.
 /// A change the file refuses (a full or read-only <c>State.Directory</c>) is kept in this process and applied to
 /// every read, then written with the next change that can be: read from the disk alone, a failed copy recorded
-/// nowhere left the last success standing, and <c>status</c> and the metrics said all was well.
+/// nowhere left the last success standing, and <c>status</c> and the metrics said all was well. A one-shot command
+/// that records a newer result meanwhile is read beneath them until the next push: an alarm a push clears, never
+/// a success that is not there.
 /// </remarks>
 internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger = null)
 {
@@ -31,9 +33,15 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
     /// <summary>The daemon and a one-shot command may write at once; each waits at most this long for the other.</summary>
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The changes kept while the file refuses them, at most: a retry of an owed send is one, every
+    /// <c>Peers.RetrySeconds</c>. Past it the oldest go (its record is as old as the rest have made it).
+    /// </summary>
+    private const int MostUnwritten = 1000;
+
     private readonly Lock _gate = new();
 
-    // One per push, upload or owed send the file refused, oldest first: as many as the daemon made while it refused.
+    // One per push, upload or owed send the file refused, oldest first.
     private readonly List<Func<CopyLedgerFile, CopyLedgerFile>> _unwritten = [];
 
     private string FilePath => Path.Combine(stateDirectory, FileName);
@@ -49,18 +57,19 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
     /// </summary>
     private CopyLedgerFile ReadFile()
     {
-        CopyLedgerFile file;
-        try
-        {
-            file = Parse() ?? Empty;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
-        {
-            file = Empty;
-        }
-
+        // The file and the kept changes read together: an update writes them and forgets them under the same lock.
         lock (_gate)
         {
+            CopyLedgerFile file;
+            try
+            {
+                file = Parse() ?? Empty;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+            {
+                file = Empty;
+            }
+
             return _unwritten.Aggregate(file, (current, change) => change(current));
         }
     }
@@ -175,32 +184,70 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
     /// </summary>
     private void Update(Func<CopyLedgerFile, CopyLedgerFile> change)
     {
-        List<Func<CopyLedgerFile, CopyLedgerFile>> changes = [change];
+        using var held = LockKeeping(change);
+        lock (_gate)
+        {
+            byte[]? bytes = null;
+            try
+            {
+                var file = _unwritten.Append(change).Aggregate(ForUpdate(), (current, next) => next(current));
+                bytes = JsonSerializer.SerializeToUtf8Bytes(file with { Version = 1, Owed = file.Owed ?? [] }, StateJsonContext.Default.CopyLedgerFile);
+                Durable.WriteAllBytes(FilePath, bytes, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                _unwritten.Clear();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (bytes is not null && Written(bytes))
+                {
+                    // Renamed in place, only the directory's sync failed: kept, they would be counted twice.
+                    _unwritten.Clear();
+                }
+                else
+                {
+                    Keep(change);
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The file's lock; when it cannot be had, <paramref name="change"/> is kept and the exception thrown.</summary>
+    private FileStream LockKeeping(Func<CopyLedgerFile, CopyLedgerFile> change)
+    {
         try
         {
-            using var held = Lock();
-            // Taken with the file's lock held: an update of this process that wrote them meanwhile has removed them.
-            lock (_gate)
-            {
-                changes.InsertRange(0, _unwritten);
-            }
-
-            var file = changes.Aggregate(ForUpdate(), (current, next) => next(current));
-            Durable.WriteAllBytes(FilePath, JsonSerializer.SerializeToUtf8Bytes(file with { Version = 1, Owed = file.Owed ?? [] }, StateJsonContext.Default.CopyLedgerFile),
-                UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            lock (_gate)
-            {
-                _unwritten.RemoveAll(changes.Contains);
-            }
+            return Lock();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             lock (_gate)
             {
-                _unwritten.Add(change);
+                Keep(change);
             }
 
             throw;
+        }
+    }
+
+    private void Keep(Func<CopyLedgerFile, CopyLedgerFile> change)
+    {
+        _unwritten.Add(change);
+        if (_unwritten.Count > MostUnwritten)
+        {
+            _unwritten.RemoveAt(0);
+        }
+    }
+
+    private bool Written(byte[] bytes)
+    {
+        try
+        {
+            return File.ReadAllBytes(FilePath).AsSpan().SequenceEqual(bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

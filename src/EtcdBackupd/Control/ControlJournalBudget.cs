@@ -16,7 +16,7 @@ internal sealed class ControlJournalBudget(TimeProvider time, ILogger<ControlJou
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
     private readonly Lock _lock = new();
 
-    // One entry per uid that has used the socket: as many as the group has members, the only ones let in.
+    // One entry per uid other than root that has connected: the group's members, and any other uid the socket's mode let reach it.
     private readonly Dictionary<int, Window> _windows = [];
 
     /// <summary>Whether this line of <paramref name="peer"/>'s may be written; if not, it is counted.</summary>

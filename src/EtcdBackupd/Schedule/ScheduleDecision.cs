@@ -43,10 +43,13 @@ internal sealed record ScheduleDecision(bool Take, string Reason)
 
     /// <summary>
     /// How long after an occurrence a follower that skipped it looks for the leader's snapshot:
-    /// <c>Snapshots.FollowerGraceMinutes</c>, and a minute at least, since even a leader on time needs a
-    /// moment to take and push it.
+    /// <c>Snapshots.FollowerGraceMinutes</c>, and five minutes at least: a leader on time still takes,
+    /// verifies and pushes a database of gigabytes, and a follower that looked sooner would take a second
+    /// snapshot at every occurrence.
     /// </summary>
-    public static TimeSpan StandInAfter(ScheduleOptions options) => options.FollowerGrace > TimeSpan.FromMinutes(1) ? options.FollowerGrace : TimeSpan.FromMinutes(1);
+    public static TimeSpan StandInAfter(ScheduleOptions options) => options.FollowerGrace > LeastStandIn ? options.FollowerGrace : LeastStandIn;
+
+    private static readonly TimeSpan LeastStandIn = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// <see cref="StandInAfter"/> an occurrence a follower skipped: did the snapshot for it arrive? One

@@ -13,4 +13,8 @@ internal static partial class ScheduleLog
     [LoggerMessage(EventId = 5003, EventName = "NothingScheduled", Level = LogLevel.Warning,
         Message = "No schedule has a future occurrence; only requested snapshots will be taken")]
     public static partial void NothingScheduled(ILogger logger);
+
+    [LoggerMessage(EventId = 5004, EventName = "ScheduleNeverFires", Level = LogLevel.Warning,
+        Message = "Snapshots.Schedules entry '{Schedule}' never fires (no date matches it); the other schedules run")]
+    public static partial void NeverFires(ILogger logger, string schedule);
 }

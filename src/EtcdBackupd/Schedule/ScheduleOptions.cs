@@ -46,19 +46,19 @@ internal sealed class ScheduleOptions
         {
             try
             {
-                var schedule = CronSchedule.Parse(texts[i], zone!);
-                if (schedule.NextAfter(time.GetUtcNow()) is null)
-                {
-                    // Cronos accepts dates no month has; the scheduler would wait for ever.
-                    config.Problem($"Snapshots.Schedules[{i}]", $"'{texts[i]}' never fires (no date matches it, as February 31st): no snapshot would ever be taken by it");
-                }
-
-                schedules.Add(schedule);
+                schedules.Add(CronSchedule.Parse(texts[i], zone!));
             }
             catch (CronFormatException e)
             {
                 config.Problem($"Snapshots.Schedules[{i}]", $"'{texts[i]}' is not a cron expression (five fields, or six with seconds): {e.Message}");
             }
+        }
+
+        // Cronos accepts dates no month has (February 31st). Beside one that fires it is only logged (the scheduler says
+        // so): a configuration that ran before must still start; alone, no scheduled snapshot would ever be taken.
+        if (schedules.Count > 0 && schedules.All(s => s.NextAfter(time.GetUtcNow()) is null))
+        {
+            config.Problem("Snapshots.Schedules", $"no expression ever fires (no date matches {string.Join(", ", schedules.Select(s => $"'{s.Text}'"))}, as February 31st): no scheduled snapshot would ever be taken");
         }
 
         if (texts.Count == 0 && config.Has("Snapshots.Schedules"))

@@ -10,7 +10,7 @@ namespace EtcdBackupd.Schedule;
 /// </summary>
 internal sealed class SchedulerService(
     Live<ScheduleOptions> liveSchedule, SnapshotDirectory directory, IMemberRoleSource roles, ISnapshotTrigger trigger,
-    DaemonState state, TimeProvider time, ILogger<SchedulerService> logger) : BackgroundService
+    DaemonState state, TimeProvider time, ILogger<SchedulerService> logger, Lineage.ClusterLineage? lineage = null) : BackgroundService
 {
     /// <summary>Long sleeps are cut into pieces so a changed wall clock is noticed within a day.</summary>
     private static readonly TimeSpan LongestSleep = TimeSpan.FromDays(1);
@@ -22,6 +22,8 @@ internal sealed class SchedulerService(
     /// period late (a day and a half with no snapshot, by default, after the leader's daemon died).
     /// </summary>
     private StandInCheck? _standIn;
+
+    private ScheduleOptions? _told;
 
     /// <summary>Read at each use: a reload replaces it.</summary>
     private ScheduleOptions options => liveSchedule.Current;
@@ -51,6 +53,7 @@ internal sealed class SchedulerService(
             var now = time.GetUtcNow();
             var (next, schedule) = NextOccurrence(now);
             state.Scheduled(next);
+            SayWhichNeverFire(now);
             if (_standIn is { } check && (next is null || check.At < next))
             {
                 if (await SleepUntilAsync(check.At, changed, stoppingToken))
@@ -89,7 +92,8 @@ internal sealed class SchedulerService(
             return false;
         }
 
-        return wait <= TimeSpan.Zero || await SleepAsync(wait, changed, stoppingToken);
+        // The sleep is measured on a monotonic clock: after a wall clock set back, the time is not there yet.
+        return wait <= TimeSpan.Zero || (await SleepAsync(wait, changed, stoppingToken) && time.GetUtcNow() >= at);
     }
 
     /// <summary>False when a reload replaced the schedules (<paramref name="changed"/>) before <paramref name="wait"/> was over.</summary>
@@ -114,7 +118,7 @@ internal sealed class SchedulerService(
             .Where(m => m.At is not null)
             .OrderByDescending(m => m.At)
             .FirstOrDefault();
-        var newest = directory.NewestPlausible()?.CreatedAt;
+        var newest = Newest();
         if (missed.At is { } at && (newest is null || newest < at))
         {
             var what = newest is null ? "no snapshot yet" : $"the newest snapshot, from {newest:yyyy-MM-ddTHH:mm:ssZ}, is older";
@@ -126,7 +130,7 @@ internal sealed class SchedulerService(
     {
         var role = options.TakenBy == TakenBy.Leader ? await roles.GetAsync(stoppingToken) : null;
         var decision = ScheduleDecision.Decide(options, time.GetUtcNow(), schedule.PeriodAt(occurrence), role,
-            directory.NewestPlausible()?.CreatedAt, started);
+            Newest(), started);
         if (!decision.Take)
         {
             ScheduleLog.Skipped(logger, schedule.Text, occurrence, decision.Reason);
@@ -140,10 +144,25 @@ internal sealed class SchedulerService(
         await trigger.RunAsync($"{why}: '{schedule}' at {occurrence:yyyy-MM-ddTHH:mm:ssZ}; {decision.Reason}", stoppingToken);
     }
 
+    /// <summary>Once per schedule in force, at start and after a reload that changed it.</summary>
+    private void SayWhichNeverFire(DateTimeOffset now)
+    {
+        if (ReferenceEquals(_told, options))
+        {
+            return;
+        }
+
+        _told = options;
+        foreach (var never in _told.Schedules.Where(s => s.NextAfter(now) is null))
+        {
+            ScheduleLog.NeverFires(logger, never.Text);
+        }
+    }
+
     private async Task StandInAsync(StandInCheck check, CancellationToken stoppingToken)
     {
         var decision = ScheduleDecision.StandIn(options, check.Occurrence, check.Schedule.PeriodAt(check.Occurrence), await roles.GetAsync(stoppingToken),
-            directory.NewestPlausible()?.CreatedAt);
+            Newest());
         if (!decision.Take)
         {
             ScheduleLog.Skipped(logger, check.Schedule.Text, check.Occurrence, decision.Reason);
@@ -152,6 +171,8 @@ internal sealed class SchedulerService(
 
         await trigger.RunAsync($"stand-in for '{check.Schedule}' at {check.Occurrence:yyyy-MM-ddTHH:mm:ssZ}: {decision.Reason}", stoppingToken);
     }
+
+    private DateTimeOffset? Newest() => directory.NewestBackingUp(time.GetUtcNow(), lineage?.Known() ?? [])?.CreatedAt;
 
     private (DateTimeOffset? Next, CronSchedule? Schedule) NextOccurrence(DateTimeOffset now) =>
         options.Schedules

@@ -85,13 +85,16 @@ internal sealed class ConfigurationLoaderTests
     }
 
     [Test]
-    public void Read_AScheduleNoDateMatches_IsRefusedByItsKey()
+    public void Read_SchedulesNoDateMatches_AreRefused_ButOneBesideAScheduleThatFiresIsNot()
     {
-        var reader = Read("""{ "Snapshots": { "Schedules": ["0 5 * * *", "0 5 31 2 *"] } }""");
+        var never = Read("""{ "Snapshots": { "Schedules": ["0 5 31 2 *", "0 5 30 2 *"] } }""");
+        var beside = Read("""{ "Snapshots": { "Schedules": ["0 5 * * *", "0 5 31 2 *"] } }""");
 
-        EtcdBackupd.Schedule.ScheduleOptions.Read(reader, TimeProvider.System);
+        EtcdBackupd.Schedule.ScheduleOptions.Read(never, TimeProvider.System);
+        EtcdBackupd.Schedule.ScheduleOptions.Read(beside, TimeProvider.System);
 
-        Assert.That(reader.Problems, Is.EqualTo(new[] { "Snapshots.Schedules[1]: '0 5 31 2 *' never fires (no date matches it, as February 31st): no snapshot would ever be taken by it" }));
+        Assert.That(never.Problems, Is.EqualTo(new[] { "Snapshots.Schedules: no expression ever fires (no date matches '0 5 31 2 *', '0 5 30 2 *', as February 31st): no scheduled snapshot would ever be taken" }));
+        Assert.That(beside.Problems, Is.Empty, "a configuration that ran before still starts; the scheduler logs the one that never fires");
     }
 
     [Test]

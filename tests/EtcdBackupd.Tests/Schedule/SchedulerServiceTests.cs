@@ -170,6 +170,20 @@ internal sealed class SchedulerServiceTests
 
     [Test]
     [CancelAfter(20_000)]
+    public async Task Start_WithASnapshotNamedAheadOfTheClockAndAnOldOne_StillCatchesUp()
+    {
+        // Taken while a clock ran two days ahead: health passes over it, and so must the scheduler.
+        SyntheticSnapshots.Write(_dir.Path, Start.AddDays(2));
+        SyntheticSnapshots.Write(_dir.Path, Start.AddDays(-2));
+        await StartAsync(new MemberRole("m1", true, "m1"));
+
+        var reason = await AdvanceUntilAsync(Taken, TimeSpan.Zero);
+
+        Assert.That(reason, Does.StartWith("catch-up of a missed occurrence").And.Contain("2026-11-23T05:00:00Z"));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
     public async Task Start_WithASnapshotSinceTheLastOccurrence_DoesNotCatchUp()
     {
         SyntheticSnapshots.Write(_dir.Path, Start.AddHours(-2));

@@ -8,18 +8,42 @@ namespace EtcdBackupd.Control.Handlers;
 /// <summary>
 /// <c>check</c>: the preflight, run by the daemon on the configuration in force, after reading its file
 /// again (is it still valid, and does it differ from what runs?). Root and <c>Control.Group</c>: like
-/// <c>peers</c>, it reads and connects but changes nothing (its probe files are removed at once), and
-/// the connection limits per user bound how often it runs.
+/// <c>peers</c>, it reads and connects but changes nothing (its probe files are removed at once). One
+/// runs at a time, and a caller other than root is answered with a run begun in the last
+/// <see cref="GroupReuse"/> if there is one: each run opens an SSH connection to every peer, and a
+/// member of the group asking in a loop would otherwise have the peers' sshd refuse the daemon's own
+/// copies (MaxStartups) or ban this master.
 /// </summary>
 internal sealed class CheckHandler(LiveConfiguration live, TimeProvider time, ILogger<CheckHandler> logger)
-    : ControlHandler<CheckRequest>(ProtocolJsonContext.Default.CheckRequest)
+    : ControlHandler<CheckRequest>(ProtocolJsonContext.Default.CheckRequest), IDisposable
 {
+    private static readonly TimeSpan GroupReuse = TimeSpan.FromSeconds(30);
+    private readonly SemaphoreSlim _one = new(1, 1);
+    private (DateTimeOffset Began, CheckResult Result)? _last;
+
     public override string Name => CheckRequest.Name;
+
+    public void Dispose() => _one.Dispose();
 
     protected override async Task<Reply> RunAsync(CheckRequest arguments, ControlCall call, CancellationToken cancellationToken)
     {
-        var result = await PreflightRun.RunAsync(ConfigurationLine(), live.Current, time, logger, cancellationToken);
-        return Reply.Success(result, ProtocolJsonContext.Default.CheckResult);
+        await _one.WaitAsync(cancellationToken);
+        try
+        {
+            var now = time.GetUtcNow();
+            if (!call.Peer.IsRoot && _last is { } last && now - last.Began < GroupReuse)
+            {
+                return Reply.Success(last.Result, ProtocolJsonContext.Default.CheckResult);
+            }
+
+            var result = await PreflightRun.RunAsync(ConfigurationLine(), live.Current, time, logger, cancellationToken);
+            _last = (now, result);
+            return Reply.Success(result, ProtocolJsonContext.Default.CheckResult);
+        }
+        finally
+        {
+            _one.Release();
+        }
     }
 
     private CheckLine ConfigurationLine()

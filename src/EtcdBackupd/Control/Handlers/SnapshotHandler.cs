@@ -59,7 +59,7 @@ internal sealed class SnapshotHandler(
             }
         }
 
-        if (verdict != AdHocVerdict.Take && journal.Allows(call.Peer))
+        if ((verdict is AdHocVerdict.Unchanged or AdHocVerdict.TooSoon or AdHocVerdict.NoSpace) && journal.Allows(call.Peer))
         {
             ControlLog.SnapshotNotTaken(logger, call.Peer.Uid, why!);
         }

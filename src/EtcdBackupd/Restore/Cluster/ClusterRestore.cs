@@ -5,7 +5,7 @@ namespace EtcdBackupd.Restore;
 
 /// <summary>
 /// The runbook's restore across the whole cluster, from any one master: this node and every entry of
-/// <c>Peers.Targets</c>. The same snapshot (by SHA-256) is put on every member first; then each phase runs
+/// <c>Peers.Targets</c> but backup hosts (<c>Prune: true</c>). The same snapshot (by SHA-256) is put on every member first; then each phase runs
 /// on every member in parallel and all must finish it before the next starts (stop the API servers
 /// everywhere, stop etcd everywhere, restore every member, start etcd everywhere, wait for one leader and
 /// one cluster ID, start the API servers). A failure anywhere rolls back every member that got that far.
@@ -109,6 +109,8 @@ internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOption
                 return Reply.Failure(ErrorCodes.Failed,
                     $"a recovery needs every member, and these cannot be reached: {string.Join("; ", unreachable)}; nothing was changed: run it again once they are back");
             }
+
+            await AddPruneTargetsWithARecordAsync(peers, members, session, cancellationToken);
 
             using var working = dryRun ? null : local.Activity.Working();
             var deadlines = new PhaseDeadlines(restore.HealthTimeout, peers.Timeout);
@@ -233,6 +235,41 @@ internal sealed class ClusterRestore(Live<PeersOptions> livePeers, RestoreOption
     /// before anything stops: <c>--initial-cluster</c> would name a member that takes no part.
     /// </summary>
     private static List<PeerTarget> MemberTargets(PeersOptions peers) => [.. peers.Targets.Where(t => !t.Prune)];
+
+    /// <summary>
+    /// The <c>Prune: true</c> targets whose daemon answers with a record of <paramref name="session"/> (or cannot read
+    /// its record), as members of the recovery. A restore refuses a master marked so (its check finds it in
+    /// <c>--initial-cluster</c>), but a recovery run where the configuration marks it so would decide without it and
+    /// leave it where it was. A backup host (no daemon) or one without a record is left out; asked briefly.
+    /// </summary>
+    private async Task AddPruneTargetsWithARecordAsync(PeersOptions peers, List<IRestoreMember> members, string session, CancellationToken cancellationToken)
+    {
+        var limit = peers.Timeout < PruneTargetAnswer ? peers.Timeout : PruneTargetAnswer;
+        foreach (var target in peers.Targets.Where(t => t.Prune))
+        {
+            RemoteMember remote;
+            try
+            {
+                remote = await RemoteMember.ConnectAsync(target, peers, logger, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                continue;
+            }
+
+            var answer = await remote.CallWithinAsync(new RestorePhaseRequest { Session = session, Phase = RestorePhase.State }, limit, "no answer", cancellationToken);
+            if (answer.Ok ? answer.Result?.Session is not null : answer.Answered && answer.Error?.Code == ErrorCodes.Failed)
+            {
+                members.Add(remote);
+            }
+            else
+            {
+                await remote.DisposeAsync();
+            }
+        }
+    }
+
+    private static readonly TimeSpan PruneTargetAnswer = TimeSpan.FromSeconds(15);
 
     /// <summary>Opens an SSH connection to every member peer; returns the ones that failed, with why.</summary>
     private async Task<List<string>> ConnectAsync(PeersOptions peers, List<IRestoreMember> members, CancellationToken cancellationToken)

@@ -327,7 +327,7 @@ internal sealed partial class ClusterRun(
     }
 
     /// <summary>
-    /// Every member <c>--initial-cluster</c> names takes part. The members are this master and <c>Peers.Targets</c>: a
+    /// Every member <c>--initial-cluster</c> names takes part. The members are this master and <c>Peers.Targets</c> without <c>Prune</c>: a
     /// master missing there would keep running on its old data beside the restored ones (two of three make a quorum),
     /// and the restore would be reported complete. Decided on the checked commands, before anything stops.
     /// </summary>

@@ -68,7 +68,7 @@ internal sealed class SystemdServiceControl(string systemctl = "systemctl") : IS
     public async Task<bool> MayRunAsync(string unit, CancellationToken cancellationToken)
     {
         var result = await Shell.RunAsync(systemctl, ["show", "--property=ActiveState", "--value", "--", unit], null, cancellationToken);
-        return result.ExitCode != 0 || result.Output.Trim() is not ("inactive" or "failed");
+        return result.ExitCode != 0 || result.StandardOutput.Trim() is not ("inactive" or "failed");
     }
 
     private async Task RunAsync(string verb, string unit, CancellationToken cancellationToken)
@@ -87,7 +87,10 @@ internal sealed record UnitCommands(string Start, string Stop, string IsActive);
 /// <summary>Runs <c>/bin/sh -c</c> or a program, output captured, cancellation honoured.</summary>
 internal static class Shell
 {
-    public sealed record Result(int ExitCode, string Output);
+    /// <param name="ExitCode">The program's exit code.</param>
+    /// <param name="Output">Standard output, then standard error: for messages.</param>
+    /// <param name="StandardOutput">Alone: for an answer a program prints, which a warning on standard error must not change.</param>
+    public sealed record Result(int ExitCode, string Output, string StandardOutput = "");
 
     public static Task<Result> RunAsync(string command, CancellationToken cancellationToken) =>
         RunAsync("/bin/sh", ["-c", command], null, cancellationToken);
@@ -122,7 +125,7 @@ internal static class Shell
         {
             // A start command that leaves a process behind (etcd ... &) may hand it our pipes: its exit is the answer.
             await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None);
-            return new Result(process.ExitCode, await stdout + await stderr);
+            return new Result(process.ExitCode, await stdout + await stderr, await stdout);
         }
         catch (TimeoutException)
         {

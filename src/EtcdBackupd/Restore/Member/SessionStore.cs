@@ -77,10 +77,16 @@ internal sealed class SessionStore(string stateDirectory, ILogger logger)
             }
 
             var path = PathOf(id);
-            return !File.Exists(path) ? null
-                : Read(path, out var problem) ?? throw new SessionUnreadableException(
-                    $"this member's record of restore session '{id}', {path}, cannot be read ({problem}); nothing is decided from it: "
-                    + "see what this member's etcd and data directory are (its journal names each restore step), then move the record aside");
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            // Gone between the two looks (the oldest closed records are forgotten): none, as if looked at a moment later.
+            return Read(path, out var problem) ?? (!File.Exists(path) ? null : throw new SessionUnreadableException(
+                $"this member's record of restore session '{id}', {path}, cannot be read ({problem}); nothing is decided from it. "
+                + "Its journal names each restore step it took and where its old data was moved: put this member back on its old data, "
+                + "etcd and the API servers running, then move the record aside; a recovery then rolls the other members back to match"));
         }
     }
 
