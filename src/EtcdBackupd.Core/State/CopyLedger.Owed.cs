@@ -13,6 +13,9 @@ internal sealed partial class CopyLedger
             return;
         }
 
+        // Only a retry's count may be dropped while the file refuses changes: a send owed for the first time may not.
+        var owedBefore = Owed();
+        var retriesOnly = sends.All(send => owedBefore.Any(o => o.IsSameAs(send)));
         Update(file =>
         {
             var owed = (file.Owed ?? []).ToList();
@@ -27,7 +30,7 @@ internal sealed partial class CopyLedger
             }
 
             return file with { Owed = owed };
-        });
+        }, mayGo: retriesOnly);
     }
 
     /// <summary>Removes what is no longer owed: sent, or with nothing left to send.</summary>

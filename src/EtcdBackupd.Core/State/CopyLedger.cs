@@ -35,14 +35,16 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
 
     /// <summary>
     /// The changes kept while the file refuses them, at most: a retry of an owed send is one, every
-    /// <c>Peers.RetrySeconds</c>. Past it the oldest go (its record is as old as the rest have made it).
+    /// <c>Peers.RetrySeconds</c>. Past it the oldest that can go, goes: a copy's or upload's result (the
+    /// records are then as the later ones made them) or a retry's count or a settling (sent again, the
+    /// copy is found there). A send newly owed never goes: it would never be sent.
     /// </summary>
     private const int MostUnwritten = 1000;
 
     private readonly Lock _gate = new();
 
     // One per push, upload or owed send the file refused, oldest first.
-    private readonly List<Func<CopyLedgerFile, CopyLedgerFile>> _unwritten = [];
+    private readonly List<(Func<CopyLedgerFile, CopyLedgerFile> Change, bool MayGo)> _unwritten = [];
 
     private string FilePath => Path.Combine(stateDirectory, FileName);
 
@@ -70,7 +72,7 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
                 file = Empty;
             }
 
-            return _unwritten.Aggregate(file, (current, change) => change(current));
+            return _unwritten.Aggregate(file, (current, kept) => kept.Change(current));
         }
     }
 
@@ -182,15 +184,15 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
     /// Reads, changes and writes the file under the lock, so the daemon and a one-shot command never lose each other's
     /// entries; the changes it refused before go first. One refused now is kept, and the exception thrown.
     /// </summary>
-    private void Update(Func<CopyLedgerFile, CopyLedgerFile> change)
+    private void Update(Func<CopyLedgerFile, CopyLedgerFile> change, bool mayGo = true)
     {
-        using var held = LockKeeping(change);
+        using var held = LockKeeping(change, mayGo);
         lock (_gate)
         {
             byte[]? bytes = null;
             try
             {
-                var file = _unwritten.Append(change).Aggregate(ForUpdate(), (current, next) => next(current));
+                var file = _unwritten.Select(kept => kept.Change).Append(change).Aggregate(ForUpdate(), (current, next) => next(current));
                 bytes = JsonSerializer.SerializeToUtf8Bytes(file with { Version = 1, Owed = file.Owed ?? [] }, StateJsonContext.Default.CopyLedgerFile);
                 Durable.WriteAllBytes(FilePath, bytes, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 _unwritten.Clear();
@@ -204,7 +206,7 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
                 }
                 else
                 {
-                    Keep(change);
+                    Keep(change, mayGo);
                 }
 
                 throw;
@@ -213,7 +215,7 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
     }
 
     /// <summary>The file's lock; when it cannot be had, <paramref name="change"/> is kept and the exception thrown.</summary>
-    private FileStream LockKeeping(Func<CopyLedgerFile, CopyLedgerFile> change)
+    private FileStream LockKeeping(Func<CopyLedgerFile, CopyLedgerFile> change, bool mayGo)
     {
         try
         {
@@ -223,19 +225,19 @@ internal sealed partial class CopyLedger(string stateDirectory, ILogger? logger 
         {
             lock (_gate)
             {
-                Keep(change);
+                Keep(change, mayGo);
             }
 
             throw;
         }
     }
 
-    private void Keep(Func<CopyLedgerFile, CopyLedgerFile> change)
+    private void Keep(Func<CopyLedgerFile, CopyLedgerFile> change, bool mayGo)
     {
-        _unwritten.Add(change);
-        if (_unwritten.Count > MostUnwritten)
+        _unwritten.Add((change, mayGo));
+        if (_unwritten.Count > MostUnwritten && _unwritten.FindIndex(kept => kept.MayGo) is var oldest and >= 0)
         {
-            _unwritten.RemoveAt(0);
+            _unwritten.RemoveAt(oldest);
         }
     }
 

@@ -88,6 +88,44 @@ internal sealed class CopyLedgerTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task ASendOwedWhileTheStateDirectoryRefusesWrites_OutlastsAThousandLaterChanges()
+    {
+        using var dir = new TempDirectory("copy-ledger");
+        var ledger = new CopyLedger(dir.Path);
+        ledger.Record([Result(true)], "etcd-snapshot-20261124T050000Z-m1-r100.db", At);
+        if ((await ProcessRunner.RunAsync("chattr", ["+i", dir.Path])).ExitCode != 0)
+        {
+            Assert.Ignore("chattr +i needs root and a file system that keeps the flag (CI runs as root on one)");
+        }
+
+        // Two sends owed to a peer that is down; each round retries the first and stops there, as the daemon's does.
+        var first = Owed("/srv/snapshots", OwedKind.Copy, At);
+        var second = first with { Snapshot = "etcd-snapshot-20261124T060000Z-m1-r8.db" };
+        IReadOnlyList<OwedSend> kept;
+        try
+        {
+            Assert.That(() => ledger.Owe([first, second]), Throws.Exception);
+            for (var i = 0; i < 1100; i++)
+            {
+                Assert.That(() => ledger.Record([Result(false)], "etcd-snapshot-20261124T050000Z-m1-r100.db", At.AddMinutes(i)), Throws.Exception);
+                Assert.That(() => ledger.Owe([first with { Since = At.AddMinutes(i) }]), Throws.Exception);
+            }
+
+            kept = ledger.Owed();
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("chattr", ["-i", dir.Path]);
+        }
+
+        ledger.Record([Result(false)], "etcd-snapshot-20261124T050000Z-m1-r100.db", At.AddDays(1));
+
+        Assert.That(kept.Select(o => o.Snapshot), Is.EquivalentTo(new[] { first.Snapshot, second.Snapshot }), "the sends owed first were not dropped with the oldest changes");
+        Assert.That(new CopyLedger(dir.Path).Owed().Select(o => o.Snapshot), Is.EquivalentTo(new[] { first.Snapshot, second.Snapshot }), "and are written once the file can be");
+    }
+
+    [Test]
     public void Read_NoFileYet_IsEmpty()
     {
         using var dir = new TempDirectory("copy-ledger");
